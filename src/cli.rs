@@ -1,0 +1,421 @@
+//! The command line: cargo's flags, `check` (the default), `rules` and
+//! `explain`.
+//!
+//! Cargo runs `cargo twelve ARGS` as `cargo-twelve twelve ARGS`; both that
+//! and a direct `cargo-twelve ARGS` work.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::{Emitter, Human, Json, LintLevel, RenderContext, Severity, Short, Totals, human};
+use crate::engine::{self, Options};
+use crate::rules;
+use crate::workspace::{Selection, Workspace};
+
+/// Exit code for findings at warn or deny level.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code for usage, manifest and configuration errors.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-twelve",
+    bin_name = "cargo twelve",
+    version,
+    about = "Check a Rust service against the Twelve-Factor App (12factor.net)",
+    args_conflicts_with_subcommands = true,
+    after_help = "With no command, `check` runs. Exit status: 0 clean, 1 findings, 2 usage or configuration error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the selected packages and report violations (the default)
+    Check(CheckArgs),
+    /// List every rule with its factor, default level and whether it is fixable
+    Rules {
+        /// `table` for people, `json` for tools
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation, like `rustc --explain`
+    Explain {
+        /// The rule, with or without the `twelve::` prefix
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Default, Args)]
+struct CheckArgs {
+    /// Path to Cargo.toml
+    #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
+    manifest_path: Option<PathBuf>,
+
+    /// Package to check (repeatable)
+    #[arg(short, long = "package", value_name = "SPEC", help_heading = "Package Selection")]
+    package: Vec<String>,
+    /// Check all packages in the workspace
+    #[arg(long, alias = "all", help_heading = "Package Selection")]
+    workspace: bool,
+    /// Exclude packages from the check (with --workspace)
+    #[arg(long, value_name = "SPEC", help_heading = "Package Selection")]
+    exclude: Vec<String>,
+
+    /// Check only this package's library
+    #[arg(long, help_heading = "Target Selection")]
+    lib: bool,
+    /// Check all binaries
+    #[arg(long, help_heading = "Target Selection")]
+    bins: bool,
+    /// Check only the specified binary
+    #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
+    bin: Vec<String>,
+    /// Check all test targets
+    #[arg(long, help_heading = "Target Selection")]
+    tests: bool,
+    /// Check only the specified test target
+    #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
+    test: Vec<String>,
+    /// Check all examples
+    #[arg(long, help_heading = "Target Selection")]
+    examples: bool,
+    /// Check only the specified example
+    #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
+    example: Vec<String>,
+    /// Check all benches
+    #[arg(long, help_heading = "Target Selection")]
+    benches: bool,
+    /// Check only the specified bench target
+    #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
+    bench: Vec<String>,
+    /// Check all targets: lib, bins, tests, examples, benches and the build script
+    #[arg(long, help_heading = "Target Selection")]
+    all_targets: bool,
+
+    /// Set a rule to allow (repeatable; later flags win)
+    #[arg(short = 'A', long = "allow", value_name = "RULE", help_heading = "Rule Levels")]
+    allow: Vec<String>,
+    /// Set a rule to warn
+    #[arg(short = 'W', long = "warn", value_name = "RULE", help_heading = "Rule Levels")]
+    warn: Vec<String>,
+    /// Set a rule to deny; `-D warnings` denies every warning
+    #[arg(short = 'D', long = "deny", value_name = "RULE", help_heading = "Rule Levels")]
+    deny: Vec<String>,
+
+    /// Output format: human, short, json (and cargo's json-diagnostic-* variants)
+    #[arg(long, value_name = "FMT", value_delimiter = ',', default_value = "human", help_heading = "Output")]
+    message_format: Vec<String>,
+    /// Coloring: auto, always, never (default from CARGO_TERM_COLOR)
+    #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
+    color: Option<ColorChoice>,
+    /// Print only diagnostics, no status lines
+    #[arg(short, long, help_heading = "Output")]
+    quiet: bool,
+    /// Also report unused `twelve:allow` comments (-vv for more detail)
+    #[arg(short, long, action = clap::ArgAction::Count, help_heading = "Output")]
+    verbose: u8,
+    /// Exit with 0 even when findings are reported
+    #[arg(long, help_heading = "Output")]
+    exit_zero: bool,
+
+    // Accepted for rust-analyzer's `check.command` and cargo muscle memory;
+    // they do not change what a syntax-level check sees.
+    #[arg(long, hide = true)]
+    keep_going: bool,
+    #[arg(long, hide = true)]
+    all_features: bool,
+    #[arg(long, hide = true)]
+    no_default_features: bool,
+    #[arg(short = 'F', long, hide = true)]
+    features: Vec<String>,
+    #[arg(long, hide = true)]
+    target_dir: Option<String>,
+    #[arg(long, hide = true)]
+    target: Vec<String>,
+    #[arg(long, hide = true)]
+    config: Vec<String>,
+    #[arg(long, hide = true)]
+    locked: bool,
+    #[arg(long, hide = true)]
+    offline: bool,
+    #[arg(long, hide = true)]
+    frozen: bool,
+    #[arg(long, hide = true)]
+    release: bool,
+    #[arg(long, hide = true)]
+    profile: Option<String>,
+    #[arg(short = 'j', long, hide = true)]
+    jobs: Option<String>,
+    #[arg(short = 'Z', hide = true)]
+    unstable: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Human,
+    Short,
+    Json { ansi: bool },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    // `cargo twelve ...` runs `cargo-twelve twelve ...`.
+    if args.get(1).is_some_and(|a| a == "twelve") {
+        args.remove(1);
+    }
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    match cli.command {
+        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Check(check)) => {
+            let sub = matches.subcommand_matches("check").expect("check matched");
+            run_check(&check, sub)
+        }
+        None => run_check(&cli.check, &matches),
+    }
+}
+
+fn list_rules(format: RulesFormat) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match format {
+        RulesFormat::Json => {
+            let rules: Vec<_> = rules::ALL
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "name": m.name,
+                        "code": format!("twelve::{}", m.name),
+                        "factor": m.factor.numeral(),
+                        "factor_name": m.factor.title(),
+                        "default_level": m.default_level,
+                        "fixable": m.fixable,
+                        "summary": m.summary(),
+                        "url": m.factor.url(),
+                    })
+                })
+                .collect();
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&rules).unwrap_or_default());
+        }
+        RulesFormat::Table => {
+            let _ = writeln!(out, "{:<28} {:<28} {:<8} {}", "RULE", "FACTOR", "DEFAULT", "FIXABLE");
+            for rule in rules::ALL {
+                let m = rule.meta();
+                let factor = format!("{:<4} {}", m.factor.numeral(), m.factor.title());
+                let fixable = if m.fixable { "yes" } else { "no" };
+                let _ = writeln!(out, "{:<28} {:<28} {:<8} {}", m.name, factor, m.default_level.as_str(), fixable);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn explain(name: &str) -> ExitCode {
+    let Some(rule) = rules::find(name) else {
+        let hint = rules::closest(name.strip_prefix("twelve::").unwrap_or(name))
+            .map(|c| format!("\n\nhelp: a rule with a similar name exists: `{c}`"))
+            .unwrap_or_else(|| "\n\nhelp: `cargo twelve rules` lists every rule".into());
+        eprintln!("error: no rule named `{name}`{hint}");
+        return ExitCode::from(EXIT_USAGE);
+    };
+    let m = rule.meta();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "twelve::{}: factor {} ({}), {} by default\n{}\n",
+        m.name,
+        m.factor.numeral(),
+        m.factor.title(),
+        m.default_level.as_str(),
+        m.factor.url()
+    );
+    for line in m.docs.lines() {
+        let _ = writeln!(out, "{}", line.strip_prefix(' ').unwrap_or(line));
+    }
+    ExitCode::SUCCESS
+}
+
+fn parse_format(values: &[String]) -> Result<Format, String> {
+    let mut format = Format::Human;
+    for v in values {
+        format = match v.as_str() {
+            "human" => Format::Human,
+            "short" => Format::Short,
+            "json" | "json-diagnostic-short" | "json-render-diagnostics" => match format {
+                Format::Json { ansi } => Format::Json { ansi },
+                _ => Format::Json { ansi: false },
+            },
+            "json-diagnostic-rendered-ansi" => Format::Json { ansi: true },
+            other => {
+                return Err(format!(
+                    "invalid message format `{other}`: expected human, short, json, json-diagnostic-short, json-diagnostic-rendered-ansi or json-render-diagnostics"
+                ));
+            }
+        };
+    }
+    Ok(format)
+}
+
+fn use_color(choice: Option<ColorChoice>) -> bool {
+    let choice = choice.or_else(|| match std::env::var("CARGO_TERM_COLOR").ok()?.as_str() {
+        "always" => Some(ColorChoice::Always),
+        "never" => Some(ColorChoice::Never),
+        _ => Some(ColorChoice::Auto),
+    });
+    match choice.unwrap_or(ColorChoice::Auto) {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+    }
+}
+
+/// `-A`/`-W`/`-D` in the order given, so later flags win as in rustc.
+fn level_overrides(args: &CheckArgs, matches: &ArgMatches) -> Vec<(String, LintLevel)> {
+    let mut all = Vec::new();
+    for (id, values, level) in [
+        ("allow", &args.allow, LintLevel::Allow),
+        ("warn", &args.warn, LintLevel::Warn),
+        ("deny", &args.deny, LintLevel::Deny),
+    ] {
+        let indices: Vec<usize> = matches.indices_of(id).map(|i| i.collect()).unwrap_or_default();
+        for (i, value) in values.iter().enumerate() {
+            all.push((indices.get(i).copied().unwrap_or(0), value.clone(), level));
+        }
+    }
+    all.sort_by_key(|(i, _, _)| *i);
+    all.into_iter().map(|(_, name, level)| (name, level)).collect()
+}
+
+fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
+    let color = use_color(args.color);
+    let format = match parse_format(&args.message_format) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{}", human::paint(color, Severity::Error, &e));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let selection = Selection {
+        manifest_path: args.manifest_path.clone(),
+        packages: args.package.clone(),
+        workspace: args.workspace,
+        exclude: args.exclude.clone(),
+        lib: args.lib,
+        bins: args.bins,
+        bin: args.bin.clone(),
+        tests: args.tests,
+        test: args.test.clone(),
+        examples: args.examples,
+        example: args.example.clone(),
+        benches: args.benches,
+        bench: args.bench.clone(),
+        all_targets: args.all_targets,
+    };
+    let stderr = &mut std::io::stderr().lock();
+    let workspace = match Workspace::load(&selection) {
+        Ok(ws) => ws,
+        Err(e) => {
+            let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, &format!("{e:#}")));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+
+    let mut config_error = false;
+    for issue in &workspace.config_issues {
+        let severity = if issue.is_error { Severity::Error } else { Severity::Warning };
+        config_error |= issue.is_error;
+        let _ = writeln!(stderr, "{}", human::paint(color, severity, &issue.to_string()));
+    }
+    if config_error {
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let overrides = level_overrides(args, matches);
+    for (name, _) in &overrides {
+        if name != "warnings" && rules::find(name).is_none() {
+            let hint = rules::closest(name).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
+            let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, &format!("unknown rule `{name}` on the command line{hint}")));
+        }
+    }
+
+    let show_status = !args.quiet && !matches!(format, Format::Json { .. });
+    if show_status {
+        for p in &workspace.packages {
+            let _ = writeln!(stderr, "{}", human::status(color, "Checking", &format!("{} v{} ({})", p.name, p.version, p.dir().display())));
+        }
+    }
+
+    let options = Options {
+        overrides,
+        report_unused_suppressions: args.verbose > 0,
+    };
+    let outcome = engine::check(&workspace, rules::ALL, &options);
+
+    let cx = RenderContext {
+        cwd: std::env::current_dir().unwrap_or_default(),
+        workspace_root: workspace.root.clone(),
+        color,
+        rendered_ansi: matches!(format, Format::Json { ansi: true }),
+        packages: &workspace.packages,
+    };
+    let mut totals = Totals {
+        files: outcome.files,
+        lines: outcome.lines,
+        packages: workspace.packages.len(),
+        ..Totals::default()
+    };
+    totals.count(&outcome.diagnostics);
+
+    let (mut emitter, out): (Box<dyn Emitter>, Box<dyn Write>) = match format {
+        Format::Human => (Box::new(Human { quiet: args.quiet }), Box::new(std::io::stderr())),
+        Format::Short => (Box::new(Short { quiet: args.quiet }), Box::new(std::io::stderr())),
+        Format::Json { .. } => (Box::new(Json), Box::new(std::io::stdout())),
+    };
+    let mut out = std::io::BufWriter::new(out);
+    for d in &outcome.diagnostics {
+        let _ = emitter.emit(&cx, d, &mut out);
+    }
+    let _ = emitter.finish(&cx, &totals, &mut out);
+    let _ = out.flush();
+
+    if args.exit_zero || totals.errors + totals.warnings == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
+    }
+}

@@ -1,0 +1,303 @@
+//! The diagnostic model, and one renderer per output format.
+//!
+//! Rules build [`Diagnostic`]s; an [`Emitter`] turns them into text. Adding a
+//! format means adding one module with one `Emitter` implementation.
+
+pub mod human;
+pub mod json;
+pub mod short;
+
+pub use human::Human;
+pub use json::Json;
+pub use short::Short;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::rules::Factor;
+use crate::source::{LineCol, SourceFile};
+
+/// How loud a rule is, as configured (`allow`, `warn`, `deny`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LintLevel {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl LintLevel {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "allow" => Some(Self::Allow),
+            "warn" => Some(Self::Warn),
+            "deny" => Some(Self::Deny),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Warn => "warn",
+            Self::Deny => "deny",
+        }
+    }
+
+    /// The severity a finding at this level is reported with.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Self::Allow => None,
+            Self::Warn => Some(Severity::Warning),
+            Self::Deny => Some(Severity::Error),
+        }
+    }
+}
+
+/// How a diagnostic is shown. `deny` renders as `error`, as in rustc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    /// Informational; never affects the exit code.
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// A byte range in a source file.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub file: Arc<SourceFile>,
+    pub range: Range<usize>,
+}
+
+impl Span {
+    pub fn new(file: Arc<SourceFile>, range: Range<usize>) -> Self {
+        let start = file.clamp(range.start);
+        let end = file.clamp(range.end.max(range.start));
+        Self {
+            file,
+            range: start..end,
+        }
+    }
+
+    pub fn start(&self) -> LineCol {
+        self.file.line_col(self.range.start)
+    }
+
+    pub fn end(&self) -> LineCol {
+        self.file.line_col(self.range.end)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file.path
+    }
+
+    pub fn snippet(&self) -> &str {
+        &self.file.text[self.range.clone()]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// How confident a suggestion is; the names and meaning are rustc's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Applicability {
+    /// Apply without review (`cargo twelve fix` applies these).
+    MachineApplicable,
+    /// Probably right, but check it compiles and means what you want.
+    MaybeIncorrect,
+    /// Contains placeholders like `<value>` to be filled in.
+    HasPlaceholders,
+    Unspecified,
+}
+
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    /// The `help:` line above the patch.
+    pub message: String,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+/// Where a finding came from, for cargo's JSON message fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    /// Index into the run's selected packages.
+    pub package: usize,
+    /// Index into that package's checked targets.
+    pub target: usize,
+}
+
+/// One finding.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Rule name without the `twelve::` prefix, or an engine code such as
+    /// `parse_error`.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub factor: Option<Factor>,
+    pub message: String,
+    pub span: Span,
+    pub label: Option<String>,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub helps: Vec<String>,
+    pub suggestion: Option<Suggestion>,
+    pub origin: Option<Origin>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity,
+            factor: None,
+            message: message.into(),
+            span,
+            label: None,
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            helps: Vec::new(),
+            suggestion: None,
+            origin: None,
+        }
+    }
+
+    pub fn label(&mut self, label: impl Into<String>) -> &mut Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn secondary(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.helps.push(help.into());
+        self
+    }
+
+    pub fn suggest(
+        &mut self,
+        message: impl Into<String>,
+        edits: Vec<Edit>,
+        applicability: Applicability,
+    ) -> &mut Self {
+        self.suggestion = Some(Suggestion {
+            message: message.into(),
+            edits,
+            applicability,
+        });
+        self
+    }
+
+    /// `twelve::<code>`, the code shown in every format.
+    pub fn full_code(&self) -> String {
+        format!("twelve::{}", self.code)
+    }
+
+    /// Every `= help:` footer, the 12factor.net link last.
+    pub fn footer_helps(&self) -> Vec<String> {
+        let mut helps = self.helps.clone();
+        if let Some(factor) = self.factor {
+            helps.push(format!("for further information visit {}", factor.url()));
+        }
+        helps
+    }
+
+    /// Sort key: file, line, column, then code, so output is deterministic.
+    pub fn sort_key(&self) -> (&Path, usize, usize, &'static str, &str) {
+        (
+            self.span.path(),
+            self.span.range.start,
+            self.span.range.end,
+            self.code,
+            &self.message,
+        )
+    }
+}
+
+/// Totals for the closing summary line and the exit code.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub errors: usize,
+    pub warnings: usize,
+    pub files: usize,
+    pub lines: usize,
+    pub packages: usize,
+}
+
+impl Totals {
+    pub fn count(&mut self, diagnostics: &[Diagnostic]) {
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Note => {}
+            }
+        }
+    }
+}
+
+/// Facts about the run that renderers need besides the diagnostics.
+pub struct RenderContext<'a> {
+    /// Human paths are shown relative to this directory when under it.
+    pub cwd: PathBuf,
+    /// JSON `file_name`s are relative to the workspace root.
+    pub workspace_root: PathBuf,
+    pub color: bool,
+    /// JSON `rendered` fields carry ANSI colors.
+    pub rendered_ansi: bool,
+    pub packages: &'a [crate::workspace::Package],
+}
+
+impl RenderContext<'_> {
+    /// A path relative to `base` when it lies under it, otherwise as is.
+    pub fn relative(path: &Path, base: &Path) -> String {
+        let shown = path.strip_prefix(base).unwrap_or(path);
+        shown.to_string_lossy().replace('\\', "/")
+    }
+
+    pub fn display_path(&self, path: &Path) -> String {
+        Self::relative(path, &self.cwd)
+    }
+}
+
+/// One output format.
+pub trait Emitter {
+    /// Writes one diagnostic.
+    fn emit(&mut self, cx: &RenderContext, diagnostic: &Diagnostic, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+
+    /// Writes what closes the run: a summary line, or cargo's `build-finished`.
+    fn finish(&mut self, cx: &RenderContext, totals: &Totals, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}

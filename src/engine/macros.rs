@@ -1,0 +1,289 @@
+//! Macro arguments. `syn` does not expand macros, so well-known macros are
+//! parsed as the expressions they take; any other macro's tokens are scanned
+//! for literals and nested macro calls.
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+
+use crate::resolve::Resolver;
+
+/// A macro invocation as rules see it.
+pub struct MacroCall<'a> {
+    pub mac: &'a syn::Macro,
+    /// Canonical candidates: `std::env` for `env!`, `tracing::info` for an
+    /// imported `info!`.
+    pub paths: &'a [String],
+    /// The arguments, when the macro takes expressions.
+    pub args: Option<&'a [syn::Expr]>,
+}
+
+impl MacroCall<'_> {
+    pub fn is(&self, table: &[&str]) -> bool {
+        self.paths.iter().any(|p| table.contains(&p.as_str()))
+    }
+
+    /// The first argument when it is a string literal.
+    pub fn first_str(&self) -> Option<&syn::LitStr> {
+        match self.args?.first()? {
+            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Macros of the standard library's prelude, resolved to `std::name` when
+/// not imported from elsewhere.
+const STD_MACROS: &[&str] = &[
+    "assert", "assert_eq", "assert_ne", "cfg", "column", "compile_error", "concat", "dbg", "debug_assert",
+    "debug_assert_eq", "debug_assert_ne", "env", "eprint", "eprintln", "file", "format", "format_args", "include",
+    "include_bytes", "include_str", "line", "matches", "module_path", "option_env", "panic", "print", "println",
+    "stringify", "todo", "unimplemented", "unreachable", "vec", "write", "writeln",
+];
+
+/// Canonical candidates for a macro path. `core::` and `alloc::` macros are
+/// the `std::` ones.
+pub fn resolve(resolver: &Resolver, path: &syn::Path) -> Vec<String> {
+    let mut paths = resolver.resolve(path);
+    if let Some(ident) = path.get_ident() {
+        let name = ident.to_string();
+        if paths[0] == name && STD_MACROS.contains(&name.as_str()) {
+            paths[0] = format!("std::{name}");
+        }
+    }
+    for p in &mut paths {
+        for prefix in ["core::", "alloc::"] {
+            if let Some(rest) = p.strip_prefix(prefix) {
+                *p = format!("std::{rest}");
+            }
+        }
+    }
+    paths
+}
+
+/// Logging macros whose arguments may start with `target:`/`parent:` and use
+/// `?x` / `%x` field sigils.
+const LOG_MACROS: &[&str] = &[
+    "trace", "debug", "info", "warn", "error", "event", "span", "trace_span", "debug_span", "info_span", "warn_span",
+    "error_span", "log",
+];
+
+/// Parses a macro's arguments as expressions, when they are expressions.
+pub fn parse_args(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
+    let name = mac.path.segments.last()?.ident.to_string();
+    if name == "select" || name == "join" || name == "try_join" {
+        return Some(select_branches(mac.tokens.clone()));
+    }
+    if LOG_MACROS.contains(&name.as_str()) {
+        return Some(lenient_chunks(mac.tokens.clone()));
+    }
+    if name == "json" {
+        return None;
+    }
+    if let Ok(args) = Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
+        return Some(args.into_iter().collect());
+    }
+    // Statement-like bodies: `quote!`-free DSLs such as `thread_local!` fail
+    // here and fall back to scanning.
+    let stmts = (|input: ParseStream| syn::Block::parse_within(input)).parse2(mac.tokens.clone()).ok()?;
+    let exprs: Vec<syn::Expr> = stmts
+        .into_iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Expr(e, _) => Some(e),
+            syn::Stmt::Local(l) => l.init.map(|i| *i.expr),
+            syn::Stmt::Macro(m) => Some(syn::Expr::Macro(syn::ExprMacro {
+                attrs: m.attrs,
+                mac: m.mac,
+            })),
+            syn::Stmt::Item(_) => None,
+        })
+        .collect();
+    Some(exprs)
+}
+
+/// Splits tokens at top-level commas.
+fn split_commas(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut chunks = vec![Vec::new()];
+    for tt in tokens {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => chunks.push(Vec::new()),
+            _ => chunks.last_mut().expect("one chunk").push(tt),
+        }
+    }
+    chunks.retain(|c| !c.is_empty());
+    chunks
+}
+
+/// `info!(target: "app", ?user, %id, key = value, "msg {}", x)`: each
+/// argument that parses as an expression, keyed fields by their value.
+fn lenient_chunks(tokens: TokenStream) -> Vec<syn::Expr> {
+    split_commas(tokens)
+        .into_iter()
+        .filter_map(|mut chunk| {
+            // `target: x` (a single colon, not a path's `::`)
+            if let [TokenTree::Ident(_), TokenTree::Punct(p), rest @ ..] = chunk.as_slice() {
+                let path_sep = matches!(rest.first(), Some(TokenTree::Punct(q)) if q.as_char() == ':');
+                if p.as_char() == ':' && !path_sep {
+                    chunk.drain(..2);
+                }
+            }
+            // `field = value`, `a.b = value`: keep the value.
+            let assign = chunk.iter().position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '=' && p.spacing() == proc_macro2::Spacing::Alone));
+            if let Some(k) = assign {
+                let is_field = chunk[..k].iter().all(|t| matches!(t, TokenTree::Ident(_)) || matches!(t, TokenTree::Punct(p) if p.as_char() == '.'));
+                if k > 0 && is_field {
+                    chunk.drain(..=k);
+                }
+            }
+            if let Some(TokenTree::Punct(p)) = chunk.first() {
+                if p.as_char() == '?' || p.as_char() == '%' {
+                    chunk.remove(0);
+                }
+            }
+            syn::parse2::<syn::Expr>(chunk.into_iter().collect()).ok()
+        })
+        .collect()
+}
+
+/// `tokio::select! { v = fut => body, else => other }`: the futures and the
+/// bodies, as expressions.
+fn select_branches(tokens: TokenStream) -> Vec<syn::Expr> {
+    let mut out = Vec::new();
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut part: Vec<TokenTree> = Vec::new();
+    let mut i = 0;
+    let flush = |part: &mut Vec<TokenTree>, out: &mut Vec<syn::Expr>| {
+        if let Ok(e) = syn::parse2::<syn::Expr>(std::mem::take(part).into_iter().collect()) {
+            out.push(e);
+        }
+    };
+    while i < tokens.len() {
+        match &tokens[i] {
+            // `pat = fut`: keep what follows the first `=` that is not `==` or `=>`.
+            TokenTree::Punct(p) if p.as_char() == '=' && p.spacing() == proc_macro2::Spacing::Alone => {
+                part.clear();
+            }
+            TokenTree::Punct(p) if p.as_char() == '=' => {
+                // `=>`
+                flush(&mut part, &mut out);
+                i += 1;
+            }
+            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => flush(&mut part, &mut out),
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && part.is_empty() && i > 0 => {
+                // A branch body `{ .. }`.
+                part.push(tokens[i].clone());
+                flush(&mut part, &mut out);
+            }
+            other => part.push(other.clone()),
+        }
+        i += 1;
+    }
+    flush(&mut part, &mut out);
+    out
+}
+
+/// What scanning an unparsed macro body finds.
+pub enum Scanned {
+    Lit(syn::Lit),
+    Macro(syn::Macro),
+}
+
+/// Literals and nested `path!(..)` calls in a token stream, depth first.
+pub fn scan(tokens: &TokenStream) -> Vec<Scanned> {
+    let mut out = Vec::new();
+    scan_into(tokens.clone(), &mut out);
+    out
+}
+
+fn scan_into(tokens: TokenStream, out: &mut Vec<Scanned>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Literal(lit) => out.push(Scanned::Lit(syn::Lit::new(lit.clone()))),
+            TokenTree::Group(g) => scan_into(g.stream(), out),
+            TokenTree::Ident(_) => {
+                // path segments `a::b::c` then `!` then a group
+                let mut j = i + 1;
+                while j + 2 < tokens.len() && is_path_sep(&tokens[j], &tokens[j + 1]) && matches!(tokens[j + 2], TokenTree::Ident(_)) {
+                    j += 3;
+                }
+                if let (Some(TokenTree::Punct(bang)), Some(TokenTree::Group(_))) = (tokens.get(j), tokens.get(j + 1)) {
+                    if bang.as_char() == '!' {
+                        let stream: TokenStream = tokens[i..j + 2].iter().cloned().collect();
+                        if let Ok(mac) = syn::parse2::<syn::Macro>(stream) {
+                            out.push(Scanned::Macro(mac));
+                            i = j + 2;
+                            continue;
+                        }
+                    }
+                }
+            }
+            TokenTree::Punct(_) => {}
+        }
+        i += 1;
+    }
+}
+
+fn is_path_sep(a: &TokenTree, b: &TokenTree) -> bool {
+    matches!((a, b), (TokenTree::Punct(x), TokenTree::Punct(y)) if x.as_char() == ':' && y.as_char() == ':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    fn mac(src: &str) -> syn::Macro {
+        syn::parse_str::<syn::ExprMacro>(src).unwrap().mac
+    }
+
+    fn show(e: &syn::Expr) -> String {
+        e.to_token_stream().to_string()
+    }
+
+    fn args(src: &str) -> Vec<String> {
+        parse_args(&mac(src)).unwrap().iter().map(show).collect()
+    }
+
+    #[test]
+    fn format_like() {
+        assert_eq!(args(r#"format!("{}-{}", a, env!("X"))"#), [r#""{}-{}""#, "a", r#"env ! ("X")"#]);
+    }
+
+    #[test]
+    fn tracing_fields() {
+        assert_eq!(
+            args(r#"info!(target: "app", ?user, %id, port = cfg.port(), "listening on {}", addr)"#),
+            [r#""app""#, "user", "id", "cfg . port ()", r#""listening on {}""#, "addr"]
+        );
+    }
+
+    #[test]
+    fn select_branches_are_expressions() {
+        let got = args("tokio::select! { biased; v = rx.recv() => { handle(v) }, _ = shutdown() => break, else => {} }");
+        assert!(got.contains(&"rx . recv ()".to_string()), "{got:?}");
+        assert!(got.contains(&"shutdown ()".to_string()), "{got:?}");
+        assert!(got.iter().any(|g| g.contains("handle")), "{got:?}");
+    }
+
+    #[test]
+    fn statement_bodies() {
+        assert_eq!(args("my_dsl! { let x = compute(); run(x); }"), ["compute ()", "run (x)"]);
+    }
+
+    #[test]
+    fn scans_literals_and_nested_macros() {
+        let m = mac(r#"lazy_static! { static ref URL: String = format!("{}", std::env!("API")); }"#);
+        assert!(parse_args(&m).is_none());
+        let found = scan(&m.tokens);
+        let macros: Vec<String> = found
+            .iter()
+            .filter_map(|s| match s {
+                Scanned::Macro(m) => Some(m.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")),
+                Scanned::Lit(_) => None,
+            })
+            .collect();
+        assert_eq!(macros, ["format"]);
+    }
+}

@@ -1,0 +1,429 @@
+//! The analysis engine: one parse and one visitor pass per file, feeding
+//! every enabled rule, with files spread over rayon's thread pool.
+//!
+//! Files are found while they are analysed: each pass reports the module
+//! files its file declares, and the next wave takes those. A file reached
+//! from several targets is read, parsed and checked once.
+
+mod macros;
+mod suppress;
+mod visitor;
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, LintLevel, Origin, Severity, Span};
+use crate::rules::{Rule, RuleMeta};
+use crate::source::SourceFile;
+use crate::workspace::{Package, TargetKind, Workspace, module_decls};
+
+pub use macros::MacroCall;
+pub use visitor::{Call, Chain, Step};
+
+/// Settings of one run that are not per package.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Level overrides from the command line, applied in order after the
+    /// configuration (`-A`/`-W`/`-D`; `warnings` means every warn-level rule).
+    pub overrides: Vec<(String, LintLevel)>,
+    /// Report `twelve:allow` comments that match nothing (`-v`).
+    pub report_unused_suppressions: bool,
+}
+
+/// What a rule sees of the package its file belongs to.
+pub struct PackageCx<'w> {
+    pub package: &'w Package,
+    /// Enabled rules with the severity they report at.
+    rules: Vec<(&'static dyn Rule, Severity)>,
+    exclude: globset::GlobSet,
+}
+
+impl<'w> PackageCx<'w> {
+    pub fn new(package: &'w Package, rules: &[&'static dyn Rule], options: &Options) -> Self {
+        let mut levels: HashMap<&'static str, LintLevel> = rules.iter().map(|r| (r.meta().name, r.meta().default_level)).collect();
+        for (name, level) in &package.config.lints {
+            if let Some(slot) = levels.get_mut(name.as_str()) {
+                *slot = *level;
+            }
+        }
+        for (name, level) in &options.overrides {
+            if name == "warnings" {
+                if *level == LintLevel::Deny {
+                    levels.values_mut().filter(|l| **l == LintLevel::Warn).for_each(|l| *l = LintLevel::Deny);
+                } else if *level == LintLevel::Allow {
+                    levels.values_mut().filter(|l| **l == LintLevel::Warn).for_each(|l| *l = LintLevel::Allow);
+                }
+                continue;
+            }
+            let name = name.strip_prefix("twelve::").unwrap_or(name);
+            if let Some(slot) = levels.get_mut(name) {
+                *slot = *level;
+            }
+        }
+        let rules = rules
+            .iter()
+            .filter_map(|r| levels[r.meta().name].severity().map(|s| (*r, s)))
+            .collect();
+        let mut exclude = globset::GlobSetBuilder::new();
+        for glob in &package.config.exclude {
+            if let Ok(g) = globset::Glob::new(glob) {
+                exclude.add(g);
+            }
+        }
+        Self {
+            package,
+            rules,
+            exclude: exclude.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+        }
+    }
+
+    pub fn enabled(&self) -> impl Iterator<Item = &'static dyn Rule> + '_ {
+        self.rules.iter().map(|(r, _)| *r)
+    }
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files read and parsed (each exactly once).
+    pub files: usize,
+    pub lines: usize,
+    pub bytes: usize,
+}
+
+/// One file to analyse.
+struct Job {
+    path: PathBuf,
+    origin: Origin,
+    /// Module path, crate name first.
+    module: Vec<String>,
+    mod_rs: bool,
+    test: bool,
+    kind: TargetKind,
+    /// The `mod x;` that declared it, for diagnostics about the file itself.
+    declared_at: Option<Span>,
+}
+
+/// Checks every selected target of every selected package.
+pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Options) -> Outcome {
+    let packages: Vec<PackageCx> = workspace.packages.iter().map(|p| PackageCx::new(p, rules, options)).collect();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut wave = Vec::new();
+    for (pi, package) in workspace.packages.iter().enumerate() {
+        for (ti, target) in package.targets.iter().enumerate() {
+            let job = Job {
+                path: target.src_path.clone(),
+                origin: Origin { package: pi, target: ti },
+                module: vec![target.crate_name.clone()],
+                mod_rs: true,
+                test: target.kind.is_test(),
+                kind: target.kind,
+                declared_at: None,
+            };
+            if seen.insert(canonical(&job.path)) {
+                wave.push(job);
+            }
+        }
+    }
+
+    let mut outcome = Outcome::default();
+    while !wave.is_empty() {
+        let results: Vec<FileResult> = wave
+            .par_iter()
+            .map(|job| check_file(job, &packages[job.origin.package], &workspace.root, options))
+            .collect();
+        let mut next = Vec::new();
+        for result in results {
+            outcome.diagnostics.extend(result.diagnostics);
+            if let Some(file) = result.file {
+                outcome.files += 1;
+                outcome.lines += file.line_count();
+                outcome.bytes += file.text.len();
+            }
+            for job in result.children {
+                if seen.insert(canonical(&job.path)) {
+                    next.push(job);
+                }
+            }
+        }
+        wave = next;
+    }
+    outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome
+}
+
+/// Checks one file's text as if it were the root of a target of `package`,
+/// without following its modules. For tests and embedding.
+pub fn check_source(package: &Package, rules: &[&'static dyn Rule], path: &Path, text: &str, kind: TargetKind) -> Vec<Diagnostic> {
+    let pcx = PackageCx::new(package, rules, &Options::default());
+    let file = Arc::new(SourceFile::new(path, text.to_string()));
+    let crate_name = package.name.replace('-', "_");
+    let job = Job {
+        path: path.to_path_buf(),
+        origin: Origin { package: 0, target: 0 },
+        module: vec![crate_name],
+        mod_rs: true,
+        test: kind.is_test(),
+        kind,
+        declared_at: None,
+    };
+    let mut found = match file.parse() {
+        Ok(ast) => visitor::run(&file, &ast, &job, &pcx),
+        Err(err) => vec![Diagnostic::new("parse_error", Severity::Error, Span::new(file.clone(), err.span().byte_range()), err.to_string())],
+    };
+    suppress::apply(&file, &mut found, false);
+    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    proc_macro2::extra::invalidate_current_thread_spans();
+    found
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+struct FileResult {
+    file: Option<Arc<SourceFile>>,
+    diagnostics: Vec<Diagnostic>,
+    children: Vec<Job>,
+}
+
+fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Options) -> FileResult {
+    let mut result = FileResult {
+        file: None,
+        diagnostics: Vec::new(),
+        children: Vec::new(),
+    };
+    let file = match SourceFile::read(&job.path) {
+        Ok(file) => Arc::new(file),
+        Err(err) => {
+            let span = job.declared_at.clone().unwrap_or_else(|| Span::new(Arc::new(SourceFile::new(&job.path, String::new())), 0..0));
+            let mut d = Diagnostic::new(
+                "unreadable_file",
+                Severity::Error,
+                span,
+                format!("cannot read `{}`: {err}", job.path.display()),
+            );
+            d.origin = Some(job.origin);
+            result.diagnostics.push(d);
+            return result;
+        }
+    };
+    result.file = Some(file.clone());
+    let relative = job.path.strip_prefix(workspace_root).unwrap_or(&job.path);
+    let excluded = pcx.exclude.is_match(relative);
+
+    let ast = match file.parse() {
+        Ok(ast) => ast,
+        Err(err) => {
+            if !excluded {
+                let range = err.span().byte_range();
+                let mut d = Diagnostic::new("parse_error", Severity::Error, Span::new(file.clone(), range), format!("could not parse file: {err}"));
+                d.note("this file was skipped; the other files were checked");
+                d.origin = Some(job.origin);
+                result.diagnostics.push(d);
+            }
+            proc_macro2::extra::invalidate_current_thread_spans();
+            return result;
+        }
+    };
+
+    for decl in module_decls(&job.path, job.mod_rs, &ast.items) {
+        let span = Span::new(file.clone(), decl.span.clone());
+        match decl.file {
+            Ok(path) => {
+                let mut module = job.module.clone();
+                module.extend(decl.relative_module);
+                result.children.push(Job {
+                    path,
+                    origin: job.origin,
+                    module,
+                    mod_rs: decl.mod_rs,
+                    test: job.test || decl.test,
+                    kind: job.kind,
+                    declared_at: Some(span),
+                });
+            }
+            Err(tried) if !decl.cfg_gated && !excluded => {
+                let name = decl.relative_module.last().cloned().unwrap_or_default();
+                let mut d = Diagnostic::new("module_not_found", Severity::Error, span, format!("file not found for module `{name}`"));
+                d.label("declared here");
+                let tried: Vec<String> = tried.iter().map(|p| format!("`{}`", p.strip_prefix(workspace_root).unwrap_or(p).display())).collect();
+                d.help(format!("create {}, or remove the declaration", tried.join(" or ")));
+                d.origin = Some(job.origin);
+                result.diagnostics.push(d);
+            }
+            Err(_) => {}
+        }
+    }
+
+    if !excluded && !pcx.rules.is_empty() {
+        let mut found = visitor::run(&file, &ast, job, pcx);
+        suppress::apply(&file, &mut found, options.report_unused_suppressions);
+        for d in &mut found {
+            d.origin = Some(job.origin);
+        }
+        result.diagnostics.extend(found);
+    }
+    drop(ast);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}
+
+/// What rules are told about where they are; created by the engine for
+/// each hook call.
+pub struct Cx<'a> {
+    file: &'a Arc<SourceFile>,
+    package: &'a PackageCx<'a>,
+    state: &'a visitor::State,
+    rule: &'static RuleMeta,
+    severity: Severity,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn package(&self) -> &Package {
+        self.package.package
+    }
+
+    pub fn file(&self) -> &Arc<SourceFile> {
+        self.file
+    }
+
+    /// In a `#[cfg(test)]` module, a `#[test]` function, or a test,
+    /// bench or example target.
+    pub fn in_test(&self) -> bool {
+        self.state.in_test()
+    }
+
+    pub fn target_kind(&self) -> TargetKind {
+        self.state.kind
+    }
+
+    /// The innermost enclosing function's name.
+    pub fn enclosing_fn(&self) -> Option<&str> {
+        self.state.fns.last().map(String::as_str)
+    }
+
+    /// The innermost enclosing item, as `fn main`, `static CACHE`, `mod tests`.
+    pub fn enclosing_item(&self) -> Option<&str> {
+        self.state.items.last().map(String::as_str)
+    }
+
+    /// Paths of the macros the node is inside, innermost last.
+    pub fn macro_stack(&self) -> &[String] {
+        &self.state.macros
+    }
+
+    /// Canonical candidates for a path written in this file.
+    pub fn resolve(&self, path: &syn::Path) -> Vec<String> {
+        self.state.resolver.resolve(path)
+    }
+
+    /// The canonical paths of calls whose value flows into `expr`, through
+    /// local `let` bindings: `dir.path().join("x")` after
+    /// `let dir = tempfile::tempdir()?` gives `tempfile::tempdir`.
+    pub fn sources(&self, expr: &syn::Expr) -> BTreeSet<String> {
+        self.state.sources(expr)
+    }
+
+    /// A span in this file.
+    pub fn span(&self, node: &impl syn::spanned::Spanned) -> Span {
+        Span::new(self.file.clone(), node.span().byte_range())
+    }
+
+    pub fn span_of(&self, range: Range<usize>) -> Span {
+        Span::new(self.file.clone(), range)
+    }
+
+    /// Reports a finding of the current rule; returns it for labels,
+    /// notes, helps and suggestions.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        let mut d = Diagnostic::new(self.rule.name, self.severity, span, message);
+        d.factor = Some(self.rule.factor);
+        self.out.push(d);
+        self.out.last_mut().expect("just pushed")
+    }
+}
+
+/// `#[cfg(test)]`, `#[cfg(all(test, ..))]`: code that exists only in tests.
+/// Evaluates the predicate with `test` false and everything else unknown.
+pub fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    fn eval(meta: &syn::Meta) -> Option<bool> {
+        match meta {
+            syn::Meta::Path(p) if p.is_ident("test") => Some(false),
+            syn::Meta::List(list) => {
+                let args = list
+                    .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                    .ok()?;
+                let values: Vec<Option<bool>> = args.iter().map(eval).collect();
+                if list.path.is_ident("all") {
+                    if values.contains(&Some(false)) {
+                        Some(false)
+                    } else if values.iter().all(|v| *v == Some(true)) {
+                        Some(true)
+                    } else {
+                        None
+                    }
+                } else if list.path.is_ident("any") {
+                    if values.contains(&Some(true)) {
+                        Some(true)
+                    } else if values.iter().all(|v| *v == Some(false)) {
+                        Some(false)
+                    } else {
+                        None
+                    }
+                } else if list.path.is_ident("not") && values.len() == 1 {
+                    values[0].map(|v| !v)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+    attrs.iter().filter(|a| a.path().is_ident("cfg")).any(|a| {
+        a.parse_args::<syn::Meta>().ok().is_some_and(|m| eval(&m) == Some(false))
+    })
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]` and friends.
+pub fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "test" | "bench" | "rstest" | "test_case" | "quickcheck" | "proptest"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(src: &str) -> Vec<syn::Attribute> {
+        let item: syn::ItemFn = syn::parse_str(&format!("{src} fn f() {{}}")).unwrap();
+        item.attrs
+    }
+
+    #[test]
+    fn cfg_test_predicates() {
+        assert!(has_cfg_test(&attrs("#[cfg(test)]")));
+        assert!(has_cfg_test(&attrs("#[cfg(all(test, feature = \"x\"))]")));
+        assert!(has_cfg_test(&attrs("#[cfg(all(unix, test))]")));
+        assert!(!has_cfg_test(&attrs("#[cfg(not(test))]")));
+        assert!(!has_cfg_test(&attrs("#[cfg(any(test, feature = \"mock\"))]")));
+        assert!(!has_cfg_test(&attrs("#[cfg(unix)]")));
+    }
+
+    #[test]
+    fn test_attributes() {
+        assert!(is_test_fn(&attrs("#[test]")));
+        assert!(is_test_fn(&attrs("#[tokio::test(flavor = \"multi_thread\")]")));
+        assert!(!is_test_fn(&attrs("#[tokio::main]")));
+    }
+}

@@ -1,0 +1,443 @@
+//! The single pass over a file's syntax tree. It keeps the context rules ask
+//! for (imports, test code, enclosing items, local bindings) and calls every
+//! enabled rule at each call, macro, literal and item.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use syn::visit::{self, Visit};
+
+use super::{Cx, Job, PackageCx, has_cfg_test, is_test_fn, macros};
+use crate::diagnostic::Diagnostic;
+use crate::resolve::Resolver;
+use crate::rules::Rule;
+use crate::source::SourceFile;
+use crate::workspace::TargetKind;
+
+/// A method applied in a chain: `.append(true)` is `append` with
+/// `bool_arg` `Some(true)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub name: String,
+    pub bool_arg: Option<bool>,
+}
+
+/// The chain a method call ends: its root call and the methods applied
+/// since, in order. `fs::OpenOptions::new().append(true).open(p)` has root
+/// `std::fs::OpenOptions::new` and steps `append(true)`, `open`.
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    /// Canonical candidates for the function that made the value.
+    pub root: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+impl Chain {
+    pub fn root_is(&self, table: &[&str]) -> bool {
+        self.root.iter().any(|r| table.contains(&r.as_str()))
+    }
+
+    /// Whether some step is one of `names` called with `true` (or no
+    /// argument, as `.create_new()` builders do).
+    pub fn has_enabled_step(&self, names: &[&str]) -> bool {
+        self.steps.iter().any(|s| names.contains(&s.name.as_str()) && s.bool_arg != Some(false))
+    }
+}
+
+/// A call as rules see it.
+pub struct Call<'a> {
+    /// The `ExprCall` or `ExprMethodCall`.
+    pub expr: &'a syn::Expr,
+    /// For a path call, canonical candidates for the callee; empty for
+    /// method calls.
+    pub paths: Vec<String>,
+    /// For a method call, the method name.
+    pub method: Option<&'a syn::Ident>,
+    /// For a method call, the chain it ends (this method included as the
+    /// last step).
+    pub chain: Chain,
+    pub args: Vec<&'a syn::Expr>,
+}
+
+impl Call<'_> {
+    /// Whether the callee is one of the canonical paths in `table`.
+    pub fn is(&self, table: &[&str]) -> bool {
+        self.paths.iter().any(|p| table.contains(&p.as_str()))
+    }
+
+    /// The first canonical path in `table` the callee matches.
+    pub fn matched<'t>(&self, table: &[&'t str]) -> Option<&'t str> {
+        self.paths.iter().find_map(|p| table.iter().find(|t| **t == p).copied())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Binding {
+    chain: Chain,
+    sources: BTreeSet<String>,
+}
+
+pub(super) struct State {
+    pub resolver: Resolver,
+    pub kind: TargetKind,
+    test_depth: usize,
+    base_test: bool,
+    pub fns: Vec<String>,
+    pub items: Vec<String>,
+    pub macros: Vec<String>,
+    bindings: HashMap<String, Binding>,
+}
+
+impl State {
+    pub fn in_test(&self) -> bool {
+        self.base_test || self.test_depth > 0
+    }
+
+    /// Canonical paths of calls whose value flows into `expr`.
+    pub fn sources(&self, expr: &syn::Expr) -> BTreeSet<String> {
+        struct Collect<'s> {
+            state: &'s State,
+            out: BTreeSet<String>,
+        }
+        impl<'ast> Visit<'ast> for Collect<'_> {
+            fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+                if let syn::Expr::Path(p) = &*call.func {
+                    self.out.extend(self.state.resolver.resolve(&p.path));
+                }
+                visit::visit_expr_call(self, call);
+            }
+            fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+                if let Some(ident) = p.path.get_ident() {
+                    if let Some(b) = self.state.bindings.get(&ident.to_string()) {
+                        self.out.extend(b.sources.iter().cloned());
+                    }
+                }
+            }
+            fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+                if let Some(args) = macros::parse_args(mac) {
+                    for arg in &args {
+                        self.visit_expr(arg);
+                    }
+                }
+            }
+        }
+        let mut c = Collect {
+            state: self,
+            out: BTreeSet::new(),
+        };
+        c.visit_expr(expr);
+        c.out
+    }
+
+    /// The chain that ends in `expr`, following local bindings.
+    fn chain_of(&self, mut expr: &syn::Expr) -> Chain {
+        let mut steps = Vec::new();
+        let mut root = Vec::new();
+        loop {
+            match expr {
+                syn::Expr::MethodCall(m) => {
+                    steps.push(step(m));
+                    expr = &m.receiver;
+                }
+                syn::Expr::Call(c) => {
+                    if let syn::Expr::Path(p) = &*c.func {
+                        root = self.resolver.resolve(&p.path);
+                    }
+                    break;
+                }
+                syn::Expr::Path(p) => {
+                    if let Some(b) = p.path.get_ident().and_then(|i| self.bindings.get(&i.to_string())) {
+                        root = b.chain.root.clone();
+                        steps.extend(b.chain.steps.iter().rev().cloned());
+                    }
+                    break;
+                }
+                syn::Expr::Try(t) => expr = &t.expr,
+                syn::Expr::Await(a) => expr = &a.base,
+                syn::Expr::Paren(p) => expr = &p.expr,
+                syn::Expr::Reference(r) => expr = &r.expr,
+                _ => break,
+            }
+        }
+        steps.reverse();
+        Chain { root, steps }
+    }
+}
+
+fn step(m: &syn::ExprMethodCall) -> Step {
+    let bool_arg = match m.args.first() {
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })) => Some(b.value),
+        _ => None,
+    };
+    Step {
+        name: m.method.to_string(),
+        bool_arg,
+    }
+}
+
+/// The identifier a binding pattern introduces: `x`, `mut x`, `x: T`.
+fn pat_ident(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+        syn::Pat::Type(t) => pat_ident(&t.pat),
+        _ => None,
+    }
+}
+
+struct FileVisitor<'a> {
+    file: &'a Arc<SourceFile>,
+    package: &'a PackageCx<'a>,
+    state: State,
+    out: Vec<Diagnostic>,
+}
+
+pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &PackageCx) -> Vec<Diagnostic> {
+    let mut v = FileVisitor {
+        file,
+        package,
+        state: State {
+            resolver: Resolver::new(job.module.clone(), &ast.items),
+            kind: job.kind,
+            test_depth: 0,
+            base_test: job.test,
+            fns: Vec::new(),
+            items: Vec::new(),
+            macros: Vec::new(),
+            bindings: HashMap::new(),
+        },
+        out: Vec::new(),
+    };
+    if has_cfg_test(&ast.attrs) {
+        v.state.base_test = true;
+    }
+    for item in &ast.items {
+        v.visit_item(item);
+    }
+    v.out
+}
+
+impl FileVisitor<'_> {
+    fn each_rule(&mut self, mut f: impl FnMut(&dyn Rule, &mut Cx<'_>)) {
+        for (rule, severity) in &self.package.rules {
+            let mut cx = Cx {
+                file: self.file,
+                package: self.package,
+                state: &self.state,
+                rule: rule.meta(),
+                severity: *severity,
+                out: &mut self.out,
+            };
+            f(*rule, &mut cx);
+        }
+    }
+
+    /// Runs `body` inside an item with these attributes.
+    fn with_item(&mut self, attrs: &[syn::Attribute], label: String, fn_name: Option<String>, body: impl FnOnce(&mut Self)) {
+        let test = has_cfg_test(attrs) || is_test_fn(attrs);
+        self.state.test_depth += usize::from(test);
+        self.state.items.push(label);
+        let saved = fn_name.as_ref().map(|_| std::mem::take(&mut self.state.bindings));
+        if let Some(name) = fn_name {
+            self.state.fns.push(name);
+        }
+        body(self);
+        if let Some(saved) = saved {
+            self.state.fns.pop();
+            self.state.bindings = saved;
+        }
+        self.state.items.pop();
+        self.state.test_depth -= usize::from(test);
+    }
+
+    fn dispatch_call(&mut self, expr: &syn::Expr) {
+        let call = match expr {
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else { return };
+                Call {
+                    expr,
+                    paths: self.state.resolver.resolve(&p.path),
+                    method: None,
+                    chain: Chain::default(),
+                    args: c.args.iter().collect(),
+                }
+            }
+            syn::Expr::MethodCall(m) => Call {
+                expr,
+                paths: Vec::new(),
+                method: Some(&m.method),
+                chain: self.state.chain_of(expr),
+                args: m.args.iter().collect(),
+            },
+            _ => return,
+        };
+        self.each_rule(|rule, cx| rule.check_call(cx, &call));
+    }
+}
+
+fn item_label(item: &syn::Item) -> Option<String> {
+    Some(match item {
+        syn::Item::Fn(i) => format!("fn {}", i.sig.ident),
+        syn::Item::Static(i) => format!("static {}", i.ident),
+        syn::Item::Const(i) => format!("const {}", i.ident),
+        syn::Item::Mod(i) => format!("mod {}", i.ident),
+        syn::Item::Struct(i) => format!("struct {}", i.ident),
+        syn::Item::Enum(i) => format!("enum {}", i.ident),
+        syn::Item::Trait(i) => format!("trait {}", i.ident),
+        syn::Item::Impl(i) => {
+            let ty = &i.self_ty;
+            format!("impl {}", quote_type(ty))
+        }
+        _ => return None,
+    })
+}
+
+fn quote_type(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        _ => "_".into(),
+    }
+}
+
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::ForeignMod(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::TraitAlias(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+impl<'ast> Visit<'ast> for FileVisitor<'_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let label = item_label(item).unwrap_or_default();
+        let fn_name = match item {
+            syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        };
+        self.with_item(item_attrs(item), label, fn_name, |v| {
+            v.each_rule(|rule, cx| rule.check_item(cx, item));
+            match item {
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        v.state.resolver.push_module(&m.ident.to_string(), items);
+                        for i in items {
+                            v.visit_item(i);
+                        }
+                        v.state.resolver.pop();
+                    }
+                }
+                // `use` declarations were read by the resolver.
+                syn::Item::Use(_) => {}
+                _ => visit::visit_item(v, item),
+            }
+        });
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let name = f.sig.ident.to_string();
+        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| visit::visit_impl_item_fn(v, f));
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        let name = f.sig.ident.to_string();
+        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| visit::visit_trait_item_fn(v, f));
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        let has_items = block.stmts.iter().any(|s| matches!(s, syn::Stmt::Item(_)));
+        if has_items {
+            self.state.resolver.push_block(block);
+        }
+        visit::visit_block(self, block);
+        if has_items {
+            self.state.resolver.pop();
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        visit::visit_local(self, local);
+        if let (Some(name), Some(init)) = (pat_ident(&local.pat), &local.init) {
+            let binding = Binding {
+                chain: self.state.chain_of(&init.expr),
+                sources: self.state.sources(&init.expr),
+            };
+            self.state.bindings.insert(name, binding);
+        }
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        visit::visit_stmt(self, stmt);
+        // `opts.write(true);` configures the builder bound to `opts`.
+        if let syn::Stmt::Expr(expr @ syn::Expr::MethodCall(_), _) = stmt {
+            let mut receiver = expr;
+            let mut steps = Vec::new();
+            while let syn::Expr::MethodCall(m) = receiver {
+                steps.push(step(m));
+                receiver = &m.receiver;
+            }
+            if let syn::Expr::Path(p) = receiver {
+                if let Some(b) = p.path.get_ident().and_then(|i| self.state.bindings.get_mut(&i.to_string())) {
+                    b.chain.steps.extend(steps.into_iter().rev());
+                }
+            }
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        if let syn::Expr::Call(_) | syn::Expr::MethodCall(_) = expr {
+            self.dispatch_call(expr);
+        }
+        visit::visit_expr(self, expr);
+    }
+
+    fn visit_lit(&mut self, lit: &'ast syn::Lit) {
+        if matches!(lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_)) {
+            self.each_rule(|rule, cx| rule.check_lit(cx, lit));
+        }
+    }
+
+    fn visit_attribute(&mut self, _attr: &'ast syn::Attribute) {
+        // Attribute arguments (`#[serde(rename = "..")]`) are not code.
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let paths = macros::resolve(&self.state.resolver, &mac.path);
+        let args = macros::parse_args(mac);
+        let call = macros::MacroCall {
+            mac,
+            paths: &paths,
+            args: args.as_deref(),
+        };
+        self.each_rule(|rule, cx| rule.check_macro(cx, &call));
+        let name = paths.first().cloned().unwrap_or_default();
+        self.state.macros.push(name);
+        match &args {
+            Some(args) => {
+                for arg in args {
+                    self.visit_expr(arg);
+                }
+            }
+            None => {
+                for token in macros::scan(&mac.tokens) {
+                    match token {
+                        macros::Scanned::Lit(lit) => self.visit_lit(&lit),
+                        macros::Scanned::Macro(inner) => self.visit_macro(&inner),
+                    }
+                }
+            }
+        }
+        self.state.macros.pop();
+    }
+}

@@ -1,0 +1,49 @@
+//! `cargo twelve`: checks Rust services against the Twelve-Factor App
+//! (<https://12factor.net>) and reports compiler-style diagnostics.
+//!
+//! The pipeline: [`workspace`] loads `cargo metadata` and selects targets,
+//! [`engine`] parses each file once ([`source`]), resolves names
+//! ([`resolve`]) and runs every enabled [`rules`] in one pass, and
+//! [`diagnostic`] renders the findings in the requested format.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod engine;
+pub mod resolve;
+pub mod rules;
+pub mod source;
+pub mod workspace;
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::Path;
+
+    use crate::diagnostic::Diagnostic;
+    use crate::rules::Rule;
+    use crate::workspace::{Package, TargetKind};
+
+    pub fn package() -> Package {
+        Package {
+            id: "path+file:///app#0.1.0".into(),
+            name: "app".into(),
+            version: "0.1.0".into(),
+            manifest_path: "/app/Cargo.toml".into(),
+            targets: Vec::new(),
+            config: Default::default(),
+            build_env: Default::default(),
+        }
+    }
+
+    /// Findings of one rule on `src` as the root of a library.
+    pub fn check_rule(rule: &'static dyn Rule, src: &str) -> Vec<Diagnostic> {
+        check_rule_in(rule, src, |_| {})
+    }
+
+    /// Same, with the package adjusted first (config, build script vars).
+    pub fn check_rule_in(rule: &'static dyn Rule, src: &str, adjust: impl FnOnce(&mut Package)) -> Vec<Diagnostic> {
+        let mut pkg = package();
+        adjust(&mut pkg);
+        crate::engine::check_source(&pkg, &[rule], Path::new("/app/src/lib.rs"), src, TargetKind::Lib)
+    }
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    cargo_twelve::cli::main(std::env::args_os())
+}

@@ -1,0 +1,355 @@
+//! Name resolution from imports: turns the paths written in a file into
+//! canonical paths such as `std::fs::write` or `tokio::net::TcpListener::bind`.
+//!
+//! This is syntax-only: it knows `use` declarations (aliases, groups, globs,
+//! `self`/`super`/`crate`), `extern crate` renames and the items a module
+//! defines, scoped the way Rust scopes them (a block sees its module's names,
+//! an inline module does not, unless it says `use super::*`).
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopeKind {
+    Module,
+    Block,
+}
+
+#[derive(Debug)]
+struct Scope {
+    kind: ScopeKind,
+    /// Full path of the module this scope belongs to, crate name first.
+    module: Vec<String>,
+    names: HashMap<String, Vec<String>>,
+    globs: Vec<Vec<String>>,
+    /// `use super::*`: names of the parent module are visible.
+    inherits_parent: bool,
+}
+
+/// Per-file resolver; the engine pushes and pops scopes as it walks.
+#[derive(Debug)]
+pub struct Resolver {
+    scopes: Vec<Scope>,
+}
+
+impl Resolver {
+    /// `module` is the file's module path, crate name first
+    /// (`["my_app", "db"]` for `src/db.rs`).
+    pub fn new(module: Vec<String>, items: &[syn::Item]) -> Self {
+        let mut r = Self { scopes: Vec::new() };
+        r.push_scope(ScopeKind::Module, module, items.iter());
+        r
+    }
+
+    /// Enters an inline `mod name { .. }`.
+    pub fn push_module(&mut self, name: &str, items: &[syn::Item]) {
+        let mut module = self.current_module().to_vec();
+        module.push(name.to_string());
+        self.push_scope(ScopeKind::Module, module, items.iter());
+    }
+
+    /// Enters a block; only its item statements declare names.
+    pub fn push_block(&mut self, block: &syn::Block) {
+        let module = self.current_module().to_vec();
+        let items = block.stmts.iter().filter_map(|s| match s {
+            syn::Stmt::Item(item) => Some(item),
+            _ => None,
+        });
+        self.push_scope(ScopeKind::Block, module, items);
+    }
+
+    pub fn pop(&mut self) {
+        if self.scopes.len() > 1 {
+            self.scopes.pop();
+        }
+    }
+
+    pub fn current_module(&self) -> &[String] {
+        &self.scopes.last().expect("root scope").module
+    }
+
+    pub fn crate_name(&self) -> &str {
+        &self.current_module()[0]
+    }
+
+    /// Canonical candidates for a path, best first. The first is the answer
+    /// when the path resolves through an explicit name; glob imports add
+    /// alternatives because a syntax-only resolver cannot know what a glob
+    /// brings in.
+    pub fn resolve(&self, path: &syn::Path) -> Vec<String> {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if path.leading_colon.is_some() {
+            return vec![segments.join("::")];
+        }
+        self.resolve_segments(&segments)
+    }
+
+    pub fn resolve_segments(&self, segments: &[String]) -> Vec<String> {
+        let Some(first) = segments.first() else {
+            return Vec::new();
+        };
+        if let Some(abs) = self.relative_to_module(segments) {
+            return vec![abs.join("::")];
+        }
+        let mut globs = Vec::new();
+        for scope in self.visible_scopes() {
+            if let Some(target) = scope.names.get(first.as_str()) {
+                let mut full = target.clone();
+                full.extend_from_slice(&segments[1..]);
+                return vec![full.join("::")];
+            }
+            globs.extend(scope.globs.iter());
+        }
+        let mut out = vec![segments.join("::")];
+        for glob in globs {
+            let mut full = glob.clone();
+            full.extend_from_slice(segments);
+            out.push(full.join("::"));
+        }
+        out
+    }
+
+    /// Resolves `crate::`, `self::` and `super::` paths.
+    fn relative_to_module(&self, segments: &[String]) -> Option<Vec<String>> {
+        let module = self.current_module();
+        match segments[0].as_str() {
+            "crate" => {
+                let mut out = vec![module[0].clone()];
+                out.extend_from_slice(&segments[1..]);
+                Some(out)
+            }
+            "self" | "super" => {
+                let mut out = module.to_vec();
+                let mut rest = segments;
+                if rest[0] == "self" {
+                    rest = &rest[1..];
+                }
+                while rest.first().is_some_and(|s| s == "super") {
+                    if out.len() > 1 {
+                        out.pop();
+                    }
+                    rest = &rest[1..];
+                }
+                out.extend_from_slice(rest);
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// Scopes whose names are visible here, innermost first.
+    fn visible_scopes(&self) -> impl Iterator<Item = &Scope> {
+        let mut open = true;
+        self.scopes.iter().rev().filter(move |scope| {
+            let visible = open;
+            if scope.kind == ScopeKind::Module && !scope.inherits_parent {
+                open = false;
+            }
+            visible
+        })
+    }
+
+    fn push_scope<'a>(&mut self, kind: ScopeKind, module: Vec<String>, items: impl Iterator<Item = &'a syn::Item>) {
+        self.scopes.push(Scope {
+            kind,
+            module,
+            names: HashMap::new(),
+            globs: Vec::new(),
+            inherits_parent: false,
+        });
+        let mut uses = Vec::new();
+        for item in items {
+            match item {
+                syn::Item::Use(u) => uses.push(u),
+                syn::Item::ExternCrate(e) => {
+                    if let Some((_, rename)) = &e.rename {
+                        let name = rename.to_string();
+                        if name != "_" {
+                            self.declare(name, vec![e.ident.to_string()]);
+                        }
+                    }
+                }
+                other => {
+                    if let Some(ident) = item_name(other) {
+                        let mut full = self.current_module().to_vec();
+                        full.push(ident.clone());
+                        self.declare(ident, full);
+                    }
+                }
+            }
+        }
+        // Uses may refer to each other (`use std::fs; use fs::File;`), so
+        // declare them after the items, in order.
+        for u in uses {
+            let prefix = if u.leading_colon.is_some() { Some(Vec::new()) } else { None };
+            self.add_use_tree(prefix, &u.tree);
+        }
+    }
+
+    fn declare(&mut self, name: String, target: Vec<String>) {
+        self.scopes.last_mut().expect("scope").names.insert(name, target);
+    }
+
+    /// `prefix` is `None` at the start of a path that still needs resolving,
+    /// `Some` once it is absolute.
+    fn add_use_tree(&mut self, prefix: Option<Vec<String>>, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                let next = self.extend_prefix(prefix, p.ident.to_string());
+                self.add_use_tree(Some(next), &p.tree);
+            }
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                if name == "self" {
+                    if let Some(prefix) = prefix {
+                        if let Some(last) = prefix.last().cloned() {
+                            self.declare(last, prefix);
+                        }
+                    }
+                } else {
+                    let full = self.extend_prefix(prefix, name.clone());
+                    self.declare(name, full);
+                }
+            }
+            syn::UseTree::Rename(r) => {
+                let alias = r.rename.to_string();
+                if alias == "_" {
+                    return;
+                }
+                let full = if r.ident == "self" {
+                    prefix.unwrap_or_default()
+                } else {
+                    self.extend_prefix(prefix, r.ident.to_string())
+                };
+                self.declare(alias, full);
+            }
+            syn::UseTree::Glob(_) => {
+                let glob = prefix.unwrap_or_default();
+                let scope = self.scopes.last_mut().expect("scope");
+                let parent = &scope.module[..scope.module.len().saturating_sub(1)];
+                if scope.kind == ScopeKind::Module && scope.module.len() > 1 && glob == parent {
+                    scope.inherits_parent = true;
+                }
+                scope.globs.push(glob);
+            }
+            syn::UseTree::Group(g) => {
+                for tree in &g.items {
+                    self.add_use_tree(prefix.clone(), tree);
+                }
+            }
+        }
+    }
+
+    fn extend_prefix(&self, prefix: Option<Vec<String>>, segment: String) -> Vec<String> {
+        match prefix {
+            Some(mut p) => {
+                p.push(segment);
+                p
+            }
+            None => match self.relative_to_module(std::slice::from_ref(&segment)) {
+                Some(abs) => abs,
+                None => {
+                    // `use fs::File` after `use std::fs`: uniform paths.
+                    let top = self.scopes.last().expect("scope");
+                    match top.names.get(&segment) {
+                        Some(target) if target.len() > 1 || target[0] != segment => target.clone(),
+                        _ => vec![segment],
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn item_name(item: &syn::Item) -> Option<String> {
+    let ident = match item {
+        syn::Item::Fn(i) => &i.sig.ident,
+        syn::Item::Struct(i) => &i.ident,
+        syn::Item::Enum(i) => &i.ident,
+        syn::Item::Mod(i) => &i.ident,
+        syn::Item::Const(i) => &i.ident,
+        syn::Item::Static(i) => &i.ident,
+        syn::Item::Type(i) => &i.ident,
+        syn::Item::Trait(i) => &i.ident,
+        syn::Item::Union(i) => &i.ident,
+        _ => return None,
+    };
+    Some(ident.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver(src: &str) -> Resolver {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        Resolver::new(vec!["app".into(), "db".into()], &file.items)
+    }
+
+    fn first(r: &Resolver, path: &str) -> String {
+        r.resolve(&syn::parse_str(path).unwrap()).remove(0)
+    }
+
+    #[test]
+    fn aliases_groups_and_self() {
+        let r = resolver(
+            "use std::fs::{self, File as F, OpenOptions};
+             use tokio::net::TcpListener as Listener;
+             use std::{io::{self as stdio}, env};",
+        );
+        assert_eq!(first(&r, "fs::write"), "std::fs::write");
+        assert_eq!(first(&r, "F::create"), "std::fs::File::create");
+        assert_eq!(first(&r, "OpenOptions::new"), "std::fs::OpenOptions::new");
+        assert_eq!(first(&r, "Listener::bind"), "tokio::net::TcpListener::bind");
+        assert_eq!(first(&r, "stdio::stdout"), "std::io::stdout");
+        assert_eq!(first(&r, "env::var"), "std::env::var");
+        assert_eq!(first(&r, "std::fs::write"), "std::fs::write");
+        assert_eq!(first(&r, "::std::fs::write"), "std::fs::write");
+    }
+
+    #[test]
+    fn crate_self_super_and_local_items() {
+        let r = resolver("use super::config::Settings; use self::pool::make; fn helper() {}");
+        assert_eq!(first(&r, "crate::store::save"), "app::store::save");
+        assert_eq!(first(&r, "self::query"), "app::db::query");
+        assert_eq!(first(&r, "super::super::x"), "app::x");
+        assert_eq!(first(&r, "Settings::load"), "app::config::Settings::load");
+        assert_eq!(first(&r, "make"), "app::db::pool::make");
+        assert_eq!(first(&r, "helper"), "app::db::helper");
+    }
+
+    #[test]
+    fn globs_give_alternatives() {
+        let r = resolver("use std::fs::*;");
+        assert_eq!(r.resolve(&syn::parse_str("write").unwrap()), vec!["write", "std::fs::write"]);
+    }
+
+    #[test]
+    fn uniform_paths_and_extern_crate() {
+        let r = resolver("use std::fs; use fs::File; extern crate tokio as rt;");
+        assert_eq!(first(&r, "File::open"), "std::fs::File::open");
+        assert_eq!(first(&r, "rt::fs::write"), "tokio::fs::write");
+    }
+
+    #[test]
+    fn inline_modules_do_not_inherit_unless_super_glob() {
+        let mut r = resolver("use std::fs;");
+        let inner: syn::File = syn::parse_str("fn t() {}").unwrap();
+        r.push_module("plain", &inner.items);
+        assert_eq!(first(&r, "fs::write"), "fs::write");
+        r.pop();
+        let tests: syn::File = syn::parse_str("use super::*;").unwrap();
+        r.push_module("tests", &tests.items);
+        assert_eq!(first(&r, "fs::write"), "std::fs::write");
+    }
+
+    #[test]
+    fn block_scopes_see_module_names() {
+        let mut r = resolver("use std::fs;");
+        let block: syn::Block = syn::parse_str("{ use tokio::fs as afs; }").unwrap();
+        r.push_block(&block);
+        assert_eq!(first(&r, "fs::write"), "std::fs::write");
+        assert_eq!(first(&r, "afs::write"), "tokio::fs::write");
+        r.pop();
+        assert_eq!(first(&r, "afs::write"), "afs::write");
+    }
+}

@@ -1,0 +1,163 @@
+use crate::declare_rule;
+use crate::diagnostic::{Applicability, Edit};
+use crate::engine::{Cx, MacroCall};
+use crate::rules::{Factor, Rule, RuleMeta};
+
+declare_rule! {
+    /// ### What it does
+    /// Finds configuration read at compile time with `env!` or `option_env!`.
+    /// Variables that Cargo sets while compiling (`CARGO_PKG_VERSION`,
+    /// `CARGO_MANIFEST_DIR`, `OUT_DIR`, ...) and variables the package's own
+    /// build script emits with `cargo:rustc-env=` are fine.
+    ///
+    /// ### Why is this bad
+    /// A twelve-factor build produces one artifact that is released to every
+    /// environment with that environment's config. `env!("DATABASE_URL")`
+    /// copies the value from the machine that compiled the code into the
+    /// binary: staging and production now need different builds, and the
+    /// value cannot change without a rebuild.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// let api = Client::new(env!("PAYMENTS_API_URL"));
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// let url = std::env::var("PAYMENTS_API_URL").context("PAYMENTS_API_URL must be set")?;
+    /// let api = Client::new(&url);
+    /// ```
+    ///
+    /// ### Options
+    /// `allow = ["GIT_SHA"]`: variables that are meant to be baked into the
+    /// build, such as a commit hash stamped in by CI.
+    pub CompileTimeConfig => "compile_time_config", Factor::BuildReleaseRun, Warn, fixable: false, options: ["allow"]
+}
+
+/// Macros that read the environment of the compiler.
+const COMPILE_TIME_ENV_MACROS: &[&str] = &["std::env", "std::option_env"];
+
+/// Variables Cargo sets when it compiles a crate.
+const CARGO_COMPILE_TIME_VARS: &[&str] = &["CARGO", "OUT_DIR"];
+const CARGO_COMPILE_TIME_PREFIXES: &[&str] = &["CARGO_"];
+
+fn set_by_cargo(name: &str) -> bool {
+    CARGO_COMPILE_TIME_VARS.contains(&name) || CARGO_COMPILE_TIME_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+impl Rule for CompileTimeConfig {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        if !mac.is(COMPILE_TIME_ENV_MACROS) || cx.in_test() {
+            return;
+        }
+        let Some(name_lit) = mac.first_str() else { return };
+        let name = name_lit.value();
+        let package = cx.package();
+        if set_by_cargo(&name) || package.build_env.contains(&name) || package.config.rules.compile_time_config.allow.contains(&name) {
+            return;
+        }
+        let optional = mac.paths.iter().any(|p| p == "std::option_env");
+        let written = if optional { "option_env!" } else { "env!" };
+        let span = cx.span(mac.mac);
+        // A `const` or `static` needs a constant; the run-time read cannot go there.
+        let in_constant = cx.enclosing_item().is_some_and(|i| i.starts_with("const ") || i.starts_with("static ")) && cx.enclosing_fn().is_none();
+        let replacement = if optional {
+            format!("std::env::var({name:?}).ok()")
+        } else {
+            format!("std::env::var({name:?}).expect(\"{name} must be set\")")
+        };
+        let d = cx
+            .report(span.clone(), format!("`{written}` bakes `{name}` into the binary at compile time"))
+            .label("read when the crate is compiled, not when it runs")
+            .note("one build must run in every deploy: config that varies between deploys is read from the environment at run time");
+        if in_constant {
+            d.help(format!("read `{name}` at startup into your config struct instead of a `const` or `static`"));
+        } else {
+            d.suggest(
+                format!("read `{name}` when the process starts"),
+                vec![Edit { span, replacement }],
+                Applicability::MaybeIncorrect,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CompileTimeConfig;
+    use crate::test_support::{check_rule, check_rule_in};
+
+    fn names(src: &str) -> Vec<String> {
+        check_rule(&CompileTimeConfig, src).iter().map(|d| d.span.snippet().to_string()).collect()
+    }
+
+    #[test]
+    fn fires_on_deploy_config() {
+        let src = r#"
+const API: &str = env!("PAYMENTS_API_URL");
+fn main() {
+    let db = std::env!("DATABASE_URL");
+    let region = option_env!("AWS_REGION").unwrap_or("eu-west-1");
+    let banner = format!("{} {}", env!("CARGO_PKG_NAME"), core::env!("STAGE"));
+}
+"#;
+        assert_eq!(
+            names(src),
+            [r#"env!("PAYMENTS_API_URL")"#, r#"std::env!("DATABASE_URL")"#, r#"option_env!("AWS_REGION")"#, r#"core::env!("STAGE")"#]
+        );
+    }
+
+    #[test]
+    fn cargo_and_build_script_vars_are_fine() {
+        let src = r#"
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+static SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/schema.sql"));
+fn main() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let bin = env!("CARGO_BIN_EXE_app");
+    let sha = env!("GIT_SHA");
+    let at = option_env!("BUILT_AT");
+    let ci = env!("CI_PIPELINE_ID");
+    let runtime = std::env::var("DATABASE_URL");
+}
+"#;
+        let found = check_rule_in(&CompileTimeConfig, src, |p| {
+            p.build_env.insert("GIT_SHA".into());
+            p.build_env.insert("BUILT_AT".into());
+            p.config.rules.compile_time_config.allow.push("CI_PIPELINE_ID".into());
+        });
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn test_code_is_fine() {
+        let src = r#"
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn db() { let url = env!("TEST_DATABASE_URL"); }
+}
+"#;
+        assert!(names(src).is_empty());
+    }
+
+    #[test]
+    fn a_local_macro_named_env_is_not_std() {
+        let src = "use my_macros::env;\nfn f() { env!(\"X\"); }\n";
+        assert!(names(src).is_empty());
+    }
+
+    #[test]
+    fn suggestion_reads_at_run_time_except_in_constants() {
+        let src = "const A: &str = env!(\"A\");\nfn f() { let b = option_env!(\"B\"); }\n";
+        let found = check_rule(&CompileTimeConfig, src);
+        assert!(found[0].suggestion.is_none());
+        assert!(found[0].helps[0].contains("config struct"));
+        let s = found[1].suggestion.as_ref().unwrap();
+        assert_eq!(s.edits[0].replacement, r#"std::env::var("B").ok()"#);
+    }
+}

@@ -1,0 +1,3 @@
+//! Factor VI, Processes: execute the app as one or more stateless processes.
+
+pub mod filesystem_write;

@@ -1,0 +1,150 @@
+//! Source files: reading, the line index, and parsing with `syn`.
+//!
+//! Every file is read and parsed exactly once per run. Byte offsets in
+//! diagnostics are offsets into [`SourceFile::text`], which is the file as it
+//! is on disk.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A file's text plus an index of where its lines start.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Absolute path.
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+/// A 1-based line and a 1-based column counted in Unicode scalar values,
+/// the convention of rustc's JSON spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn read(path: &Path) -> std::io::Result<Self> {
+        let bytes = std::fs::read(path)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))?;
+        Ok(Self::new(path, text))
+    }
+
+    /// Number of lines; a trailing newline does not start a new line.
+    pub fn line_count(&self) -> usize {
+        let n = self.line_starts.len();
+        if self.text.ends_with('\n') { n - 1 } else { n }
+    }
+
+    /// The 0-based index of the line holding `offset`.
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = self.clamp(offset);
+        let line = self.line_index(offset);
+        let start = self.line_starts[line];
+        LineCol {
+            line: line + 1,
+            col: self.text[start..offset].chars().count() + 1,
+        }
+    }
+
+    /// The byte range of a 1-based line, without its line terminator.
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line - 1];
+        let mut end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// The text of a 1-based line, without its line terminator.
+    pub fn line_text(&self, line: usize) -> &str {
+        &self.text[self.line_range(line)]
+    }
+
+    /// The offset rounded down to a char boundary inside the text.
+    pub fn clamp(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    /// Parses the file as a Rust source file.
+    ///
+    /// Unlike `syn::parse_file`, this keeps byte offsets equal to offsets in
+    /// the text on disk: a byte-order mark and a shebang line are blanked
+    /// out, not cut off.
+    pub fn parse(&self) -> syn::Result<syn::File> {
+        parse_rust(&self.text)
+    }
+}
+
+/// Parses Rust source keeping span offsets equal to offsets into `text`.
+pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
+    let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let body = &text[bom..];
+    let shebang = body.strip_prefix("#!").is_some_and(|after| !after.trim_start().starts_with('['));
+    if bom == 0 && !shebang {
+        return syn::parse_str(text);
+    }
+    let blank = bom + if shebang { body.find('\n').unwrap_or(body.len()) } else { 0 };
+    let padded = format!("{}{}", " ".repeat(blank), &text[blank..]);
+    syn::parse_str(&padded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::spanned::Spanned;
+
+    #[test]
+    fn line_col_counts_chars() {
+        let f = SourceFile::new("x.rs", "ab\nçd e\r\nlast".into());
+        assert_eq!(f.line_col(0), LineCol { line: 1, col: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, col: 1 });
+        // `ç` is two bytes, one column.
+        assert_eq!(f.line_col(6), LineCol { line: 2, col: 3 });
+        assert_eq!(f.line_text(2), "çd e");
+        assert_eq!(f.line_text(3), "last");
+        assert_eq!(f.line_count(), 3);
+    }
+
+    #[test]
+    fn offsets_survive_bom_and_shebang() {
+        let text = "\u{feff}#!/usr/bin/env run-cargo-script\nfn main() { go(); }\n";
+        let file = parse_rust(text).unwrap();
+        let span = file.items[0].span().byte_range();
+        assert_eq!(&text[span], "fn main() { go(); }");
+    }
+
+    #[test]
+    fn inner_attribute_is_not_a_shebang() {
+        let text = "#![allow(dead_code)]\nfn f() {}\n";
+        let file = parse_rust(text).unwrap();
+        assert_eq!(file.attrs.len(), 1);
+    }
+}

@@ -1,0 +1,438 @@
+//! The workspace: `cargo metadata --no-deps`, package and target selection
+//! the way cargo selects them, and module discovery the way rustc finds
+//! module files.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use cargo_metadata::{Metadata, MetadataCommand};
+
+use crate::config::{Config, ConfigIssue, Layer};
+
+/// What to check, from cargo's package and target flags.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub manifest_path: Option<PathBuf>,
+    pub packages: Vec<String>,
+    pub workspace: bool,
+    pub exclude: Vec<String>,
+    pub lib: bool,
+    pub bins: bool,
+    pub bin: Vec<String>,
+    pub tests: bool,
+    pub test: Vec<String>,
+    pub examples: bool,
+    pub example: Vec<String>,
+    pub benches: bool,
+    pub bench: Vec<String>,
+    pub all_targets: bool,
+}
+
+impl Selection {
+    fn any_target_flag(&self) -> bool {
+        self.lib
+            || self.bins
+            || self.tests
+            || self.examples
+            || self.benches
+            || self.all_targets
+            || !(self.bin.is_empty() && self.test.is_empty() && self.example.is_empty() && self.bench.is_empty())
+    }
+
+    fn wants(&self, target: &Target) -> bool {
+        if !self.any_target_flag() {
+            return matches!(target.kind, TargetKind::Lib | TargetKind::Bin);
+        }
+        if self.all_targets {
+            return true;
+        }
+        let named = |names: &[String]| names.iter().any(|n| *n == target.name);
+        match target.kind {
+            TargetKind::Lib => self.lib,
+            TargetKind::Bin => self.bins || named(&self.bin),
+            TargetKind::Test => self.tests || named(&self.test),
+            TargetKind::Example => self.examples || named(&self.example),
+            TargetKind::Bench => self.benches || named(&self.bench),
+            TargetKind::BuildScript => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetKind {
+    Lib,
+    Bin,
+    BuildScript,
+    Example,
+    Test,
+    Bench,
+}
+
+impl TargetKind {
+    fn of(target: &cargo_metadata::Target) -> Option<Self> {
+        use cargo_metadata::TargetKind as K;
+        let kind = target.kind.first()?;
+        Some(match kind {
+            K::Bin => Self::Bin,
+            K::Test => Self::Test,
+            K::Bench => Self::Bench,
+            K::Example => Self::Example,
+            K::CustomBuild => Self::BuildScript,
+            K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib | K::ProcMacro => Self::Lib,
+            _ => return None,
+        })
+    }
+
+    /// Code in this target is test code for every rule.
+    pub fn is_test(self) -> bool {
+        matches!(self, Self::Test | Self::Bench | Self::Example)
+    }
+
+    /// Cargo's word for the target in messages: `lib`, `bin`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Lib => "lib",
+            Self::Bin => "bin",
+            Self::BuildScript => "build script",
+            Self::Example => "example",
+            Self::Test => "test",
+            Self::Bench => "bench",
+        }
+    }
+}
+
+/// One checked target of a package.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    /// `name` with `-` replaced by `_`, the name `crate::` refers to.
+    pub crate_name: String,
+    pub kind: TargetKind,
+    pub src_path: PathBuf,
+    /// The target as `cargo metadata` printed it, for JSON messages.
+    pub raw: cargo_metadata::Target,
+}
+
+/// One selected package.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// `cargo metadata`'s package id.
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub manifest_path: PathBuf,
+    pub targets: Vec<Target>,
+    pub config: Config,
+    /// Variables the package's build script sets with `cargo:rustc-env=`.
+    pub build_env: BTreeSet<String>,
+}
+
+impl Package {
+    pub fn dir(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(Path::new("."))
+    }
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub packages: Vec<Package>,
+    pub config_issues: Vec<ConfigIssue>,
+}
+
+impl Workspace {
+    /// Runs `cargo metadata --no-deps` and selects packages and targets.
+    pub fn load(selection: &Selection) -> Result<Self> {
+        let mut cmd = MetadataCommand::new();
+        cmd.no_deps();
+        cmd.other_options(vec!["--offline".to_string()]);
+        if let Some(path) = &selection.manifest_path {
+            cmd.manifest_path(path);
+        }
+        let metadata = cmd.exec().map_err(|e| match e {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                anyhow::anyhow!("`cargo metadata` failed:\n{}", stderr.trim_end())
+            }
+            other => anyhow::Error::new(other).context("could not run `cargo metadata`"),
+        })?;
+        let current = current_manifest(selection)?;
+        Self::from_metadata(&metadata, selection, current.as_deref())
+    }
+
+    /// Package selection as cargo does it: `-p`, `--workspace` with
+    /// `--exclude`, else the package of the current manifest, else the
+    /// workspace's default members.
+    pub fn from_metadata(metadata: &Metadata, selection: &Selection, current: Option<&Path>) -> Result<Self> {
+        let root = metadata.workspace_root.clone().into_std_path_buf();
+        let members: Vec<&cargo_metadata::Package> = metadata.workspace_packages();
+        let chosen: Vec<&cargo_metadata::Package> = if !selection.packages.is_empty() {
+            let mut chosen = Vec::new();
+            for spec in &selection.packages {
+                let found: Vec<_> = members.iter().filter(|p| matches_spec(p, spec)).copied().collect();
+                if found.is_empty() {
+                    let names: Vec<_> = members.iter().map(|p| p.name.as_str()).collect();
+                    bail!(
+                        "package ID specification `{spec}` did not match any packages\n\nworkspace members: {}",
+                        names.join(", ")
+                    );
+                }
+                chosen.extend(found);
+            }
+            chosen
+        } else if selection.workspace {
+            members
+                .iter()
+                .filter(|p| !selection.exclude.iter().any(|spec| matches_spec(p, spec)))
+                .copied()
+                .collect()
+        } else {
+            let root_manifest = root.join("Cargo.toml");
+            let here = current.and_then(|m| members.iter().find(|p| p.manifest_path.as_std_path() == m));
+            match here {
+                Some(p) if p.manifest_path.as_std_path() != root_manifest => vec![*p],
+                _ => {
+                    let defaults: Vec<_> = members.iter().filter(|p| metadata.workspace_default_members.contains(&p.id)).copied().collect();
+                    if defaults.is_empty() { members } else { defaults }
+                }
+            }
+        };
+
+        let mut seen = BTreeSet::new();
+        let mut packages = Vec::new();
+        let mut config_issues = Vec::new();
+        let root_manifest = root.join("Cargo.toml");
+        for pkg in chosen {
+            if !seen.insert(pkg.id.repr.clone()) {
+                continue;
+            }
+            let manifest = pkg.manifest_path.as_std_path();
+            let (config, issues) = Config::from_layers(&[
+                Layer {
+                    table: metadata.workspace_metadata.get("twelve"),
+                    scope: "workspace",
+                    manifest: &root_manifest,
+                },
+                Layer {
+                    table: pkg.metadata.get("twelve"),
+                    scope: "package",
+                    manifest,
+                },
+            ]);
+            for issue in issues {
+                if !config_issues.contains(&issue) {
+                    config_issues.push(issue);
+                }
+            }
+            let mut targets: Vec<Target> = pkg
+                .targets
+                .iter()
+                .filter_map(|t| {
+                    let kind = TargetKind::of(t)?;
+                    Some(Target {
+                        name: t.name.clone(),
+                        crate_name: t.name.replace('-', "_"),
+                        kind,
+                        src_path: t.src_path.clone().into_std_path_buf(),
+                        raw: t.clone(),
+                    })
+                })
+                .collect();
+            let build_env = targets
+                .iter()
+                .find(|t| t.kind == TargetKind::BuildScript)
+                .and_then(|t| std::fs::read_to_string(&t.src_path).ok())
+                .map(|text| build_script_env(&text))
+                .unwrap_or_default();
+            let with_build_script = selection.all_targets;
+            targets.retain(|t| if t.kind == TargetKind::BuildScript { with_build_script } else { selection.wants(t) });
+            // Library first, so a file shared by several targets belongs to it.
+            targets.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+            packages.push(Package {
+                id: pkg.id.repr.clone(),
+                name: pkg.name.to_string(),
+                version: pkg.version.to_string(),
+                manifest_path: manifest.to_path_buf(),
+                targets,
+                config,
+                build_env,
+            });
+        }
+        Ok(Self {
+            root,
+            packages,
+            config_issues,
+        })
+    }
+}
+
+fn matches_spec(pkg: &cargo_metadata::Package, spec: &str) -> bool {
+    match spec.split_once('@') {
+        Some((name, version)) => pkg.name.as_str() == name && pkg.version.to_string().starts_with(version),
+        None => pkg.name.as_str() == spec || pkg.id.repr == spec,
+    }
+}
+
+/// The manifest cargo would use: `--manifest-path`, or the nearest
+/// `Cargo.toml` from the current directory up.
+fn current_manifest(selection: &Selection) -> Result<Option<PathBuf>> {
+    if let Some(path) = &selection.manifest_path {
+        let path = std::fs::canonicalize(path).with_context(|| format!("manifest path `{}` does not exist", path.display()))?;
+        return Ok(Some(path));
+    }
+    let cwd = std::env::current_dir()?;
+    Ok(cwd.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file()))
+}
+
+/// Variables a build script sets for the crate with `cargo:rustc-env=NAME=…`
+/// or `cargo::rustc-env=NAME=…`.
+pub fn build_script_env(text: &str) -> BTreeSet<String> {
+    let mut vars = BTreeSet::new();
+    for marker in ["cargo:rustc-env=", "cargo::rustc-env="] {
+        for (at, _) in text.match_indices(marker) {
+            let rest = &text[at + marker.len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() && rest[name.len()..].starts_with('=') {
+                vars.insert(name);
+            }
+        }
+    }
+    vars
+}
+
+/// A `mod name;` declaration found in a file, with where its file is.
+#[derive(Debug)]
+pub struct ModuleDecl {
+    /// Module path relative to the file's module (`["inner", "x"]` for
+    /// `mod inner { mod x; }`).
+    pub relative_module: Vec<String>,
+    /// The file that holds the module, or the candidates tried.
+    pub file: Result<PathBuf, Vec<PathBuf>>,
+    /// Whether the file is "mod-rs" (its children live in its directory).
+    pub mod_rs: bool,
+    /// Declared under `#[cfg(test)]`.
+    pub test: bool,
+    /// Declared under some other `#[cfg(..)]`; a missing file is then fine.
+    pub cfg_gated: bool,
+    /// Byte range of the declaration in the declaring file.
+    pub span: std::ops::Range<usize>,
+}
+
+/// Finds the out-of-line modules a file declares, the way rustc does:
+/// `x.rs` or `x/mod.rs`, nested inline modules as directories, and
+/// `#[path]` attributes.
+pub fn module_decls(file_path: &Path, mod_rs: bool, items: &[syn::Item]) -> Vec<ModuleDecl> {
+    let file_dir = file_path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let children_dir = if mod_rs {
+        file_dir.clone()
+    } else {
+        let stem = file_path.file_stem().unwrap_or_default();
+        file_dir.join(stem)
+    };
+    let mut out = Vec::new();
+    collect_decls(&file_dir, &children_dir, &[], false, items, &mut out);
+    out
+}
+
+fn collect_decls(file_dir: &Path, dir: &Path, module: &[String], nested: bool, items: &[syn::Item], out: &mut Vec<ModuleDecl>) {
+    use syn::spanned::Spanned;
+    for item in items {
+        let syn::Item::Mod(m) = item else { continue };
+        let name = m.ident.to_string();
+        let name = name.strip_prefix("r#").unwrap_or(&name).to_string();
+        let mut relative_module = module.to_vec();
+        relative_module.push(name.clone());
+        let path_attr = path_attribute(&m.attrs);
+        match &m.content {
+            Some((_, inner)) => {
+                let sub = dir.join(path_attr.unwrap_or(name));
+                collect_decls(file_dir, &sub, &relative_module, true, inner, out);
+            }
+            None => {
+                let (file, mod_rs) = match path_attr {
+                    Some(p) => {
+                        let base = if nested { dir } else { file_dir };
+                        let path = base.join(p);
+                        (if path.is_file() { Ok(path) } else { Err(vec![path]) }, true)
+                    }
+                    None => {
+                        let flat = dir.join(format!("{name}.rs"));
+                        let nested_file = dir.join(&name).join("mod.rs");
+                        if flat.is_file() {
+                            (Ok(flat), false)
+                        } else if nested_file.is_file() {
+                            (Ok(nested_file), true)
+                        } else {
+                            (Err(vec![flat, nested_file]), false)
+                        }
+                    }
+                };
+                out.push(ModuleDecl {
+                    relative_module,
+                    file,
+                    mod_rs,
+                    test: crate::engine::has_cfg_test(&m.attrs),
+                    cfg_gated: m.attrs.iter().any(|a| a.path().is_ident("cfg")),
+                    span: m.span().byte_range(),
+                });
+            }
+        }
+    }
+}
+
+fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find(|a| a.path().is_ident("path")).and_then(|a| match &a.meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_script_env_vars() {
+        let text = r#"
+            println!("cargo:rustc-env=GIT_SHA={}", sha);
+            println!("cargo::rustc-env=BUILT_AT=now");
+            println!("cargo:rerun-if-env-changed=NOT_THIS");
+        "#;
+        let vars: Vec<_> = build_script_env(text).into_iter().collect();
+        assert_eq!(vars, ["BUILT_AT", "GIT_SHA"]);
+    }
+
+    #[test]
+    fn module_files_like_rustc() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        for f in ["lib.rs", "a.rs", "a/b.rs", "c/mod.rs", "inner/d.rs", "elsewhere/e.rs"] {
+            let p = src.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let lib: syn::File = syn::parse_str(
+            r#"mod a; mod c; mod inner { mod d; } #[path = "elsewhere/e.rs"] mod e; mod gone; #[cfg(windows)] mod win;"#,
+        )
+        .unwrap();
+        let decls = module_decls(&src.join("lib.rs"), true, &lib.items);
+        let found: Vec<_> = decls
+            .iter()
+            .map(|d| match &d.file {
+                Ok(p) => p.strip_prefix(&src).unwrap().display().to_string(),
+                Err(_) => format!("missing {}", d.relative_module.join("::")),
+            })
+            .collect();
+        assert_eq!(found, ["a.rs", "c/mod.rs", "inner/d.rs", "elsewhere/e.rs", "missing gone", "missing win"]);
+        assert!(decls[5].cfg_gated && !decls[4].cfg_gated);
+        assert_eq!(decls[2].relative_module, ["inner", "d"]);
+
+        // `a.rs` is not mod-rs: its children live in `a/`.
+        let a: syn::File = syn::parse_str("mod b;").unwrap();
+        let decls = module_decls(&src.join("a.rs"), false, &a.items);
+        assert_eq!(decls[0].file.as_ref().unwrap(), &src.join("a/b.rs"));
+    }
+}
