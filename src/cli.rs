@@ -265,9 +265,7 @@ fn explain(name: &str) -> ExitCode {
         m.default_level.as_str(),
         m.factor.url()
     );
-    for line in m.docs.lines() {
-        let _ = writeln!(out, "{}", line.strip_prefix(' ').unwrap_or(line));
-    }
+    let _ = writeln!(out, "{}", m.docs());
     ExitCode::SUCCESS
 }
 

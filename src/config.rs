@@ -63,7 +63,7 @@ pub struct ConfigIssue {
 
 impl std::fmt::Display for ConfigIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: `{}` in {}", self.message, self.key, self.manifest.display())
+        write!(f, "`{}` in {}: {}", self.key, self.manifest.display(), self.message)
     }
 }
 

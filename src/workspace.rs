@@ -152,7 +152,9 @@ impl Workspace {
         }
         let metadata = cmd.exec().map_err(|e| match e {
             cargo_metadata::Error::CargoMetadata { stderr } => {
-                anyhow::anyhow!("`cargo metadata` failed:\n{}", stderr.trim_end())
+                // Cargo's own `error: ` prefix is added back when printed.
+                let stderr = stderr.trim();
+                anyhow::anyhow!("{}", stderr.strip_prefix("error: ").unwrap_or(stderr))
             }
             other => anyhow::Error::new(other).context("could not run `cargo metadata`"),
         })?;

@@ -59,15 +59,15 @@ pub fn diagnostic_json(cx: &RenderContext, d: &Diagnostic) -> Value {
             .collect();
         children.push(child("help", &s.message, spans));
     }
-    let explanation = crate::rules::find(d.code).map(|r| r.meta().docs);
+    let explanation = crate::rules::find(d.code).map(|r| r.meta().docs());
     json!({
         "rendered": ansi_or_plain(cx, d),
         "$message_type": "diagnostic",
         "children": children,
-        "code": {"code": d.full_code(), "explanation": explanation},
         "level": d.severity.as_str(),
         "message": d.message,
         "spans": spans,
+        "code": {"code": d.full_code(), "explanation": explanation},
     })
 }
 

@@ -81,6 +81,14 @@ impl<'w> PackageCx<'w> {
         }
     }
 
+    /// `exclude` globs match paths relative to the workspace root or to the
+    /// package's directory.
+    pub fn is_excluded(&self, path: &Path, workspace_root: &Path) -> bool {
+        [workspace_root, self.package.dir()]
+            .iter()
+            .any(|base| path.strip_prefix(base).is_ok_and(|rel| self.exclude.is_match(rel)))
+    }
+
     pub fn enabled(&self) -> impl Iterator<Item = &'static dyn Rule> + '_ {
         self.rules.iter().map(|(r, _)| *r)
     }
@@ -214,8 +222,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         }
     };
     result.file = Some(file.clone());
-    let relative = job.path.strip_prefix(workspace_root).unwrap_or(&job.path);
-    let excluded = pcx.exclude.is_match(relative);
+    let excluded = pcx.is_excluded(&job.path, workspace_root);
 
     let ast = match file.parse() {
         Ok(ast) => ast,

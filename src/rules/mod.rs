@@ -98,14 +98,25 @@ pub struct RuleMeta {
     pub fixable: bool,
     /// Option keys accepted in the rule's config table.
     pub options: &'static [&'static str],
-    /// The doc comment: What it does / Why is this bad / Example / Use instead.
-    pub docs: &'static str,
+    /// The doc comment as the compiler sees it (each line indented by one
+    /// space); [`RuleMeta::docs`] gives the Markdown.
+    pub raw_docs: &'static str,
 }
 
 impl RuleMeta {
-    /// The first sentence of "What it does", for tables.
+    /// The documentation, Markdown: What it does / Why is this bad /
+    /// Example / Use instead.
+    pub fn docs(&self) -> String {
+        self.raw_docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The first line of "What it does", for tables.
     pub fn summary(&self) -> &'static str {
-        self.docs
+        self.raw_docs
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with('#'))
@@ -139,7 +150,7 @@ macro_rules! declare_rule {
                 default_level: $crate::diagnostic::LintLevel::$level,
                 fixable: $fixable,
                 options: &[$($opt),*],
-                docs: concat!($($doc, "\n"),*),
+                raw_docs: concat!($($doc, "\n"),*),
             };
         }
     };
@@ -209,7 +220,7 @@ mod tests {
         for rule in ALL {
             let meta = rule.meta();
             for section in ["### What it does", "### Why is this bad", "### Example", "### Use instead"] {
-                assert!(meta.docs.contains(section), "{} lacks {section}", meta.name);
+                assert!(meta.docs().lines().any(|l| l == section), "{} lacks {section}", meta.name);
             }
             assert!(!meta.summary().is_empty());
         }
