@@ -40,7 +40,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check the selected packages and report violations (the default)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its factor, default level and whether it is fixable
     Rules {
         /// `table` for people, `json` for tools
@@ -125,7 +125,13 @@ struct CheckArgs {
     deny: Vec<String>,
 
     /// Output format: human, short, json (and cargo's json-diagnostic-* variants)
-    #[arg(long, value_name = "FMT", value_delimiter = ',', default_value = "human", help_heading = "Output")]
+    #[arg(
+        long,
+        value_name = "FMT",
+        value_delimiter = ',',
+        default_value = "human",
+        help_heading = "Output"
+    )]
     message_format: Vec<String>,
     /// Coloring: auto, always, never (default from CARGO_TERM_COLOR)
     #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
@@ -234,12 +240,19 @@ fn list_rules(format: RulesFormat) -> ExitCode {
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&rules).unwrap_or_default());
         }
         RulesFormat::Table => {
-            let _ = writeln!(out, "{:<28} {:<28} {:<8} {}", "RULE", "FACTOR", "DEFAULT", "FIXABLE");
+            let _ = writeln!(out, "{:<28} {:<28} {:<8} FIXABLE", "RULE", "FACTOR", "DEFAULT");
             for rule in rules::ALL {
                 let m = rule.meta();
                 let factor = format!("{:<4} {}", m.factor.numeral(), m.factor.title());
                 let fixable = if m.fixable { "yes" } else { "no" };
-                let _ = writeln!(out, "{:<28} {:<28} {:<8} {}", m.name, factor, m.default_level.as_str(), fixable);
+                let _ = writeln!(
+                    out,
+                    "{:<28} {:<28} {:<8} {}",
+                    m.name,
+                    factor,
+                    m.default_level.as_str(),
+                    fixable
+                );
             }
         }
     }
@@ -299,7 +312,9 @@ fn use_color(choice: Option<ColorChoice>) -> bool {
     match choice.unwrap_or(ColorChoice::Auto) {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+        }
     }
 }
 
@@ -356,7 +371,11 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
 
     let mut config_error = false;
     for issue in &workspace.config_issues {
-        let severity = if issue.is_error { Severity::Error } else { Severity::Warning };
+        let severity = if issue.is_error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         config_error |= issue.is_error;
         let _ = writeln!(stderr, "{}", human::paint(color, severity, &issue.to_string()));
     }
@@ -366,15 +385,33 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
     let overrides = level_overrides(args, matches);
     for (name, _) in &overrides {
         if name != "warnings" && rules::find(name).is_none() {
-            let hint = rules::closest(name).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
-            let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, &format!("unknown rule `{name}` on the command line{hint}")));
+            let hint = rules::closest(name)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                stderr,
+                "{}",
+                human::paint(
+                    color,
+                    Severity::Warning,
+                    &format!("unknown rule `{name}` on the command line{hint}")
+                )
+            );
         }
     }
 
     let show_status = !args.quiet && !matches!(format, Format::Json { .. });
     if show_status {
         for p in &workspace.packages {
-            let _ = writeln!(stderr, "{}", human::status(color, "Checking", &format!("{} v{} ({})", p.name, p.version, p.dir().display())));
+            let _ = writeln!(
+                stderr,
+                "{}",
+                human::status(
+                    color,
+                    "Checking",
+                    &format!("{} v{} ({})", p.name, p.version, p.dir().display())
+                )
+            );
         }
     }
 

@@ -127,7 +127,10 @@ impl Config {
                         }
                     }
                 }
-                "exclude" => match value.as_array().map(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>()) {
+                "exclude" => match value
+                    .as_array()
+                    .map(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+                {
                     Some(Some(globs)) => {
                         let mut ok = Vec::new();
                         for glob in globs {
@@ -144,7 +147,11 @@ impl Config {
                     Some(rule) => {
                         let meta = rule.meta();
                         let Some(options) = value.as_object() else {
-                            issue(true, key.clone(), format!("expected a table of options for `{}`", meta.name));
+                            issue(
+                                true,
+                                key.clone(),
+                                format!("expected a table of options for `{}`", meta.name),
+                            );
                             continue;
                         };
                         for option in options.keys() {
@@ -154,7 +161,11 @@ impl Config {
                                 } else {
                                     format!("known options: {}", meta.options.join(", "))
                                 };
-                                issue(false, format!("{key}.{option}"), format!("unknown option for `{}` ({known})", meta.name));
+                                issue(
+                                    false,
+                                    format!("{key}.{option}"),
+                                    format!("unknown option for `{}` ({known})", meta.name),
+                                );
                             }
                         }
                         if let Err(message) = self.rules.apply(meta.name, options) {
@@ -192,7 +203,9 @@ impl RuleOptions {
             *current = serde_json::from_value(Value::Object(merged)).map_err(|e| format!("invalid value: {e}"))?;
             Ok(())
         }
-        use crate::rules::{build_release_run::compile_time_config::CompileTimeConfig, processes::filesystem_write::FilesystemWrite};
+        use crate::rules::{
+            build_release_run::compile_time_config::CompileTimeConfig, processes::filesystem_write::FilesystemWrite,
+        };
         match rule {
             "compile_time_config" => merge(&mut self.compile_time_config, table, CompileTimeConfig::META.options),
             "filesystem_write" => merge(&mut self.filesystem_write, table, FilesystemWrite::META.options),
@@ -216,8 +229,16 @@ mod tests {
     fn load(ws: Value, pkg: Value) -> (Config, Vec<ConfigIssue>) {
         let manifest = Path::new("/w/Cargo.toml");
         Config::from_layers(&[
-            Layer { table: Some(&ws), scope: "workspace", manifest },
-            Layer { table: Some(&pkg), scope: "package", manifest },
+            Layer {
+                table: Some(&ws),
+                scope: "workspace",
+                manifest,
+            },
+            Layer {
+                table: Some(&pkg),
+                scope: "package",
+                manifest,
+            },
         ])
     }
 
@@ -236,13 +257,29 @@ mod tests {
 
     #[test]
     fn unknown_rule_and_key_are_warnings() {
-        let (_, issues) = load(json!({"lints": {"filesystem_writes": "deny"}, "colour": true}), json!({}));
+        let (_, issues) = load(
+            json!({"lints": {"filesystem_writes": "deny"}, "colour": true}),
+            json!({}),
+        );
         assert_eq!(issues.len(), 2);
         assert!(issues.iter().all(|i| !i.is_error));
-        let key = |k: &str| issues.iter().find(|i| i.key == k).unwrap_or_else(|| panic!("{k}: {issues:?}"));
-        assert!(key("[workspace.metadata.twelve] colour").message.starts_with("unknown key"));
+        let key = |k: &str| {
+            issues
+                .iter()
+                .find(|i| i.key == k)
+                .unwrap_or_else(|| panic!("{k}: {issues:?}"))
+        };
+        assert!(
+            key("[workspace.metadata.twelve] colour")
+                .message
+                .starts_with("unknown key")
+        );
         let rule = key("[workspace.metadata.twelve] lints.filesystem_writes");
-        assert!(rule.message.contains("did you mean `filesystem_write`"), "{}", rule.message);
+        assert!(
+            rule.message.contains("did you mean `filesystem_write`"),
+            "{}",
+            rule.message
+        );
         assert_eq!(rule.manifest, Path::new("/w/Cargo.toml"));
     }
 
@@ -258,7 +295,10 @@ mod tests {
 
     #[test]
     fn unknown_rule_option_is_a_warning() {
-        let (config, issues) = load(json!({"compile_time_config": {"allow": ["A"], "alow": ["B"]}}), json!({}));
+        let (config, issues) = load(
+            json!({"compile_time_config": {"allow": ["A"], "alow": ["B"]}}),
+            json!({}),
+        );
         assert_eq!(config.rules.compile_time_config.allow, ["A"]);
         assert_eq!(issues.len(), 1);
         assert!(!issues[0].is_error);

@@ -180,7 +180,11 @@ impl Resolver {
         // Uses may refer to each other (`use std::fs; use fs::File;`), so
         // declare them after the items, in order.
         for u in uses {
-            let prefix = if u.leading_colon.is_some() { Some(Vec::new()) } else { None };
+            let prefix = if u.leading_colon.is_some() {
+                Some(Vec::new())
+            } else {
+                None
+            };
             self.add_use_tree(prefix, &u.tree);
         }
     }
@@ -200,10 +204,10 @@ impl Resolver {
             syn::UseTree::Name(n) => {
                 let name = n.ident.to_string();
                 if name == "self" {
-                    if let Some(prefix) = prefix {
-                        if let Some(last) = prefix.last().cloned() {
-                            self.declare(last, prefix);
-                        }
+                    if let Some(prefix) = prefix
+                        && let Some(last) = prefix.last().cloned()
+                    {
+                        self.declare(last, prefix);
                     }
                 } else {
                     let full = self.extend_prefix(prefix, name.clone());
@@ -320,7 +324,10 @@ mod tests {
     #[test]
     fn globs_give_alternatives() {
         let r = resolver("use std::fs::*;");
-        assert_eq!(r.resolve(&syn::parse_str("write").unwrap()), vec!["write", "std::fs::write"]);
+        assert_eq!(
+            r.resolve(&syn::parse_str("write").unwrap()),
+            vec!["write", "std::fs::write"]
+        );
     }
 
     #[test]

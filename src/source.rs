@@ -69,10 +69,7 @@ impl SourceFile {
     /// The byte range of a 1-based line, without its line terminator.
     pub fn line_range(&self, line: usize) -> Range<usize> {
         let start = self.line_starts[line - 1];
-        let mut end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |next| next - 1);
+        let mut end = self.line_starts.get(line).map_or(self.text.len(), |next| next - 1);
         if end > start && self.text.as_bytes()[end - 1] == b'\r' {
             end -= 1;
         }
@@ -105,13 +102,24 @@ impl SourceFile {
 
 /// Parses Rust source keeping span offsets equal to offsets into `text`.
 pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
-    let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let body = &text[bom..];
-    let shebang = body.strip_prefix("#!").is_some_and(|after| !after.trim_start().starts_with('['));
+    let shebang = body
+        .strip_prefix("#!")
+        .is_some_and(|after| !after.trim_start().starts_with('['));
     if bom == 0 && !shebang {
         return syn::parse_str(text);
     }
-    let blank = bom + if shebang { body.find('\n').unwrap_or(body.len()) } else { 0 };
+    let blank = bom
+        + if shebang {
+            body.find('\n').unwrap_or(body.len())
+        } else {
+            0
+        };
     let padded = format!("{}{}", " ".repeat(blank), &text[blank..]);
     syn::parse_str(&padded)
 }

@@ -47,7 +47,7 @@ impl Selection {
         if self.all_targets {
             return true;
         }
-        let named = |names: &[String]| names.iter().any(|n| *n == target.name);
+        let named = |names: &[String]| names.contains(&target.name);
         match target.kind {
             TargetKind::Lib => self.lib,
             TargetKind::Bin => self.bins || named(&self.bin),
@@ -194,7 +194,11 @@ impl Workspace {
             match here {
                 Some(p) if p.manifest_path.as_std_path() != root_manifest => vec![*p],
                 _ => {
-                    let defaults: Vec<_> = members.iter().filter(|p| metadata.workspace_default_members.contains(&p.id)).copied().collect();
+                    let defaults: Vec<_> = members
+                        .iter()
+                        .filter(|p| metadata.workspace_default_members.contains(&p.id))
+                        .copied()
+                        .collect();
                     if defaults.is_empty() { members } else { defaults }
                 }
             }
@@ -247,7 +251,13 @@ impl Workspace {
                 .map(|text| build_script_env(&text))
                 .unwrap_or_default();
             let with_build_script = selection.all_targets;
-            targets.retain(|t| if t.kind == TargetKind::BuildScript { with_build_script } else { selection.wants(t) });
+            targets.retain(|t| {
+                if t.kind == TargetKind::BuildScript {
+                    with_build_script
+                } else {
+                    selection.wants(t)
+                }
+            });
             // Library first, so a file shared by several targets belongs to it.
             targets.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
             packages.push(Package {
@@ -279,7 +289,8 @@ fn matches_spec(pkg: &cargo_metadata::Package, spec: &str) -> bool {
 /// `Cargo.toml` from the current directory up.
 fn current_manifest(selection: &Selection) -> Result<Option<PathBuf>> {
     if let Some(path) = &selection.manifest_path {
-        let path = std::fs::canonicalize(path).with_context(|| format!("manifest path `{}` does not exist", path.display()))?;
+        let path = std::fs::canonicalize(path)
+            .with_context(|| format!("manifest path `{}` does not exist", path.display()))?;
         return Ok(Some(path));
     }
     let cwd = std::env::current_dir()?;
@@ -293,7 +304,10 @@ pub fn build_script_env(text: &str) -> BTreeSet<String> {
     for marker in ["cargo:rustc-env=", "cargo::rustc-env="] {
         for (at, _) in text.match_indices(marker) {
             let rest = &text[at + marker.len()..];
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             if !name.is_empty() && rest[name.len()..].starts_with('=') {
                 vars.insert(name);
             }
@@ -336,7 +350,14 @@ pub fn module_decls(file_path: &Path, mod_rs: bool, items: &[syn::Item]) -> Vec<
     out
 }
 
-fn collect_decls(file_dir: &Path, dir: &Path, module: &[String], nested: bool, items: &[syn::Item], out: &mut Vec<ModuleDecl>) {
+fn collect_decls(
+    file_dir: &Path,
+    dir: &Path,
+    module: &[String],
+    nested: bool,
+    items: &[syn::Item],
+    out: &mut Vec<ModuleDecl>,
+) {
     use syn::spanned::Spanned;
     for item in items {
         let syn::Item::Mod(m) = item else { continue };
@@ -383,13 +404,18 @@ fn collect_decls(file_dir: &Path, dir: &Path, module: &[String], nested: bool, i
 }
 
 fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find(|a| a.path().is_ident("path")).and_then(|a| match &a.meta {
-        syn::Meta::NameValue(nv) => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+    attrs
+        .iter()
+        .find(|a| a.path().is_ident("path"))
+        .and_then(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            },
             _ => None,
-        },
-        _ => None,
-    })
+        })
 }
 
 #[cfg(test)]
@@ -428,7 +454,17 @@ mod tests {
                 Err(_) => format!("missing {}", d.relative_module.join("::")),
             })
             .collect();
-        assert_eq!(found, ["a.rs", "c/mod.rs", "inner/d.rs", "elsewhere/e.rs", "missing gone", "missing win"]);
+        assert_eq!(
+            found,
+            [
+                "a.rs",
+                "c/mod.rs",
+                "inner/d.rs",
+                "elsewhere/e.rs",
+                "missing gone",
+                "missing win"
+            ]
+        );
         assert!(decls[5].cfg_gated && !decls[4].cfg_gated);
         assert_eq!(decls[2].relative_module, ["inner", "d"]);
 

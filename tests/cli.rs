@@ -85,7 +85,10 @@ fn json_lines_are_cargo_compiler_messages() {
         let primary = m.message.spans.iter().find(|s| s.is_primary).unwrap();
         assert!(primary.file_name.starts_with("src/"), "{}", primary.file_name);
         assert!(!primary.text.is_empty());
-        assert!(m.message.rendered.as_ref().unwrap().contains("\u{1b}["), "ansi rendering");
+        assert!(
+            m.message.rendered.as_ref().unwrap().contains("\u{1b}["),
+            "ansi rendering"
+        );
     }
 }
 
@@ -93,9 +96,18 @@ fn json_lines_are_cargo_compiler_messages() {
 fn json_file_names_are_relative_to_the_workspace_root() {
     let dir = fixture("workspace");
     let r = run(&dir.join("crates/worker"), &["--message-format=json"]);
-    assert!(r.stdout.contains(r#""file_name":"crates/worker/src/lib.rs""#), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(r#""file_name":"crates/worker/src/lib.rs""#),
+        "{}",
+        r.stdout
+    );
     let manifest = dir.join("crates/worker/Cargo.toml");
-    assert!(r.stdout.contains(&format!(r#""manifest_path":"{}""#, manifest.display())), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!(r#""manifest_path":"{}""#, manifest.display())),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -137,7 +149,9 @@ fn human_output_matches_the_rustc_problem_matcher() {
         let Some(h) = header.captures(line) else { continue };
         let Some(code) = h.get(2) else { continue };
         assert!(code.as_str().starts_with("twelve::"));
-        let loc = location.captures(lines[i + 1]).unwrap_or_else(|| panic!("no location after {line:?}"));
+        let loc = location
+            .captures(lines[i + 1])
+            .unwrap_or_else(|| panic!("no location after {line:?}"));
         assert!(dir.join(&loc[1]).is_file(), "{}", &loc[1]);
         matched += 1;
     }
@@ -163,7 +177,11 @@ fn direct_invocation_and_check_subcommand_agree() {
     let via_cargo = run(&dir, &["--message-format=short"]);
     let with_check = run(&dir, &["check", "--message-format=short"]);
     let mut direct = Command::cargo_bin("cargo-twelve").unwrap();
-    let direct = direct.args(["--message-format=short"]).current_dir(&dir).output().unwrap();
+    let direct = direct
+        .args(["--message-format=short"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     assert_eq!(via_cargo.stderr, with_check.stderr);
     assert_eq!(via_cargo.stderr, String::from_utf8(direct.stderr).unwrap());
 }
@@ -171,7 +189,11 @@ fn direct_invocation_and_check_subcommand_agree() {
 #[test]
 fn runs_as_a_cargo_subcommand() {
     let bin = assert_cmd::cargo::cargo_bin("cargo-twelve");
-    let path = std::env::join_paths(std::iter::once(bin.parent().unwrap().to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap()))).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin.parent().unwrap().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
         .args(["twelve", "--message-format=short", "-q"])
@@ -181,7 +203,12 @@ fn runs_as_a_cargo_subcommand() {
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("src/storage.rs:8:5: warning: `std::fs::write` writes to the local filesystem [twelve::filesystem_write]"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "src/storage.rs:8:5: warning: `std::fs::write` writes to the local filesystem [twelve::filesystem_write]"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -225,7 +252,12 @@ fn workspace_members_path_modules_and_parse_errors() {
 fn package_selection_like_cargo() {
     let dir = fixture("workspace");
     let files = |r: &Run| -> Vec<String> {
-        let mut f: Vec<String> = r.stderr.lines().filter(|l| l.contains("[twelve::")).map(|l| l.split(':').next().unwrap().to_string()).collect();
+        let mut f: Vec<String> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("[twelve::"))
+            .map(|l| l.split(':').next().unwrap().to_string())
+            .collect();
         f.dedup();
         f
     };
@@ -238,7 +270,11 @@ fn package_selection_like_cargo() {
     assert_eq!(files(&member), ["src/generated/routes.rs"]);
     let unknown = run(&dir, &["-p", "nope"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("did not match any packages"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("did not match any packages"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
@@ -264,12 +300,32 @@ fn level_overrides_apply_in_order() {
     assert_eq!(r.code, 1);
     let r = run(&dir, &["-D", "warnings", "--message-format=short", "-q"]);
     assert!(r.stderr.contains("error: 6 errors emitted"), "{}", r.stderr);
-    let r = run(&dir, &["-D", "warnings", "-W", "twelve::filesystem_write", "--message-format=short", "-q"]);
-    assert!(r.stderr.contains("error: 3 errors and 3 warnings emitted"), "{}", r.stderr);
+    let r = run(
+        &dir,
+        &[
+            "-D",
+            "warnings",
+            "-W",
+            "twelve::filesystem_write",
+            "--message-format=short",
+            "-q",
+        ],
+    );
+    assert!(
+        r.stderr.contains("error: 3 errors and 3 warnings emitted"),
+        "{}",
+        r.stderr
+    );
     let r = run(&dir, &["-A", "compile_time_config", "-A", "filesystem_write", "-q"]);
     assert_eq!(r.code, 0);
     let r = run(&dir, &["-A", "filesystem_writes", "-q"]);
-    assert!(r.stderr.contains("warning: unknown rule `filesystem_writes` on the command line (did you mean `filesystem_write`?)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "warning: unknown rule `filesystem_writes` on the command line (did you mean `filesystem_write`?)"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -307,10 +363,19 @@ fn rules_and_explain() {
     insta::assert_snapshot!("rules", rules.stdout);
     let explain = run(&dir, &["explain", "twelve::filesystem_write"]);
     assert_eq!(explain.code, 0);
-    for section in ["### What it does", "### Why is this bad", "### Example", "### Use instead"] {
+    for section in [
+        "### What it does",
+        "### Why is this bad",
+        "### Example",
+        "### Use instead",
+    ] {
         assert!(explain.stdout.lines().any(|l| l == section), "{section}");
     }
-    assert!(explain.stdout.starts_with("twelve::filesystem_write: factor VI (Processes), warn by default"));
+    assert!(
+        explain
+            .stdout
+            .starts_with("twelve::filesystem_write: factor VI (Processes), warn by default")
+    );
     let unknown = run(&dir, &["explain", "filesystem_writes"]);
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("`filesystem_write`"));
@@ -353,9 +418,18 @@ fn suppressions_and_unused_ones_with_verbose() {
          }\n",
     )]);
     let quiet = run(dir.path(), &["--message-format=short", "-q"]);
-    assert_eq!(quiet.stderr, "src/lib.rs:7:1: warning: `std::fs::write` writes to the local filesystem [twelve::filesystem_write]\nwarning: 1 warning emitted\n");
+    assert_eq!(
+        quiet.stderr,
+        "src/lib.rs:7:1: warning: `std::fs::write` writes to the local filesystem [twelve::filesystem_write]\nwarning: 1 warning emitted\n"
+    );
     let verbose = run(dir.path(), &["--message-format=short", "-q", "-v"]);
-    assert!(verbose.stderr.contains("src/lib.rs:8:15: note: unknown rule in suppression: `made_up` [twelve::unused_suppression]"), "{}", verbose.stderr);
+    assert!(
+        verbose
+            .stderr
+            .contains("src/lib.rs:8:15: note: unknown rule in suppression: `made_up` [twelve::unused_suppression]"),
+        "{}",
+        verbose.stderr
+    );
     assert_eq!(verbose.code, 1);
 }
 
@@ -379,18 +453,32 @@ fn a_file_shared_by_targets_is_checked_once() {
     let dir = scratch_crate(&[
         ("src/lib.rs", "pub mod shared;\n"),
         ("src/main.rs", "#[path = \"shared.rs\"]\nmod shared;\nfn main() {}\n"),
-        ("src/shared.rs", "pub fn f() { std::fs::write(\"a\", \"b\").unwrap(); }\n"),
+        (
+            "src/shared.rs",
+            "pub fn f() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+        ),
     ]);
     let r = run(dir.path(), &["--message-format=short"]);
-    assert_eq!(r.stderr.matches("[twelve::filesystem_write]").count(), 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("[twelve::filesystem_write]").count(),
+        1,
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("(3 files, 5 lines)"), "{}", r.stderr);
 }
 
 #[test]
 fn config_layers_and_exclude() {
     let dir = scratch_crate(&[
-        ("src/lib.rs", "mod generated;\npub fn f() { std::fs::write(\"a\", \"b\").unwrap(); }\n"),
-        ("src/generated.rs", "pub fn g() { std::fs::write(\"a\", \"b\").unwrap(); }\n"),
+        (
+            "src/lib.rs",
+            "mod generated;\npub fn f() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+        ),
+        (
+            "src/generated.rs",
+            "pub fn g() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+        ),
     ]);
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap().replace(
@@ -400,7 +488,10 @@ fn config_layers_and_exclude() {
     );
     std::fs::write(&manifest, text).unwrap();
     let r = run(dir.path(), &["--message-format=short", "-q"]);
-    assert_eq!(r.stderr, "src/lib.rs:2:14: error: `std::fs::write` writes to the local filesystem [twelve::filesystem_write]\nerror: 1 error emitted\n");
+    assert_eq!(
+        r.stderr,
+        "src/lib.rs:2:14: error: `std::fs::write` writes to the local filesystem [twelve::filesystem_write]\nerror: 1 error emitted\n"
+    );
     // The command line overrides both tables.
     let r = run(dir.path(), &["-W", "filesystem_write", "--message-format=short", "-q"]);
     assert!(r.stderr.contains("warning: `std::fs::write`"), "{}", r.stderr);

@@ -31,10 +31,14 @@ pub fn render(d: &Diagnostic, base: &Path, color: bool) -> String {
     if let Some(label) = &d.label {
         primary = primary.label(label.as_str());
     }
-    let mut snippet = Snippet::source(d.span.file.text.as_str()).path(path.clone()).annotation(primary);
+    let mut snippet = Snippet::source(d.span.file.text.as_str())
+        .path(path.clone())
+        .annotation(primary);
     let mut other_files = Vec::new();
     for label in &d.secondary {
-        let annotation = AnnotationKind::Context.span(label.span.range.clone()).label(label.message.as_str());
+        let annotation = AnnotationKind::Context
+            .span(label.span.range.clone())
+            .label(label.message.as_str());
         if std::sync::Arc::ptr_eq(&label.span.file, &d.span.file) {
             snippet = snippet.annotation(annotation);
         } else {
@@ -45,7 +49,10 @@ pub fn render(d: &Diagnostic, base: &Path, color: bool) -> String {
             );
         }
     }
-    let mut group = level(d.severity).primary_title(d.message.as_str()).id(code).element(snippet);
+    let mut group = level(d.severity)
+        .primary_title(d.message.as_str())
+        .id(code)
+        .element(snippet);
     for s in other_files {
         group = group.element(s);
     }
@@ -59,11 +66,18 @@ pub fn render(d: &Diagnostic, base: &Path, color: bool) -> String {
     let mut report: Vec<Group> = vec![group];
     if let Some(s) = &d.suggestion {
         let mut title = Level::HELP.secondary_title(s.message.as_str()).element(
-            Snippet::source(d.span.file.text.as_str())
-                .path(path.clone())
-                .patches(s.edits.iter().filter(|e| std::sync::Arc::ptr_eq(&e.span.file, &d.span.file)).map(|e| Patch::new(e.span.range.clone(), e.replacement.as_str()))),
+            Snippet::source(d.span.file.text.as_str()).path(path.clone()).patches(
+                s.edits
+                    .iter()
+                    .filter(|e| std::sync::Arc::ptr_eq(&e.span.file, &d.span.file))
+                    .map(|e| Patch::new(e.span.range.clone(), e.replacement.as_str())),
+            ),
         );
-        for edit in s.edits.iter().filter(|e| !std::sync::Arc::ptr_eq(&e.span.file, &d.span.file)) {
+        for edit in s
+            .edits
+            .iter()
+            .filter(|e| !std::sync::Arc::ptr_eq(&e.span.file, &d.span.file))
+        {
             title = title.element(
                 Snippet::source(edit.span.file.text.as_str())
                     .path(RenderContext::relative(edit.span.path(), base))
@@ -101,7 +115,10 @@ pub fn summary(totals: &Totals) -> Option<(Severity, String)> {
         (0, 0) => None,
         (0, w) => Some((Severity::Warning, plural(w, "warning") + " emitted")),
         (e, 0) => Some((Severity::Error, plural(e, "error") + " emitted")),
-        (e, w) => Some((Severity::Error, format!("{} and {} emitted", plural(e, "error"), plural(w, "warning")))),
+        (e, w) => Some((
+            Severity::Error,
+            format!("{} and {} emitted", plural(e, "error"), plural(w, "warning")),
+        )),
     }
 }
 

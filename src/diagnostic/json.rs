@@ -11,7 +11,13 @@ use super::{Diagnostic, Emitter, RenderContext, Span, Totals, human};
 #[derive(Debug, Default)]
 pub struct Json;
 
-fn span_json(cx: &RenderContext, span: &Span, primary: bool, label: Option<&str>, replacement: Option<(&str, super::Applicability)>) -> Value {
+fn span_json(
+    cx: &RenderContext,
+    span: &Span,
+    primary: bool,
+    label: Option<&str>,
+    replacement: Option<(&str, super::Applicability)>,
+) -> Value {
     let start = span.start();
     let end = span.end();
     let file = &span.file;
@@ -20,7 +26,11 @@ fn span_json(cx: &RenderContext, span: &Span, primary: bool, label: Option<&str>
             let range = file.line_range(line);
             let line_text = &file.text[range.clone()];
             let highlight_start = if line == start.line { start.col } else { 1 };
-            let highlight_end = if line == end.line { end.col } else { line_text.chars().count() + 1 };
+            let highlight_end = if line == end.line {
+                end.col
+            } else {
+                line_text.chars().count() + 1
+            };
             json!({"text": line_text, "highlight_start": highlight_start, "highlight_end": highlight_end})
         })
         .collect();
@@ -48,7 +58,11 @@ fn child(level: &str, message: &str, spans: Vec<Value>) -> Value {
 /// The `message` object of a `compiler-message`.
 pub fn diagnostic_json(cx: &RenderContext, d: &Diagnostic) -> Value {
     let mut spans = vec![span_json(cx, &d.span, true, d.label.as_deref(), None)];
-    spans.extend(d.secondary.iter().map(|l| span_json(cx, &l.span, false, Some(&l.message), None)));
+    spans.extend(
+        d.secondary
+            .iter()
+            .map(|l| span_json(cx, &l.span, false, Some(&l.message), None)),
+    );
     let mut children: Vec<Value> = d.notes.iter().map(|n| child("note", n, Vec::new())).collect();
     children.extend(d.footer_helps().iter().map(|h| child("help", h, Vec::new())));
     if let Some(s) = &d.suggestion {
@@ -95,6 +109,10 @@ impl Emitter for Json {
     }
 
     fn finish(&mut self, _cx: &RenderContext, totals: &Totals, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(out, "{}", json!({"reason": "build-finished", "success": totals.errors == 0}))
+        writeln!(
+            out,
+            "{}",
+            json!({"reason": "build-finished", "success": totals.errors == 0})
+        )
     }
 }

@@ -207,12 +207,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn suggest(
-        &mut self,
-        message: impl Into<String>,
-        edits: Vec<Edit>,
-        applicability: Applicability,
-    ) -> &mut Self {
+    pub fn suggest(&mut self, message: impl Into<String>, edits: Vec<Edit>, applicability: Applicability) -> &mut Self {
         self.suggestion = Some(Suggestion {
             message: message.into(),
             edits,
@@ -296,7 +291,12 @@ impl RenderContext<'_> {
 /// One output format.
 pub trait Emitter {
     /// Writes one diagnostic.
-    fn emit(&mut self, cx: &RenderContext, diagnostic: &Diagnostic, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+    fn emit(
+        &mut self,
+        cx: &RenderContext,
+        diagnostic: &Diagnostic,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()>;
 
     /// Writes what closes the run: a summary line, or cargo's `build-finished`.
     fn finish(&mut self, cx: &RenderContext, totals: &Totals, out: &mut dyn std::io::Write) -> std::io::Result<()>;

@@ -26,7 +26,9 @@ impl MacroCall<'_> {
     /// The first argument when it is a string literal.
     pub fn first_str(&self) -> Option<&syn::LitStr> {
         match self.args?.first()? {
-            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) => Some(s),
             _ => None,
         }
     }
@@ -35,10 +37,40 @@ impl MacroCall<'_> {
 /// Macros of the standard library's prelude, resolved to `std::name` when
 /// not imported from elsewhere.
 const STD_MACROS: &[&str] = &[
-    "assert", "assert_eq", "assert_ne", "cfg", "column", "compile_error", "concat", "dbg", "debug_assert",
-    "debug_assert_eq", "debug_assert_ne", "env", "eprint", "eprintln", "file", "format", "format_args", "include",
-    "include_bytes", "include_str", "line", "matches", "module_path", "option_env", "panic", "print", "println",
-    "stringify", "todo", "unimplemented", "unreachable", "vec", "write", "writeln",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "cfg",
+    "column",
+    "compile_error",
+    "concat",
+    "dbg",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "env",
+    "eprint",
+    "eprintln",
+    "file",
+    "format",
+    "format_args",
+    "include",
+    "include_bytes",
+    "include_str",
+    "line",
+    "matches",
+    "module_path",
+    "option_env",
+    "panic",
+    "print",
+    "println",
+    "stringify",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
 ];
 
 /// Canonical candidates for a macro path. `core::` and `alloc::` macros are
@@ -64,8 +96,19 @@ pub fn resolve(resolver: &Resolver, path: &syn::Path) -> Vec<String> {
 /// Logging macros whose arguments may start with `target:`/`parent:` and use
 /// `?x` / `%x` field sigils.
 const LOG_MACROS: &[&str] = &[
-    "trace", "debug", "info", "warn", "error", "event", "span", "trace_span", "debug_span", "info_span", "warn_span",
-    "error_span", "log",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "event",
+    "span",
+    "trace_span",
+    "debug_span",
+    "info_span",
+    "warn_span",
+    "error_span",
+    "log",
 ];
 
 /// Parses a macro's arguments as expressions, when they are expressions.
@@ -85,7 +128,9 @@ pub fn parse_args(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
     }
     // Statement-like bodies: `quote!`-free DSLs such as `thread_local!` fail
     // here and fall back to scanning.
-    let stmts = (|input: ParseStream| syn::Block::parse_within(input)).parse2(mac.tokens.clone()).ok()?;
+    let stmts = (|input: ParseStream| syn::Block::parse_within(input))
+        .parse2(mac.tokens.clone())
+        .ok()?;
     let exprs: Vec<syn::Expr> = stmts
         .into_iter()
         .filter_map(|s| match s {
@@ -135,11 +180,10 @@ fn lenient_chunks(tokens: TokenStream) -> Vec<syn::Expr> {
                     chunk.drain(..=k);
                 }
             }
-            if let Some(TokenTree::Punct(p)) = chunk.first() {
-                if p.as_char() == '?' || p.as_char() == '%' {
+            if let Some(TokenTree::Punct(p)) = chunk.first()
+                && (p.as_char() == '?' || p.as_char() == '%') {
                     chunk.remove(0);
                 }
-            }
             syn::parse2::<syn::Expr>(chunk.into_iter().collect()).ok()
         })
         .collect()
@@ -205,17 +249,20 @@ fn scan_into(tokens: TokenStream, out: &mut Vec<Scanned>) {
             TokenTree::Ident(_) => {
                 // path segments `a::b::c` then `!` then a group
                 let mut j = i + 1;
-                while j + 2 < tokens.len() && is_path_sep(&tokens[j], &tokens[j + 1]) && matches!(tokens[j + 2], TokenTree::Ident(_)) {
+                while j + 2 < tokens.len()
+                    && is_path_sep(&tokens[j], &tokens[j + 1])
+                    && matches!(tokens[j + 2], TokenTree::Ident(_))
+                {
                     j += 3;
                 }
-                if let (Some(TokenTree::Punct(bang)), Some(TokenTree::Group(_))) = (tokens.get(j), tokens.get(j + 1)) {
-                    if bang.as_char() == '!' {
-                        let stream: TokenStream = tokens[i..j + 2].iter().cloned().collect();
-                        if let Ok(mac) = syn::parse2::<syn::Macro>(stream) {
-                            out.push(Scanned::Macro(mac));
-                            i = j + 2;
-                            continue;
-                        }
+                if let (Some(TokenTree::Punct(bang)), Some(TokenTree::Group(_))) = (tokens.get(j), tokens.get(j + 1))
+                    && bang.as_char() == '!'
+                {
+                    let stream: TokenStream = tokens[i..j + 2].iter().cloned().collect();
+                    if let Ok(mac) = syn::parse2::<syn::Macro>(stream) {
+                        out.push(Scanned::Macro(mac));
+                        i = j + 2;
+                        continue;
                     }
                 }
             }
@@ -248,20 +295,31 @@ mod tests {
 
     #[test]
     fn format_like() {
-        assert_eq!(args(r#"format!("{}-{}", a, env!("X"))"#), [r#""{}-{}""#, "a", r#"env ! ("X")"#]);
+        assert_eq!(
+            args(r#"format!("{}-{}", a, env!("X"))"#),
+            [r#""{}-{}""#, "a", r#"env ! ("X")"#]
+        );
     }
 
     #[test]
     fn tracing_fields() {
         assert_eq!(
             args(r#"info!(target: "app", ?user, %id, port = cfg.port(), "listening on {}", addr)"#),
-            [r#""app""#, "user", "id", "cfg . port ()", r#""listening on {}""#, "addr"]
+            [
+                r#""app""#,
+                "user",
+                "id",
+                "cfg . port ()",
+                r#""listening on {}""#,
+                "addr"
+            ]
         );
     }
 
     #[test]
     fn select_branches_are_expressions() {
-        let got = args("tokio::select! { biased; v = rx.recv() => { handle(v) }, _ = shutdown() => break, else => {} }");
+        let got =
+            args("tokio::select! { biased; v = rx.recv() => { handle(v) }, _ = shutdown() => break, else => {} }");
         assert!(got.contains(&"rx . recv ()".to_string()), "{got:?}");
         assert!(got.contains(&"shutdown ()".to_string()), "{got:?}");
         assert!(got.iter().any(|g| g.contains("handle")), "{got:?}");
@@ -269,7 +327,10 @@ mod tests {
 
     #[test]
     fn statement_bodies() {
-        assert_eq!(args("my_dsl! { let x = compute(); run(x); }"), ["compute ()", "run (x)"]);
+        assert_eq!(
+            args("my_dsl! { let x = compute(); run(x); }"),
+            ["compute ()", "run (x)"]
+        );
     }
 
     #[test]
@@ -280,7 +341,14 @@ mod tests {
         let macros: Vec<String> = found
             .iter()
             .filter_map(|s| match s {
-                Scanned::Macro(m) => Some(m.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")),
+                Scanned::Macro(m) => Some(
+                    m.path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect::<Vec<_>>()
+                        .join("::"),
+                ),
                 Scanned::Lit(_) => None,
             })
             .collect();

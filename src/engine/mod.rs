@@ -44,7 +44,8 @@ pub struct PackageCx<'w> {
 
 impl<'w> PackageCx<'w> {
     pub fn new(package: &'w Package, rules: &[&'static dyn Rule], options: &Options) -> Self {
-        let mut levels: HashMap<&'static str, LintLevel> = rules.iter().map(|r| (r.meta().name, r.meta().default_level)).collect();
+        let mut levels: HashMap<&'static str, LintLevel> =
+            rules.iter().map(|r| (r.meta().name, r.meta().default_level)).collect();
         for (name, level) in &package.config.lints {
             if let Some(slot) = levels.get_mut(name.as_str()) {
                 *slot = *level;
@@ -53,9 +54,15 @@ impl<'w> PackageCx<'w> {
         for (name, level) in &options.overrides {
             if name == "warnings" {
                 if *level == LintLevel::Deny {
-                    levels.values_mut().filter(|l| **l == LintLevel::Warn).for_each(|l| *l = LintLevel::Deny);
+                    levels
+                        .values_mut()
+                        .filter(|l| **l == LintLevel::Warn)
+                        .for_each(|l| *l = LintLevel::Deny);
                 } else if *level == LintLevel::Allow {
-                    levels.values_mut().filter(|l| **l == LintLevel::Warn).for_each(|l| *l = LintLevel::Allow);
+                    levels
+                        .values_mut()
+                        .filter(|l| **l == LintLevel::Warn)
+                        .for_each(|l| *l = LintLevel::Allow);
                 }
                 continue;
             }
@@ -119,14 +126,21 @@ struct Job {
 
 /// Checks every selected target of every selected package.
 pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Options) -> Outcome {
-    let packages: Vec<PackageCx> = workspace.packages.iter().map(|p| PackageCx::new(p, rules, options)).collect();
+    let packages: Vec<PackageCx> = workspace
+        .packages
+        .iter()
+        .map(|p| PackageCx::new(p, rules, options))
+        .collect();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     let mut wave = Vec::new();
     for (pi, package) in workspace.packages.iter().enumerate() {
         for (ti, target) in package.targets.iter().enumerate() {
             let job = Job {
                 path: target.src_path.clone(),
-                origin: Origin { package: pi, target: ti },
+                origin: Origin {
+                    package: pi,
+                    target: ti,
+                },
                 module: vec![target.crate_name.clone()],
                 mod_rs: true,
                 test: target.kind.is_test(),
@@ -167,7 +181,13 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
 
 /// Checks one file's text as if it were the root of a target of `package`,
 /// without following its modules. For tests and embedding.
-pub fn check_source(package: &Package, rules: &[&'static dyn Rule], path: &Path, text: &str, kind: TargetKind) -> Vec<Diagnostic> {
+pub fn check_source(
+    package: &Package,
+    rules: &[&'static dyn Rule],
+    path: &Path,
+    text: &str,
+    kind: TargetKind,
+) -> Vec<Diagnostic> {
     let pcx = PackageCx::new(package, rules, &Options::default());
     let file = Arc::new(SourceFile::new(path, text.to_string()));
     let crate_name = package.name.replace('-', "_");
@@ -182,7 +202,12 @@ pub fn check_source(package: &Package, rules: &[&'static dyn Rule], path: &Path,
     };
     let mut found = match file.parse() {
         Ok(ast) => visitor::run(&file, &ast, &job, &pcx),
-        Err(err) => vec![Diagnostic::new("parse_error", Severity::Error, Span::new(file.clone(), err.span().byte_range()), err.to_string())],
+        Err(err) => vec![Diagnostic::new(
+            "parse_error",
+            Severity::Error,
+            Span::new(file.clone(), err.span().byte_range()),
+            err.to_string(),
+        )],
     };
     suppress::apply(&file, &mut found, false);
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -209,7 +234,10 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     let file = match SourceFile::read(&job.path) {
         Ok(file) => Arc::new(file),
         Err(err) => {
-            let span = job.declared_at.clone().unwrap_or_else(|| Span::new(Arc::new(SourceFile::new(&job.path, String::new())), 0..0));
+            let span = job
+                .declared_at
+                .clone()
+                .unwrap_or_else(|| Span::new(Arc::new(SourceFile::new(&job.path, String::new())), 0..0));
             let mut d = Diagnostic::new(
                 "unreadable_file",
                 Severity::Error,
@@ -229,7 +257,12 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         Err(err) => {
             if !excluded {
                 let range = err.span().byte_range();
-                let mut d = Diagnostic::new("parse_error", Severity::Error, Span::new(file.clone(), range), format!("could not parse file: {err}"));
+                let mut d = Diagnostic::new(
+                    "parse_error",
+                    Severity::Error,
+                    Span::new(file.clone(), range),
+                    format!("could not parse file: {err}"),
+                );
                 d.note("this file was skipped; the other files were checked");
                 d.origin = Some(job.origin);
                 result.diagnostics.push(d);
@@ -257,9 +290,17 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
             }
             Err(tried) if !decl.cfg_gated && !excluded => {
                 let name = decl.relative_module.last().cloned().unwrap_or_default();
-                let mut d = Diagnostic::new("module_not_found", Severity::Error, span, format!("file not found for module `{name}`"));
+                let mut d = Diagnostic::new(
+                    "module_not_found",
+                    Severity::Error,
+                    span,
+                    format!("file not found for module `{name}`"),
+                );
                 d.label("declared here");
-                let tried: Vec<String> = tried.iter().map(|p| format!("`{}`", p.strip_prefix(workspace_root).unwrap_or(p).display())).collect();
+                let tried: Vec<String> = tried
+                    .iter()
+                    .map(|p| format!("`{}`", p.strip_prefix(workspace_root).unwrap_or(p).display()))
+                    .collect();
                 d.help(format!("create {}, or remove the declaration", tried.join(" or ")));
                 d.origin = Some(job.origin);
                 result.diagnostics.push(d);
@@ -394,17 +435,21 @@ pub fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
         }
     }
     attrs.iter().filter(|a| a.path().is_ident("cfg")).any(|a| {
-        a.parse_args::<syn::Meta>().ok().is_some_and(|m| eval(&m) == Some(false))
+        a.parse_args::<syn::Meta>()
+            .ok()
+            .is_some_and(|m| eval(&m) == Some(false))
     })
 }
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]` and friends.
 pub fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        a.path()
-            .segments
-            .last()
-            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "test" | "bench" | "rstest" | "test_case" | "quickcheck" | "proptest"))
+        a.path().segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "test" | "bench" | "rstest" | "test_case" | "quickcheck" | "proptest"
+            )
+        })
     })
 }
 

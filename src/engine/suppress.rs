@@ -77,7 +77,12 @@ pub fn apply(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>, report_u
         return;
     }
     for allow in &allows {
-        let unknown: Vec<&str> = allow.rules.iter().map(String::as_str).filter(|r| crate::rules::find(r).is_none()).collect();
+        let unknown: Vec<&str> = allow
+            .rules
+            .iter()
+            .map(String::as_str)
+            .filter(|r| crate::rules::find(r).is_none())
+            .collect();
         let message = if !unknown.is_empty() {
             format!("unknown rule in suppression: `{}`", unknown.join("`, `"))
         } else if !allow.used {
@@ -118,7 +123,14 @@ mod tests {
         ];
         apply(&file, &mut ds, true);
         let left: Vec<_> = ds.iter().map(|d| (d.span.start().line, d.code)).collect();
-        assert_eq!(left, [(5, "filesystem_write"), (4, "unused_suppression"), (6, "unused_suppression")]);
+        assert_eq!(
+            left,
+            [
+                (5, "filesystem_write"),
+                (4, "unused_suppression"),
+                (6, "unused_suppression")
+            ]
+        );
         assert!(ds[1].message.contains("unknown rule in suppression: `other`"));
         assert!(ds[2].message.contains("no finding of `filesystem_write`"));
     }

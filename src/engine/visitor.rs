@@ -2,7 +2,9 @@
 //! for (imports, test code, enclosing items, local bindings) and calls every
 //! enabled rule at each call, macro, literal and item.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use syn::visit::{self, Visit};
@@ -40,7 +42,9 @@ impl Chain {
     /// Whether some step is one of `names` called with `true` (or no
     /// argument, as `.create_new()` builders do).
     pub fn has_enabled_step(&self, names: &[&str]) -> bool {
-        self.steps.iter().any(|s| names.contains(&s.name.as_str()) && s.bool_arg != Some(false))
+        self.steps
+            .iter()
+            .any(|s| names.contains(&s.name.as_str()) && s.bool_arg != Some(false))
     }
 }
 
@@ -86,9 +90,26 @@ pub(super) struct State {
     pub items: Vec<String>,
     pub macros: Vec<String>,
     bindings: HashMap<String, Binding>,
+    /// Parsed macro arguments by the address of the macro node, so a macro
+    /// is parsed once even when binding provenance looks into it again.
+    macro_args: RefCell<HashMap<usize, Rc<Option<Vec<syn::Expr>>>>>,
 }
 
+type MacroArgs = Rc<Option<Vec<syn::Expr>>>;
+
 impl State {
+    /// The arguments of a macro, parsed once per file. Entries stay alive
+    /// for the file's pass, so node addresses are not reused.
+    fn macro_args(&self, mac: &syn::Macro) -> MacroArgs {
+        let key = mac as *const syn::Macro as usize;
+        if let Some(args) = self.macro_args.borrow().get(&key) {
+            return args.clone();
+        }
+        let args = Rc::new(macros::parse_args(mac));
+        self.macro_args.borrow_mut().insert(key, args.clone());
+        args
+    }
+
     pub fn in_test(&self) -> bool {
         self.base_test || self.test_depth > 0
     }
@@ -107,15 +128,15 @@ impl State {
                 visit::visit_expr_call(self, call);
             }
             fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-                if let Some(ident) = p.path.get_ident() {
-                    if let Some(b) = self.state.bindings.get(&ident.to_string()) {
-                        self.out.extend(b.sources.iter().cloned());
-                    }
+                if let Some(ident) = p.path.get_ident()
+                    && let Some(b) = self.state.bindings.get(&ident.to_string())
+                {
+                    self.out.extend(b.sources.iter().cloned());
                 }
             }
             fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-                if let Some(args) = macros::parse_args(mac) {
-                    for arg in &args {
+                if let Some(args) = &*self.state.macro_args(mac) {
+                    for arg in args {
                         self.visit_expr(arg);
                     }
                 }
@@ -166,7 +187,9 @@ impl State {
 
 fn step(m: &syn::ExprMethodCall) -> Step {
     let bool_arg = match m.args.first() {
-        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. })) => Some(b.value),
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(b), ..
+        })) => Some(b.value),
         _ => None,
     };
     Step {
@@ -204,6 +227,7 @@ pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &
             items: Vec::new(),
             macros: Vec::new(),
             bindings: HashMap::new(),
+            macro_args: RefCell::default(),
         },
         out: Vec::new(),
     };
@@ -232,7 +256,13 @@ impl FileVisitor<'_> {
     }
 
     /// Runs `body` inside an item with these attributes.
-    fn with_item(&mut self, attrs: &[syn::Attribute], label: String, fn_name: Option<String>, body: impl FnOnce(&mut Self)) {
+    fn with_item(
+        &mut self,
+        attrs: &[syn::Attribute],
+        label: String,
+        fn_name: Option<String>,
+        body: impl FnOnce(&mut Self),
+    ) {
         let test = has_cfg_test(attrs) || is_test_fn(attrs);
         self.state.test_depth += usize::from(test);
         self.state.items.push(label);
@@ -347,12 +377,16 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let name = f.sig.ident.to_string();
-        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| visit::visit_impl_item_fn(v, f));
+        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
+            visit::visit_impl_item_fn(v, f)
+        });
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         let name = f.sig.ident.to_string();
-        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| visit::visit_trait_item_fn(v, f));
+        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
+            visit::visit_trait_item_fn(v, f)
+        });
     }
 
     fn visit_block(&mut self, block: &'ast syn::Block) {
@@ -387,10 +421,13 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 steps.push(step(m));
                 receiver = &m.receiver;
             }
-            if let syn::Expr::Path(p) = receiver {
-                if let Some(b) = p.path.get_ident().and_then(|i| self.state.bindings.get_mut(&i.to_string())) {
-                    b.chain.steps.extend(steps.into_iter().rev());
-                }
+            if let syn::Expr::Path(p) = receiver
+                && let Some(b) = p
+                    .path
+                    .get_ident()
+                    .and_then(|i| self.state.bindings.get_mut(&i.to_string()))
+            {
+                b.chain.steps.extend(steps.into_iter().rev());
             }
         }
     }
@@ -414,7 +451,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let paths = macros::resolve(&self.state.resolver, &mac.path);
-        let args = macros::parse_args(mac);
+        let args = self.state.macro_args(mac);
         let call = macros::MacroCall {
             mac,
             paths: &paths,
@@ -423,7 +460,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         self.each_rule(|rule, cx| rule.check_macro(cx, &call));
         let name = paths.first().cloned().unwrap_or_default();
         self.state.macros.push(name);
-        match &args {
+        match &*args {
             Some(args) => {
                 for arg in args {
                     self.visit_expr(arg);

@@ -219,8 +219,17 @@ mod tests {
     fn every_rule_is_documented_in_the_four_sections() {
         for rule in ALL {
             let meta = rule.meta();
-            for section in ["### What it does", "### Why is this bad", "### Example", "### Use instead"] {
-                assert!(meta.docs().lines().any(|l| l == section), "{} lacks {section}", meta.name);
+            for section in [
+                "### What it does",
+                "### Why is this bad",
+                "### Example",
+                "### Use instead",
+            ] {
+                assert!(
+                    meta.docs().lines().any(|l| l == section),
+                    "{} lacks {section}",
+                    meta.name
+                );
             }
             assert!(!meta.summary().is_empty());
         }
@@ -229,7 +238,11 @@ mod tests {
     #[test]
     fn rule_names_are_unique_snake_case() {
         let mut names: Vec<_> = ALL.iter().map(|r| r.meta().name).collect();
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ALL.len());

@@ -57,14 +57,20 @@ impl Rule for CompileTimeConfig {
         let Some(name_lit) = mac.first_str() else { return };
         let name = name_lit.value();
         let package = cx.package();
-        if set_by_cargo(&name) || package.build_env.contains(&name) || package.config.rules.compile_time_config.allow.contains(&name) {
+        if set_by_cargo(&name)
+            || package.build_env.contains(&name)
+            || package.config.rules.compile_time_config.allow.contains(&name)
+        {
             return;
         }
         let optional = mac.paths.iter().any(|p| p == "std::option_env");
         let written = if optional { "option_env!" } else { "env!" };
         let span = cx.span(mac.mac);
         // A `const` or `static` needs a constant; the run-time read cannot go there.
-        let in_constant = cx.enclosing_item().is_some_and(|i| i.starts_with("const ") || i.starts_with("static ")) && cx.enclosing_fn().is_none();
+        let in_constant = cx
+            .enclosing_item()
+            .is_some_and(|i| i.starts_with("const ") || i.starts_with("static "))
+            && cx.enclosing_fn().is_none();
         let replacement = if optional {
             format!("std::env::var({name:?}).ok()")
         } else {
@@ -75,7 +81,9 @@ impl Rule for CompileTimeConfig {
             .label("read when the crate is compiled, not when it runs")
             .note("one build must run in every deploy: config that varies between deploys is read from the environment at run time");
         if in_constant {
-            d.help(format!("read `{name}` at startup into your config struct instead of a `const` or `static`"));
+            d.help(format!(
+                "read `{name}` at startup into your config struct instead of a `const` or `static`"
+            ));
         } else {
             d.suggest(
                 format!("read `{name}` when the process starts"),
@@ -92,7 +100,10 @@ mod tests {
     use crate::test_support::{check_rule, check_rule_in};
 
     fn names(src: &str) -> Vec<String> {
-        check_rule(&CompileTimeConfig, src).iter().map(|d| d.span.snippet().to_string()).collect()
+        check_rule(&CompileTimeConfig, src)
+            .iter()
+            .map(|d| d.span.snippet().to_string())
+            .collect()
     }
 
     #[test]
@@ -107,7 +118,12 @@ fn main() {
 "#;
         assert_eq!(
             names(src),
-            [r#"env!("PAYMENTS_API_URL")"#, r#"std::env!("DATABASE_URL")"#, r#"option_env!("AWS_REGION")"#, r#"core::env!("STAGE")"#]
+            [
+                r#"env!("PAYMENTS_API_URL")"#,
+                r#"std::env!("DATABASE_URL")"#,
+                r#"option_env!("AWS_REGION")"#,
+                r#"core::env!("STAGE")"#
+            ]
         );
     }
 

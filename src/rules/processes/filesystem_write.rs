@@ -149,7 +149,10 @@ impl Rule for FilesystemWrite {
         if let Some(arg) = call.args.get(path_arg) {
             let sources = cx.sources(arg);
             let scratch = &cx.package().config.rules.filesystem_write.scratch_dirs;
-            if sources.iter().any(|s| SCRATCH_SOURCES.contains(&s.as_str()) || scratch.contains(s)) {
+            if sources
+                .iter()
+                .any(|s| SCRATCH_SOURCES.contains(&s.as_str()) || scratch.contains(s))
+            {
                 return;
             }
         }
@@ -172,7 +175,10 @@ mod tests {
     use super::FilesystemWrite;
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&FilesystemWrite, src).iter().map(|d| d.span.start().line).collect()
+        check_rule(&FilesystemWrite, src)
+            .iter()
+            .map(|d| d.span.start().line)
+            .collect()
     }
 
     #[test]
