@@ -9,6 +9,7 @@ mod macros;
 mod suppress;
 mod visitor;
 
+use std::any::Any;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -101,6 +102,43 @@ impl<'w> PackageCx<'w> {
     }
 }
 
+/// Something a rule noted during a file's pass, for its package-level check
+/// ([`Rule::check_package`]): a `main` function, a serve call, a signal
+/// handler. The value is the rule's own type.
+pub struct Fact {
+    pub rule: &'static str,
+    pub origin: Origin,
+    pub span: Span,
+    pub value: Box<dyn Any + Send>,
+}
+
+impl Fact {
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.value.downcast_ref()
+    }
+}
+
+/// What a rule's package-level check sees and reports through.
+pub struct PackageReport<'a> {
+    pub package: &'a Package,
+    rule: &'static RuleMeta,
+    severity: Severity,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl PackageReport<'_> {
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.out.push(finding(self.rule, self.severity, span, message));
+        self.out.last_mut().expect("just pushed")
+    }
+}
+
+fn finding(rule: &'static RuleMeta, severity: Severity, span: Span, message: impl Into<String>) -> Diagnostic {
+    let mut d = Diagnostic::new(rule.name, severity, span, message);
+    d.factor = Some(rule.factor);
+    d
+}
+
 /// The result of a run.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -154,6 +192,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     }
 
     let mut outcome = Outcome::default();
+    let mut facts: Vec<Fact> = Vec::new();
     while !wave.is_empty() {
         let results: Vec<FileResult> = wave
             .par_iter()
@@ -162,6 +201,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         let mut next = Vec::new();
         for result in results {
             outcome.diagnostics.extend(result.diagnostics);
+            facts.extend(result.facts);
             if let Some(file) = result.file {
                 outcome.files += 1;
                 outcome.lines += file.line_count();
@@ -175,8 +215,51 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         }
         wave = next;
     }
+    for (pi, pcx) in packages.iter().enumerate() {
+        outcome.diagnostics.extend(check_package(pi, pcx, &mut facts));
+    }
     outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
+}
+
+/// Runs every enabled rule's package-level check with the facts it
+/// recorded in this package's files.
+fn check_package(index: usize, pcx: &PackageCx, facts: &mut Vec<Fact>) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (rule, severity) in &pcx.rules {
+        let meta = rule.meta();
+        let mine: Vec<Fact>;
+        (mine, *facts) = std::mem::take(facts)
+            .into_iter()
+            .partition(|f| f.origin.package == index && f.rule == meta.name);
+        let mut report = PackageReport {
+            package: pcx.package,
+            rule: meta,
+            severity: *severity,
+            out: &mut found,
+        };
+        rule.check_package(&mut report, &mine);
+    }
+    for d in &mut found {
+        d.origin.get_or_insert(Origin {
+            package: index,
+            target: 0,
+        });
+    }
+    // Inline suppression works for package-level findings too.
+    let mut by_file: Vec<(Arc<SourceFile>, Vec<Diagnostic>)> = Vec::new();
+    for d in found {
+        match by_file.iter_mut().find(|(f, _)| Arc::ptr_eq(f, &d.span.file)) {
+            Some((_, ds)) => ds.push(d),
+            None => by_file.push((d.span.file.clone(), vec![d])),
+        }
+    }
+    let mut out = Vec::new();
+    for (file, mut ds) in by_file {
+        suppress::apply(&file, &mut ds, false);
+        out.extend(ds);
+    }
+    out
 }
 
 /// Checks one file's text as if it were the root of a target of `package`,
@@ -201,7 +284,7 @@ pub fn check_source(
         declared_at: None,
     };
     let mut found = match file.parse() {
-        Ok(ast) => visitor::run(&file, &ast, &job, &pcx),
+        Ok(ast) => visitor::run(&file, &ast, &job, &pcx).0,
         Err(err) => vec![Diagnostic::new(
             "parse_error",
             Severity::Error,
@@ -222,6 +305,7 @@ fn canonical(path: &Path) -> PathBuf {
 struct FileResult {
     file: Option<Arc<SourceFile>>,
     diagnostics: Vec<Diagnostic>,
+    facts: Vec<Fact>,
     children: Vec<Job>,
 }
 
@@ -229,6 +313,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     let mut result = FileResult {
         file: None,
         diagnostics: Vec::new(),
+        facts: Vec::new(),
         children: Vec::new(),
     };
     let file = match SourceFile::read(&job.path) {
@@ -310,7 +395,8 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     }
 
     if !excluded && !pcx.rules.is_empty() {
-        let mut found = visitor::run(&file, &ast, job, pcx);
+        let (mut found, facts) = visitor::run(&file, &ast, job, pcx);
+        result.facts = facts;
         suppress::apply(&file, &mut found, options.report_unused_suppressions);
         for d in &mut found {
             d.origin = Some(job.origin);
@@ -331,6 +417,8 @@ pub struct Cx<'a> {
     rule: &'static RuleMeta,
     severity: Severity,
     out: &'a mut Vec<Diagnostic>,
+    facts: &'a mut Vec<Fact>,
+    origin: Origin,
 }
 
 impl<'a> Cx<'a> {
@@ -391,10 +479,18 @@ impl<'a> Cx<'a> {
     /// Reports a finding of the current rule; returns it for labels,
     /// notes, helps and suggestions.
     pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        let mut d = Diagnostic::new(self.rule.name, self.severity, span, message);
-        d.factor = Some(self.rule.factor);
-        self.out.push(d);
+        self.out.push(finding(self.rule, self.severity, span, message));
         self.out.last_mut().expect("just pushed")
+    }
+
+    /// Records a fact for this rule's [`Rule::check_package`].
+    pub fn record(&mut self, span: Span, value: impl Any + Send) {
+        self.facts.push(Fact {
+            rule: self.rule.name,
+            origin: self.origin,
+            span,
+            value: Box::new(value),
+        });
     }
 }
 

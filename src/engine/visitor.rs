@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use syn::visit::{self, Visit};
 
-use super::{Cx, Job, PackageCx, has_cfg_test, is_test_fn, macros};
+use super::{Cx, Fact, Job, PackageCx, has_cfg_test, is_test_fn, macros};
 use crate::diagnostic::Diagnostic;
 use crate::resolve::Resolver;
 use crate::rules::Rule;
@@ -212,12 +212,23 @@ struct FileVisitor<'a> {
     package: &'a PackageCx<'a>,
     state: State,
     out: Vec<Diagnostic>,
+    facts: Vec<Fact>,
+    origin: crate::diagnostic::Origin,
 }
 
-pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &PackageCx) -> Vec<Diagnostic> {
+/// One pass over a file: the findings, and the facts rules recorded for
+/// their package-level checks.
+pub(super) fn run(
+    file: &Arc<SourceFile>,
+    ast: &syn::File,
+    job: &Job,
+    package: &PackageCx,
+) -> (Vec<Diagnostic>, Vec<Fact>) {
     let mut v = FileVisitor {
         file,
         package,
+        facts: Vec::new(),
+        origin: job.origin,
         state: State {
             resolver: Resolver::new(job.module.clone(), &ast.items),
             kind: job.kind,
@@ -237,7 +248,7 @@ pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &
     for item in &ast.items {
         v.visit_item(item);
     }
-    v.out
+    (v.out, v.facts)
 }
 
 impl FileVisitor<'_> {
@@ -250,6 +261,8 @@ impl FileVisitor<'_> {
                 rule: rule.meta(),
                 severity: *severity,
                 out: &mut self.out,
+                facts: &mut self.facts,
+                origin: self.origin,
             };
             f(*rule, &mut cx);
         }

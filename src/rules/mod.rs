@@ -9,7 +9,7 @@ pub mod build_release_run;
 pub mod processes;
 
 use crate::diagnostic::LintLevel;
-use crate::engine::{Call, Cx, MacroCall};
+use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport};
 
 /// The twelve factors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -174,6 +174,11 @@ pub trait Rule: Send + Sync {
 
     /// An item (fn, static, struct, mod, ...), before its contents.
     fn check_item(&self, _cx: &mut Cx<'_>, _item: &syn::Item) {}
+
+    /// Once per package, after every file's pass, with the facts this rule
+    /// recorded with [`Cx::record`]: for checks that need the whole package
+    /// (is there a signal handler anywhere?) or its manifest.
+    fn check_package(&self, _cx: &mut PackageReport<'_>, _facts: &[Fact]) {}
 }
 
 /// Every rule, in the order `cargo twelve rules` lists them.
