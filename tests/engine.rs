@@ -57,11 +57,11 @@ impl Rule for Probe {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        if let syn::Item::Fn(f) = item {
-            if f.sig.ident == "main" {
-                let span = cx.span(&f.sig.ident);
-                cx.record(span, f.sig.ident.to_string());
-            }
+        if let syn::Item::Fn(f) = item
+            && f.sig.ident == "main"
+        {
+            let span = cx.span(&f.sig.ident);
+            cx.record(span, f.sig.ident.to_string());
         }
     }
 
