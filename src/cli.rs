@@ -142,6 +142,9 @@ struct CheckArgs {
     /// Also report unused `twelve:allow` comments (-vv for more detail)
     #[arg(short, long, action = clap::ArgAction::Count, help_heading = "Output")]
     verbose: u8,
+    /// Show secrets in full instead of masking them (for local debugging only)
+    #[arg(long, help_heading = "Output")]
+    show_secrets: bool,
     /// Exit with 0 even when findings are reported
     #[arg(long, help_heading = "Output")]
     exit_zero: bool,
@@ -418,6 +421,7 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
     let options = Options {
         overrides,
         report_unused_suppressions: args.verbose > 0,
+        show_secrets: args.show_secrets,
     };
     let outcome = engine::check(&workspace, rules::ALL, &options);
 

@@ -32,6 +32,8 @@ pub(crate) mod test_support {
             targets: Vec::new(),
             config: Default::default(),
             build_env: Default::default(),
+            dependencies: Vec::new(),
+            features: Default::default(),
         }
     }
 

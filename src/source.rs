@@ -90,6 +90,26 @@ impl SourceFile {
         offset
     }
 
+    /// A copy with each range masked: its first four characters kept, every
+    /// other byte but line breaks replaced by `*`, so byte offsets, lines and
+    /// spans stay valid.
+    pub fn masked(&self, ranges: &[Range<usize>]) -> SourceFile {
+        let mut bytes = self.text.clone().into_bytes();
+        for range in ranges {
+            let start = self.clamp(range.start);
+            let end = self.clamp(range.end);
+            let keep = self.text[start..end].chars().take(4).map(char::len_utf8).sum::<usize>();
+            for b in &mut bytes[start + keep..end] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b'*';
+                }
+            }
+        }
+        // Whole UTF-8 sequences inside a range became `*` bytes, so this is valid.
+        let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        SourceFile::new(self.path.clone(), text)
+    }
+
     /// Parses the file as a Rust source file.
     ///
     /// Unlike `syn::parse_file`, this keeps byte offsets equal to offsets in
@@ -147,6 +167,18 @@ mod tests {
         let file = parse_rust(text).unwrap();
         let span = file.items[0].span().byte_range();
         assert_eq!(&text[span], "fn main() { go(); }");
+    }
+
+    #[test]
+    fn masking_keeps_offsets() {
+        let f = SourceFile::new("x.rs", "let k = \"sk_live_ünï\ncode\";\nnext();\n".into());
+        let start = f.text.find("sk_").unwrap();
+        let end = f.text.find("\";").unwrap();
+        let m = f.masked(&[start..end]);
+        assert_eq!(m.text.len(), f.text.len());
+        assert_eq!(m.line_text(1), "let k = \"sk_l********");
+        assert_eq!(m.line_text(2), "****\";");
+        assert_eq!(m.line_text(3), "next();");
     }
 
     #[test]

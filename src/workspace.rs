@@ -126,6 +126,17 @@ pub struct Package {
     pub config: Config,
     /// Variables the package's build script sets with `cargo:rustc-env=`.
     pub build_env: BTreeSet<String>,
+    /// Dependencies as declared in the manifest (with their features).
+    pub dependencies: Vec<cargo_metadata::Dependency>,
+    /// The package's `[features]` table.
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Package {
+    /// The declared dependency named `name` (its package name, not a rename).
+    pub fn dependency(&self, name: &str) -> Option<&cargo_metadata::Dependency> {
+        self.dependencies.iter().find(|d| d.name == name)
+    }
 }
 
 impl Package {
@@ -268,6 +279,8 @@ impl Workspace {
                 targets,
                 config,
                 build_env,
+                dependencies: pkg.dependencies.clone(),
+                features: pkg.features.clone(),
             });
         }
         Ok(Self {

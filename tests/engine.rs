@@ -53,7 +53,41 @@ impl Rule for Probe {
     fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
         if let syn::Lit::Str(s) = lit {
             note(format!("lit {:?} in {:?}", s.value(), cx.macro_stack()));
+            if s.value().starts_with("sk_live_") {
+                let span = cx.span(s);
+                cx.redact(span.range.start + 1..span.range.end - 1);
+                let message = format!("secret {}", cx.redacted(&s.value()));
+                cx.report(span, message);
+            }
         }
+    }
+
+    fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
+        if let syn::Expr::Struct(s) = expr {
+            let fields: Vec<String> = s
+                .fields
+                .iter()
+                .map(|f| quote::ToTokens::to_token_stream(&f.member).to_string())
+                .collect();
+            note(format!("struct {fields:?} in {:?}", cx.enclosing_fn_path()));
+        }
+        if let syn::Expr::Path(p) = expr
+            && let Some(init) = cx.const_init(&p.path)
+        {
+            note(format!(
+                "const {} = {}",
+                quote::ToTokens::to_token_stream(&p.path),
+                quote::ToTokens::to_token_stream(init)
+            ));
+        }
+    }
+
+    fn check_local(&self, cx: &mut Cx<'_>, local: &syn::Local) {
+        note(format!(
+            "let {} in {:?}",
+            quote::ToTokens::to_token_stream(&local.pat),
+            cx.module()
+        ));
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
@@ -124,7 +158,10 @@ mod tests {
         ),
         (
             "src/util.rs",
-            "pub fn path() -> &'static str { self::inner() }\nfn inner() -> &'static str { \"p\" }\n",
+            "pub fn path() -> &'static str { self::inner() }\nfn inner() -> &'static str { \"p\" }\n\
+             pub mod conf { pub const URL: &str = \"redis://cache:6379\"; }\n\
+             struct Server { port: u16 }\n\
+             impl Server { fn start() { let s = Server { port: 1 }; let u = conf::URL; } }\n",
         ),
         ("examples/demo.rs", "fn main() {}\n"),
     ]);
@@ -162,6 +199,12 @@ mod tests {
     assert!(has("lit \"scanned\" in [\"custom_dsl\"]"), "{seen:#?}");
     assert!(has("lit \"inner\" in [\"custom_dsl\", \"std::format\"]"), "{seen:#?}");
     assert!(!seen.iter().any(|l| l.contains("ignored-attribute")), "{seen:#?}");
+    assert!(
+        has("struct [\"port\"] in Some(\"probe_app::util::Server::start\")"),
+        "{seen:#?}"
+    );
+    assert!(has("const conf :: URL = \"redis://cache:6379\""), "{seen:#?}");
+    assert!(has("let s in [\"probe_app\", \"util\"]"), "{seen:#?}");
 
     // Facts from both binaries' files reach the package-level check once.
     let package: Vec<_> = outcome.diagnostics.iter().filter(|d| d.code == "probe").collect();
@@ -179,4 +222,42 @@ fn package_findings_can_be_suppressed_inline() {
         "{:?}",
         outcome.diagnostics
     );
+}
+
+#[test]
+fn secrets_are_masked_in_every_span_of_the_file() {
+    let dir = scratch(&[(
+        "src/lib.rs",
+        "pub fn f() {\n    let key = \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\";\n}\n",
+    )]);
+    let outcome = check(dir.path());
+    let secret: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.starts_with("secret"))
+        .collect();
+    assert_eq!(secret.len(), 1);
+    assert_eq!(secret[0].message, "secret sk_l…");
+    assert_eq!(secret[0].span.snippet(), format!("\"sk_l{}\"", "*".repeat(28)));
+    assert!(!secret[0].span.file.text.contains("4eC39HqLyjWDarjtT1zdp7dc"));
+
+    let selection = Selection {
+        manifest_path: Some(dir.path().join("Cargo.toml")),
+        ..Selection::default()
+    };
+    let workspace = Workspace::load(&selection).unwrap();
+    let shown = engine::check(
+        &workspace,
+        &[&Probe],
+        &Options {
+            show_secrets: true,
+            ..Options::default()
+        },
+    );
+    let secret = shown
+        .diagnostics
+        .iter()
+        .find(|d| d.message.starts_with("secret"))
+        .unwrap();
+    assert_eq!(secret.message, "secret sk_live_4eC39HqLyjWDarjtT1zdp7dc");
 }

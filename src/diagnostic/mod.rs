@@ -216,6 +216,21 @@ impl Diagnostic {
         self
     }
 
+    /// Points every span into another version of its file (the same text
+    /// with secrets masked), where `map` gives one.
+    pub fn map_files(&mut self, map: impl Fn(&Arc<SourceFile>) -> Option<Arc<SourceFile>>) {
+        let swap = |span: &mut Span| {
+            if let Some(f) = map(&span.file) {
+                span.file = f;
+            }
+        };
+        swap(&mut self.span);
+        self.secondary.iter_mut().for_each(|l| swap(&mut l.span));
+        if let Some(s) = &mut self.suggestion {
+            s.edits.iter_mut().for_each(|e| swap(&mut e.span));
+        }
+    }
+
     /// `twelve::<code>`, the code shown in every format.
     pub fn full_code(&self) -> String {
         format!("twelve::{}", self.code)
@@ -240,6 +255,12 @@ impl Diagnostic {
             &self.message,
         )
     }
+}
+
+/// A secret as it may appear in output: its first four characters and `…`.
+pub fn redact(secret: &str) -> String {
+    let shown: String = secret.chars().take(4).collect();
+    format!("{shown}…")
 }
 
 /// Totals for the closing summary line and the exit code.

@@ -33,6 +33,8 @@ pub struct Options {
     pub overrides: Vec<(String, LintLevel)>,
     /// Report `twelve:allow` comments that match nothing (`-v`).
     pub report_unused_suppressions: bool,
+    /// Do not mask secrets in output (`--show-secrets`, for local debugging).
+    pub show_secrets: bool,
 }
 
 /// What a rule sees of the package its file belongs to.
@@ -41,6 +43,7 @@ pub struct PackageCx<'w> {
     /// Enabled rules with the severity they report at.
     rules: Vec<(&'static dyn Rule, Severity)>,
     exclude: globset::GlobSet,
+    show_secrets: bool,
 }
 
 impl<'w> PackageCx<'w> {
@@ -86,6 +89,7 @@ impl<'w> PackageCx<'w> {
             package,
             rules,
             exclude: exclude.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+            show_secrets: options.show_secrets,
         }
     }
 
@@ -193,6 +197,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
 
     let mut outcome = Outcome::default();
     let mut facts: Vec<Fact> = Vec::new();
+    let mut masked: HashMap<PathBuf, Arc<SourceFile>> = HashMap::new();
     while !wave.is_empty() {
         let results: Vec<FileResult> = wave
             .par_iter()
@@ -202,6 +207,9 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         for result in results {
             outcome.diagnostics.extend(result.diagnostics);
             facts.extend(result.facts);
+            if let Some(m) = result.masked {
+                masked.insert(m.path.clone(), m);
+            }
             if let Some(file) = result.file {
                 outcome.files += 1;
                 outcome.lines += file.line_count();
@@ -217,6 +225,11 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     }
     for (pi, pcx) in packages.iter().enumerate() {
         outcome.diagnostics.extend(check_package(pi, pcx, &mut facts));
+    }
+    if !masked.is_empty() {
+        for d in &mut outcome.diagnostics {
+            d.map_files(|f| masked.get(&f.path).cloned());
+        }
     }
     outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
@@ -284,7 +297,17 @@ pub fn check_source(
         declared_at: None,
     };
     let mut found = match file.parse() {
-        Ok(ast) => visitor::run(&file, &ast, &job, &pcx).0,
+        Ok(ast) => {
+            let pass = visitor::run(&file, &ast, &job, &pcx);
+            let mut found = pass.diagnostics;
+            if !pass.redactions.is_empty() && !pcx.show_secrets {
+                let masked = Arc::new(file.masked(&pass.redactions));
+                for d in &mut found {
+                    d.map_files(|_| Some(masked.clone()));
+                }
+            }
+            found
+        }
         Err(err) => vec![Diagnostic::new(
             "parse_error",
             Severity::Error,
@@ -306,6 +329,8 @@ struct FileResult {
     file: Option<Arc<SourceFile>>,
     diagnostics: Vec<Diagnostic>,
     facts: Vec<Fact>,
+    /// The file with its secrets masked, when it has any.
+    masked: Option<Arc<SourceFile>>,
     children: Vec<Job>,
 }
 
@@ -314,6 +339,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         file: None,
         diagnostics: Vec::new(),
         facts: Vec::new(),
+        masked: None,
         children: Vec::new(),
     };
     let file = match SourceFile::read(&job.path) {
@@ -395,8 +421,12 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     }
 
     if !excluded && !pcx.rules.is_empty() {
-        let (mut found, facts) = visitor::run(&file, &ast, job, pcx);
-        result.facts = facts;
+        let pass = visitor::run(&file, &ast, job, pcx);
+        let mut found = pass.diagnostics;
+        result.facts = pass.facts;
+        if !pass.redactions.is_empty() && !pcx.show_secrets {
+            result.masked = Some(Arc::new(file.masked(&pass.redactions)));
+        }
         suppress::apply(&file, &mut found, options.report_unused_suppressions);
         for d in &mut found {
             d.origin = Some(job.origin);
@@ -418,6 +448,7 @@ pub struct Cx<'a> {
     severity: Severity,
     out: &'a mut Vec<Diagnostic>,
     facts: &'a mut Vec<Fact>,
+    redactions: &'a mut Vec<Range<usize>>,
     origin: Origin,
 }
 
@@ -438,6 +469,39 @@ impl<'a> Cx<'a> {
 
     pub fn target_kind(&self) -> TargetKind {
         self.state.kind
+    }
+
+    /// The canonical path of the innermost enclosing function:
+    /// `my_app::server::Server::start`.
+    pub fn enclosing_fn_path(&self) -> Option<&str> {
+        self.state.fn_paths.last().map(String::as_str)
+    }
+
+    /// The module the node is in, crate name first.
+    pub fn module(&self) -> &[String] {
+        self.state.resolver.current_module()
+    }
+
+    /// The initializer of a `const` or `static` of this file named by
+    /// `path` (`Client::open(REDIS_URL)` looks through to the literal).
+    pub fn const_init(&self, path: &syn::Path) -> Option<&syn::Expr> {
+        self.state.const_init(path)
+    }
+
+    /// Masks `range` (a secret) in every rendering of this file: snippets,
+    /// JSON `text` and `rendered`. Unless `--show-secrets` is given.
+    pub fn redact(&mut self, range: Range<usize>) {
+        self.redactions.push(range);
+    }
+
+    /// A secret value as it may appear in a message: its first four
+    /// characters and `…`, or all of it with `--show-secrets`.
+    pub fn redacted(&self, secret: &str) -> String {
+        if self.package.show_secrets {
+            secret.to_string()
+        } else {
+            crate::diagnostic::redact(secret)
+        }
     }
 
     /// The innermost enclosing function's name.

@@ -87,7 +87,13 @@ pub(super) struct State {
     test_depth: usize,
     base_test: bool,
     pub fns: Vec<String>,
+    /// Canonical paths of the enclosing functions, innermost last.
+    pub fn_paths: Vec<String>,
+    /// Self types of the enclosing `impl` blocks, innermost last.
+    impl_types: Vec<String>,
     pub items: Vec<String>,
+    /// `const` and `static` initializers of this file by canonical path.
+    consts: HashMap<String, syn::Expr>,
     pub macros: Vec<String>,
     bindings: HashMap<String, Binding>,
     /// Parsed macro arguments by the address of the macro node, so a macro
@@ -98,6 +104,12 @@ pub(super) struct State {
 type MacroArgs = Rc<Option<Vec<syn::Expr>>>;
 
 impl State {
+    /// The initializer of a `const` or `static` of this file that `path`
+    /// names.
+    pub fn const_init(&self, path: &syn::Path) -> Option<&syn::Expr> {
+        self.resolver.resolve(path).iter().find_map(|p| self.consts.get(p))
+    }
+
     /// The arguments of a macro, parsed once per file. Entries stay alive
     /// for the file's pass, so node addresses are not reused.
     fn macro_args(&self, mac: &syn::Macro) -> MacroArgs {
@@ -213,21 +225,49 @@ struct FileVisitor<'a> {
     state: State,
     out: Vec<Diagnostic>,
     facts: Vec<Fact>,
+    redactions: Vec<std::ops::Range<usize>>,
     origin: crate::diagnostic::Origin,
 }
 
-/// One pass over a file: the findings, and the facts rules recorded for
-/// their package-level checks.
-pub(super) fn run(
-    file: &Arc<SourceFile>,
-    ast: &syn::File,
-    job: &Job,
-    package: &PackageCx,
-) -> (Vec<Diagnostic>, Vec<Fact>) {
+/// What one pass over a file produced.
+pub(super) struct Pass {
+    pub diagnostics: Vec<Diagnostic>,
+    pub facts: Vec<Fact>,
+    /// Byte ranges of secrets, masked in every rendering.
+    pub redactions: Vec<std::ops::Range<usize>>,
+}
+
+/// `const` and `static` items with their initializers, inline modules
+/// included, keyed by canonical path.
+fn index_consts(module: &[String], items: &[syn::Item], out: &mut HashMap<String, syn::Expr>) {
+    for item in items {
+        let (ident, expr) = match item {
+            syn::Item::Const(c) => (&c.ident, &*c.expr),
+            syn::Item::Static(s) => (&s.ident, &*s.expr),
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    let mut sub = module.to_vec();
+                    sub.push(m.ident.to_string());
+                    index_consts(&sub, inner, out);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        out.insert(format!("{}::{ident}", module.join("::")), expr.clone());
+    }
+}
+
+/// One pass over a file: the findings, the facts rules recorded for their
+/// package-level checks, and the secrets to mask.
+pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &PackageCx) -> Pass {
+    let mut consts = HashMap::new();
+    index_consts(&job.module, &ast.items, &mut consts);
     let mut v = FileVisitor {
         file,
         package,
         facts: Vec::new(),
+        redactions: Vec::new(),
         origin: job.origin,
         state: State {
             resolver: Resolver::new(job.module.clone(), &ast.items),
@@ -235,7 +275,10 @@ pub(super) fn run(
             test_depth: 0,
             base_test: job.test,
             fns: Vec::new(),
+            fn_paths: Vec::new(),
+            impl_types: Vec::new(),
             items: Vec::new(),
+            consts,
             macros: Vec::new(),
             bindings: HashMap::new(),
             macro_args: RefCell::default(),
@@ -248,7 +291,11 @@ pub(super) fn run(
     for item in &ast.items {
         v.visit_item(item);
     }
-    (v.out, v.facts)
+    Pass {
+        diagnostics: v.out,
+        facts: v.facts,
+        redactions: v.redactions,
+    }
 }
 
 impl FileVisitor<'_> {
@@ -262,6 +309,7 @@ impl FileVisitor<'_> {
                 severity: *severity,
                 out: &mut self.out,
                 facts: &mut self.facts,
+                redactions: &mut self.redactions,
                 origin: self.origin,
             };
             f(*rule, &mut cx);
@@ -281,11 +329,17 @@ impl FileVisitor<'_> {
         self.state.items.push(label);
         let saved = fn_name.as_ref().map(|_| std::mem::take(&mut self.state.bindings));
         if let Some(name) = fn_name {
+            let mut path = self.state.resolver.current_module().join("::");
+            if let Some(ty) = self.state.impl_types.last() {
+                path = format!("{path}::{ty}");
+            }
+            self.state.fn_paths.push(format!("{path}::{name}"));
             self.state.fns.push(name);
         }
         body(self);
         if let Some(saved) = saved {
             self.state.fns.pop();
+            self.state.fn_paths.pop();
             self.state.bindings = saved;
         }
         self.state.items.pop();
@@ -383,6 +437,11 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 }
                 // `use` declarations were read by the resolver.
                 syn::Item::Use(_) => {}
+                syn::Item::Impl(i) => {
+                    v.state.impl_types.push(quote_type(&i.self_ty));
+                    visit::visit_item_impl(v, i);
+                    v.state.impl_types.pop();
+                }
                 _ => visit::visit_item(v, item),
             }
         });
@@ -414,6 +473,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
+        self.each_rule(|rule, cx| rule.check_local(cx, local));
         visit::visit_local(self, local);
         if let (Some(name), Some(init)) = (pat_ident(&local.pat), &local.init) {
             let binding = Binding {
@@ -446,6 +506,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     }
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        self.each_rule(|rule, cx| rule.check_expr(cx, expr));
         if let syn::Expr::Call(_) | syn::Expr::MethodCall(_) = expr {
             self.dispatch_call(expr);
         }

@@ -172,6 +172,14 @@ pub trait Rule: Send + Sync {
     /// inside macro arguments.
     fn check_lit(&self, _cx: &mut Cx<'_>, _lit: &syn::Lit) {}
 
+    /// Every expression, before its sub-expressions (struct literals,
+    /// assignments, `match` arms, ...). Calls and macros also get their own
+    /// hooks.
+    fn check_expr(&self, _cx: &mut Cx<'_>, _expr: &syn::Expr) {}
+
+    /// A `let` statement, before its initializer is visited.
+    fn check_local(&self, _cx: &mut Cx<'_>, _local: &syn::Local) {}
+
     /// An item (fn, static, struct, mod, ...), before its contents.
     fn check_item(&self, _cx: &mut Cx<'_>, _item: &syn::Item) {}
 
