@@ -6,7 +6,8 @@
 //! defines, scoped the way Rust scopes them (a block sees its module's names,
 //! an inline module does not, unless it says `use super::*`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ScopeKind {
@@ -25,19 +26,99 @@ struct Scope {
     inherits_parent: bool,
 }
 
+/// The names a module file declares at its top level, for the files of
+/// its child modules: `pub(crate) use std::fs;` in `lib.rs` makes
+/// `crate::fs::write` (and `fs::write` after `use crate::*`) mean
+/// `std::fs::write` everywhere in the crate.
+#[derive(Debug, Clone, Default)]
+pub struct Exports {
+    module: Vec<String>,
+    names: HashMap<String, Vec<String>>,
+}
+
+/// What a file's resolver knows from outside the file.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Top-level names of the ancestor module files, root first.
+    pub ancestors: Arc<Vec<Exports>>,
+    /// Renamed dependencies (`tokio1 = { package = "tokio" }`): the name
+    /// used in code to the crate's own name.
+    pub renames: Arc<HashMap<String, String>>,
+}
+
 /// Per-file resolver; the engine pushes and pops scopes as it walks.
 #[derive(Debug)]
 pub struct Resolver {
     scopes: Vec<Scope>,
+    context: Context,
 }
 
 impl Resolver {
     /// `module` is the file's module path, crate name first
     /// (`["my_app", "db"]` for `src/db.rs`).
     pub fn new(module: Vec<String>, items: &[syn::Item]) -> Self {
-        let mut r = Self { scopes: Vec::new() };
+        Self::with_context(module, items, Context::default())
+    }
+
+    pub fn with_context(module: Vec<String>, items: &[syn::Item], context: Context) -> Self {
+        let mut r = Self {
+            scopes: Vec::new(),
+            context,
+        };
         r.push_scope(ScopeKind::Module, module, items.iter());
         r
+    }
+
+    /// The context for files of modules this file declares: the ancestors'
+    /// names and this file's top-level names.
+    pub fn child_context(&self) -> Context {
+        let root = &self.scopes[0];
+        let mut ancestors = (*self.context.ancestors).clone();
+        ancestors.push(Exports {
+            module: root.module.clone(),
+            names: root.names.clone(),
+        });
+        Context {
+            ancestors: Arc::new(ancestors),
+            renames: self.context.renames.clone(),
+        }
+    }
+
+    /// Rewrites an absolute path through renamed dependencies and names
+    /// that ancestor modules import (`app::fs::write` → `std::fs::write`).
+    fn canonical(&self, mut path: Vec<String>) -> String {
+        if let Some(krate) = path.first().and_then(|f| self.context.renames.get(f)) {
+            path[0] = krate.clone();
+        }
+        let own = Exports {
+            module: self.scopes[0].module.clone(),
+            names: HashMap::new(),
+        };
+        for _ in 0..4 {
+            let step = self
+                .context
+                .ancestors
+                .iter()
+                .chain(std::iter::once(&own))
+                .find_map(|ex| {
+                    let n = ex.module.len();
+                    let target = path.get(n).filter(|_| path.starts_with(&ex.module)).and_then(|name| {
+                        if ex.module == own.module {
+                            self.scopes[0].names.get(name)
+                        } else {
+                            ex.names.get(name)
+                        }
+                    })?;
+                    let mut next = target.clone();
+                    next.extend_from_slice(&path[n + 1..]);
+                    (next != path).then_some(next)
+                });
+            match step {
+                Some(next) => path = next,
+                None => break,
+            }
+        }
+        path.join("::")
     }
 
     /// Enters an inline `mod name { .. }`.
@@ -78,7 +159,7 @@ impl Resolver {
     pub fn resolve(&self, path: &syn::Path) -> Vec<String> {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         if path.leading_colon.is_some() {
-            return vec![segments.join("::")];
+            return vec![self.canonical(segments)];
         }
         self.resolve_segments(&segments)
     }
@@ -88,22 +169,25 @@ impl Resolver {
             return Vec::new();
         };
         if let Some(abs) = self.relative_to_module(segments) {
-            return vec![abs.join("::")];
+            return vec![self.canonical(abs)];
         }
         let mut globs = Vec::new();
         for scope in self.visible_scopes() {
             if let Some(target) = scope.names.get(first.as_str()) {
                 let mut full = target.clone();
                 full.extend_from_slice(&segments[1..]);
-                return vec![full.join("::")];
+                return vec![self.canonical(full)];
             }
             globs.extend(scope.globs.iter());
         }
-        let mut out = vec![segments.join("::")];
+        let mut out = vec![self.canonical(segments.to_vec())];
         for glob in globs {
             let mut full = glob.clone();
             full.extend_from_slice(segments);
-            out.push(full.join("::"));
+            let candidate = self.canonical(full);
+            if !out.contains(&candidate) {
+                out.push(candidate);
+            }
         }
         out
     }
@@ -178,7 +262,9 @@ impl Resolver {
             }
         }
         // Uses may refer to each other (`use std::fs; use fs::File;`), so
-        // declare them after the items, in order.
+        // declare them after the items, then settle the ones whose first
+        // segment is a name declared later (`use fs::File; use fs_err as fs;`).
+        let items: HashSet<String> = self.scopes.last().expect("scope").names.keys().cloned().collect();
         for u in uses {
             let prefix = if u.leading_colon.is_some() {
                 Some(Vec::new())
@@ -186,6 +272,28 @@ impl Resolver {
                 None
             };
             self.add_use_tree(prefix, &u.tree);
+        }
+        let scope = self.scopes.last_mut().expect("scope");
+        for _ in 0..4 {
+            let mut changed = false;
+            let snapshot = scope.names.clone();
+            for (name, target) in scope.names.iter_mut() {
+                if items.contains(name) {
+                    continue;
+                }
+                let Some(first) = snapshot.get(&target[0]).filter(|_| target[0] != *name) else {
+                    continue;
+                };
+                if first[0] != target[0] {
+                    let mut next = first.clone();
+                    next.extend_from_slice(&target[1..]);
+                    *target = next;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
         }
     }
 
@@ -347,6 +455,36 @@ mod tests {
         let tests: syn::File = syn::parse_str("use super::*;").unwrap();
         r.push_module("tests", &tests.items);
         assert_eq!(first(&r, "fs::write"), "std::fs::write");
+    }
+
+    #[test]
+    fn use_order_does_not_matter() {
+        let r = resolver("use fs::{File, OpenOptions};\nuse fs_err as fs;");
+        assert_eq!(first(&r, "File::create"), "fs_err::File::create");
+        assert_eq!(first(&r, "fs::write"), "fs_err::write");
+    }
+
+    #[test]
+    fn ancestor_reexports_and_renamed_crates() {
+        let root: syn::File = syn::parse_str("pub(crate) use std::{fs::{self, File}, io};\nmod search;").unwrap();
+        let context = Context {
+            renames: Arc::new([("tokio1".to_string(), "tokio".to_string())].into_iter().collect()),
+            ..Context::default()
+        };
+        let lib = Resolver::with_context(vec!["just".into()], &root.items, context);
+        let child: syn::File = syn::parse_str("use super::*;\nuse crate::fs as cfs;").unwrap();
+        let r = Resolver::with_context(vec!["just".into(), "search".into()], &child.items, lib.child_context());
+        assert!(
+            r.resolve(&syn::parse_str("fs::write").unwrap())
+                .contains(&"std::fs::write".to_string())
+        );
+        assert_eq!(first(&r, "crate::fs::write"), "std::fs::write");
+        assert_eq!(first(&r, "cfs::write"), "std::fs::write");
+        assert!(
+            r.resolve(&syn::parse_str("File::create").unwrap())
+                .contains(&"std::fs::File::create".to_string())
+        );
+        assert_eq!(first(&r, "tokio1::fs::write"), "tokio::fs::write");
     }
 
     #[test]

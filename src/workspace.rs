@@ -42,14 +42,14 @@ impl Selection {
 
     fn wants(&self, target: &Target) -> bool {
         if !self.any_target_flag() {
-            return matches!(target.kind, TargetKind::Lib | TargetKind::Bin);
+            return matches!(target.kind, TargetKind::Lib | TargetKind::ProcMacro | TargetKind::Bin);
         }
         if self.all_targets {
             return true;
         }
         let named = |names: &[String]| names.contains(&target.name);
         match target.kind {
-            TargetKind::Lib => self.lib,
+            TargetKind::Lib | TargetKind::ProcMacro => self.lib,
             TargetKind::Bin => self.bins || named(&self.bin),
             TargetKind::Test => self.tests || named(&self.test),
             TargetKind::Example => self.examples || named(&self.example),
@@ -62,6 +62,8 @@ impl Selection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TargetKind {
     Lib,
+    /// A procedural macro library: its code runs inside the compiler.
+    ProcMacro,
     Bin,
     BuildScript,
     Example,
@@ -79,7 +81,8 @@ impl TargetKind {
             K::Bench => Self::Bench,
             K::Example => Self::Example,
             K::CustomBuild => Self::BuildScript,
-            K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib | K::ProcMacro => Self::Lib,
+            K::ProcMacro => Self::ProcMacro,
+            K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib => Self::Lib,
             _ => return None,
         })
     }
@@ -89,10 +92,17 @@ impl TargetKind {
         matches!(self, Self::Test | Self::Bench | Self::Example)
     }
 
+    /// Code that runs while the package is compiled (build scripts and
+    /// procedural macros), not in the deployed process.
+    pub fn is_build_time(self) -> bool {
+        matches!(self, Self::BuildScript | Self::ProcMacro)
+    }
+
     /// Cargo's word for the target in messages: `lib`, `bin`, ...
     pub fn describe(self) -> &'static str {
         match self {
             Self::Lib => "lib",
+            Self::ProcMacro => "proc-macro",
             Self::Bin => "bin",
             Self::BuildScript => "build script",
             Self::Example => "example",
@@ -350,7 +360,12 @@ pub struct ModuleDecl {
 /// Finds the out-of-line modules a file declares, the way rustc does:
 /// `x.rs` or `x/mod.rs`, nested inline modules as directories, and
 /// `#[path]` attributes.
-pub fn module_decls(file_path: &Path, mod_rs: bool, items: &[syn::Item]) -> Vec<ModuleDecl> {
+pub fn module_decls(
+    file_path: &Path,
+    mod_rs: bool,
+    items: &[syn::Item],
+    macros: &crate::engine::macros::MacroCache,
+) -> Vec<ModuleDecl> {
     let file_dir = file_path.parent().unwrap_or(Path::new("")).to_path_buf();
     let children_dir = if mod_rs {
         file_dir.clone()
@@ -359,56 +374,112 @@ pub fn module_decls(file_path: &Path, mod_rs: bool, items: &[syn::Item]) -> Vec<
         file_dir.join(stem)
     };
     let mut out = Vec::new();
-    collect_decls(&file_dir, &children_dir, &[], false, items, &mut out);
+    let scope = DeclScope {
+        file_dir: &file_dir,
+        dir: children_dir,
+        module: Vec::new(),
+        nested: false,
+        gated: false,
+        test: false,
+    };
+    collect_decls(&scope, items, macros, &mut out);
     out
 }
 
-fn collect_decls(
-    file_dir: &Path,
-    dir: &Path,
-    module: &[String],
+/// Where the modules declared in a file, or in an inline module of it, live.
+struct DeclScope<'a> {
+    /// Directory of the file itself.
+    file_dir: &'a Path,
+    /// Directory for `mod x;` here.
+    dir: PathBuf,
+    module: Vec<String>,
+    /// Inside an inline `mod { }` block.
     nested: bool,
+    /// Inside a `#[cfg]`- or test-gated inline module.
+    gated: bool,
+    test: bool,
+}
+
+fn collect_decls(
+    scope: &DeclScope<'_>,
     items: &[syn::Item],
+    macros: &crate::engine::macros::MacroCache,
     out: &mut Vec<ModuleDecl>,
 ) {
     use syn::spanned::Spanned;
     for item in items {
+        if let syn::Item::Macro(m) = item {
+            // `cfg_if! { if #[cfg(unix)] { mod unix; } .. }`, `cfg_fs! { mod fs; }`:
+            // the configuration picks, so a missing file is not an error.
+            let body = macros.get(&m.mac);
+            let gated = DeclScope {
+                dir: scope.dir.clone(),
+                module: scope.module.clone(),
+                gated: true,
+                ..*scope
+            };
+            collect_decls(&gated, &body.items, macros, out);
+            continue;
+        }
         let syn::Item::Mod(m) = item else { continue };
         let name = m.ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_string();
-        let mut relative_module = module.to_vec();
+        let mut relative_module = scope.module.clone();
         relative_module.push(name.clone());
-        let path_attr = path_attribute(&m.attrs);
+        // `#[path]`, or the paths `#[cfg_attr(.., path = "..")]` may choose.
+        let path_attrs = path_attributes(&m.attrs);
+        let gated = scope.gated
+            || m.attrs
+                .iter()
+                .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"));
+        let test = scope.test || crate::engine::has_cfg_test(&m.attrs);
+        // A path attribute outside inline blocks is relative to the file's
+        // directory; inside them, to the inline modules' directory.
+        let path_base = if scope.nested {
+            scope.dir.as_path()
+        } else {
+            scope.file_dir
+        };
         match &m.content {
             Some((_, inner)) => {
-                let sub = dir.join(path_attr.unwrap_or(name));
-                collect_decls(file_dir, &sub, &relative_module, true, inner, out);
+                let dir = match path_attrs.first() {
+                    Some(p) => path_base.join(p),
+                    None => scope.dir.join(&name),
+                };
+                let inner_scope = DeclScope {
+                    file_dir: scope.file_dir,
+                    dir,
+                    module: relative_module,
+                    nested: true,
+                    gated,
+                    test,
+                };
+                collect_decls(&inner_scope, inner, macros, out);
             }
             None => {
-                let (file, mod_rs) = match path_attr {
-                    Some(p) => {
-                        let base = if nested { dir } else { file_dir };
-                        let path = base.join(p);
-                        (if path.is_file() { Ok(path) } else { Err(vec![path]) }, true)
+                let (file, mod_rs) = if path_attrs.is_empty() {
+                    let flat = scope.dir.join(format!("{name}.rs"));
+                    let nested_file = scope.dir.join(&name).join("mod.rs");
+                    if flat.is_file() {
+                        (Ok(flat), false)
+                    } else if nested_file.is_file() {
+                        (Ok(nested_file), true)
+                    } else {
+                        (Err(vec![flat, nested_file]), false)
                     }
-                    None => {
-                        let flat = dir.join(format!("{name}.rs"));
-                        let nested_file = dir.join(&name).join("mod.rs");
-                        if flat.is_file() {
-                            (Ok(flat), false)
-                        } else if nested_file.is_file() {
-                            (Ok(nested_file), true)
-                        } else {
-                            (Err(vec![flat, nested_file]), false)
-                        }
+                } else {
+                    let candidates: Vec<PathBuf> = path_attrs.iter().map(|p| path_base.join(p)).collect();
+                    match candidates.iter().find(|p| p.is_file()) {
+                        Some(found) => (Ok(found.clone()), true),
+                        None => (Err(candidates), true),
                     }
                 };
                 out.push(ModuleDecl {
                     relative_module,
                     file,
                     mod_rs,
-                    test: crate::engine::has_cfg_test(&m.attrs),
-                    cfg_gated: m.attrs.iter().any(|a| a.path().is_ident("cfg")),
+                    test,
+                    cfg_gated: gated,
                     span: m.span().byte_range(),
                 });
             }
@@ -416,19 +487,36 @@ fn collect_decls(
     }
 }
 
-fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs
-        .iter()
-        .find(|a| a.path().is_ident("path"))
-        .and_then(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s), ..
-                }) => Some(s.value()),
-                _ => None,
-            },
+/// `#[path = "p"]` gives `p`; `#[cfg_attr(pred, path = "p")]` gives each `p`
+/// the configurations may choose, in order.
+fn path_attributes(attrs: &[syn::Attribute]) -> Vec<String> {
+    fn lit(expr: &syn::Expr) -> Option<String> {
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) => Some(s.value()),
             _ => None,
-        })
+        }
+    }
+    let mut out = Vec::new();
+    for attr in attrs {
+        match &attr.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("path") => out.extend(lit(&nv.value)),
+            syn::Meta::List(list) if list.path.is_ident("cfg_attr") => {
+                let parsed =
+                    list.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated);
+                for meta in parsed.into_iter().flatten().skip(1) {
+                    if let syn::Meta::NameValue(nv) = meta
+                        && nv.path.is_ident("path")
+                    {
+                        out.extend(lit(&nv.value));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -459,7 +547,8 @@ mod tests {
             r#"mod a; mod c; mod inner { mod d; } #[path = "elsewhere/e.rs"] mod e; mod gone; #[cfg(windows)] mod win;"#,
         )
         .unwrap();
-        let decls = module_decls(&src.join("lib.rs"), true, &lib.items);
+        let cache = crate::engine::macros::MacroCache::default();
+        let decls = module_decls(&src.join("lib.rs"), true, &lib.items, &cache);
         let found: Vec<_> = decls
             .iter()
             .map(|d| match &d.file {
@@ -481,9 +570,29 @@ mod tests {
         assert!(decls[5].cfg_gated && !decls[4].cfg_gated);
         assert_eq!(decls[2].relative_module, ["inner", "d"]);
 
+        // `#[cfg_attr(.., path)]` picks among files; inline `#[path]` at a
+        // file's top level is relative to the file's directory.
+        for f in ["soft/fixslice64.rs", "a/gen/out.rs", "tests_only.rs"] {
+            std::fs::create_dir_all(src.join(f).parent().unwrap()).unwrap();
+            std::fs::write(src.join(f), "").unwrap();
+        }
+        let lib: syn::File = syn::parse_str(
+            r#"#[cfg_attr(not(target_pointer_width = "64"), path = "soft/fixslice32.rs")]
+               #[cfg_attr(target_pointer_width = "64", path = "soft/fixslice64.rs")]
+               mod fixslice;
+               #[cfg(test)] mod tests { mod helpers; }"#,
+        )
+        .unwrap();
+        let decls = module_decls(&src.join("lib.rs"), true, &lib.items, &cache);
+        assert_eq!(decls[0].file.as_ref().unwrap(), &src.join("soft/fixslice64.rs"));
+        assert!(decls[1].file.is_err() && decls[1].cfg_gated && decls[1].test);
+        let a: syn::File = syn::parse_str(r#"#[path = "a/gen"] mod generated { mod out; }"#).unwrap();
+        let decls = module_decls(&src.join("a.rs"), false, &a.items, &cache);
+        assert_eq!(decls[0].file.as_ref().unwrap(), &src.join("a/gen/out.rs"));
+
         // `a.rs` is not mod-rs: its children live in `a/`.
         let a: syn::File = syn::parse_str("mod b;").unwrap();
-        let decls = module_decls(&src.join("a.rs"), false, &a.items);
+        let decls = module_decls(&src.join("a.rs"), false, &a.items, &cache);
         assert_eq!(decls[0].file.as_ref().unwrap(), &src.join("a/b.rs"));
     }
 }

@@ -496,3 +496,62 @@ fn config_layers_and_exclude() {
     let r = run(dir.path(), &["-W", "filesystem_write", "--message-format=short", "-q"]);
     assert!(r.stderr.contains("warning: `std::fs::write`"), "{}", r.stderr);
 }
+
+#[test]
+fn modules_in_macros_reexports_and_renamed_dependencies() {
+    let dir = scratch_crate(&[
+        (
+            "src/lib.rs",
+            "pub(crate) use std::fs::{self, File};\n\
+             cfg_if::cfg_if! { if #[cfg(unix)] { mod unix; } else { mod windows; } }\n\
+             macro_rules! cfg_fs { ($($item:item)*) => { $( #[cfg(feature = \"fs\")] $item )* } }\n\
+             cfg_fs! { pub mod store; }\n\
+             mod search;\n",
+        ),
+        ("src/unix.rs", "pub fn f() { tokio1::fs::write(\"a\", \"b\"); }\n"),
+        (
+            "src/store.rs",
+            "pub fn g() { crate::fs::write(\"a\", \"b\").unwrap(); }\n",
+        ),
+        (
+            "src/search.rs",
+            "use super::*;\npub fn h() { File::create(\"c\").unwrap(); }\n",
+        ),
+    ]);
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[workspace]\n",
+        "[dependencies]\ntokio1 = { package = \"tokio\", version = \"1\" }\n\n[workspace]\n",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let r = run(dir.path(), &["--message-format=short", "-q"]);
+    assert_eq!(
+        r.stderr,
+        "src/search.rs:2:14: warning: `std::fs::File::create` writes to the local filesystem [twelve::filesystem_write]\n\
+         src/store.rs:1:14: warning: `std::fs::write` writes to the local filesystem [twelve::filesystem_write]\n\
+         src/unix.rs:1:14: warning: `tokio::fs::write` writes to the local filesystem [twelve::filesystem_write]\n\
+         warning: 3 warnings emitted\n"
+    );
+}
+
+#[test]
+fn proc_macro_crates_and_templates_are_build_time() {
+    let dir = scratch_crate(&[(
+        "src/lib.rs",
+        "pub fn expand() -> String {\n\
+             std::fs::write(\"/tmp/expanded.rs\", \"\").unwrap();\n\
+             let region = env!(\"DEPLOY_REGION\");\n\
+             quote::quote! { std::fs::write(\"x\", env!(\"INSIDE_TEMPLATE\")) }.to_string()\n\
+         }\n",
+    )]);
+    let manifest = dir.path().join("Cargo.toml");
+    let plain = run(dir.path(), &["--message-format=short", "-q"]);
+    assert_eq!(plain.stderr.matches("[twelve::").count(), 2, "{}", plain.stderr);
+    assert!(!plain.stderr.contains("INSIDE_TEMPLATE"));
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("[workspace]\n", "[lib]\nproc-macro = true\n\n[workspace]\n");
+    std::fs::write(&manifest, text).unwrap();
+    let proc_macro = run(dir.path(), &["--message-format=short", "-q"]);
+    assert_eq!(proc_macro.code, 0, "{}", proc_macro.stderr);
+}

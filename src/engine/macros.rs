@@ -2,6 +2,10 @@
 //! parsed as the expressions they take; any other macro's tokens are scanned
 //! for literals and nested macro calls.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -111,39 +115,120 @@ const LOG_MACROS: &[&str] = &[
     "log",
 ];
 
+/// Macros whose body is a template of code generated elsewhere, not code
+/// of this crate: nothing in them is checked.
+const TEMPLATE_MACROS: &[&str] = &[
+    "quote",
+    "quote_spanned",
+    "parse_quote",
+    "parse_quote_spanned",
+    "macro_rules",
+];
+
+/// What a macro's body holds, as far as it can be parsed.
+#[derive(Default)]
+pub struct MacroBody {
+    /// Expressions: the arguments of `format!`-like macros, or the
+    /// expression statements of a statement-like body.
+    pub args: Option<Vec<syn::Expr>>,
+    /// Items: `cfg_if! { if #[cfg(unix)] { mod unix; } }`, `tokio`'s
+    /// `cfg_rt! { pub fn spawn() {} }`.
+    pub items: Vec<syn::Item>,
+    /// A code template (`quote!`, `macro_rules!`): not this crate's code.
+    pub template: bool,
+}
+
+/// Parsed macro bodies of one file by the address of the macro node, so
+/// each body is parsed once per file. Entries live as long as the cache,
+/// so addresses of nodes inside them are not reused.
+#[derive(Default)]
+pub struct MacroCache(RefCell<HashMap<usize, Rc<MacroBody>>>);
+
+impl MacroCache {
+    pub fn get(&self, mac: &syn::Macro) -> Rc<MacroBody> {
+        let key = mac as *const syn::Macro as usize;
+        if let Some(body) = self.0.borrow().get(&key) {
+            return body.clone();
+        }
+        let body = Rc::new(parse_body(mac));
+        self.0.borrow_mut().insert(key, body.clone());
+        body
+    }
+}
+
 /// Parses a macro's arguments as expressions, when they are expressions.
 pub fn parse_args(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
-    let name = mac.path.segments.last()?.ident.to_string();
+    parse_body(mac).args
+}
+
+/// Parses a macro body: expressions, statements and items where it can.
+pub fn parse_body(mac: &syn::Macro) -> MacroBody {
+    let Some(last) = mac.path.segments.last() else {
+        return MacroBody::default();
+    };
+    let name = last.ident.to_string();
+    let exprs = |args| MacroBody {
+        args: Some(args),
+        ..MacroBody::default()
+    };
+    if TEMPLATE_MACROS.contains(&name.as_str()) {
+        return MacroBody {
+            template: true,
+            ..MacroBody::default()
+        };
+    }
     if name == "select" || name == "join" || name == "try_join" {
-        return Some(select_branches(mac.tokens.clone()));
+        return exprs(select_branches(mac.tokens.clone()));
     }
     if LOG_MACROS.contains(&name.as_str()) {
-        return Some(lenient_chunks(mac.tokens.clone()));
+        return exprs(lenient_chunks(mac.tokens.clone()));
     }
     if name == "json" {
-        return None;
+        return MacroBody::default();
     }
     if let Ok(args) = Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
-        return Some(args.into_iter().collect());
+        return exprs(args.into_iter().collect());
     }
-    // Statement-like bodies: `quote!`-free DSLs such as `thread_local!` fail
-    // here and fall back to scanning.
-    let stmts = (|input: ParseStream| syn::Block::parse_within(input))
-        .parse2(mac.tokens.clone())
-        .ok()?;
-    let exprs: Vec<syn::Expr> = stmts
-        .into_iter()
-        .filter_map(|s| match s {
-            syn::Stmt::Expr(e, _) => Some(e),
-            syn::Stmt::Local(l) => l.init.map(|i| *i.expr),
-            syn::Stmt::Macro(m) => Some(syn::Expr::Macro(syn::ExprMacro {
+    // Statement-like bodies; DSLs such as `lazy_static!` fail here and fall
+    // back to `cfg_if!`-style item groups, then to scanning.
+    let Ok(stmts) = (|input: ParseStream| syn::Block::parse_within(input)).parse2(mac.tokens.clone()) else {
+        return MacroBody {
+            items: item_groups(mac.tokens.clone()),
+            ..MacroBody::default()
+        };
+    };
+    let mut body = MacroBody::default();
+    let mut args = Vec::new();
+    for stmt in stmts {
+        match stmt {
+            syn::Stmt::Expr(e, _) => args.push(e),
+            syn::Stmt::Local(l) => args.extend(l.init.map(|i| *i.expr)),
+            syn::Stmt::Macro(m) => args.push(syn::Expr::Macro(syn::ExprMacro {
                 attrs: m.attrs,
                 mac: m.mac,
             })),
-            syn::Stmt::Item(_) => None,
-        })
-        .collect();
-    Some(exprs)
+            syn::Stmt::Item(item) => body.items.push(item),
+        }
+    }
+    body.args = Some(args);
+    body
+}
+
+/// Items in the brace groups of a body such as `cfg_if!`'s
+/// `if #[cfg(unix)] { .. } else { .. }`, at any depth.
+fn item_groups(tokens: TokenStream) -> Vec<syn::Item> {
+    let mut items = Vec::new();
+    for tt in tokens {
+        if let TokenTree::Group(g) = tt
+            && g.delimiter() == Delimiter::Brace
+        {
+            match syn::parse2::<syn::File>(g.stream()) {
+                Ok(file) if !file.items.is_empty() => items.extend(file.items),
+                _ => items.extend(item_groups(g.stream())),
+            }
+        }
+    }
+    items
 }
 
 /// Splits tokens at top-level commas.
@@ -331,6 +416,17 @@ mod tests {
             args("my_dsl! { let x = compute(); run(x); }"),
             ["compute ()", "run (x)"]
         );
+    }
+
+    #[test]
+    fn item_bodies_and_templates() {
+        let body = parse_body(&mac("cfg_fs! { pub mod fs; pub fn spawn() {} }"));
+        assert_eq!(body.items.len(), 2);
+        let body = parse_body(&mac(
+            "cfg_if::cfg_if! { if #[cfg(unix)] { mod unix; use unix as imp; } else { mod other; } }",
+        ));
+        assert_eq!(body.items.len(), 3);
+        assert!(parse_body(&mac("quote! { env!(\"X\") }")).template);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! files its file declares, and the next wave takes those. A file reached
 //! from several targets is read, parsed and checked once.
 
-mod macros;
+pub mod macros;
 mod suppress;
 mod visitor;
 
@@ -18,6 +18,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, LintLevel, Origin, Severity, Span};
+use crate::resolve::Resolver;
 use crate::rules::{Rule, RuleMeta};
 use crate::source::SourceFile;
 use crate::workspace::{Package, TargetKind, Workspace, module_decls};
@@ -44,6 +45,8 @@ pub struct PackageCx<'w> {
     rules: Vec<(&'static dyn Rule, Severity)>,
     exclude: globset::GlobSet,
     show_secrets: bool,
+    /// Renamed dependencies, for the resolver.
+    renames: Arc<HashMap<String, String>>,
 }
 
 impl<'w> PackageCx<'w> {
@@ -90,6 +93,13 @@ impl<'w> PackageCx<'w> {
             rules,
             exclude: exclude.build().unwrap_or_else(|_| globset::GlobSet::empty()),
             show_secrets: options.show_secrets,
+            renames: Arc::new(
+                package
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| Some((d.rename.as_ref()?.replace('-', "_"), d.name.replace('-', "_"))))
+                    .collect(),
+            ),
         }
     }
 
@@ -99,6 +109,14 @@ impl<'w> PackageCx<'w> {
         [workspace_root, self.package.dir()]
             .iter()
             .any(|base| path.strip_prefix(base).is_ok_and(|rel| self.exclude.is_match(rel)))
+    }
+
+    /// The resolver context of a target's root file.
+    pub fn resolve_context(&self) -> crate::resolve::Context {
+        crate::resolve::Context {
+            ancestors: Default::default(),
+            renames: self.renames.clone(),
+        }
     }
 
     pub fn enabled(&self) -> impl Iterator<Item = &'static dyn Rule> + '_ {
@@ -162,6 +180,11 @@ struct Job {
     mod_rs: bool,
     test: bool,
     kind: TargetKind,
+    /// Declared under a `#[cfg]` (here or in an ancestor module): a missing
+    /// child module is then not an error, the configuration may not need it.
+    cfg_gated: bool,
+    /// What the resolver knows from the ancestor modules' files.
+    context: crate::resolve::Context,
     /// The `mod x;` that declared it, for diagnostics about the file itself.
     declared_at: Option<Span>,
 }
@@ -187,6 +210,8 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
                 mod_rs: true,
                 test: target.kind.is_test(),
                 kind: target.kind,
+                cfg_gated: false,
+                context: packages[pi].resolve_context(),
                 declared_at: None,
             };
             if seen.insert(canonical(&job.path)) {
@@ -294,11 +319,14 @@ pub fn check_source(
         mod_rs: true,
         test: kind.is_test(),
         kind,
+        cfg_gated: false,
+        context: pcx.resolve_context(),
         declared_at: None,
     };
     let mut found = match file.parse() {
         Ok(ast) => {
-            let pass = visitor::run(&file, &ast, &job, &pcx);
+            let resolver = Resolver::with_context(job.module.clone(), &ast.items, pcx.resolve_context());
+            let pass = visitor::run(&file, &ast, &job, &pcx, resolver, Default::default());
             let mut found = pass.diagnostics;
             if !pass.redactions.is_empty() && !pcx.show_secrets {
                 let masked = Arc::new(file.masked(&pass.redactions));
@@ -375,6 +403,10 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
                     format!("could not parse file: {err}"),
                 );
                 d.note("this file was skipped; the other files were checked");
+                let edition = pcx.package.targets.get(job.origin.target).map(|t| t.raw.edition);
+                if edition == Some(cargo_metadata::Edition::E2015) {
+                    d.note("cargo twelve reads the Rust 2018+ grammar; this target uses edition 2015");
+                }
                 d.origin = Some(job.origin);
                 result.diagnostics.push(d);
             }
@@ -383,7 +415,10 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         }
     };
 
-    for decl in module_decls(&job.path, job.mod_rs, &ast.items) {
+    let resolver = Resolver::with_context(job.module.clone(), &ast.items, job.context.clone());
+    let child_context = resolver.child_context();
+    let macros_parsed: std::rc::Rc<macros::MacroCache> = Default::default();
+    for decl in module_decls(&job.path, job.mod_rs, &ast.items, &macros_parsed) {
         let span = Span::new(file.clone(), decl.span.clone());
         match decl.file {
             Ok(path) => {
@@ -396,10 +431,12 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
                     mod_rs: decl.mod_rs,
                     test: job.test || decl.test,
                     kind: job.kind,
+                    cfg_gated: job.cfg_gated || decl.cfg_gated,
+                    context: child_context.clone(),
                     declared_at: Some(span),
                 });
             }
-            Err(tried) if !decl.cfg_gated && !excluded => {
+            Err(tried) if !decl.cfg_gated && !job.cfg_gated && !job.test && !excluded => {
                 let name = decl.relative_module.last().cloned().unwrap_or_default();
                 let mut d = Diagnostic::new(
                     "module_not_found",
@@ -421,7 +458,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     }
 
     if !excluded && !pcx.rules.is_empty() {
-        let pass = visitor::run(&file, &ast, job, pcx);
+        let pass = visitor::run(&file, &ast, job, pcx, resolver, macros_parsed);
         let mut found = pass.diagnostics;
         result.facts = pass.facts;
         if !pass.redactions.is_empty() && !pcx.show_secrets {

@@ -2,7 +2,6 @@
 //! for (imports, test code, enclosing items, local bindings) and calls every
 //! enabled rule at each call, macro, literal and item.
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -96,30 +95,16 @@ pub(super) struct State {
     consts: HashMap<String, syn::Expr>,
     pub macros: Vec<String>,
     bindings: HashMap<String, Binding>,
-    /// Parsed macro arguments by the address of the macro node, so a macro
-    /// is parsed once even when binding provenance looks into it again.
-    macro_args: RefCell<HashMap<usize, Rc<Option<Vec<syn::Expr>>>>>,
+    /// Parsed macro bodies, shared with module discovery, so a macro is
+    /// parsed once even when binding provenance looks into it again.
+    macros_parsed: Rc<macros::MacroCache>,
 }
-
-type MacroArgs = Rc<Option<Vec<syn::Expr>>>;
 
 impl State {
     /// The initializer of a `const` or `static` of this file that `path`
     /// names.
     pub fn const_init(&self, path: &syn::Path) -> Option<&syn::Expr> {
         self.resolver.resolve(path).iter().find_map(|p| self.consts.get(p))
-    }
-
-    /// The arguments of a macro, parsed once per file. Entries stay alive
-    /// for the file's pass, so node addresses are not reused.
-    fn macro_args(&self, mac: &syn::Macro) -> MacroArgs {
-        let key = mac as *const syn::Macro as usize;
-        if let Some(args) = self.macro_args.borrow().get(&key) {
-            return args.clone();
-        }
-        let args = Rc::new(macros::parse_args(mac));
-        self.macro_args.borrow_mut().insert(key, args.clone());
-        args
     }
 
     pub fn in_test(&self) -> bool {
@@ -147,7 +132,7 @@ impl State {
                 }
             }
             fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-                if let Some(args) = &*self.state.macro_args(mac) {
+                if let Some(args) = &self.state.macros_parsed.get(mac).args {
                     for arg in args {
                         self.visit_expr(arg);
                     }
@@ -219,6 +204,21 @@ fn pat_ident(pat: &syn::Pat) -> Option<String> {
     }
 }
 
+/// Every identifier a destructuring pattern binds: `(file, path)`,
+/// `Ok(x)`, `Config { url, .. }`.
+fn pat_idents(pat: &syn::Pat, out: &mut Vec<String>) {
+    match pat {
+        syn::Pat::Ident(i) => out.push(i.ident.to_string()),
+        syn::Pat::Type(t) => pat_idents(&t.pat, out),
+        syn::Pat::Reference(r) => pat_idents(&r.pat, out),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_idents(p, out)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|p| pat_idents(p, out)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| pat_idents(&f.pat, out)),
+        _ => {}
+    }
+}
+
 struct FileVisitor<'a> {
     file: &'a Arc<SourceFile>,
     package: &'a PackageCx<'a>,
@@ -260,7 +260,14 @@ fn index_consts(module: &[String], items: &[syn::Item], out: &mut HashMap<String
 
 /// One pass over a file: the findings, the facts rules recorded for their
 /// package-level checks, and the secrets to mask.
-pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &PackageCx) -> Pass {
+pub(super) fn run(
+    file: &Arc<SourceFile>,
+    ast: &syn::File,
+    job: &Job,
+    package: &PackageCx,
+    resolver: Resolver,
+    macros_parsed: Rc<macros::MacroCache>,
+) -> Pass {
     let mut consts = HashMap::new();
     index_consts(&job.module, &ast.items, &mut consts);
     let mut v = FileVisitor {
@@ -270,7 +277,7 @@ pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &
         redactions: Vec::new(),
         origin: job.origin,
         state: State {
-            resolver: Resolver::new(job.module.clone(), &ast.items),
+            resolver,
             kind: job.kind,
             test_depth: 0,
             base_test: job.test,
@@ -281,7 +288,7 @@ pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &
             consts,
             macros: Vec::new(),
             bindings: HashMap::new(),
-            macro_args: RefCell::default(),
+            macros_parsed,
         },
         out: Vec::new(),
     };
@@ -475,12 +482,25 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     fn visit_local(&mut self, local: &'ast syn::Local) {
         self.each_rule(|rule, cx| rule.check_local(cx, local));
         visit::visit_local(self, local);
-        if let (Some(name), Some(init)) = (pat_ident(&local.pat), &local.init) {
+        let Some(init) = &local.init else { return };
+        if let Some(name) = pat_ident(&local.pat) {
             let binding = Binding {
                 chain: self.state.chain_of(&init.expr),
                 sources: self.state.sources(&init.expr),
             };
             self.state.bindings.insert(name, binding);
+        } else {
+            // Destructured: each name carries the provenance of the whole value.
+            let mut names = Vec::new();
+            pat_idents(&local.pat, &mut names);
+            let sources = self.state.sources(&init.expr);
+            for name in names {
+                let binding = Binding {
+                    chain: Chain::default(),
+                    sources: sources.clone(),
+                };
+                self.state.bindings.insert(name, binding);
+            }
         }
     }
 
@@ -524,28 +544,32 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let body = self.state.macros_parsed.get(mac);
+        if body.template {
+            return;
+        }
         let paths = macros::resolve(&self.state.resolver, &mac.path);
-        let args = self.state.macro_args(mac);
         let call = macros::MacroCall {
             mac,
             paths: &paths,
-            args: args.as_deref(),
+            args: body.args.as_deref(),
         };
         self.each_rule(|rule, cx| rule.check_macro(cx, &call));
         let name = paths.first().cloned().unwrap_or_default();
         self.state.macros.push(name);
-        match &*args {
-            Some(args) => {
-                for arg in args {
-                    self.visit_expr(arg);
-                }
+        if let Some(args) = &body.args {
+            for arg in args {
+                self.visit_expr(arg);
             }
-            None => {
-                for token in macros::scan(&mac.tokens) {
-                    match token {
-                        macros::Scanned::Lit(lit) => self.visit_lit(&lit),
-                        macros::Scanned::Macro(inner) => self.visit_macro(&inner),
-                    }
+        }
+        for item in &body.items {
+            self.visit_item(item);
+        }
+        if body.args.is_none() && body.items.is_empty() {
+            for token in macros::scan(&mac.tokens) {
+                match token {
+                    macros::Scanned::Lit(lit) => self.visit_lit(&lit),
+                    macros::Scanned::Macro(inner) => self.visit_macro(&inner),
                 }
             }
         }

@@ -7,8 +7,11 @@ declare_rule! {
     /// ### What it does
     /// Finds configuration read at compile time with `env!` or `option_env!`.
     /// Variables that Cargo sets while compiling (`CARGO_PKG_VERSION`,
-    /// `CARGO_MANIFEST_DIR`, `OUT_DIR`, ...) and variables the package's own
-    /// build script emits with `cargo:rustc-env=` are fine.
+    /// `CARGO_MANIFEST_DIR`, `OUT_DIR`, ...), toolchain facts
+    /// (`MACOSX_DEPLOYMENT_TARGET`, `DOCS_RS`, `RUSTC_BOOTSTRAP`), variables the
+    /// package's own build script emits with `cargo:rustc-env=`, and code that
+    /// runs at compile time (build scripts, procedural macros, `quote!`
+    /// templates) are fine.
     ///
     /// ### Why is this bad
     /// A twelve-factor build produces one artifact that is released to every
@@ -37,12 +40,17 @@ declare_rule! {
 /// Macros that read the environment of the compiler.
 const COMPILE_TIME_ENV_MACROS: &[&str] = &["std::env", "std::option_env"];
 
-/// Variables Cargo sets when it compiles a crate.
-const CARGO_COMPILE_TIME_VARS: &[&str] = &["CARGO", "OUT_DIR"];
-const CARGO_COMPILE_TIME_PREFIXES: &[&str] = &["CARGO_"];
+/// Variables Cargo sets when it compiles a crate, and facts about the build
+/// toolchain that are build inputs by nature (the Apple deployment
+/// targets, docs.rs builds, the compiler's bootstrap switch).
+const BUILD_ENVIRONMENT_VARS: &[&str] = &["CARGO", "OUT_DIR", "RUSTC_BOOTSTRAP", "DOCS_RS"];
+const BUILD_ENVIRONMENT_PREFIXES: &[&str] = &["CARGO_"];
+const BUILD_ENVIRONMENT_SUFFIXES: &[&str] = &["_DEPLOYMENT_TARGET"];
 
-fn set_by_cargo(name: &str) -> bool {
-    CARGO_COMPILE_TIME_VARS.contains(&name) || CARGO_COMPILE_TIME_PREFIXES.iter().any(|p| name.starts_with(p))
+fn set_by_build_environment(name: &str) -> bool {
+    BUILD_ENVIRONMENT_VARS.contains(&name)
+        || BUILD_ENVIRONMENT_PREFIXES.iter().any(|p| name.starts_with(p))
+        || BUILD_ENVIRONMENT_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
 impl Rule for CompileTimeConfig {
@@ -51,13 +59,13 @@ impl Rule for CompileTimeConfig {
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
-        if !mac.is(COMPILE_TIME_ENV_MACROS) || cx.in_test() {
+        if !mac.is(COMPILE_TIME_ENV_MACROS) || cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         let Some(name_lit) = mac.first_str() else { return };
         let name = name_lit.value();
         let package = cx.package();
-        if set_by_cargo(&name)
+        if set_by_build_environment(&name)
             || package.build_env.contains(&name)
             || package.config.rules.compile_time_config.allow.contains(&name)
         {
@@ -134,6 +142,8 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 static SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/schema.sql"));
 fn main() {
     let dir = env!("CARGO_MANIFEST_DIR");
+    let min_macos = option_env!("MACOSX_DEPLOYMENT_TARGET");
+    let tokens = quote::quote! { option_env!("GENERATED_CODE_READS_THIS") };
     let bin = env!("CARGO_BIN_EXE_app");
     let sha = env!("GIT_SHA");
     let at = option_env!("BUILT_AT");

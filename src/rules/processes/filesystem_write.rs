@@ -3,7 +3,6 @@ use syn::spanned::Spanned;
 use crate::declare_rule;
 use crate::engine::{Call, Cx};
 use crate::rules::{Factor, Rule, RuleMeta};
-use crate::workspace::TargetKind;
 
 declare_rule! {
     /// ### What it does
@@ -20,7 +19,9 @@ declare_rule! {
     ///
     /// Writes under `std::env::temp_dir()` or a `tempfile` directory in the
     /// same function are scratch space and are not reported, and neither is
-    /// test code or a build script.
+    /// test code, a build script or a procedural macro. Opening an existing
+    /// file for writing without creating, truncating or appending (a device,
+    /// a FIFO, `/dev/tty`) is not reported either.
     ///
     /// ### Example
     /// ```rust,ignore
@@ -77,7 +78,12 @@ const UNIX_WRITE_FUNCTIONS: &[(&str, usize)] = &[
 
 /// Builders whose `open` writes when one of `OPEN_WRITE_FLAGS` is set.
 const OPEN_OPTIONS_CONSTRUCTORS: &[&str] = &["OpenOptions::new", "File::options"];
-const OPEN_WRITE_FLAGS: &[&str] = &["write", "append", "create", "create_new", "truncate"];
+/// `write(true)` alone opens an existing file, typically a device, a FIFO or
+/// a terminal; these flags create or replace content on disk.
+const OPEN_WRITE_FLAGS: &[&str] = &["append", "create", "create_new", "truncate"];
+
+/// Paths that are devices or kernel interfaces, not storage.
+const DEVICE_PREFIXES: &[&str] = &["/dev/", "/proc/", "/sys/"];
 
 /// `DirBuilder::new().recursive(true).create(p)`.
 const DIR_BUILDER_CONSTRUCTORS: &[&str] = &["DirBuilder::new"];
@@ -122,7 +128,7 @@ impl Rule for FilesystemWrite {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         let (what, path_arg) = if let Some(method) = call.method {
@@ -134,8 +140,11 @@ impl Rule for FilesystemWrite {
                 _ => None,
             };
             let Some(builder) = builder else { return };
-            let ty = builder.rsplit_once("::").map_or(builder.as_str(), |(ty, _)| ty);
-            (format!("`{ty}::{method}`"), 0)
+            let what = match builder.strip_suffix("::new") {
+                Some(ty) => format!("`{ty}::{method}`"),
+                None => format!("`{builder}()…{method}`"),
+            };
+            (what, 0)
         } else {
             let found = call.paths.iter().find_map(|p| {
                 in_fs_module(p, WRITE_FUNCTIONS)
@@ -147,6 +156,13 @@ impl Rule for FilesystemWrite {
         };
 
         if let Some(arg) = call.args.get(path_arg) {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) = arg
+                && DEVICE_PREFIXES.iter().any(|p| s.value().starts_with(p))
+            {
+                return;
+            }
             let sources = cx.sources(arg);
             let scratch = &cx.package().config.rules.filesystem_write.scratch_dirs;
             if sources
@@ -216,13 +232,53 @@ use std::fs::{self, OpenOptions};
 fn log(line: &str) {
     let f = fs::OpenOptions::new().append(true).create(true).open("app.log"); // 5
     let mut opts = OpenOptions::new();
-    opts.write(true);
+    opts.write(true).create(true);
     let g = opts.open("data.db");                                               // 8
     let h = std::fs::File::options().truncate(true).write(true).open("x");      // 9
     fs::DirBuilder::new().recursive(true).create("var/run/app").unwrap();      // 10
 }
 "#;
         assert_eq!(lines(src), [5, 8, 9, 10]);
+    }
+
+    #[test]
+    fn devices_fifos_and_ttys_are_fine() {
+        let src = r#"
+use std::fs::{self, OpenOptions};
+
+fn tty() -> std::io::Result<fs::File> {
+    OpenOptions::new().read(true).write(true).open("/dev/tty")
+}
+fn jobserver(path: &str) -> std::io::Result<fs::File> {
+    OpenOptions::new().write(true).open(path)
+}
+fn sysfs() { fs::write("/sys/class/leds/led0/brightness", "1").unwrap(); }
+fn still_a_file() { OpenOptions::new().write(true).truncate(true).open("state.bin").unwrap(); }
+"#;
+        assert_eq!(lines(src), [11]);
+    }
+
+    #[test]
+    fn file_options_are_named_as_written() {
+        let src = "fn f() { std::fs::File::options().append(true).open(\"x\").unwrap(); }\n";
+        let found = check_rule(&FilesystemWrite, src);
+        assert_eq!(
+            found[0].message,
+            "`std::fs::File::options()…open` writes to the local filesystem"
+        );
+    }
+
+    #[test]
+    fn destructured_temp_paths_are_scratch() {
+        let src = r#"
+use tempfile::NamedTempFile;
+fn upload(bytes: &[u8]) -> std::io::Result<()> {
+    let (file, temp_path) = NamedTempFile::new()?.keep()?;
+    std::fs::remove_file(&temp_path)?;
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), Vec::<usize>::new());
     }
 
     #[test]
