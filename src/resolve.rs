@@ -40,7 +40,7 @@ pub struct Exports {
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     /// Top-level names of the ancestor module files, root first.
-    pub ancestors: Arc<Vec<Exports>>,
+    pub ancestors: Arc<Vec<Arc<Exports>>>,
     /// Renamed dependencies (`tokio1 = { package = "tokio" }`): the name
     /// used in code to the crate's own name.
     pub renames: Arc<HashMap<String, String>>,
@@ -74,10 +74,10 @@ impl Resolver {
     pub fn child_context(&self) -> Context {
         let root = &self.scopes[0];
         let mut ancestors = (*self.context.ancestors).clone();
-        ancestors.push(Exports {
+        ancestors.push(Arc::new(Exports {
             module: root.module.clone(),
             names: root.names.clone(),
-        });
+        }));
         Context {
             ancestors: Arc::new(ancestors),
             renames: self.context.renames.clone(),
@@ -90,29 +90,20 @@ impl Resolver {
         if let Some(krate) = path.first().and_then(|f| self.context.renames.get(f)) {
             path[0] = krate.clone();
         }
-        let own = Exports {
-            module: self.scopes[0].module.clone(),
-            names: HashMap::new(),
-        };
+        let root = &self.scopes[0];
+        let scopes = self.context.ancestors.iter().map(|ex| (&ex.module, &ex.names));
+        let scopes = scopes.chain(std::iter::once((&root.module, &root.names)));
         for _ in 0..4 {
-            let step = self
-                .context
-                .ancestors
-                .iter()
-                .chain(std::iter::once(&own))
-                .find_map(|ex| {
-                    let n = ex.module.len();
-                    let target = path.get(n).filter(|_| path.starts_with(&ex.module)).and_then(|name| {
-                        if ex.module == own.module {
-                            self.scopes[0].names.get(name)
-                        } else {
-                            ex.names.get(name)
-                        }
-                    })?;
-                    let mut next = target.clone();
-                    next.extend_from_slice(&path[n + 1..]);
-                    (next != path).then_some(next)
-                });
+            let step = scopes.clone().find_map(|(module, names)| {
+                let n = module.len();
+                let target = path
+                    .get(n)
+                    .filter(|_| path.starts_with(module))
+                    .and_then(|name| names.get(name))?;
+                let mut next = target.clone();
+                next.extend_from_slice(&path[n + 1..]);
+                (next != path).then_some(next)
+            });
             match step {
                 Some(next) => path = next,
                 None => break,
