@@ -266,24 +266,24 @@ impl Resolver {
         }
         let scope = self.scopes.last_mut().expect("scope");
         for _ in 0..4 {
-            let mut changed = false;
-            let snapshot = scope.names.clone();
-            for (name, target) in scope.names.iter_mut() {
-                if items.contains(name) {
-                    continue;
-                }
-                let Some(first) = snapshot.get(&target[0]).filter(|_| target[0] != *name) else {
-                    continue;
-                };
-                if first[0] != target[0] {
-                    let mut next = first.clone();
-                    next.extend_from_slice(&target[1..]);
-                    *target = next;
-                    changed = true;
-                }
-            }
-            if !changed {
+            let updates: Vec<(String, Vec<String>)> = scope
+                .names
+                .iter()
+                .filter(|(name, _)| !items.contains(*name))
+                .filter_map(|(name, target)| {
+                    let first = scope.names.get(&target[0]).filter(|_| target[0] != **name)?;
+                    (first[0] != target[0]).then(|| {
+                        let mut next = first.clone();
+                        next.extend_from_slice(&target[1..]);
+                        (name.clone(), next)
+                    })
+                })
+                .collect();
+            if updates.is_empty() {
                 break;
+            }
+            for (name, target) in updates {
+                scope.names.insert(name, target);
             }
         }
     }
