@@ -143,7 +143,10 @@ fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
             );
         }
         None => {
-            d.help("require the version you build with, such as `\"1.4\"` (which allows compatible updates up to the next major)");
+            d.help(format!(
+                "require the version you build with: `{} = \"1.2\"` means `>=1.2.0, <2.0.0`",
+                dep.name
+            ));
         }
     }
 }
