@@ -111,3 +111,112 @@ fn external_path_dependency_outside_the_git_repository() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     insta::assert_snapshot!("issue5_external_path_human", normalize(&r.stderr, &tmp));
 }
+
+/// Copies a fixture into a fresh directory outside any git repository.
+fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                if entry.file_name() != "target" {
+                    copy(&entry.path(), &target);
+                }
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = std::fs::canonicalize(tmp.path()).unwrap().join(name);
+    copy(&fixture(name), &dir);
+    (tmp, dir)
+}
+
+#[test]
+fn report_on_a_compliant_project() {
+    let dir = fixture("report-compliant");
+    let r = run(&dir, &["report"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    insta::assert_snapshot!("issue5_report_compliant_human", r.stdout);
+    let r = run(&dir, &["report", "--format", "markdown"]);
+    insta::assert_snapshot!("issue5_report_compliant_markdown", r.stdout);
+    let r = run(&dir, &["report", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let statuses: Vec<&str> = json["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 12);
+    assert!(
+        statuses.iter().all(|s| *s == "pass" || *s == "not_applicable"),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn report_on_a_non_compliant_project() {
+    // Outside git, so that factor I has something to say too.
+    let (_tmp, dir) = copy_fixture("report-noncompliant");
+    let r = run(&dir, &["report"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    insta::assert_snapshot!("issue5_report_noncompliant_human", r.stdout);
+    let r = run(&dir, &["report", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!("issue5_report_noncompliant_json", r.stdout);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let by_factor: Vec<(&str, &str)> = json["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["numeral"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    // Factor IV's violations are found by a rule of its own
+    // (hardcoded_backing_service); every other factor fails or warns here.
+    for (numeral, status) in by_factor {
+        if numeral != "IV" {
+            assert!(status == "warn" || status == "fail", "{numeral}: {status}");
+        }
+    }
+    assert_eq!(run(&dir, &["report", "--exit-zero"]).code, 0);
+}
+
+#[test]
+fn env_inventory_of_std_envy_config_and_clap() {
+    let dir = fixture("env-surface");
+    let r = run(&dir, &["env"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("issue5_env_table", r.stdout);
+    let r = run(&dir, &["env", "--format", "dotenv"]);
+    insta::assert_snapshot!("issue5_env_dotenv", r.stdout);
+    let r = run(&dir, &["env", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let names: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "RUST_LOG",
+        "JWT_SECRET",
+        "MAIL_SMTP_HOST",
+        "APP_*",
+        "DATABASE_URL",
+        "LISTEN_ADDR",
+    ] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    assert!(!names.contains(&"TEST_DATABASE_URL"), "test code is not config");
+    let secret = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "MAIL_SMTP_PASSWORD")
+        .unwrap();
+    assert_eq!(secret["secret"], true);
+    assert_eq!(secret["file"], "src/settings.rs");
+}

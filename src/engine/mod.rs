@@ -360,6 +360,34 @@ pub fn check_source(
     found
 }
 
+/// The facts rules record on one file's text (as [`check_source`] runs
+/// it), for tests of collectors.
+pub fn check_source_facts(
+    package: &Package,
+    rules: &[&'static dyn Rule],
+    path: &Path,
+    text: &str,
+    kind: TargetKind,
+) -> Vec<Fact> {
+    let pcx = PackageCx::new(package, rules, &Options::default());
+    let file = Arc::new(SourceFile::new(path, text.to_string()));
+    let job = Job {
+        path: path.to_path_buf(),
+        origin: Origin { package: 0, target: 0 },
+        module: vec![package.name.replace('-', "_")],
+        mod_rs: true,
+        test: kind.is_test(),
+        kind,
+        declared_at: None,
+    };
+    let facts = match file.parse() {
+        Ok(ast) => visitor::run(&file, &ast, &job, &pcx).facts,
+        Err(_) => Vec::new(),
+    };
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
+}
+
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
