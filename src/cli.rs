@@ -52,6 +52,77 @@ enum Command {
         /// The rule, with or without the `twelve::` prefix
         rule: String,
     },
+    /// Check the project factor by factor (I-XII): status, evidence, findings
+    Report(Box<ReportArgs>),
+    /// List every environment variable the code reads: the app's config surface
+    Env(Box<EnvArgs>),
+}
+
+/// Which packages `report` and `env` look at, as for `check`.
+#[derive(Debug, Default, Args)]
+pub struct ProjectArgs {
+    /// Path to Cargo.toml
+    #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
+    manifest_path: Option<PathBuf>,
+    /// Package to look at (repeatable)
+    #[arg(short, long = "package", value_name = "SPEC", help_heading = "Package Selection")]
+    package: Vec<String>,
+    /// All packages in the workspace
+    #[arg(long, alias = "all", help_heading = "Package Selection")]
+    workspace: bool,
+    /// Exclude packages (with --workspace)
+    #[arg(long, value_name = "SPEC", help_heading = "Package Selection")]
+    exclude: Vec<String>,
+}
+
+impl ProjectArgs {
+    fn selection(&self) -> Selection {
+        Selection {
+            manifest_path: self.manifest_path.clone(),
+            packages: self.package.clone(),
+            workspace: self.workspace,
+            exclude: self.exclude.clone(),
+            ..Selection::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// `table` for people, `json` for tools, `dotenv` for a ready `.env.example`
+    #[arg(long, value_enum, default_value_t = EnvFormat::Table)]
+    format: EnvFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EnvFormat {
+    Table,
+    Json,
+    Dotenv,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// `human` (a table), `markdown` (for PR comments and READMEs) or `json`
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    format: ReportFormat,
+    /// Coloring: auto, always, never (default from CARGO_TERM_COLOR)
+    #[arg(long, value_enum, value_name = "WHEN")]
+    color: Option<ColorChoice>,
+    /// Exit with 0 even when a factor fails or warns
+    #[arg(long)]
+    exit_zero: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Human,
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -212,6 +283,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match cli.command {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Env(args)) => run_env(&args),
+        Some(Command::Report(args)) => run_report(&args),
         Some(Command::Check(check)) => {
             let sub = matches.subcommand_matches("check").expect("check matched");
             run_check(&check, sub)
@@ -283,6 +356,69 @@ fn explain(name: &str) -> ExitCode {
     );
     let _ = writeln!(out, "{}", m.docs());
     ExitCode::SUCCESS
+}
+
+fn load_project(project: &ProjectArgs, color: bool) -> Result<Workspace, ExitCode> {
+    Workspace::load(&project.selection()).map_err(|e| {
+        eprintln!("{}", human::paint(color, Severity::Error, &format!("{e:#}")));
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+fn run_env(args: &EnvArgs) -> ExitCode {
+    let workspace = match load_project(&args.project, use_color(None)) {
+        Ok(ws) => ws,
+        Err(code) => return code,
+    };
+    let (vars, _) = crate::env_inventory::collect(&workspace);
+    let text = match args.format {
+        EnvFormat::Table => crate::env_inventory::render_table(&vars),
+        EnvFormat::Json => serde_json::to_string_pretty(&vars).unwrap_or_default() + "\n",
+        EnvFormat::Dotenv => crate::env_inventory::render_dotenv(&vars),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn run_report(args: &ReportArgs) -> ExitCode {
+    let color = use_color(args.color);
+    let workspace = match load_project(&args.project, color) {
+        Ok(ws) => ws,
+        Err(code) => return code,
+    };
+    for issue in &workspace.config_issues {
+        let severity = if issue.is_error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        eprintln!("{}", human::paint(color, severity, &issue.to_string()));
+        if issue.is_error {
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    let report = crate::report::build(&workspace, &Options::default());
+    let text = match args.format {
+        ReportFormat::Human => {
+            // The table goes to stdout: `auto` asks whether stdout is a terminal.
+            let color = match args.color {
+                Some(ColorChoice::Always) => true,
+                Some(ColorChoice::Never) => false,
+                _ => color && std::io::stdout().is_terminal(),
+            };
+            crate::report::render_human(&report, color)
+        }
+        ReportFormat::Markdown => crate::report::render_markdown(&report),
+        ReportFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if args.exit_zero || !report.has_problems() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
+    }
 }
 
 fn parse_format(values: &[String]) -> Result<Format, String> {

@@ -10,6 +10,9 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod env_inventory;
+pub mod manifest;
+pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
@@ -40,6 +43,51 @@ pub(crate) mod test_support {
     /// Findings of one rule on `src` as the root of a library.
     pub fn check_rule(rule: &'static dyn Rule, src: &str) -> Vec<Diagnostic> {
         check_rule_in(rule, src, |_| {})
+    }
+
+    /// Writes `files` (relative path, text) into `dir` and runs `rule`'s
+    /// package-level check on every `Cargo.toml` with a `[package]`, the
+    /// way a run over the whole workspace at `dir` does.
+    pub fn check_manifest_in(rule: &'static dyn Rule, dir: &Path, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+        let mut packages = Vec::new();
+        for (rel, text) in files {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            if rel.ends_with("Cargo.toml") && text.contains("[package]") {
+                let mut p = package();
+                p.manifest_path = path.clone();
+                p.name = path
+                    .parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                packages.push(p);
+            }
+        }
+        let ws = crate::workspace::Workspace {
+            root: dir.to_path_buf(),
+            packages,
+            config_issues: Vec::new(),
+        };
+        crate::engine::check(&ws, &[rule], &Default::default()).diagnostics
+    }
+
+    /// Same, in a fresh temporary directory outside any git repository.
+    pub fn check_manifest(rule: &'static dyn Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        check_manifest_in(rule, &root, files)
+    }
+
+    /// `severity: message` of each finding, in order.
+    pub fn messages(found: &[Diagnostic]) -> Vec<String> {
+        found
+            .iter()
+            .map(|d| format!("{}: {}", d.severity.as_str(), d.message))
+            .collect()
     }
 
     /// Same, with the package adjusted first (config, build script vars).

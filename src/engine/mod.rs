@@ -134,6 +134,16 @@ pub struct Fact {
     pub value: Box<dyn Any + Send>,
 }
 
+impl std::fmt::Debug for Fact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fact")
+            .field("rule", &self.rule)
+            .field("origin", &self.origin)
+            .field("span", &self.span.range)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Fact {
     pub fn get<T: 'static>(&self) -> Option<&T> {
         self.value.downcast_ref()
@@ -143,6 +153,8 @@ impl Fact {
 /// What a rule's package-level check sees and reports through.
 pub struct PackageReport<'a> {
     pub package: &'a Package,
+    /// The workspace root (where the root `Cargo.toml` and `Cargo.lock` are).
+    pub workspace_root: &'a Path,
     rule: &'static RuleMeta,
     severity: Severity,
     out: &'a mut Vec<Diagnostic>,
@@ -167,6 +179,9 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Files read and parsed (each exactly once).
     pub files: usize,
+    /// Every fact the rules recorded, after their package-level checks saw
+    /// them: for commands that summarise a project (`report`, `env`).
+    pub facts: Vec<Fact>,
     pub lines: usize,
     pub bytes: usize,
 }
@@ -248,9 +263,25 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         }
         wave = next;
     }
+    let mut kept = Vec::new();
     for (pi, pcx) in packages.iter().enumerate() {
-        outcome.diagnostics.extend(check_package(pi, pcx, &mut facts));
+        let found = check_package(pi, pcx, &workspace.root, &mut facts, &mut kept);
+        // A finding in a file shared by several packages (the workspace
+        // root's `Cargo.toml`) is reported once per run.
+        for d in found {
+            let dup = outcome.diagnostics.iter().any(|o| {
+                o.code == d.code
+                    && o.span.range == d.span.range
+                    && o.message == d.message
+                    && o.span.path() == d.span.path()
+            });
+            if !dup {
+                outcome.diagnostics.push(d);
+            }
+        }
     }
+    kept.append(&mut facts);
+    outcome.facts = kept;
     if !masked.is_empty() {
         for d in &mut outcome.diagnostics {
             d.map_files(|f| masked.get(&f.path).cloned());
@@ -262,7 +293,13 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
 
 /// Runs every enabled rule's package-level check with the facts it
 /// recorded in this package's files.
-fn check_package(index: usize, pcx: &PackageCx, facts: &mut Vec<Fact>) -> Vec<Diagnostic> {
+fn check_package(
+    index: usize,
+    pcx: &PackageCx,
+    workspace_root: &Path,
+    facts: &mut Vec<Fact>,
+    kept: &mut Vec<Fact>,
+) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (rule, severity) in &pcx.rules {
         let meta = rule.meta();
@@ -272,11 +309,13 @@ fn check_package(index: usize, pcx: &PackageCx, facts: &mut Vec<Fact>) -> Vec<Di
             .partition(|f| f.origin.package == index && f.rule == meta.name);
         let mut report = PackageReport {
             package: pcx.package,
+            workspace_root,
             rule: meta,
             severity: *severity,
             out: &mut found,
         };
         rule.check_package(&mut report, &mine);
+        kept.extend(mine);
     }
     for d in &mut found {
         d.origin.get_or_insert(Origin {
@@ -347,6 +386,34 @@ pub fn check_source(
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     proc_macro2::extra::invalidate_current_thread_spans();
     found
+}
+
+/// The facts rules record on one file's text (as [`check_source`] runs
+/// it), for tests of collectors.
+pub fn check_source_facts(
+    package: &Package,
+    rules: &[&'static dyn Rule],
+    path: &Path,
+    text: &str,
+    kind: TargetKind,
+) -> Vec<Fact> {
+    let pcx = PackageCx::new(package, rules, &Options::default());
+    let file = Arc::new(SourceFile::new(path, text.to_string()));
+    let job = Job {
+        path: path.to_path_buf(),
+        origin: Origin { package: 0, target: 0 },
+        module: vec![package.name.replace('-', "_")],
+        mod_rs: true,
+        test: kind.is_test(),
+        kind,
+        declared_at: None,
+    };
+    let facts = match file.parse() {
+        Ok(ast) => visitor::run(&file, &ast, &job, &pcx).facts,
+        Err(_) => Vec::new(),
+    };
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
 }
 
 fn canonical(path: &Path) -> PathBuf {

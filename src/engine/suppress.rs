@@ -25,11 +25,14 @@ fn parse(file: &SourceFile) -> Vec<Allow> {
     if !file.text.contains(MARKER) {
         return out;
     }
+    let toml = file.path.extension().is_some_and(|e| e == "toml");
     for line in 1..=file.line_count() {
         let range = file.line_range(line);
         let text = &file.text[range.clone()];
         let Some(at) = text.find(MARKER) else { continue };
-        let Some(comment) = text.find("//") else { continue };
+        // `# twelve:allow(..)` in TOML files (the manifest rules).
+        let marker = if toml { "#" } else { "//" };
+        let Some(comment) = text.find(marker) else { continue };
         if comment > at {
             continue;
         }
@@ -44,7 +47,7 @@ fn parse(file: &SourceFile) -> Vec<Allow> {
         let start = range.start + at;
         out.push(Allow {
             line,
-            file_level: text.trim_start().starts_with("//!"),
+            file_level: text.trim_start().starts_with("//!") || (toml && text.trim_start().starts_with("#!")),
             trailing: !text[..comment].trim().is_empty(),
             rules,
             range: start..start + MARKER.len() + close + 1,

@@ -6,6 +6,8 @@
 //! enabled rule from a single syntax-tree pass per file.
 
 pub mod build_release_run;
+pub mod codebase;
+pub mod dependencies;
 pub mod processes;
 
 use crate::diagnostic::LintLevel;
@@ -191,6 +193,10 @@ pub trait Rule: Send + Sync {
 
 /// Every rule, in the order `cargo twelve rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
+    &codebase::external_path_dependency::ExternalPathDependency,
+    &dependencies::missing_lockfile::MissingLockfile,
+    &dependencies::unpinned_git_dependency::UnpinnedGitDependency,
+    &dependencies::wildcard_dependency::WildcardDependency,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
 ];

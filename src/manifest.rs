@@ -1,0 +1,482 @@
+//! `Cargo.toml` as the manifest rules see it: every dependency declaration
+//! with the byte spans of its keys and values, workspace inheritance
+//! followed to the `[workspace.dependencies]` line that declares the
+//! requirement, and the few facts about the repository (git top level,
+//! ignored files) that the rules about the lock file and path
+//! dependencies need.
+
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::source::SourceFile;
+
+/// Which dependency table a declaration is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepKind {
+    Normal,
+    Dev,
+    Build,
+}
+
+impl DepKind {
+    /// The table name as written in the manifest.
+    pub fn table(self) -> &'static str {
+        match self {
+            Self::Normal => "dependencies",
+            Self::Dev => "dev-dependencies",
+            Self::Build => "build-dependencies",
+        }
+    }
+}
+
+/// The dependency tables and their legacy underscore spellings.
+const DEP_TABLES: &[(&str, DepKind)] = &[
+    ("dependencies", DepKind::Normal),
+    ("dev-dependencies", DepKind::Dev),
+    ("dev_dependencies", DepKind::Dev),
+    ("build-dependencies", DepKind::Build),
+    ("build_dependencies", DepKind::Build),
+];
+
+/// A string value and the span of its literal (quotes included).
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub value: String,
+    pub span: Range<usize>,
+}
+
+/// One dependency as declared, after following `workspace = true`.
+#[derive(Debug, Clone)]
+pub struct DepDecl {
+    /// The key (a rename when `package = ".."` is given).
+    pub name: String,
+    pub kind: DepKind,
+    /// `cfg(unix)` in `[target.'cfg(unix)'.dependencies]`.
+    pub target: Option<String>,
+    /// The manifest holding the declaration: the member's, or the
+    /// workspace root's for an inherited dependency.
+    pub file: Arc<SourceFile>,
+    /// The span of the dependency's key in `file`.
+    pub key: Range<usize>,
+    pub version: Option<Field>,
+    pub git: Option<Field>,
+    pub branch: Option<Field>,
+    pub tag: Option<Field>,
+    pub rev: Option<Field>,
+    pub path: Option<Field>,
+    /// Declared in `[workspace.dependencies]` and inherited by the member.
+    pub inherited: bool,
+    /// A `[workspace.dependencies]` entry that `workspace = true` names
+    /// but the root does not declare (cargo rejects this; kept so the rules
+    /// can skip it).
+    pub unresolved: bool,
+}
+
+impl DepDecl {
+    /// The directory `path` is relative to.
+    pub fn base_dir(&self) -> &Path {
+        self.file.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// `[dependencies]`, `[target.'cfg(unix)'.dev-dependencies]`,
+    /// `[workspace.dependencies]`.
+    pub fn table(&self) -> String {
+        if self.inherited {
+            return "[workspace.dependencies]".into();
+        }
+        match &self.target {
+            Some(t) => format!("[target.'{t}'.{}]", self.kind.table()),
+            None => format!("[{}]", self.kind.table()),
+        }
+    }
+}
+
+fn get<'a, 'i>(
+    table: &'a DeTable<'i>,
+    key: &str,
+) -> Option<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Spanned<DeValue<'i>>)> {
+    table.iter().find(|(k, _)| k.get_ref() == key)
+}
+
+fn field(table: &DeTable<'_>, key: &str) -> Option<Field> {
+    let (_, v) = get(table, key)?;
+    Some(Field {
+        value: v.get_ref().as_str()?.to_string(),
+        span: v.span(),
+    })
+}
+
+/// A manifest read and parsed with spans; `None` if it cannot be read or
+/// parsed (cargo would have rejected it already).
+pub struct Manifest {
+    pub file: Arc<SourceFile>,
+}
+
+impl Manifest {
+    pub fn read(path: &Path) -> Option<Self> {
+        let file = SourceFile::read(path).ok()?;
+        DeTable::parse(&file.text).ok()?;
+        Some(Self { file: Arc::new(file) })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&DeTable<'_>) -> T) -> Option<T> {
+        let table = DeTable::parse(&self.file.text).ok()?;
+        Some(f(table.get_ref()))
+    }
+
+    /// The span of a top-level table's key: `package` in `[package]`.
+    pub fn table_key(&self, name: &str) -> Option<Range<usize>> {
+        self.with(|t| get(t, name).map(|(k, _)| k.span())).flatten()
+    }
+
+    /// Whether the manifest declares `[[bin]]` targets.
+    pub fn declares_bins(&self) -> bool {
+        self.with(|t| get(t, "bin").is_some_and(|(_, v)| v.get_ref().as_array().is_some_and(|a| !a.is_empty())))
+            .unwrap_or(false)
+    }
+}
+
+/// Every dependency of the manifest at `manifest_path`, with inherited
+/// ones followed into the workspace root's manifest.
+pub fn dependencies(manifest_path: &Path, workspace_root: &Path) -> Vec<DepDecl> {
+    let Some(member) = Manifest::read(manifest_path) else {
+        return Vec::new();
+    };
+    let root_path = workspace_root.join("Cargo.toml");
+    let root = if same_file(&root_path, manifest_path) {
+        None
+    } else {
+        Manifest::read(&root_path)
+    };
+    let root = root.as_ref().unwrap_or(&member);
+    let mut out = Vec::new();
+    let Ok(doc) = DeTable::parse(&member.file.text) else {
+        return out;
+    };
+    let Ok(root_doc) = DeTable::parse(&root.file.text) else {
+        return out;
+    };
+    let ws_deps = get(root_doc.get_ref(), "workspace")
+        .and_then(|(_, w)| w.get_ref().as_table())
+        .and_then(|w| get(w, "dependencies"))
+        .and_then(|(_, d)| d.get_ref().as_table());
+
+    let mut collect = |table: &DeTable<'_>, target: Option<String>| {
+        for (name, kind) in DEP_TABLES {
+            let Some(deps) = get(table, name).and_then(|(_, v)| v.get_ref().as_table()) else {
+                continue;
+            };
+            for (key, value) in deps.iter() {
+                let inherits = value
+                    .get_ref()
+                    .as_table()
+                    .and_then(|t| get(t, "workspace"))
+                    .and_then(|(_, v)| v.get_ref().as_bool())
+                    == Some(true);
+                let decl = if inherits {
+                    match ws_deps.and_then(|w| get(w, key.get_ref())) {
+                        Some((rkey, rvalue)) => {
+                            decl(key.get_ref(), *kind, target.clone(), &root.file, rkey, rvalue, true)
+                        }
+                        None => {
+                            let mut d = decl(key.get_ref(), *kind, target.clone(), &member.file, key, value, false);
+                            d.unresolved = true;
+                            d
+                        }
+                    }
+                } else {
+                    decl(key.get_ref(), *kind, target.clone(), &member.file, key, value, false)
+                };
+                out.push(decl);
+            }
+        }
+    };
+    collect(doc.get_ref(), None);
+    if let Some(targets) = get(doc.get_ref(), "target").and_then(|(_, v)| v.get_ref().as_table()) {
+        for (cfg, table) in targets.iter() {
+            if let Some(table) = table.get_ref().as_table() {
+                collect(table, Some(cfg.get_ref().to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn decl(
+    name: &str,
+    kind: DepKind,
+    target: Option<String>,
+    file: &Arc<SourceFile>,
+    key: &Spanned<std::borrow::Cow<'_, str>>,
+    value: &Spanned<DeValue<'_>>,
+    inherited: bool,
+) -> DepDecl {
+    let mut d = DepDecl {
+        name: name.to_string(),
+        kind,
+        target,
+        file: file.clone(),
+        key: key.span(),
+        version: None,
+        git: None,
+        branch: None,
+        tag: None,
+        rev: None,
+        path: None,
+        inherited,
+        unresolved: false,
+    };
+    match value.get_ref() {
+        DeValue::String(s) => {
+            d.version = Some(Field {
+                value: s.to_string(),
+                span: value.span(),
+            });
+        }
+        DeValue::Table(t) => {
+            d.version = field(t, "version");
+            d.git = field(t, "git");
+            d.branch = field(t, "branch");
+            d.tag = field(t, "tag");
+            d.rev = field(t, "rev");
+            d.path = field(t, "path");
+        }
+        _ => {}
+    }
+    d
+}
+
+/// Every `[patch.<registry>]` entry of the manifest with a `path`, and
+/// `[replace]` entries: code pulled into the build from a directory.
+pub fn patch_paths(manifest_path: &Path) -> Vec<(String, Arc<SourceFile>, Field)> {
+    let Some(m) = Manifest::read(manifest_path) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    m.with(|doc| {
+        let mut tables: Vec<&DeTable<'_>> = Vec::new();
+        if let Some(patch) = get(doc, "patch").and_then(|(_, v)| v.get_ref().as_table()) {
+            tables.extend(patch.iter().filter_map(|(_, v)| v.get_ref().as_table()));
+        }
+        if let Some(replace) = get(doc, "replace").and_then(|(_, v)| v.get_ref().as_table()) {
+            tables.push(replace);
+        }
+        for table in tables {
+            for (key, value) in table.iter() {
+                if let Some(path) = value.get_ref().as_table().and_then(|t| field(t, "path")) {
+                    out.push((key.get_ref().to_string(), m.file.clone(), path));
+                }
+            }
+        }
+    });
+    out
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    canonical(a) == canonical(b)
+}
+
+pub fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
+}
+
+/// `a/b/../c` as `a/c`, without touching the filesystem.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Where `path` (relative to `base`) resolves: canonical when it exists.
+pub fn resolve_path(base: &Path, path: &str) -> PathBuf {
+    let joined = base.join(path);
+    std::fs::canonicalize(&joined).unwrap_or_else(|_| normalize(&canonical(base).join(path)))
+}
+
+fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+}
+
+/// The top level of the git work tree holding `dir`, if any.
+pub fn git_toplevel(dir: &Path) -> Option<PathBuf> {
+    let out = git(dir, &["rev-parse", "--show-toplevel"])?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    let top = text.trim_end_matches(['\n', '\r']);
+    (!top.is_empty()).then(|| canonical(Path::new(top)))
+}
+
+/// Where a file is ignored: the ignore file and its 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredAt {
+    pub source: PathBuf,
+    pub line: usize,
+}
+
+/// Whether git ignores `file` (a path relative to `dir`), and by which
+/// line: `git check-ignore -v`, which honours every `.gitignore`,
+/// `.git/info/exclude` and the global excludes, and never reports a
+/// tracked file. `None` when `dir` is not in a git work tree.
+pub fn git_ignored(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
+    git_toplevel(dir)?;
+    let out = git(dir, &["check-ignore", "-v", "--", file])?;
+    // Exit status 1: not ignored; 128: an error (treated as not ignored).
+    if !out.status.success() {
+        return Some(None);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let meta = text.split('\t').next().unwrap_or_default();
+    // `source:line:pattern`; the source may itself contain colons.
+    let mut parts = meta.rsplitn(3, ':');
+    let _pattern = parts.next();
+    let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(1);
+    let source = parts.next().unwrap_or_default();
+    let source = if Path::new(source).is_absolute() {
+        PathBuf::from(source)
+    } else {
+        dir.join(source)
+    };
+    Some(Some(IgnoredAt { source, line }))
+}
+
+/// Without git: whether the `.gitignore` in `dir` ignores `file` (a name
+/// in `dir`), with gitignore's rules for the patterns that can match a
+/// file at the top level: comments, `!` negation (last match wins), a
+/// leading `/`, `**/`, and globs. Directory-only patterns (`x/`) never
+/// match a file.
+pub fn gitignore_ignores(dir: &Path, file: &str) -> Option<IgnoredAt> {
+    let source = dir.join(".gitignore");
+    let text = std::fs::read_to_string(&source).ok()?;
+    let mut verdict = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (negated, pattern) = match line.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, line.strip_prefix('\\').unwrap_or(line)),
+        };
+        if pattern.ends_with('/') {
+            continue;
+        }
+        let pattern = pattern
+            .strip_prefix('/')
+            .or_else(|| pattern.strip_prefix("**/"))
+            .unwrap_or(pattern);
+        // A pattern with a slash in the middle names a deeper path.
+        if pattern.contains('/') {
+            continue;
+        }
+        let Ok(glob) = globset::GlobBuilder::new(pattern).literal_separator(true).build() else {
+            continue;
+        };
+        if glob.compile_matcher().is_match(file) {
+            verdict = (!negated).then(|| IgnoredAt {
+                source: source.clone(),
+                line: i + 1,
+            });
+        }
+    }
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn declarations_with_spans_targets_and_inheritance() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\nserde = { version = \">=1\", features = [\"derive\"] }\n",
+        );
+        let member = write(
+            root,
+            "app/Cargo.toml",
+            r#"[package]
+name = "app"
+
+[dependencies]
+serde.workspace = true
+tokio = "1"
+
+[target.'cfg(unix)'.dependencies]
+nix = { git = "https://github.com/nix-rust/nix", branch = "main" }
+
+[dev_dependencies.insta]
+version = "*"
+"#,
+        );
+        let deps = dependencies(&member, root);
+        let by = |n: &str| deps.iter().find(|d| d.name == n).unwrap();
+        let serde = by("serde");
+        assert!(serde.inherited);
+        assert_eq!(serde.table(), "[workspace.dependencies]");
+        assert_eq!(
+            &serde.file.text[serde.version.as_ref().unwrap().span.clone()],
+            "\">=1\""
+        );
+        assert!(serde.file.path.ends_with("Cargo.toml") && !serde.file.path.ends_with("app/Cargo.toml"));
+        let nix = by("nix");
+        assert_eq!(nix.target.as_deref(), Some("cfg(unix)"));
+        assert_eq!(nix.table(), "[target.'cfg(unix)'.dependencies]");
+        assert_eq!(nix.branch.as_ref().unwrap().value, "main");
+        let insta = by("insta");
+        assert_eq!(insta.kind, DepKind::Dev);
+        assert_eq!(&insta.file.text[insta.key.clone()], "insta");
+        assert_eq!(by("tokio").version.as_ref().unwrap().value, "1");
+    }
+
+    #[test]
+    fn gitignore_without_git() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ".gitignore", "/target\n# Cargo.lock\n*.lock\n");
+        assert_eq!(gitignore_ignores(dir.path(), "Cargo.lock").unwrap().line, 3);
+        write(dir.path(), ".gitignore", "*.lock\n!Cargo.lock\n");
+        assert_eq!(gitignore_ignores(dir.path(), "Cargo.lock"), None);
+        write(dir.path(), ".gitignore", "Cargo.lock/\nsub/Cargo.lock\ntarget\n");
+        assert_eq!(gitignore_ignores(dir.path(), "Cargo.lock"), None);
+        write(dir.path(), ".gitignore", "**/Cargo.lock\n");
+        assert_eq!(gitignore_ignores(dir.path(), "Cargo.lock").unwrap().line, 1);
+    }
+
+    #[test]
+    fn normalizes_parent_components() {
+        assert_eq!(normalize(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+    }
+}

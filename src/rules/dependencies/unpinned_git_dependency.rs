@@ -1,0 +1,173 @@
+use crate::declare_rule;
+use crate::diagnostic::{Severity, Span};
+use crate::engine::{Fact, PackageReport};
+use crate::manifest::{self, DepDecl, DepKind};
+use crate::rules::{Factor, Rule, RuleMeta};
+
+declare_rule! {
+    /// ### What it does
+    /// Finds `git` dependencies in `Cargo.toml` that are not pinned to a
+    /// commit with `rev`: those that follow a `branch`, or the default
+    /// branch when nothing is given. A `tag` is reported as a note, since
+    /// tags can be moved but rarely are. Workspace inheritance is followed
+    /// to `[workspace.dependencies]`; dev-dependencies are reported as notes.
+    ///
+    /// ### Why is this bad
+    /// A twelve-factor build is reproducible from the codebase and its
+    /// declared dependencies. A branch is a moving target: `Cargo.lock`
+    /// records the commit it saw, but `cargo update`, a build without the
+    /// lock file, or a force-push to the branch gives a different build
+    /// from the same manifest.
+    ///
+    /// ### Example
+    /// ```toml
+    /// [dependencies]
+    /// tower-x = { git = "https://github.com/acme/tower-x", branch = "main" }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```toml
+    /// [dependencies]
+    /// tower-x = { git = "https://github.com/acme/tower-x", rev = "4f0e2a1c" }
+    /// ```
+    /// or, better, a published version.
+    pub UnpinnedGitDependency => "unpinned_git_dependency", Factor::Dependencies, Warn, fixable: false, options: []
+}
+
+impl Rule for UnpinnedGitDependency {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
+        for dep in manifest::dependencies(&cx.package.manifest_path, cx.workspace_root) {
+            check(cx, &dep);
+        }
+    }
+}
+
+fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
+    let Some(git) = &dep.git else { return };
+    if dep.rev.is_some() || dep.unresolved {
+        return;
+    }
+    let (span, message, label, mild) = if let Some(branch) = &dep.branch {
+        (
+            branch.span.clone(),
+            format!("git dependency `{}` follows branch `{}`", dep.name, branch.value),
+            "the branch moves; the build changes with it",
+            false,
+        )
+    } else if let Some(tag) = &dep.tag {
+        (
+            tag.span.clone(),
+            format!(
+                "git dependency `{}` is pinned by tag `{}`, not by commit",
+                dep.name, tag.value
+            ),
+            "a tag can be moved to another commit",
+            true,
+        )
+    } else {
+        (
+            git.span.clone(),
+            format!("git dependency `{}` is not pinned to a commit", dep.name),
+            "builds whatever the default branch holds",
+            false,
+        )
+    };
+    let d = cx.report(Span::new(dep.file.clone(), span), message).label(label);
+    if mild || dep.kind == DepKind::Dev {
+        d.severity = Severity::Note;
+    }
+    if dep.kind == DepKind::Dev {
+        d.note("in dev-dependencies: it changes the test build, not the shipped binary");
+    }
+    if dep.inherited {
+        d.note("declared in `[workspace.dependencies]` and inherited with `workspace = true`");
+    }
+    d.note("a build is reproducible only when every dependency names an exact source: `Cargo.lock` records a commit, but `cargo update` moves it");
+    d.help(format!(
+        "pin the commit with `rev = \"<sha>\"`, or depend on a published version of `{}`",
+        dep.name
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{check_manifest, messages};
+
+    #[test]
+    fn branches_default_branches_and_tags() {
+        let found = check_manifest(
+            &UnpinnedGitDependency,
+            &[(
+                "Cargo.toml",
+                r#"[package]
+name = "app"
+
+[dependencies]
+tower-x = { git = "https://github.com/acme/tower-x", branch = "main" }
+sqlx = { git = "https://github.com/launchbadge/sqlx", features = ["postgres"] }
+pinned = { git = "https://github.com/acme/pinned", rev = "4f0e2a1c" }
+tagged = { git = "https://github.com/acme/tagged", tag = "v1.2.0" }
+serde = "1"
+
+[target.'cfg(target_os = "linux")'.dependencies.io-uring]
+git = "https://github.com/tokio-rs/io-uring"
+branch = "master"
+
+[dev-dependencies]
+fake = { git = "https://github.com/cksac/fake-rs" }
+"#,
+            )],
+        );
+        assert_eq!(
+            messages(&found),
+            [
+                "warning: git dependency `tower-x` follows branch `main`",
+                "warning: git dependency `sqlx` is not pinned to a commit",
+                "note: git dependency `tagged` is pinned by tag `v1.2.0`, not by commit",
+                "warning: git dependency `io-uring` follows branch `master`",
+                "note: git dependency `fake` is not pinned to a commit",
+            ]
+        );
+        assert_eq!(found[0].span.snippet(), "\"main\"");
+        assert_eq!(found[1].span.snippet(), "\"https://github.com/launchbadge/sqlx\"");
+    }
+
+    #[test]
+    fn inherited_from_the_workspace() {
+        let found = check_manifest(
+            &UnpinnedGitDependency,
+            &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"svc\"]\n\n[workspace.dependencies]\nauth = { git = \"ssh://git@github.com/acme/auth.git\", branch = \"develop\" }\nok = { git = \"https://github.com/acme/ok\", rev = \"0123abc\" }\n",
+                ),
+                (
+                    "svc/Cargo.toml",
+                    "[package]\nname = \"svc\"\n\n[dependencies]\nauth = { workspace = true, features = [\"jwt\"] }\nok.workspace = true\n",
+                ),
+            ],
+        );
+        assert_eq!(
+            messages(&found),
+            ["warning: git dependency `auth` follows branch `develop`"]
+        );
+        assert_eq!(found[0].span.start().line, 5);
+    }
+
+    #[test]
+    fn pinned_and_registry_dependencies_are_fine() {
+        let found = check_manifest(
+            &UnpinnedGitDependency,
+            &[(
+                "Cargo.toml",
+                "[package]\nname = \"app\"\n\n[dependencies]\na = { git = \"https://x/a\", rev = \"abc\", branch = \"main\" }\nb = \"1\"\nc = { version = \"1\", registry = \"internal\" }\n",
+            )],
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
