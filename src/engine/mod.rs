@@ -406,10 +406,15 @@ pub fn check_source_facts(
         mod_rs: true,
         test: kind.is_test(),
         kind,
+        cfg_gated: false,
+        context: pcx.resolve_context(),
         declared_at: None,
     };
     let facts = match file.parse() {
-        Ok(ast) => visitor::run(&file, &ast, &job, &pcx).facts,
+        Ok(ast) => {
+            let resolver = Resolver::with_context(job.module.clone(), &ast.items, pcx.resolve_context());
+            visitor::run(&file, &ast, &job, &pcx, resolver, Default::default()).facts
+        }
         Err(_) => Vec::new(),
     };
     proc_macro2::extra::invalidate_current_thread_spans();
