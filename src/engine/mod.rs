@@ -300,6 +300,9 @@ pub fn check_source(
         Ok(ast) => {
             let pass = visitor::run(&file, &ast, &job, &pcx);
             let mut found = pass.diagnostics;
+            // Package-level checks see this one file's facts.
+            let mut facts = pass.facts;
+            found.extend(check_package(0, &pcx, &mut facts));
             if !pass.redactions.is_empty() && !pcx.show_secrets {
                 let masked = Arc::new(file.masked(&pass.redactions));
                 for d in &mut found {
@@ -486,6 +489,13 @@ impl<'a> Cx<'a> {
     /// `path` (`Client::open(REDIS_URL)` looks through to the literal).
     pub fn const_init(&self, path: &syn::Path) -> Option<&syn::Expr> {
         self.state.const_init(path)
+    }
+
+    /// The initializer of a local binding `let name = ..` of the enclosing
+    /// function (the latest one before this node), to look through one
+    /// level of indirection: `let addr = "0.0.0.0:8080"; bind(addr)`.
+    pub fn local_init(&self, name: &str) -> Option<&syn::Expr> {
+        self.state.local_init(name)
     }
 
     /// Masks `range` (a secret) in every rendering of this file: snippets,

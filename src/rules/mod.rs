@@ -6,6 +6,9 @@
 //! enabled rule from a single syntax-tree pass per file.
 
 pub mod build_release_run;
+pub mod concurrency;
+pub mod dependencies;
+pub mod port_binding;
 pub mod processes;
 
 use crate::diagnostic::LintLevel;
@@ -191,8 +194,12 @@ pub trait Rule: Send + Sync {
 
 /// Every rule, in the order `cargo twelve rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
+    &dependencies::system_command::SystemCommand,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
+    &processes::process_local_state::ProcessLocalState,
+    &port_binding::hardcoded_port::HardcodedPort,
+    &concurrency::daemonize::Daemonize,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Rule> {
