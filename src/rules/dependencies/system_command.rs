@@ -185,15 +185,8 @@ const SYSTEM_TOOLS: &[&str] = &[
     "php",
     "java",
     "dotnet",
-    // shells and system utilities
-    "sh",
-    "bash",
-    "zsh",
-    "fish",
-    "cmd",
-    "cmd.exe",
-    "powershell",
-    "pwsh",
+    // system utilities (shells are not listed: `sh -c <command>` runs a
+    // command line the user gave, and the tool it needs is in that string)
     "systemctl",
     "service",
     "crontab",
@@ -309,8 +302,8 @@ pub fn thumbnail(src: &str, dst: &str) -> std::io::Result<()> {
     Command::new("ffmpeg").args(["-i", src, dst]).status()?;            // 8
     let out = std::process::Command::new("curl").arg("-sS").output()?; // 9
     Command::new(CONVERT).arg(src).status()?;                          // 10
-    let shell = "sh";
-    Command::new(shell).arg("-c").arg("ls").status()?;                 // 12
+    let tool = "rsync";
+    Command::new(tool).arg("-a").arg(src).arg(dst).status()?;          // 12
     Ok(())
 }
 
@@ -337,7 +330,7 @@ pub async fn fetch() {
 use std::process::Command;
 use std::env;
 
-struct Config { ffmpeg: std::path::PathBuf }
+struct Config { ffmpeg: std::path::PathBuf, hook: String }
 
 fn run(cfg: &Config, exe: &std::path::Path) -> std::io::Result<()> {
     Command::new(&cfg.ffmpeg).arg("-version").status()?;
@@ -346,6 +339,7 @@ fn run(cfg: &Config, exe: &std::path::Path) -> std::io::Result<()> {
     Command::new(env::current_exe()?).arg("worker").status()?;
     Command::new("./bin/helper").status()?;
     Command::new("cargo").arg("metadata").status()?;
+    Command::new("sh").arg("-c").arg(&cfg.hook).status()?;
     Command::new(exe).status()?;
     my::Command::new("curl");
     Ok(())

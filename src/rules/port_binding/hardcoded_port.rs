@@ -123,6 +123,11 @@ const ADDRESS_CONSTRUCTORS: &[(&str, Option<usize>)] = &[
     ("Into::into", None),
 ];
 
+/// Ports fixed by a protocol, not chosen by a deploy: discovery and
+/// link-local protocols must bind exactly these (mDNS, LLMNR, SSDP, DHCP,
+/// DHCPv6, NTP, NetBIOS, WS-Discovery).
+const PROTOCOL_PORTS: &[u16] = &[5353, 5355, 1900, 67, 68, 546, 547, 123, 137, 138, 3702];
+
 /// Methods that keep the address they are called on.
 const PASS_THROUGH: &[&str] = &["unwrap", "expect", "into", "to_owned", "to_string", "clone"];
 
@@ -166,7 +171,13 @@ enum Seen {
 }
 
 fn int_port(lit: &syn::LitInt) -> Option<u16> {
-    lit.base10_parse::<u16>().ok().filter(|p| *p != 0)
+    lit.base10_parse::<u16>().ok().filter(|p| is_deploy_port(*p))
+}
+
+/// Port 0 asks for any free port, and protocol ports are not a deploy's
+/// choice.
+fn is_deploy_port(port: u16) -> bool {
+    port != 0 && !PROTOCOL_PORTS.contains(&port)
 }
 
 /// `"0.0.0.0:8080"`, `"[::]:80"`, `"localhost:3000"`: the port and its
@@ -181,7 +192,7 @@ fn str_port(lit: &syn::LitStr) -> Option<(u16, Range<usize>)> {
         // `::1` is an IPv6 address without a port.
         return None;
     }
-    let port: u16 = digits.parse().ok().filter(|p| *p != 0)?;
+    let port: u16 = digits.parse().ok().filter(|p| is_deploy_port(*p))?;
     let token = lit.token().to_string();
     let at = token.rfind(&format!(":{digits}"))? + 1;
     let start = lit.span().byte_range().start + at;
@@ -562,6 +573,8 @@ use tokio::net::TcpListener;
 
 struct Config { port: u16, addr: SocketAddr }
 
+const MDNS_PORT: u16 = 5353;
+
 async fn serve(cfg: &Config, args: &Args) -> anyhow::Result<()> {
     let port: u16 = env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
     TcpListener::bind(("0.0.0.0", port)).await?;
@@ -574,6 +587,7 @@ async fn serve(cfg: &Config, args: &Args) -> anyhow::Result<()> {
     TcpListener::bind(&addr).await?;
     TcpListener::bind("127.0.0.1:0").await?;
     std::net::TcpStream::connect("db:5432")?;
+    let mdns = tokio::net::UdpSocket::bind(("0.0.0.0", MDNS_PORT)).await?;
     warp::serve(routes).run(([0, 0, 0, 0], cfg.port)).await;
     Ok(())
 }

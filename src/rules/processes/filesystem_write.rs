@@ -413,6 +413,12 @@ impl Rule for FilesystemWrite {
         if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
             return;
         }
+        // A crate's own implementation of the API (`sled::open` inside sled).
+        let own = format!("{}::", cx.module()[0]);
+        let callee = call.paths.first().or(call.chain.root.first());
+        if callee.is_some_and(|c| c.starts_with(&own)) {
+            return;
+        }
         let Some(found) = Self::find(cx, call) else { return };
 
         if let Some(arg) = found.path_arg.and_then(|i| call.args.get(i)) {
@@ -701,5 +707,20 @@ fn save(bytes: &[u8]) -> anyhow::Result<()> {
 }
 "#;
         assert_eq!(lines(src), [8, 9, 10]);
+    }
+
+    #[test]
+    fn a_crate_implementing_the_api_is_quiet() {
+        let src = r#"
+pub struct Config;
+impl Config {
+    pub fn new() -> Self { Config }
+    pub fn path(self, _: &str) -> Self { self }
+    pub fn open(self) -> Result<(), ()> { Ok(()) }
+}
+pub fn open(path: &str) -> Result<(), ()> { Config::new().path(path).open() }
+"#;
+        let found = crate::test_support::check_rule_in(&FilesystemWrite, src, |p| p.name = "sled".into());
+        assert!(found.is_empty(), "{found:?}");
     }
 }

@@ -18,7 +18,9 @@ declare_rule! {
     /// In a library, a static is reported only when its name or types speak
     /// of users (`SESSIONS`, `HashMap<UserId, Cart>`); in a package that
     /// depends on a web framework (axum, actix-web, warp, rocket, poem,
-    /// salvo, tide, tonic, ...) every such static is. Immutable statics (a
+    /// salvo, tide, tonic, ...) every such static is, unless its name says
+    /// it is a cache, buffer, pool or registry of the program's own things
+    /// (`CONTENT_TYPE_CACHE`, `BUF`, `CALLSITES`). Immutable statics (a
     /// compiled `Regex`, a config string, an `AtomicU64` counter) are not.
     ///
     /// ### Why is this bad
@@ -83,6 +85,38 @@ const USER_WORDS: &[&str] = &[
     "room",
     "conversation",
     "upload",
+];
+
+/// Words of a static's name that say it is a cache, a buffer or a
+/// registry of the program's own things, not data of users.
+const INTERNAL_WORDS: &[&str] = &[
+    "cache",
+    "cached",
+    "memo",
+    "pool",
+    "buf",
+    "buffer",
+    "buffers",
+    "scratch",
+    "intern",
+    "interner",
+    "registry",
+    "registered",
+    "callsite",
+    "callsites",
+    "metric",
+    "metrics",
+    "hook",
+    "hooks",
+    "lock",
+    "handler",
+    "handlers",
+    "plugin",
+    "plugins",
+    "test",
+    "tests",
+    "mock",
+    "mocks",
 ];
 
 /// Dependencies that make a package a web or RPC service.
@@ -274,7 +308,8 @@ impl ProcessLocalState {
         let Some(state) = shape.state else { return };
         let name = ident.to_string();
         let user = user_word(&name, &shape.idents);
-        if user.is_none() && !is_service(cx) {
+        let internal = words(&name).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()));
+        if user.is_none() && (internal || !is_service(cx)) {
             return;
         }
         let span = cx.span(ident);
@@ -409,9 +444,14 @@ use std::sync::{Mutex, LazyLock};
 static CALLSITES: LazyLock<Mutex<Vec<&'static Callsite>>> = LazyLock::new(Default::default); // 5
 static INTERNER: Mutex<Option<HashMap<String, u32>>> = Mutex::new(None);                      // 6
 thread_local!(static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::new())); // 7
+static STATE: LazyLock<Mutex<HashMap<String, Vec<u8>>>> = LazyLock::new(Default::default);    // 8
+thread_local! {
+    static CONTENT_TYPE_CACHE: std::cell::RefCell<HashMap<Box<str>, HeaderValue>> = Default::default(); // 10
+}
+static USER_CACHE: LazyLock<Mutex<HashMap<u64, User>>> = LazyLock::new(Default::default);     // 12
 "#;
-        assert_eq!(lines(src), Vec::<usize>::new());
-        assert_eq!(service_lines(src), [5, 6, 7]);
+        assert_eq!(lines(src), [12]);
+        assert_eq!(service_lines(src), [8, 12]);
     }
 
     #[test]
