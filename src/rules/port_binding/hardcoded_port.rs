@@ -316,7 +316,17 @@ fn bind_address<'a>(call: &Call<'a>) -> Option<&'a syn::Expr> {
             call.args.get(*arg).copied()
         }
         None => {
-            let (_, arg) = BIND_FUNCTIONS.iter().find(|(f, _)| call.is(&[f]))?;
+            // `actix_web::rt::net::TcpListener` and a workspace's
+            // `common::tokio::net::TcpListener` are tokio's.
+            let (_, arg) = BIND_FUNCTIONS.iter().find(|(f, _)| {
+                call.paths.iter().any(|p| {
+                    p == f
+                        || (f.starts_with("tokio::")
+                            && (p.ends_with(&format!("::{f}"))
+                                || p.strip_prefix("actix_web::rt::").or(p.strip_prefix("actix_rt::"))
+                                    == f.strip_prefix("tokio::")))
+                })
+            })?;
             call.args.get(*arg).copied()
         }
     }
@@ -443,7 +453,7 @@ impl Rule for HardcodedPort {
 
     fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
         let mut reported: Vec<(std::path::PathBuf, Range<usize>)> = Vec::new();
-        let mut emit = |cx: &mut PackageReport<'_>, fact: &Fact, port: &Port| {
+        let mut emit = |cx: &mut PackageReport<'_>, fact: &Fact, port: &Port, bind: Option<&Span>| {
             let key = (fact.span.path().to_path_buf(), fact.span.range.clone());
             if reported.contains(&key) {
                 return;
@@ -451,11 +461,14 @@ impl Rule for HardcodedPort {
             reported.push(key);
             let file = fact.span.file.clone();
             let d = cx.report(fact.span.clone(), MESSAGE);
+            if let Some(bind) = bind {
+                d.secondary(bind.clone(), "bound here");
+            }
             report(|r| Span::new(file.clone(), r), d, port);
         };
         for fact in facts {
             if let Some(Seen::Found { port }) = fact.get::<Seen>() {
-                emit(cx, fact, port);
+                emit(cx, fact, port, None);
             }
         }
         for fact in facts {
@@ -473,7 +486,7 @@ impl Rule for HardcodedPort {
             if let Some(def) = def
                 && let Some(Seen::Def { port, .. }) = def.get::<Seen>()
             {
-                emit(cx, def, port);
+                emit(cx, def, port, Some(&fact.span));
             }
         }
     }
@@ -517,7 +530,9 @@ async fn serve() -> std::io::Result<()> {
     let mut app = tide::new();
     app.listen("127.0.0.1:8082").await?;                                          // 17
     let server = tiny_http::Server::http("0.0.0.0:8000").unwrap();                // 18
-    let port = 7000;                                                              // 19
+    let a = actix_web::rt::net::TcpListener::bind("0.0.0.0:8083").await?;          // 19
+    let b = hbb_common::tokio::net::TcpListener::bind(("::", 21116)).await?;      // 20
+    let port = 7000;                                                              // 21
     let udp = tokio::net::UdpSocket::bind(("0.0.0.0", port)).await?;
     Ok(())
 }
@@ -534,7 +549,9 @@ async fn serve() -> std::io::Result<()> {
                 (15, "50051"),
                 (17, "8082"),
                 (18, "8000"),
-                (19, "7000"),
+                (19, "8083"),
+                (20, "21116"),
+                (21, "7000"),
             ])
         );
     }
