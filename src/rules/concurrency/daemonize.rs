@@ -137,6 +137,30 @@ fn strings_in(cx: &Cx<'_>, expr: &syn::Expr) -> Vec<String> {
     c.0
 }
 
+/// Identifiers in an expression: `self.pid_file`, `pid_path`.
+fn idents_in(expr: &syn::Expr) -> Vec<String> {
+    struct Collect(Vec<String>);
+    impl<'ast> Visit<'ast> for Collect {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.0.push(i.to_string());
+        }
+        fn visit_member(&mut self, m: &'ast syn::Member) {
+            if let syn::Member::Named(i) = m {
+                self.0.push(i.to_string());
+            }
+        }
+    }
+    let mut c = Collect(Vec::new());
+    c.visit_expr(expr);
+    c.0
+}
+
+/// `pid_file`, `pidfile`, `PID_PATH`: a name for a PID file.
+fn names_pid_ident(ident: &str) -> bool {
+    let lower = ident.to_ascii_lowercase();
+    lower.starts_with("pidfile") || lower.starts_with("pid_file") || lower.starts_with("pid_path")
+}
+
 /// `app.pid`, `/run/app.pid`, `pidfile`.
 fn names_pid_file(s: &str) -> bool {
     let name = s.rsplit(['/', '\\']).next().unwrap_or(s).to_ascii_lowercase();
@@ -163,7 +187,8 @@ impl Daemonize {
             (*p, *c)
         };
         let Some(path) = call.args.get(path_arg) else { return };
-        let named = strings_in(cx, path).iter().any(|s| names_pid_file(s));
+        let named = strings_in(cx, path).iter().any(|s| names_pid_file(s))
+            || idents_in(path).iter().any(|i| names_pid_ident(i));
         let holds_pid = content_arg
             .and_then(|i| call.args.get(i))
             .is_some_and(|c| cx.sources(c).iter().any(|s| PROCESS_ID.contains(&s.as_str())));
@@ -338,15 +363,16 @@ use std::io::Write;
 
 const PID_PATH: &str = "/var/run/app.pid";
 
-fn write_pid(dir: &str) -> std::io::Result<()> {
+fn write_pid(dir: &str, cfg: &Config) -> std::io::Result<()> {
     fs::write(PID_PATH, process::id().to_string())?;                       // 8
     fs::write(format!("{dir}/server.pid"), b"")?;                          // 9
     fs::write("state", format!("{}", std::process::id()))?;                // 10
     let mut f = std::fs::OpenOptions::new().write(true).create(true).open("app.pid")?; // 11
+    let mut g = std::fs::File::create(&cfg.pid_file)?;                     // 12
     Ok(())
 }
 "#;
-        assert_eq!(lines(src), [8, 9, 10, 11]);
+        assert_eq!(lines(src), [8, 9, 10, 11, 12]);
     }
 
     #[test]
@@ -355,9 +381,10 @@ fn write_pid(dir: &str) -> std::io::Result<()> {
 use std::fs;
 use std::process::Command;
 
-fn run(out: &str) -> std::io::Result<()> {
+fn run(out: &str, cfg: &Config) -> std::io::Result<()> {
     fs::write(out, b"report")?;
     fs::write("pids.txt", "1 2 3")?;
+    let rapid = std::fs::File::create(&cfg.rapid_export)?;
     let child = Command::new("worker").spawn()?;
     println!("{}", std::process::id());
     let builder = Builder::new().start();

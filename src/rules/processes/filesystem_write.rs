@@ -415,8 +415,7 @@ impl Rule for FilesystemWrite {
         }
         // A crate's own implementation of the API (`sled::open` inside sled).
         let own = format!("{}::", cx.module()[0]);
-        let callee = call.paths.first().or(call.chain.root.first());
-        if callee.is_some_and(|c| c.starts_with(&own)) {
+        if call.paths.iter().chain(&call.chain.root).any(|c| c.starts_with(&own)) {
             return;
         }
         let Some(found) = Self::find(cx, call) else { return };
@@ -719,6 +718,10 @@ impl Config {
     pub fn open(self) -> Result<(), ()> { Ok(()) }
 }
 pub fn open(path: &str) -> Result<(), ()> { Config::new().path(path).open() }
+mod db {
+    use crate::*;
+    pub fn open_db(path: &str) -> Result<(), ()> { Config::new().path(path).open() }
+}
 "#;
         let found = crate::test_support::check_rule_in(&FilesystemWrite, src, |p| p.name = "sled".into());
         assert!(found.is_empty(), "{found:?}");
