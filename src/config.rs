@@ -32,11 +32,21 @@ pub struct FilesystemWriteOptions {
     pub scratch_dirs: Vec<String>,
 }
 
+/// Options of `system_command`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SystemCommandOptions {
+    /// Tools that are a declared part of the runtime image and may be run
+    /// by name (`git`, `ffmpeg`).
+    #[serde(default)]
+    pub allowed: Vec<String>,
+}
+
 /// Per-rule option tables.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleOptions {
     pub compile_time_config: CompileTimeConfigOptions,
     pub filesystem_write: FilesystemWriteOptions,
+    pub system_command: SystemCommandOptions,
 }
 
 /// The validated configuration of one package.
@@ -204,11 +214,13 @@ impl RuleOptions {
             Ok(())
         }
         use crate::rules::{
-            build_release_run::compile_time_config::CompileTimeConfig, processes::filesystem_write::FilesystemWrite,
+            build_release_run::compile_time_config::CompileTimeConfig, dependencies::system_command::SystemCommand,
+            processes::filesystem_write::FilesystemWrite,
         };
         match rule {
             "compile_time_config" => merge(&mut self.compile_time_config, table, CompileTimeConfig::META.options),
             "filesystem_write" => merge(&mut self.filesystem_write, table, FilesystemWrite::META.options),
+            "system_command" => merge(&mut self.system_command, table, SystemCommand::META.options),
             _ => Ok(()),
         }
     }

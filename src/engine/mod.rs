@@ -367,6 +367,9 @@ pub fn check_source(
             let resolver = Resolver::with_context(job.module.clone(), &ast.items, pcx.resolve_context());
             let pass = visitor::run(&file, &ast, &job, &pcx, resolver, Default::default());
             let mut found = pass.diagnostics;
+            // Package-level checks see this one file's facts.
+            let mut facts = pass.facts;
+            found.extend(check_package(0, &pcx, package.dir(), &mut facts, &mut Vec::new()));
             if !pass.redactions.is_empty() && !pcx.show_secrets {
                 let masked = Arc::new(file.masked(&pass.redactions));
                 for d in &mut found {
@@ -597,6 +600,13 @@ impl<'a> Cx<'a> {
     /// `path` (`Client::open(REDIS_URL)` looks through to the literal).
     pub fn const_init(&self, path: &syn::Path) -> Option<&syn::Expr> {
         self.state.const_init(path)
+    }
+
+    /// The initializer of a local binding `let name = ..` of the enclosing
+    /// function (the latest one before this node), to look through one
+    /// level of indirection: `let addr = "0.0.0.0:8080"; bind(addr)`.
+    pub fn local_init(&self, name: &str) -> Option<&syn::Expr> {
+        self.state.local_init(name)
     }
 
     /// Masks `range` (a secret) in every rendering of this file: snippets,

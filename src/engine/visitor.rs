@@ -78,6 +78,9 @@ impl Call<'_> {
 struct Binding {
     chain: Chain,
     sources: BTreeSet<String>,
+    /// The initializer, for rules that look through a local
+    /// (`let addr = ([0, 0, 0, 0], 8080); bind(addr)`).
+    init: Option<Rc<syn::Expr>>,
 }
 
 pub(super) struct State {
@@ -109,6 +112,12 @@ impl State {
 
     pub fn in_test(&self) -> bool {
         self.base_test || self.test_depth > 0
+    }
+
+    /// The initializer of the local `let name = ..` of the enclosing
+    /// function, as last bound before this point.
+    pub fn local_init(&self, name: &str) -> Option<&syn::Expr> {
+        self.bindings.get(name)?.init.as_deref()
     }
 
     /// Canonical paths of calls whose value flows into `expr`.
@@ -487,6 +496,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
             let binding = Binding {
                 chain: self.state.chain_of(&init.expr),
                 sources: self.state.sources(&init.expr),
+                init: Some(Rc::new((*init.expr).clone())),
             };
             self.state.bindings.insert(name, binding);
         } else {
@@ -498,6 +508,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 let binding = Binding {
                     chain: Chain::default(),
                     sources: sources.clone(),
+                    init: None,
                 };
                 self.state.bindings.insert(name, binding);
             }

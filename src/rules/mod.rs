@@ -7,7 +7,9 @@
 
 pub mod build_release_run;
 pub mod codebase;
+pub mod concurrency;
 pub mod dependencies;
+pub mod port_binding;
 pub mod processes;
 
 use crate::diagnostic::LintLevel;
@@ -195,10 +197,14 @@ pub trait Rule: Send + Sync {
 pub static ALL: &[&dyn Rule] = &[
     &codebase::external_path_dependency::ExternalPathDependency,
     &dependencies::missing_lockfile::MissingLockfile,
+    &dependencies::system_command::SystemCommand,
     &dependencies::unpinned_git_dependency::UnpinnedGitDependency,
     &dependencies::wildcard_dependency::WildcardDependency,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
+    &processes::process_local_state::ProcessLocalState,
+    &port_binding::hardcoded_port::HardcodedPort,
+    &concurrency::daemonize::Daemonize,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Rule> {

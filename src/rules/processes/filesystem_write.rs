@@ -8,7 +8,11 @@ declare_rule! {
     /// ### What it does
     /// Finds writes to the local filesystem: creating, writing, appending to,
     /// copying, renaming or removing files and directories with `std::fs`,
-    /// `tokio::fs`, `async_std::fs` or `fs_err`.
+    /// `tokio::fs`, `async_std::fs`, `fs_err`, `fs_extra` or a `cap_std`
+    /// `Dir`; embedded databases kept in a local file (`rusqlite`
+    /// `Connection::open`, `sled`, `rocksdb`, `redb`, `heed`, a `sqlite:` URL
+    /// naming a file); and temporary files made permanent
+    /// (`NamedTempFile::persist`/`keep`, `TempDir::keep`/`into_path`).
     ///
     /// ### Why is this bad
     /// Twelve-factor processes are stateless and share nothing. A container's
@@ -18,10 +22,12 @@ declare_rule! {
     /// between instances.
     ///
     /// Writes under `std::env::temp_dir()` or a `tempfile` directory in the
-    /// same function are scratch space and are not reported, and neither is
-    /// test code, a build script or a procedural macro. Opening an existing
-    /// file for writing without creating, truncating or appending (a device,
-    /// a FIFO, `/dev/tty`) is not reported either.
+    /// same function are scratch space and are not reported, and neither are
+    /// in-memory databases (`open_in_memory`, `:memory:`,
+    /// `sqlite::memory:`, sled's `temporary(true)`), test code, a build script
+    /// or a procedural macro. Opening an existing file for writing without
+    /// creating, truncating or appending (a device, a FIFO, `/dev/tty`) is not
+    /// reported either.
     ///
     /// ### Example
     /// ```rust,ignore
@@ -104,6 +110,116 @@ const SCRATCH_SOURCES: &[&str] = &[
     "tempfile::Builder::new",
 ];
 
+/// `fs_extra` functions and `cap_std` associated functions that write, by
+/// full path, with the index of the written path.
+const EXTRA_WRITE_FUNCTIONS: &[(&str, usize)] = &[
+    ("fs_extra::copy_items", 1),
+    ("fs_extra::copy_items_with_progress", 1),
+    ("fs_extra::move_items", 1),
+    ("fs_extra::move_items_with_progress", 1),
+    ("fs_extra::remove_items", 0),
+    ("fs_extra::dir::copy", 1),
+    ("fs_extra::dir::copy_with_progress", 1),
+    ("fs_extra::dir::move_dir", 1),
+    ("fs_extra::dir::move_dir_with_progress", 1),
+    ("fs_extra::dir::create", 0),
+    ("fs_extra::dir::create_all", 0),
+    ("fs_extra::dir::remove", 0),
+    ("fs_extra::file::copy", 1),
+    ("fs_extra::file::copy_with_progress", 1),
+    ("fs_extra::file::move_file", 1),
+    ("fs_extra::file::move_file_with_progress", 1),
+    ("fs_extra::file::remove", 0),
+    ("fs_extra::file::write_all", 0),
+    ("cap_std::fs::Dir::create_ambient_dir_all", 0),
+    ("cap_std::fs_utf8::Dir::create_ambient_dir_all", 0),
+    ("cap_async_std::fs::Dir::create_ambient_dir_all", 0),
+];
+
+/// `cap_std` directory handles opened on the real filesystem.
+const CAP_DIR_CONSTRUCTORS: &[&str] = &[
+    "cap_std::fs::Dir::open_ambient_dir",
+    "cap_std::fs_utf8::Dir::open_ambient_dir",
+    "cap_std::fs::Dir::from_std_file",
+    "cap_async_std::fs::Dir::open_ambient_dir",
+    "cap_async_std::fs_utf8::Dir::open_ambient_dir",
+];
+
+/// `Dir` methods that write, with the index of the written path.
+const CAP_DIR_WRITES: &[(&str, usize)] = &[
+    ("create", 0),
+    ("write", 0),
+    ("create_dir", 0),
+    ("create_dir_all", 0),
+    ("rename", 2),
+    ("copy", 2),
+    ("hard_link", 2),
+    ("symlink", 1),
+    ("symlink_file", 1),
+    ("symlink_dir", 1),
+    ("remove_file", 0),
+    ("remove_dir", 0),
+    ("remove_dir_all", 0),
+    ("set_permissions", 0),
+];
+
+/// Embedded databases kept in a local file, with the index of the path.
+const FILE_DATABASES: &[(&str, usize)] = &[
+    ("rusqlite::Connection::open", 0),
+    ("rusqlite::Connection::open_with_flags", 0),
+    ("sqlite::open", 0),
+    ("sqlite::Connection::open", 0),
+    ("sled::open", 0),
+    ("sled::db::open", 0),
+    ("rocksdb::DB::open", 1),
+    ("rocksdb::DB::open_default", 0),
+    ("rocksdb::DB::open_cf", 1),
+    ("rocksdb::DB::open_cf_descriptors", 1),
+    ("rocksdb::DB::open_with_ttl", 1),
+    ("rocksdb::DBWithThreadMode::open", 1),
+    ("rocksdb::DBWithThreadMode::open_default", 0),
+    ("rocksdb::DBWithThreadMode::open_cf", 1),
+    ("rocksdb::DBWithThreadMode::open_cf_descriptors", 1),
+    ("rocksdb::OptimisticTransactionDB::open", 1),
+    ("rocksdb::OptimisticTransactionDB::open_default", 0),
+    ("rocksdb::TransactionDB::open", 2),
+    ("rocksdb::TransactionDB::open_default", 0),
+    ("redb::Database::create", 0),
+    ("redb::Database::open", 0),
+    ("diesel::SqliteConnection::establish", 0),
+    ("diesel::sqlite::SqliteConnection::establish", 0),
+    ("diesel::prelude::SqliteConnection::establish", 0),
+];
+
+/// Database builders whose `open`/`create` makes a file, with the steps
+/// that keep it in memory or temporary instead.
+const DATABASE_BUILDERS: &[(&str, &[&str], &[&str])] = &[
+    ("sled::Config::new", &["open"], &["temporary"]),
+    ("sled::Config::default", &["open"], &["temporary"]),
+    ("redb::Builder::new", &["create", "open"], &[]),
+    ("redb::Database::builder", &["create", "open"], &[]),
+    ("heed::EnvOpenOptions::new", &["open"], &[]),
+    ("sqlx::sqlite::SqliteConnectOptions::new", &["filename"], &["in_memory"]),
+    ("sqlx::SqliteConnectOptions::new", &["filename"], &["in_memory"]),
+];
+
+/// Calls that take a database URL; a `sqlite:` URL naming a file keeps the
+/// database on the local disk.
+const URL_TAKERS: &[&str] = &[
+    "connect",
+    "connect_lazy",
+    "establish",
+    "from_str",
+    "from_url",
+    "new",
+    "open",
+];
+
+/// Temporary files and directories made persistent again: the method and
+/// the number of arguments it takes (the `Builder::keep(bool)` setting is
+/// not one of them).
+const PERSIST_METHODS: &[(&str, usize)] = &[("persist", 1), ("persist_noclobber", 1), ("keep", 0), ("into_path", 0)];
+
 /// `tokio::fs::write` is `write` in module `tokio::fs`.
 fn in_fs_module<'t>(path: &str, table: &[(&'t str, usize)]) -> Option<(&'t str, usize)> {
     table.iter().copied().find(|(name, _)| {
@@ -122,6 +238,181 @@ fn root_in_fs_module(chain_root: &[String], constructors: &[&str]) -> Option<Str
     })
 }
 
+/// What kind of write was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Database,
+    Persist,
+}
+
+struct Found {
+    what: String,
+    /// The argument naming the written path, checked for scratch space.
+    path_arg: Option<usize>,
+    kind: Kind,
+}
+
+/// The last two segments of a path: `Connection::open`.
+fn short(path: &str) -> String {
+    let segs: Vec<&str> = path.rsplit("::").take(2).collect();
+    segs.into_iter().rev().collect::<Vec<_>>().join("::")
+}
+
+/// A string literal, directly or through a local or same-file const.
+fn str_value(cx: &Cx<'_>, expr: &syn::Expr, depth: usize) -> Option<String> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s), ..
+        }) => Some(s.value()),
+        syn::Expr::Reference(r) => str_value(cx, &r.expr, depth),
+        syn::Expr::Paren(p) => str_value(cx, &p.expr, depth),
+        syn::Expr::Path(p) if depth < 3 => {
+            let init = match p.path.get_ident() {
+                Some(i) => cx.local_init(&i.to_string()).or_else(|| cx.const_init(&p.path)),
+                None => cx.const_init(&p.path),
+            }?;
+            str_value(cx, init, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+/// `sqlite://data/app.db`, `sqlite:app.db?mode=rwc`; not `sqlite::memory:`
+/// or `mode=memory`.
+fn is_sqlite_file_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("sqlite:") else {
+        return false;
+    };
+    let rest = rest.trim_start_matches('/');
+    let file = rest.split('?').next().unwrap_or("");
+    !file.is_empty() && !file.starts_with(":memory:") && !lower.contains("mode=memory")
+}
+
+fn is_memory_db(path: &str) -> bool {
+    path.is_empty() || path == ":memory:" || path.starts_with("file::memory:")
+}
+
+impl FilesystemWrite {
+    fn find(cx: &Cx<'_>, call: &Call<'_>) -> Option<Found> {
+        if let Some(method) = call.method {
+            let method = method.to_string();
+            let builder = match method.as_str() {
+                "open" => root_in_fs_module(&call.chain.root, OPEN_OPTIONS_CONSTRUCTORS)
+                    .filter(|_| call.chain.has_enabled_step(OPEN_WRITE_FLAGS)),
+                "create" => root_in_fs_module(&call.chain.root, DIR_BUILDER_CONSTRUCTORS),
+                _ => None,
+            };
+            if let Some(builder) = builder {
+                let what = match builder.strip_suffix("::new") {
+                    Some(ty) => format!("`{ty}::{method}`"),
+                    None => format!("`{builder}()…{method}`"),
+                };
+                return Some(Found {
+                    what,
+                    path_arg: Some(0),
+                    kind: Kind::File,
+                });
+            }
+            if call.chain.root_is(CAP_DIR_CONSTRUCTORS)
+                && let Some((_, arg)) = CAP_DIR_WRITES.iter().find(|(m, _)| *m == method)
+            {
+                return Some(Found {
+                    what: format!("`Dir::{method}`"),
+                    path_arg: Some(*arg),
+                    kind: Kind::File,
+                });
+            }
+            if let Some((root, _, _)) = DATABASE_BUILDERS.iter().find(|(root, methods, memory)| {
+                call.chain.root_is(&[root])
+                    && methods.contains(&method.as_str())
+                    && !call.chain.has_enabled_step(memory)
+            }) {
+                return Some(Found {
+                    what: format!("`{}…{method}`", short(root)),
+                    path_arg: Some(0).filter(|_| !call.args.is_empty()),
+                    kind: Kind::Database,
+                });
+            }
+            if let Some((_, argc)) = PERSIST_METHODS.iter().find(|(m, _)| *m == method)
+                && call.args.len() == *argc
+                && call.chain.root_is(SCRATCH_SOURCES)
+            {
+                let ty = if call
+                    .chain
+                    .root
+                    .iter()
+                    .any(|r| r.contains("NamedTempFile") || r.contains("tempfile::tempfile"))
+                    || method.starts_with("persist")
+                {
+                    "NamedTempFile"
+                } else {
+                    "TempDir"
+                };
+                return Some(Found {
+                    what: format!("`{ty}::{method}`"),
+                    path_arg: Some(0).filter(|_| *argc > 0),
+                    kind: Kind::Persist,
+                });
+            }
+            if URL_TAKERS.contains(&method.as_str()) {
+                return Self::sqlite_url(cx, call, format!("`{method}`"));
+            }
+            return None;
+        }
+        if let Some((what, arg)) = call.paths.iter().find_map(|p| {
+            in_fs_module(p, WRITE_FUNCTIONS)
+                .or_else(|| UNIX_WRITE_FUNCTIONS.iter().copied().find(|(f, _)| f == p))
+                .or_else(|| EXTRA_WRITE_FUNCTIONS.iter().copied().find(|(f, _)| f == p))
+                .map(|(_, arg)| (format!("`{p}`"), arg))
+        }) {
+            return Some(Found {
+                what,
+                path_arg: Some(arg),
+                kind: Kind::File,
+            });
+        }
+        if let Some((f, arg)) = FILE_DATABASES.iter().find(|(f, _)| call.is(&[f])) {
+            let path = call.args.get(*arg)?;
+            if str_value(cx, path, 0).is_some_and(|p| is_memory_db(&p)) {
+                return None;
+            }
+            let read_only = call.args.iter().any(|a| {
+                let mut text = String::new();
+                if let syn::Expr::Path(p) = a {
+                    text = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                }
+                text.contains("READ_ONLY")
+            });
+            if read_only {
+                return None;
+            }
+            return Some(Found {
+                what: format!("`{f}`"),
+                path_arg: Some(*arg),
+                kind: Kind::Database,
+            });
+        }
+        let callee = call.paths.first()?;
+        let last = callee.rsplit("::").next().unwrap_or(callee);
+        if URL_TAKERS.contains(&last) {
+            return Self::sqlite_url(cx, call, format!("`{}`", short(callee)));
+        }
+        None
+    }
+
+    fn sqlite_url(cx: &Cx<'_>, call: &Call<'_>, what: String) -> Option<Found> {
+        let arg = call.args.first()?;
+        let url = str_value(cx, arg, 0)?;
+        is_sqlite_file_url(&url).then(|| Found {
+            what: format!("{what} of `{url}`"),
+            path_arg: None,
+            kind: Kind::Database,
+        })
+    }
+}
+
 impl Rule for FilesystemWrite {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -131,31 +422,14 @@ impl Rule for FilesystemWrite {
         if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
-        let (what, path_arg) = if let Some(method) = call.method {
-            let method = method.to_string();
-            let builder = match method.as_str() {
-                "open" => root_in_fs_module(&call.chain.root, OPEN_OPTIONS_CONSTRUCTORS)
-                    .filter(|_| call.chain.has_enabled_step(OPEN_WRITE_FLAGS)),
-                "create" => root_in_fs_module(&call.chain.root, DIR_BUILDER_CONSTRUCTORS),
-                _ => None,
-            };
-            let Some(builder) = builder else { return };
-            let what = match builder.strip_suffix("::new") {
-                Some(ty) => format!("`{ty}::{method}`"),
-                None => format!("`{builder}()…{method}`"),
-            };
-            (what, 0)
-        } else {
-            let found = call.paths.iter().find_map(|p| {
-                in_fs_module(p, WRITE_FUNCTIONS)
-                    .or_else(|| UNIX_WRITE_FUNCTIONS.iter().copied().find(|(f, _)| f == p))
-                    .map(|(_, arg)| (format!("`{p}`"), arg))
-            });
-            let Some(found) = found else { return };
-            found
-        };
+        // A crate's own implementation of the API (`sled::open` inside sled).
+        let own = format!("{}::", cx.module()[0]);
+        if call.paths.iter().chain(&call.chain.root).any(|c| c.starts_with(&own)) {
+            return;
+        }
+        let Some(found) = Self::find(cx, call) else { return };
 
-        if let Some(arg) = call.args.get(path_arg) {
+        if let Some(arg) = found.path_arg.and_then(|i| call.args.get(i)) {
             if let syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s), ..
             }) = arg
@@ -177,10 +451,27 @@ impl Rule for FilesystemWrite {
             (Some(method), expr) => cx.span_of(method.span().byte_range().start..expr.span().byte_range().end),
             (None, expr) => cx.span(expr),
         };
-        cx.report(span, format!("{what} writes to the local filesystem"))
-            .label("this file is lost on restart and invisible to other instances")
-            .note("twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service")
-            .help("store it in a database or object storage addressed through config; for scratch files that may vanish, use `std::env::temp_dir()` or `tempfile`");
+        let what = found.what;
+        match found.kind {
+            Kind::File => {
+                cx.report(span, format!("{what} writes to the local filesystem"))
+                    .label("this file is lost on restart and invisible to other instances")
+                    .note("twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service")
+                    .help("store it in a database or object storage addressed through config; for scratch files that may vanish, use `std::env::temp_dir()` or `tempfile`");
+            }
+            Kind::Database => {
+                cx.report(span, format!("{what} keeps a database in a local file"))
+                    .label("this database is lost on restart and invisible to other instances")
+                    .note("twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service")
+                    .help("use a database server addressed through config (`DATABASE_URL`); an in-memory database is fine for data that may vanish");
+            }
+            Kind::Persist => {
+                cx.report(span, format!("{what} turns a temporary file into a permanent one"))
+                    .label("the kept file is lost on restart and invisible to other instances")
+                    .note("twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service")
+                    .help("store the result in a database or object storage addressed through config, or let the temporary file be deleted");
+            }
+        }
     }
 }
 
@@ -278,7 +569,8 @@ fn upload(bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 "#;
-        assert_eq!(lines(src), Vec::<usize>::new());
+        // `keep` makes the file permanent; removing it again is not a write.
+        assert_eq!(lines(src), [4]);
     }
 
     #[test]
@@ -383,5 +675,112 @@ fn f() {
     fn glob_imports_resolve() {
         let src = "use std::fs::*;\nfn f() { write(\"a\", \"b\").unwrap(); }\n";
         assert_eq!(lines(src), [2]);
+    }
+
+    #[test]
+    fn fires_on_fs_extra_and_cap_std_dirs() {
+        let src = r#"
+use fs_extra::dir::{self, CopyOptions};
+use cap_std::{ambient_authority, fs::Dir};
+
+fn publish(files: &[&str]) -> anyhow::Result<()> {
+    fs_extra::copy_items(files, "public", &CopyOptions::new())?;               // 6
+    dir::create_all("public/assets", false)?;                                   // 7
+    fs_extra::file::write_all("public/index.html", "<html>")?;                  // 8
+    let root = Dir::open_ambient_dir("/var/lib/app", ambient_authority())?;
+    root.write("state.json", b"{}")?;                                           // 10
+    root.create_dir_all("cache")?;                                              // 11
+    let text = root.read_to_string("config.toml")?;
+    let size = fs_extra::dir::get_size("public")?;
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [6, 7, 8, 10, 11]);
+    }
+
+    #[test]
+    fn fires_on_embedded_file_databases() {
+        let src = r#"
+use rusqlite::{Connection, OpenFlags};
+use sqlx::sqlite::{SqlitePool, SqliteConnectOptions};
+
+const DB_URL: &str = "sqlite://data/app.db?mode=rwc";
+
+async fn open() -> anyhow::Result<()> {
+    let conn = Connection::open("app.db")?;                                     // 8
+    let db = sled::open("data/sled")?;                                          // 9
+    let db2 = sled::Config::new().path("data/sled2").open()?;                   // 10
+    let rocks = rocksdb::DB::open_default("data/rocks")?;                       // 11
+    let r = redb::Database::create("data/app.redb")?;                           // 12
+    let pool = SqlitePool::connect(DB_URL).await?;                              // 13
+    let opts = SqliteConnectOptions::new().filename("app.sqlite");              // 14
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [8, 9, 10, 11, 12, 13, 14]);
+    }
+
+    #[test]
+    fn in_memory_and_configured_databases_are_fine() {
+        let src = r#"
+use rusqlite::{Connection, OpenFlags};
+use sqlx::sqlite::SqlitePool;
+
+async fn open(url: &str) -> anyhow::Result<()> {
+    let a = Connection::open_in_memory()?;
+    let b = Connection::open(":memory:")?;
+    let c = Connection::open_with_flags("ref.db", OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let d = sled::Config::new().temporary(true).open()?;
+    let e = SqlitePool::connect("sqlite::memory:").await?;
+    let f = SqlitePool::connect(&std::env::var("DATABASE_URL")?).await?;
+    let g = sqlx::PgPool::connect("postgres://localhost/app").await?;
+    let h = rocksdb::DB::open_for_read_only(&opts, "ref", false)?;
+    let dir = tempfile::tempdir()?;
+    let i = Connection::open(dir.path().join("scratch.db"))?;
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn persisted_temporary_files_fire() {
+        let src = r#"
+use std::io::Write;
+use tempfile::{Builder, NamedTempFile, TempDir};
+
+fn save(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = NamedTempFile::new_in("uploads")?;
+    tmp.write_all(bytes)?;
+    tmp.persist("uploads/avatar.png")?;                                         // 8
+    let (_file, path) = NamedTempFile::new()?.keep()?;                          // 9
+    let dir = TempDir::new()?.into_path();                                      // 10
+    let b = Builder::new().prefix("x").keep(true).tempfile()?;
+    let scratch = tempfile::tempdir()?;
+    let t2 = NamedTempFile::new()?;
+    t2.persist(scratch.path().join("out"))?;
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [8, 9, 10]);
+    }
+
+    #[test]
+    fn a_crate_implementing_the_api_is_quiet() {
+        let src = r#"
+pub struct Config;
+impl Config {
+    pub fn new() -> Self { Config }
+    pub fn path(self, _: &str) -> Self { self }
+    pub fn open(self) -> Result<(), ()> { Ok(()) }
+}
+pub fn open(path: &str) -> Result<(), ()> { Config::new().path(path).open() }
+mod db {
+    use crate::*;
+    pub fn open_db(path: &str) -> Result<(), ()> { Config::new().path(path).open() }
+}
+"#;
+        let found = crate::test_support::check_rule_in(&FilesystemWrite, src, |p| p.name = "sled".into());
+        assert!(found.is_empty(), "{found:?}");
     }
 }

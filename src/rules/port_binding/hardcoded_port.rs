@@ -1,0 +1,656 @@
+use std::ops::Range;
+
+use crate::declare_rule;
+use crate::diagnostic::{Applicability, Edit, Span};
+use crate::engine::{Call, Cx, Fact, PackageReport};
+use crate::rules::{Factor, Rule, RuleMeta};
+use crate::workspace::TargetKind;
+
+declare_rule! {
+    /// ### What it does
+    /// Finds a literal port in the address a server binds to:
+    /// `TcpListener::bind("0.0.0.0:8080")` (std, tokio, async-std, poem),
+    /// `UdpSocket::bind`, actix `HttpServer::bind(("0.0.0.0", 8080))`,
+    /// warp `serve(..).run(([0, 0, 0, 0], 3030))`, hyper and axum 0.6
+    /// `Server::bind(&addr)`, tonic `serve(addr)`, salvo
+    /// `TcpListener::new`, tide `listen` and tiny_http `Server::http`. The
+    /// address may be a `"host:port"` string, a `(host, port)` tuple,
+    /// `SocketAddr::from(([..], port))`, `SocketAddr::new(ip, port)`, a
+    /// `"…".parse()`, or a local, `const` or `static` holding one of those.
+    ///
+    /// ### Why is this bad
+    /// A twelve-factor app is self-contained and exports its service by
+    /// binding to a port, and the platform decides which one: Heroku, Cloud
+    /// Run and many others pass it in `PORT`, and two instances or two
+    /// services on one host need different ports. A port written in the code
+    /// takes that decision away from the deploy.
+    ///
+    /// A port read from a variable, an environment variable, config or the
+    /// command line is not reported, and neither is a literal fallback for
+    /// `PORT` (`env::var("PORT")…unwrap_or(8080)`), port `0` (any free
+    /// port), test code or a build script. The host (`0.0.0.0`) is fine.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+    /// axum::serve(listener, app).await?;
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    /// let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
+    /// axum::serve(listener, app).await?;
+    /// ```
+    pub HardcodedPort => "hardcoded_port", Factor::PortBinding, Warn, fixable: true, options: []
+}
+
+/// Functions that bind a listening socket, with the index of the address
+/// argument.
+const BIND_FUNCTIONS: &[(&str, usize)] = &[
+    ("std::net::TcpListener::bind", 0),
+    ("std::net::UdpSocket::bind", 0),
+    ("tokio::net::TcpListener::bind", 0),
+    ("tokio::net::UdpSocket::bind", 0),
+    ("async_std::net::TcpListener::bind", 0),
+    ("async_std::net::UdpSocket::bind", 0),
+    ("async_net::TcpListener::bind", 0),
+    ("async_net::UdpSocket::bind", 0),
+    ("smol::net::TcpListener::bind", 0),
+    ("smol::net::UdpSocket::bind", 0),
+    ("hyper::Server::bind", 0),
+    ("hyper::Server::try_bind", 0),
+    ("hyper::server::Server::bind", 0),
+    ("hyper::server::Server::try_bind", 0),
+    ("axum::Server::bind", 0),
+    ("axum::Server::try_bind", 0),
+    ("axum::server::Server::bind", 0),
+    ("poem::listener::TcpListener::bind", 0),
+    ("salvo::conn::TcpListener::new", 0),
+    ("salvo::conn::tcp::TcpListener::new", 0),
+    ("salvo::prelude::TcpListener::new", 0),
+    ("salvo::TcpListener::new", 0),
+    ("tiny_http::Server::http", 0),
+    ("tiny_http::Server::https", 0),
+];
+
+/// Methods that bind, with the index of the address argument and the
+/// constructors their chain must start from.
+const BIND_METHODS: &[(&str, usize, &[&str])] = &[
+    ("bind", 0, ACTIX_SERVERS),
+    ("bind_rustls", 0, ACTIX_SERVERS),
+    ("bind_rustls_021", 0, ACTIX_SERVERS),
+    ("bind_rustls_0_22", 0, ACTIX_SERVERS),
+    ("bind_rustls_0_23", 0, ACTIX_SERVERS),
+    ("bind_openssl", 0, ACTIX_SERVERS),
+    ("bind_auto_h2c", 0, ACTIX_SERVERS),
+    ("run", 0, WARP_SERVERS),
+    ("bind", 0, WARP_SERVERS),
+    ("try_bind", 0, WARP_SERVERS),
+    ("bind_ephemeral", 0, WARP_SERVERS),
+    ("bind_with_graceful_shutdown", 0, WARP_SERVERS),
+    ("try_bind_with_graceful_shutdown", 0, WARP_SERVERS),
+    ("serve", 0, TONIC_SERVERS),
+    ("serve_with_shutdown", 0, TONIC_SERVERS),
+    ("listen", 0, TIDE_SERVERS),
+];
+
+const ACTIX_SERVERS: &[&str] = &["actix_web::HttpServer::new", "actix_server::Server::build"];
+const WARP_SERVERS: &[&str] = &["warp::serve", "warp::Server::new"];
+const TONIC_SERVERS: &[&str] = &[
+    "tonic::transport::Server::builder",
+    "tonic::transport::server::Server::builder",
+];
+const TIDE_SERVERS: &[&str] = &[
+    "tide::new",
+    "tide::with_state",
+    "tide::Server::new",
+    "tide::Server::with_state",
+];
+
+/// Address constructors, by the last two segments of their path, with the
+/// argument holding the port (`None`: the argument is itself an address).
+const ADDRESS_CONSTRUCTORS: &[(&str, Option<usize>)] = &[
+    ("SocketAddr::new", Some(1)),
+    ("SocketAddrV4::new", Some(1)),
+    ("SocketAddrV6::new", Some(1)),
+    ("SocketAddr::from", None),
+    ("SocketAddrV4::from", None),
+    ("SocketAddrV6::from", None),
+    ("SocketAddr::from_str", None),
+    ("SocketAddr::V4", None),
+    ("SocketAddr::V6", None),
+    ("Into::into", None),
+];
+
+/// Ports fixed by a protocol, not chosen by a deploy: discovery and
+/// link-local protocols must bind exactly these (mDNS, LLMNR, SSDP, DHCP,
+/// DHCPv6, NTP, NetBIOS, WS-Discovery).
+const PROTOCOL_PORTS: &[u16] = &[5353, 5355, 1900, 67, 68, 546, 547, 123, 137, 138, 3702];
+
+/// Methods that keep the address they are called on.
+const PASS_THROUGH: &[&str] = &["unwrap", "expect", "into", "to_owned", "to_string", "clone"];
+
+/// How the port is written.
+#[derive(Debug, Clone)]
+enum Written {
+    /// An integer literal: `8080`, replaceable by an expression.
+    Int,
+    /// Inside a `"host:port"` literal spanning `lit`, whose value is
+    /// `value`.
+    InStr {
+        lit: Range<usize>,
+        value: String,
+        plain: bool,
+    },
+}
+
+/// Where a literal port was found.
+#[derive(Debug, Clone)]
+struct Port {
+    port: u16,
+    /// The digits.
+    range: Range<usize>,
+    written: Written,
+    /// Through a `let` (`Some(false)`), a `const`/`static` (`Some(true)`),
+    /// or directly in the call (`None`).
+    via: Option<bool>,
+}
+
+/// Facts for ports behind a `const` or `static` of another file.
+enum Seen {
+    /// A `const`/`static` holding an address or port.
+    Def { path: String, port: Port },
+    /// A bind through a name that is not a local or a same-file const.
+    Use {
+        candidates: Vec<String>,
+        port_position: bool,
+    },
+    /// A port found through a same-file const; reported once per const.
+    Found { port: Port },
+}
+
+fn int_port(lit: &syn::LitInt) -> Option<u16> {
+    lit.base10_parse::<u16>().ok().filter(|p| is_deploy_port(*p))
+}
+
+/// Port 0 asks for any free port, and protocol ports are not a deploy's
+/// choice.
+fn is_deploy_port(port: u16) -> bool {
+    port != 0 && !PROTOCOL_PORTS.contains(&port)
+}
+
+/// `"0.0.0.0:8080"`, `"[::]:80"`, `"localhost:3000"`: the port and its
+/// byte range in the file.
+fn str_port(lit: &syn::LitStr) -> Option<(u16, Range<usize>)> {
+    let value = lit.value();
+    let (host, digits) = value.rsplit_once(':')?;
+    if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) || host.contains('/') {
+        return None;
+    }
+    if host.ends_with(':') && !host.starts_with('[') {
+        // `::1` is an IPv6 address without a port.
+        return None;
+    }
+    let port: u16 = digits.parse().ok().filter(|p| is_deploy_port(*p))?;
+    let token = lit.token().to_string();
+    let at = token.rfind(&format!(":{digits}"))? + 1;
+    let start = lit.span().byte_range().start + at;
+    Some((port, start..start + digits.len()))
+}
+
+fn last_two(path: &syn::Path) -> String {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segs[segs.len().saturating_sub(2)..].join("::")
+}
+
+struct Lookup<'c, 'a> {
+    cx: &'c Cx<'a>,
+    /// Names that are neither locals nor same-file consts, by position.
+    unresolved: Vec<(Vec<String>, bool)>,
+}
+
+impl<'c> Lookup<'c, '_> {
+    /// The initializer behind a name: a local, then a same-file const.
+    fn through(&mut self, path: &syn::Path, port_position: bool) -> Option<(&'c syn::Expr, bool)> {
+        let cx: &'c Cx<'_> = self.cx;
+        if let Some(ident) = path.get_ident()
+            && let Some(init) = cx.local_init(&ident.to_string())
+        {
+            return Some((init, false));
+        }
+        if let Some(init) = cx.const_init(path) {
+            return Some((init, true));
+        }
+        self.unresolved.push((self.cx.resolve(path), port_position));
+        None
+    }
+
+    fn address(&mut self, expr: &syn::Expr, depth: usize, via: Option<bool>) -> Option<Port> {
+        if depth > 4 {
+            return None;
+        }
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) => {
+                let (port, range) = str_port(s)?;
+                let value = s.value();
+                let plain = s.token().to_string() == format!("{value:?}") && !value.contains(['{', '}']);
+                Some(Port {
+                    port,
+                    range,
+                    written: Written::InStr {
+                        lit: s.span().byte_range(),
+                        value,
+                        plain,
+                    },
+                    via,
+                })
+            }
+            syn::Expr::Tuple(t) if t.elems.len() == 2 => self.port(&t.elems[1], depth + 1, via),
+            syn::Expr::Reference(r) => self.address(&r.expr, depth, via),
+            syn::Expr::Paren(p) => self.address(&p.expr, depth, via),
+            syn::Expr::Group(g) => self.address(&g.expr, depth, via),
+            syn::Expr::Try(t) => self.address(&t.expr, depth, via),
+            syn::Expr::Await(a) => self.address(&a.base, depth, via),
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if name == "parse" || PASS_THROUGH.contains(&name.as_str()) {
+                    self.address(&m.receiver, depth + 1, via)
+                } else {
+                    None
+                }
+            }
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(f) = &*c.func else { return None };
+                let name = last_two(&f.path);
+                let (_, port_arg) = ADDRESS_CONSTRUCTORS.iter().find(|(n, _)| *n == name)?;
+                match port_arg {
+                    Some(i) => self.port(c.args.iter().nth(*i)?, depth + 1, via),
+                    None => self.address(c.args.first()?, depth + 1, via),
+                }
+            }
+            syn::Expr::Path(p) => {
+                let (init, is_const) = self.through(&p.path, false)?;
+                let via = Some(via.unwrap_or(false) || is_const);
+                self.address(init, depth + 1, via)
+            }
+            _ => None,
+        }
+    }
+
+    fn port(&mut self, expr: &syn::Expr, depth: usize, via: Option<bool>) -> Option<Port> {
+        if depth > 4 {
+            return None;
+        }
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i), ..
+            }) => Some(Port {
+                port: int_port(i)?,
+                range: i.span().byte_range(),
+                written: Written::Int,
+                via,
+            }),
+            syn::Expr::Paren(p) => self.port(&p.expr, depth, via),
+            syn::Expr::Group(g) => self.port(&g.expr, depth, via),
+            syn::Expr::Cast(c) => self.port(&c.expr, depth, via),
+            syn::Expr::Path(p) => {
+                let (init, is_const) = self.through(&p.path, true)?;
+                let via = Some(via.unwrap_or(false) || is_const);
+                self.port(init, depth + 1, via)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The address argument of a bind call, if `call` is one.
+fn bind_address<'a>(call: &Call<'a>) -> Option<&'a syn::Expr> {
+    match call.method {
+        Some(method) => {
+            let (_, arg, _) = BIND_METHODS
+                .iter()
+                .find(|(m, _, roots)| method == m && call.chain.root_is(roots))?;
+            call.args.get(*arg).copied()
+        }
+        None => {
+            // `actix_web::rt::net::TcpListener` and a workspace's
+            // `common::tokio::net::TcpListener` are tokio's.
+            let (_, arg) = BIND_FUNCTIONS.iter().find(|(f, _)| {
+                call.paths.iter().any(|p| {
+                    p == f
+                        || (f.starts_with("tokio::")
+                            && (p.ends_with(&format!("::{f}"))
+                                || p.strip_prefix("actix_web::rt::").or(p.strip_prefix("actix_rt::"))
+                                    == f.strip_prefix("tokio::")))
+                })
+            })?;
+            call.args.get(*arg).copied()
+        }
+    }
+}
+
+const PORT_FROM_ENV: &str = "std::env::var(\"PORT\").ok().and_then(|p| p.parse::<u16>().ok())";
+
+fn report(file_span: impl Fn(Range<usize>) -> Span, out: &mut crate::diagnostic::Diagnostic, port: &Port) {
+    out.label("hardcoded port")
+        .note("a twelve-factor app exports its service by binding to the port the platform gives it, usually in `PORT`, so instances and services can run side by side")
+        .help(format!(
+            "read the port from the environment: `{PORT_FROM_ENV}.unwrap_or({})`",
+            port.port
+        ));
+    if port.via == Some(true) {
+        return;
+    }
+    let applicability = if port.via.is_none() {
+        Applicability::MachineApplicable
+    } else {
+        Applicability::MaybeIncorrect
+    };
+    match &port.written {
+        Written::Int => {
+            out.suggest(
+                "take the port from `PORT`, keeping this one as the fallback",
+                vec![Edit {
+                    span: file_span(port.range.clone()),
+                    replacement: format!("{PORT_FROM_ENV}.unwrap_or({})", port.port),
+                }],
+                applicability,
+            );
+        }
+        Written::InStr { lit, value, plain } if *plain => {
+            let host = &value[..value.len() - port.range.len()];
+            out.suggest(
+                "take the port from `PORT`, keeping this one as the fallback",
+                vec![Edit {
+                    span: file_span(lit.clone()),
+                    replacement: format!(
+                        "format!(\"{host}{{}}\", std::env::var(\"PORT\").as_deref().unwrap_or(\"{}\"))",
+                        port.port
+                    ),
+                }],
+                Applicability::MaybeIncorrect,
+            );
+        }
+        Written::InStr { .. } => {}
+    }
+}
+
+const MESSAGE: &str = "the port this server binds to is hardcoded";
+
+impl Rule for HardcodedPort {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
+        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+            return;
+        }
+        let Some(addr) = bind_address(call) else { return };
+        let mut lookup = Lookup {
+            cx,
+            unresolved: Vec::new(),
+        };
+        let found = lookup.address(addr, 0, None);
+        let unresolved = std::mem::take(&mut lookup.unresolved);
+        match found {
+            Some(port) if port.via == Some(true) => {
+                let span = cx.span_of(port.range.clone());
+                cx.record(span, Seen::Found { port });
+            }
+            Some(port) => {
+                let span = cx.span_of(port.range.clone());
+                let file = cx.file().clone();
+                let d = cx.report(span, MESSAGE);
+                report(|r| Span::new(file.clone(), r), d, &port);
+            }
+            None => {
+                let span = cx.span(call.expr);
+                for (candidates, port_position) in unresolved {
+                    cx.record(
+                        span.clone(),
+                        Seen::Use {
+                            candidates,
+                            port_position,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        let (ident, expr) = match item {
+            syn::Item::Const(c) => (&c.ident, &*c.expr),
+            syn::Item::Static(s) => (&s.ident, &*s.expr),
+            _ => return,
+        };
+        if cx.in_test() {
+            return;
+        }
+        let mut lookup = Lookup {
+            cx,
+            unresolved: Vec::new(),
+        };
+        let is_port_name = ident.to_string().to_ascii_uppercase().contains("PORT");
+        let found = lookup.address(expr, 0, Some(true)).or_else(|| {
+            if is_port_name {
+                lookup.port(expr, 0, Some(true))
+            } else {
+                None
+            }
+        });
+        if let Some(port) = found {
+            // `enclosing_item` is this const: the module is the const's.
+            let path = format!("{}::{ident}", cx.module().join("::"));
+            let span = cx.span_of(port.range.clone());
+            cx.record(span, Seen::Def { path, port });
+        }
+    }
+
+    fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
+        let mut reported: Vec<(std::path::PathBuf, Range<usize>)> = Vec::new();
+        let mut emit = |cx: &mut PackageReport<'_>, fact: &Fact, port: &Port, bind: Option<&Span>| {
+            let key = (fact.span.path().to_path_buf(), fact.span.range.clone());
+            if reported.contains(&key) {
+                return;
+            }
+            reported.push(key);
+            let file = fact.span.file.clone();
+            let d = cx.report(fact.span.clone(), MESSAGE);
+            if let Some(bind) = bind {
+                d.secondary(bind.clone(), "bound here");
+            }
+            report(|r| Span::new(file.clone(), r), d, port);
+        };
+        for fact in facts {
+            if let Some(Seen::Found { port }) = fact.get::<Seen>() {
+                emit(cx, fact, port, None);
+            }
+        }
+        for fact in facts {
+            let Some(Seen::Use {
+                candidates,
+                port_position,
+            }) = fact.get::<Seen>()
+            else {
+                continue;
+            };
+            let def = facts.iter().find(|f| {
+                matches!(f.get::<Seen>(), Some(Seen::Def { path, port })
+                    if candidates.contains(path) && (*port_position == matches!(port.written, Written::Int) || !*port_position))
+            });
+            if let Some(def) = def
+                && let Some(Seen::Def { port, .. }) = def.get::<Seen>()
+            {
+                emit(cx, def, port, Some(&fact.span));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Applicability;
+    use crate::test_support::check_rule;
+
+    use super::HardcodedPort;
+
+    fn lines(src: &str) -> Vec<(usize, String)> {
+        check_rule(&HardcodedPort, src)
+            .iter()
+            .map(|d| (d.span.start().line, d.span.snippet().to_string()))
+            .collect()
+    }
+
+    fn l(v: &[(usize, &str)]) -> Vec<(usize, String)> {
+        v.iter().map(|(n, s)| (*n, s.to_string())).collect()
+    }
+
+    #[test]
+    fn fires_on_literal_ports_in_binds() {
+        let src = r#"
+use std::net::{Ipv4Addr, SocketAddr};
+use tokio::net::TcpListener;
+use actix_web::{App, HttpServer};
+
+async fn serve() -> std::io::Result<()> {
+    let listener = TcpListener::bind("0.0.0.0:8080").await?;                      // 7
+    let std_l = std::net::TcpListener::bind(("127.0.0.1", 9000))?;                // 8
+    let addr = SocketAddr::from(([0, 0, 0, 0], 3000));                             // 9
+    axum::Server::bind(&addr);
+    let a2: SocketAddr = "[::]:4000".parse().unwrap();                            // 11
+    hyper::Server::bind(&a2);
+    warp::serve(routes).run(([127, 0, 0, 1], 3030)).await;                        // 13
+    HttpServer::new(|| App::new()).workers(4).bind(("0.0.0.0", 8081))?.run().await?; // 14
+    tonic::transport::Server::builder().add_service(svc).serve(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 50051)).await; // 15
+    let mut app = tide::new();
+    app.listen("127.0.0.1:8082").await?;                                          // 17
+    let server = tiny_http::Server::http("0.0.0.0:8000").unwrap();                // 18
+    let a = actix_web::rt::net::TcpListener::bind("0.0.0.0:8083").await?;          // 19
+    let b = hbb_common::tokio::net::TcpListener::bind(("::", 21116)).await?;      // 20
+    let port = 7000;                                                              // 21
+    let udp = tokio::net::UdpSocket::bind(("0.0.0.0", port)).await?;
+    Ok(())
+}
+"#;
+        assert_eq!(
+            lines(src),
+            l(&[
+                (7, "8080"),
+                (8, "9000"),
+                (9, "3000"),
+                (11, "4000"),
+                (13, "3030"),
+                (14, "8081"),
+                (15, "50051"),
+                (17, "8082"),
+                (18, "8000"),
+                (19, "8083"),
+                (20, "21116"),
+                (21, "7000"),
+            ])
+        );
+    }
+
+    #[test]
+    fn const_and_static_addresses_fire_once() {
+        let src = r#"
+use tokio::net::TcpListener;
+
+const ADDR: &str = "0.0.0.0:8080";
+static HOST: &str = "0.0.0.0";
+const PORT: u16 = 9090;
+const UNUSED: &str = "0.0.0.0:1234";
+
+pub async fn run() {
+    let a = TcpListener::bind(ADDR).await.unwrap();
+    let b = TcpListener::bind(ADDR).await.unwrap();
+    let c = TcpListener::bind((HOST, PORT)).await.unwrap();
+}
+"#;
+        let found = check_rule(&HardcodedPort, src);
+        let got: Vec<_> = found
+            .iter()
+            .map(|d| (d.span.start().line, d.span.snippet().to_string()))
+            .collect();
+        assert_eq!(got, l(&[(4, "8080"), (6, "9090")]));
+        assert!(found.iter().all(|d| d.suggestion.is_none()));
+    }
+
+    #[test]
+    fn ports_from_env_config_and_args_are_fine() {
+        let src = r#"
+use std::env;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+struct Config { port: u16, addr: SocketAddr }
+
+const MDNS_PORT: u16 = 5353;
+
+async fn serve(cfg: &Config, args: &Args) -> anyhow::Result<()> {
+    let port: u16 = env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    TcpListener::bind(("0.0.0.0", port)).await?;
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_string());
+    TcpListener::bind(format!("0.0.0.0:{port}")).await?;
+    TcpListener::bind(cfg.addr).await?;
+    TcpListener::bind(("0.0.0.0", cfg.port)).await?;
+    TcpListener::bind(&args.listen).await?;
+    let addr = env::var("LISTEN_ADDR").unwrap_or_else(|_| "0.0.0.0:8080".into());
+    TcpListener::bind(&addr).await?;
+    TcpListener::bind("127.0.0.1:0").await?;
+    std::net::TcpStream::connect("db:5432")?;
+    let mdns = tokio::net::UdpSocket::bind(("0.0.0.0", MDNS_PORT)).await?;
+    warp::serve(routes).run(([0, 0, 0, 0], cfg.port)).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn binds() { tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap(); }
+}
+"#;
+        assert_eq!(lines(src), Vec::<(usize, String)>::new());
+    }
+
+    #[test]
+    fn suggestions_read_port() {
+        let src = r#"
+fn f() {
+    std::net::TcpListener::bind(("0.0.0.0", 8080)).unwrap();
+    std::net::TcpListener::bind("0.0.0.0:8081").unwrap();
+}
+"#;
+        let found = check_rule(&HardcodedPort, src);
+        let s = found[0].suggestion.as_ref().unwrap();
+        assert_eq!(s.applicability, Applicability::MachineApplicable);
+        assert_eq!(
+            s.edits[0].replacement,
+            "std::env::var(\"PORT\").ok().and_then(|p| p.parse::<u16>().ok()).unwrap_or(8080)"
+        );
+        let s = found[1].suggestion.as_ref().unwrap();
+        assert_eq!(s.applicability, Applicability::MaybeIncorrect);
+        assert_eq!(
+            s.edits[0].replacement,
+            "format!(\"0.0.0.0:{}\", std::env::var(\"PORT\").as_deref().unwrap_or(\"8081\"))"
+        );
+        assert!(found[0].helps.iter().any(|h| h.contains("PORT")));
+    }
+
+    #[test]
+    fn unrelated_binds_are_fine() {
+        let src = r#"
+fn f(q: Query) {
+    sqlx::query("select $1").bind("0.0.0.0:8080");
+    let s = my::Server::bind("0.0.0.0:8080");
+    let v = "localhost:8080".to_string();
+}
+"#;
+        assert_eq!(lines(src), Vec::<(usize, String)>::new());
+    }
+}

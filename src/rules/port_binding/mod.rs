@@ -1,0 +1,3 @@
+//! Factor VII, Port binding: export services via port binding.
+
+pub mod hardcoded_port;

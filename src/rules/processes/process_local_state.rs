@@ -1,0 +1,506 @@
+use proc_macro2::{TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+
+use crate::declare_rule;
+use crate::engine::{Call, Cx, MacroCall};
+use crate::rules::{Factor, Rule, RuleMeta};
+
+declare_rule! {
+    /// ### What it does
+    /// Finds process-local mutable state that holds per-user data: a
+    /// `static` (plain, `LazyLock`, `OnceLock`, `once_cell` `Lazy`,
+    /// `lazy_static!`, `thread_local!`, `static mut`) whose type holds a
+    /// `Mutex`, `RwLock` or `RefCell` of a `HashMap`, `BTreeMap`, `Vec`,
+    /// `HashSet` (or a `DashMap`), and in-memory session stores such as
+    /// `tower_sessions::MemoryStore`.
+    ///
+    /// In a library, a static is reported only when its name or types speak
+    /// of users (`SESSIONS`, `HashMap<UserId, Cart>`); in a package that
+    /// depends on a web framework (axum, actix-web, warp, rocket, poem,
+    /// salvo, tide, tonic, ...) every such static is, unless its name says
+    /// it is a cache, buffer, pool or registry of the program's own things
+    /// (`CONTENT_TYPE_CACHE`, `BUF`, `CALLSITES`). Immutable statics (a
+    /// compiled `Regex`, a config string, an `AtomicU64` counter) are not.
+    ///
+    /// ### Why is this bad
+    /// Twelve-factor processes are stateless and share nothing. A session or
+    /// a cart kept in a process's memory is lost on restart or deploy and is
+    /// invisible to the other instances, so the app only works with sticky
+    /// sessions, which defeat horizontal scaling and failover.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// static SESSIONS: LazyLock<Mutex<HashMap<String, Session>>> =
+    ///     LazyLock::new(|| Mutex::new(HashMap::new()));
+    ///
+    /// let app = Router::new().layer(SessionManagerLayer::new(MemoryStore::default()));
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// // sessions live in a backing service, addressed through config
+    /// let pool = RedisPool::new(RedisConfig::from_url(&env::var("REDIS_URL")?)?, None, None, None, 6)?;
+    /// let store = RedisStore::new(pool);
+    /// let app = Router::new().layer(SessionManagerLayer::new(store));
+    /// ```
+    pub ProcessLocalState => "process_local_state", Factor::Processes, Warn, fixable: false, options: []
+}
+
+/// Interior-mutability wrappers that make a static writable.
+const LOCKS: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "ReentrantMutex",
+    "FairMutex",
+    "RefCell",
+    "ArcSwap",
+    "ArcSwapOption",
+];
+
+/// Collections, by the last segment of their type path (`FxHashMap` and
+/// `IndexMap` end in `Map` too).
+const COLLECTIONS: &[&str] = &["Vec", "VecDeque", "LinkedList", "BinaryHeap", "LruCache", "Slab"];
+const COLLECTION_SUFFIXES: &[&str] = &["Map", "Set"];
+
+/// Maps that are their own lock.
+const CONCURRENT_MAPS: &[&str] = &["DashMap", "DashSet", "SkipMap", "SkipSet"];
+
+/// Words of a name or type that point at per-user data.
+const USER_WORDS: &[&str] = &[
+    "session",
+    "user",
+    "cart",
+    "basket",
+    "account",
+    "login",
+    "visitor",
+    "customer",
+    "subscriber",
+    "player",
+    "tenant",
+    "member",
+    "profile",
+    "chat",
+    "room",
+    "conversation",
+    "upload",
+];
+
+/// Words of a static's name that say it is a cache, a buffer or a
+/// registry of the program's own things, not data of users.
+const INTERNAL_WORDS: &[&str] = &[
+    "cache",
+    "cached",
+    "memo",
+    "pool",
+    "buf",
+    "buffer",
+    "buffers",
+    "scratch",
+    "intern",
+    "interner",
+    "registry",
+    "registered",
+    "callsite",
+    "callsites",
+    "metric",
+    "metrics",
+    "hook",
+    "hooks",
+    "lock",
+    "handler",
+    "handlers",
+    "plugin",
+    "plugins",
+    "test",
+    "tests",
+    "mock",
+    "mocks",
+];
+
+/// Dependencies that make a package a web or RPC service.
+const SERVICE_FRAMEWORKS: &[&str] = &[
+    "axum",
+    "actix-web",
+    "warp",
+    "rocket",
+    "poem",
+    "salvo",
+    "tide",
+    "tonic",
+    "gotham",
+    "trillium",
+    "loco-rs",
+    "shuttle-runtime",
+    "lambda_http",
+    "tower-sessions",
+];
+
+/// In-memory session stores.
+const MEMORY_SESSION_STORES: &[&str] = &[
+    "tower_sessions::MemoryStore::default",
+    "tower_sessions::MemoryStore::new",
+    "tower_sessions::session_store::MemoryStore::default",
+    "tower_sessions_memory_store::MemoryStore::default",
+    "tower_sessions_memory_store::MemoryStore::new",
+    "axum_login::tower_sessions::MemoryStore::default",
+    "async_session::MemoryStore::new",
+    "async_session::MemoryStore::default",
+    "axum_sessions::async_session::MemoryStore::new",
+    "tide::sessions::MemoryStore::new",
+    "salvo::session::MemoryStore::new",
+    "salvo_extra::session::MemoryStore::new",
+    "poem::session::MemoryStorage::new",
+    "poem::session::MemoryStorage::default",
+];
+
+/// What a static's type holds.
+#[derive(Default)]
+struct Shape {
+    /// The mutable collection, as `Mutex<HashMap<..>>`.
+    state: Option<String>,
+    /// Every identifier in the type, for per-user words.
+    idents: Vec<String>,
+}
+
+fn is_collection(name: &str) -> bool {
+    COLLECTIONS.contains(&name) || COLLECTION_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+fn generic_types(seg: &syn::PathSegment) -> Vec<&syn::Type> {
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Walks a type; `lock` is the lock the type is inside, if any.
+fn walk(ty: &syn::Type, lock: Option<&str>, mutable_static: bool, shape: &mut Shape) {
+    match ty {
+        syn::Type::Path(p) => {
+            for seg in &p.path.segments {
+                shape.idents.push(seg.ident.to_string());
+            }
+            let Some(last) = p.path.segments.last() else { return };
+            let name = last.ident.to_string();
+            if shape.state.is_none() {
+                if CONCURRENT_MAPS.contains(&name.as_str()) {
+                    shape.state = Some(format!("{name}<..>"));
+                } else if is_collection(&name) && (lock.is_some() || mutable_static) {
+                    shape.state = Some(match lock {
+                        Some(lock) => format!("{lock}<{name}<..>>"),
+                        None => format!("{name}<..>"),
+                    });
+                }
+            }
+            let inner_lock = if LOCKS.contains(&name.as_str()) {
+                Some(name.as_str())
+            } else {
+                lock
+            };
+            for t in generic_types(last) {
+                walk(t, inner_lock, mutable_static, shape);
+            }
+        }
+        syn::Type::Reference(r) => walk(&r.elem, lock, mutable_static, shape),
+        syn::Type::Paren(p) => walk(&p.elem, lock, mutable_static, shape),
+        syn::Type::Group(g) => walk(&g.elem, lock, mutable_static, shape),
+        syn::Type::Tuple(t) => t.elems.iter().for_each(|e| walk(e, lock, mutable_static, shape)),
+        syn::Type::Array(a) => walk(&a.elem, lock, mutable_static, shape),
+        syn::Type::Slice(s) => walk(&s.elem, lock, mutable_static, shape),
+        _ => {}
+    }
+}
+
+/// `SESSION_STORE` is `session`, `store`; `UserId` is `user`, `id`.
+fn words(ident: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in ident.chars() {
+        if c == '_' || !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn is_user_word(word: &str) -> bool {
+    let singular = word.strip_suffix('s').unwrap_or(word);
+    USER_WORDS.contains(&word) || USER_WORDS.contains(&singular)
+}
+
+/// The per-user word in a name or type, if any.
+fn user_word(name: &str, idents: &[String]) -> Option<String> {
+    std::iter::once(name)
+        .chain(idents.iter().map(String::as_str))
+        .flat_map(words)
+        .find(|w| is_user_word(w))
+}
+
+fn is_service(cx: &Cx<'_>) -> bool {
+    cx.package()
+        .dependencies
+        .iter()
+        .any(|d| SERVICE_FRAMEWORKS.contains(&d.name.as_str()) && d.kind == cargo_metadata::DependencyKind::Normal)
+}
+
+/// A `static NAME: TYPE` of a `lazy_static!` or `thread_local!` body.
+struct MacroStatic {
+    ident: syn::Ident,
+    ty: syn::Type,
+}
+
+/// Parses `[attrs] [vis] static [ref] NAME: TYPE = ...;` items, skipping
+/// initializers token by token.
+fn macro_statics(tokens: TokenStream) -> Vec<MacroStatic> {
+    let parser = |input: ParseStream| -> syn::Result<Vec<MacroStatic>> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            input.parse::<syn::Visibility>()?;
+            input.parse::<syn::Token![static]>()?;
+            if input.peek(syn::Token![ref]) {
+                input.parse::<syn::Token![ref]>()?;
+            }
+            let ident: syn::Ident = input.parse()?;
+            input.parse::<syn::Token![:]>()?;
+            let ty: syn::Type = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            // The initializer, up to the next top-level `;`.
+            while !input.is_empty() && !input.peek(syn::Token![;]) {
+                input.parse::<TokenTree>()?;
+            }
+            if input.peek(syn::Token![;]) {
+                input.parse::<syn::Token![;]>()?;
+            }
+            out.push(MacroStatic { ident, ty });
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).unwrap_or_default()
+}
+
+impl ProcessLocalState {
+    fn check_static(cx: &mut Cx<'_>, ident: &syn::Ident, ty: &syn::Type, mutable: bool, kind: &str) {
+        let mut shape = Shape::default();
+        walk(ty, None, mutable, &mut shape);
+        let Some(state) = shape.state else { return };
+        let name = ident.to_string();
+        let user = user_word(&name, &shape.idents);
+        let internal = words(&name).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()));
+        if user.is_none() && (internal || !is_service(cx)) {
+            return;
+        }
+        let span = cx.span(ident);
+        let what = if user.is_some() {
+            "per-user state"
+        } else {
+            "mutable state"
+        };
+        let ty_span = cx.span(ty);
+        cx.report(span, format!("{kind} `{name}` keeps {what} in this process's memory"))
+            .secondary(ty_span, format!("a `{state}` that only requests reaching this instance see"))
+            .label("lost on restart and invisible to other instances")
+            .note("twelve-factor processes are stateless: data kept in memory only works with sticky sessions, which break horizontal scaling and failover")
+            .help("keep sessions and per-user data in a backing service such as Redis or a database; an in-memory cache is fine only if losing it is harmless");
+    }
+}
+
+impl Rule for ProcessLocalState {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        let syn::Item::Static(s) = item else { return };
+        if cx.in_test() || cx.target_kind().is_build_time() {
+            return;
+        }
+        // `thread_local!` bodies parse as items too; `check_macro` names them.
+        if cx
+            .macro_stack()
+            .iter()
+            .any(|m| m.rsplit("::").next() == Some("thread_local"))
+        {
+            return;
+        }
+        let mutable = matches!(s.mutability, syn::StaticMutability::Mut(_));
+        let kind = if mutable { "static mut" } else { "static" };
+        Self::check_static(cx, &s.ident, &s.ty, mutable, kind);
+    }
+
+    fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        let Some(name) = mac.mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        let kind = match name.as_str() {
+            "lazy_static" => "lazy static",
+            "thread_local" => "thread-local",
+            _ => return,
+        };
+        if cx.in_test() || cx.target_kind().is_build_time() {
+            return;
+        }
+        for s in macro_statics(mac.mac.tokens.clone()) {
+            Self::check_static(cx, &s.ident, &s.ty, false, kind);
+        }
+    }
+
+    fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
+        if call.method.is_some() || cx.in_test() || cx.target_kind().is_build_time() {
+            return;
+        }
+        let Some(store) = call.matched(MEMORY_SESSION_STORES) else {
+            return;
+        };
+        let short = store.rsplit("::").nth(1).unwrap_or(store);
+        let span = cx.span(call.expr);
+        cx.report(span, format!("sessions are kept in this process's memory (`{short}`)"))
+            .label("sessions are lost on restart and invisible to other instances")
+            .note("twelve-factor processes are stateless: in-memory sessions only work with sticky sessions, which break horizontal scaling and failover")
+            .help("use a session store backed by Redis or a database (for tower-sessions: `tower-sessions-redis-store`, `tower-sessions-sqlx-store`), addressed through config");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{check_rule, check_rule_in};
+
+    use super::{ProcessLocalState, words};
+
+    fn lines(src: &str) -> Vec<usize> {
+        check_rule(&ProcessLocalState, src)
+            .iter()
+            .map(|d| d.span.start().line)
+            .collect()
+    }
+
+    fn service_lines(src: &str) -> Vec<usize> {
+        check_rule_in(&ProcessLocalState, src, |p| {
+            p.dependencies = serde_json::from_value(serde_json::json!([{
+                "name": "axum", "source": "registry+https://github.com/rust-lang/crates.io-index",
+                "req": "^0.8", "kind": null, "rename": null, "optional": false,
+                "uses_default_features": true, "features": [], "target": null, "registry": null
+            }]))
+            .unwrap();
+        })
+        .iter()
+        .map(|d| d.span.start().line)
+        .collect()
+    }
+
+    #[test]
+    fn splits_words() {
+        assert_eq!(words("SESSION_STORE"), ["session", "store"]);
+        assert_eq!(words("UserId"), ["user", "id"]);
+        assert_eq!(words("HTTPServer"), ["httpserver"]);
+    }
+
+    #[test]
+    fn fires_on_per_user_statics_everywhere() {
+        let src = r#"
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, RwLock};
+use once_cell::sync::Lazy;
+use dashmap::DashMap;
+
+static SESSIONS: LazyLock<Mutex<HashMap<String, Session>>> =               // 7
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+pub static CARTS: Lazy<DashMap<u64, Vec<Item>>> = Lazy::new(DashMap::new);  // 9
+static STORE: std::sync::OnceLock<RwLock<HashMap<UserId, Profile>>> = std::sync::OnceLock::new(); // 10
+static LOGGED_IN_USERS: Mutex<Vec<u64>> = Mutex::new(Vec::new());          // 11
+
+lazy_static::lazy_static! {
+    static ref USERS: Mutex<HashMap<u64, User>> = Mutex::new(HashMap::new()); // 14
+    pub static ref PATTERN: regex::Regex = regex::Regex::new("x").unwrap();
+}
+
+thread_local! {
+    static VISITORS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) }; // 19
+}
+"#;
+        assert_eq!(lines(src), [7, 9, 10, 11, 14, 19]);
+    }
+
+    #[test]
+    fn library_caches_are_quiet_but_service_state_fires() {
+        let src = r#"
+use std::collections::HashMap;
+use std::sync::{Mutex, LazyLock};
+
+static CALLSITES: LazyLock<Mutex<Vec<&'static Callsite>>> = LazyLock::new(Default::default); // 5
+static INTERNER: Mutex<Option<HashMap<String, u32>>> = Mutex::new(None);                      // 6
+thread_local!(static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::new())); // 7
+static STATE: LazyLock<Mutex<HashMap<String, Vec<u8>>>> = LazyLock::new(Default::default);    // 8
+thread_local! {
+    static CONTENT_TYPE_CACHE: std::cell::RefCell<HashMap<Box<str>, HeaderValue>> = Default::default(); // 10
+}
+static USER_CACHE: LazyLock<Mutex<HashMap<u64, User>>> = LazyLock::new(Default::default);     // 12
+"#;
+        assert_eq!(lines(src), [12]);
+        assert_eq!(service_lines(src), [8, 12]);
+    }
+
+    #[test]
+    fn immutable_statics_are_fine() {
+        let src = r#"
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, OnceLock};
+use std::sync::atomic::AtomicU64;
+
+static USER_RE: LazyLock<regex::Regex> = LazyLock::new(|| regex::Regex::new("^u").unwrap());
+static CONFIG: OnceLock<String> = OnceLock::new();
+static USER_COUNT: AtomicU64 = AtomicU64::new(0);
+static USER_ROLES: LazyLock<HashMap<&str, u8>> = LazyLock::new(HashMap::new);
+static SESSION_LOCK: Mutex<()> = Mutex::new(());
+const USERS: &[&str] = &["root"];
+fn f() { let sessions: Mutex<HashMap<String, u8>> = Mutex::new(HashMap::new()); }
+
+#[cfg(test)]
+mod tests {
+    static SESSIONS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+}
+"#;
+        assert_eq!(service_lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn memory_session_stores_fire() {
+        let src = r#"
+use tower_sessions::{MemoryStore, SessionManagerLayer};
+
+pub fn app() -> axum::Router {
+    let store = MemoryStore::default();                          // 5
+    axum::Router::new().layer(SessionManagerLayer::new(store))
+}
+
+mod redis_backed {
+    use tower_sessions_redis_store::RedisStore;
+    pub fn store(pool: Pool) -> RedisStore<Pool> { RedisStore::new(pool) }
+}
+mod own { pub struct MemoryStore; impl MemoryStore { pub fn default() -> Self { MemoryStore } } }
+fn other() { own::MemoryStore::default(); }
+"#;
+        assert_eq!(lines(src), [5]);
+    }
+}

@@ -1,0 +1,113 @@
+//! End-to-end checks of the issue-4 rules `filesystem_write` (extended),
+//! `process_local_state`, `hardcoded_port`, `daemonize` and
+//! `system_command` on the axum fixture apps.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+const RULES: &[&str] = &[
+    "filesystem_write",
+    "process_local_state",
+    "hardcoded_port",
+    "daemonize",
+    "system_command",
+];
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+/// `cargo twelve ARGS` in `dir`: (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("cargo-twelve")
+        .unwrap()
+        .arg("twelve")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TERM_COLOR")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The short-format lines of this branch's rules.
+fn findings(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| RULES.iter().any(|r| l.ends_with(&format!("[twelve::{r}]"))))
+        .collect()
+}
+
+#[test]
+fn axum_service_breaks_every_rule() {
+    let (code, _, stderr) = run(&fixture("axum-service"), &["--message-format=short", "-q"]);
+    assert_eq!(code, 1);
+    let found = findings(&stderr);
+    for rule in RULES {
+        assert!(
+            found.iter().any(|l| l.contains(&format!("[twelve::{rule}]"))),
+            "{rule} did not fire:\n{stderr}"
+        );
+    }
+    insta::assert_snapshot!("issue4b_axum_service_short", found.join("\n"));
+}
+
+#[test]
+fn axum_twin_reports_nothing_of_these_rules() {
+    let (_, _, stderr) = run(&fixture("axum-twin"), &["--message-format=short", "-q"]);
+    assert_eq!(findings(&stderr), Vec::<&str>::new(), "{stderr}");
+}
+
+#[test]
+fn hardcoded_port_suggestion_in_json() {
+    let (_, stdout, _) = run(&fixture("axum-service"), &["--message-format=json"]);
+    let port: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|m| {
+            m["message"]["spans"][0]["text"][0]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("bind(\"0.0.0.0:8080\")"))
+        })
+        .expect("a hardcoded_port message");
+    let suggestion = port["message"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| c["spans"].as_array().and_then(|s| s.first()).cloned())
+        .expect("a suggestion");
+    assert_eq!(suggestion["suggestion_applicability"], "MaybeIncorrect");
+    assert_eq!(
+        suggestion["suggested_replacement"],
+        r#"format!("0.0.0.0:{}", std::env::var("PORT").as_deref().unwrap_or("8080"))"#
+    );
+}
+
+#[test]
+fn allowed_system_command_from_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"tools\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+         [package.metadata.twelve.system_command]\nallowed = [\"git\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "use std::process::Command;\nfn main() {\n    Command::new(\"git\").arg(\"status\").status().unwrap();\n    Command::new(\"curl\").arg(\"-V\").status().unwrap();\n}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(dir.path(), &["--message-format=short", "-q"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings(&stderr),
+        ["src/main.rs:4:5: warning: `Command::new(\"curl\")` runs the system tool `curl` [twelve::system_command]"]
+    );
+}
