@@ -6,7 +6,9 @@
 //! enabled rule from a single syntax-tree pass per file.
 
 pub mod build_release_run;
+pub mod disposability;
 pub mod processes;
+pub(crate) mod services;
 
 use crate::diagnostic::LintLevel;
 use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport};
@@ -193,6 +195,7 @@ pub trait Rule: Send + Sync {
 pub static ALL: &[&dyn Rule] = &[
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
+    &disposability::missing_signal_handler::MissingSignalHandler,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Rule> {
