@@ -53,7 +53,8 @@ pub(crate) mod test_support {
     /// directory: `files` are `(path, text)` pairs (`src/main.rs`,
     /// `src/lib.rs`, `src/bin/x.rs`, `log4rs.yaml`, ...), and `manifest` is
     /// added to the package's `Cargo.toml` (`[dependencies]` and such). Runs
-    /// the package-level hooks too. The package is named `app`.
+    /// the package-level hooks too. The package is named `app`; the rule runs at
+    /// warn level even when it is allowed by default.
     pub fn check_package_rule(rule: &'static dyn Rule, manifest: &str, files: &[(&str, &str)]) -> Vec<Diagnostic> {
         let dir = tempfile::tempdir().expect("scratch dir");
         let toml = format!(
@@ -70,6 +71,11 @@ pub(crate) mod test_support {
             ..Default::default()
         };
         let workspace = crate::workspace::Workspace::load(&selection).expect("cargo metadata");
-        crate::engine::check(&workspace, &[rule], &Default::default()).diagnostics
+        // Rules allowed by default are tested at warn.
+        let options = crate::engine::Options {
+            overrides: vec![(rule.meta().name.to_string(), crate::diagnostic::LintLevel::Warn)],
+            ..Default::default()
+        };
+        crate::engine::check(&workspace, &[rule], &options).diagnostics
     }
 }

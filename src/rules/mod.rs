@@ -5,8 +5,10 @@
 //! A rule implements the [`Rule`] hooks it needs; the engine calls every
 //! enabled rule from a single syntax-tree pass per file.
 
+pub mod admin_processes;
 pub mod build_release_run;
 pub mod disposability;
+pub mod logs;
 pub mod processes;
 pub(crate) mod services;
 
@@ -196,6 +198,8 @@ pub static ALL: &[&dyn Rule] = &[
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
     &disposability::missing_signal_handler::MissingSignalHandler,
+    &logs::log_to_file::LogToFile,
+    &admin_processes::startup_migration::StartupMigration,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Rule> {

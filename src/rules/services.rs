@@ -78,15 +78,28 @@ pub(crate) enum Callee {
 /// A fact of the service graph.
 #[derive(Debug, Clone)]
 pub(crate) enum GraphFact {
-    Call { caller: String, callee: Callee },
-    Marker { caller: String, marker: Marker },
-    Signal { handling: Handling },
+    Call {
+        caller: String,
+        callee: Callee,
+    },
+    Marker {
+        caller: String,
+        marker: Marker,
+    },
+    Signal {
+        handling: Handling,
+    },
     /// A binary's `main`; `always` when its attributes promise signal
     /// handling (`#[shuttle_runtime::main]`).
-    Main { path: String, always: bool },
+    Main {
+        path: String,
+        always: bool,
+    },
     /// `.disable_signals()`/`.shutdown_signal(..)` on an actix server, or a
     /// Rocket config that clears its shutdown signals.
-    DefaultsOff { actix: bool },
+    DefaultsOff {
+        actix: bool,
+    },
 }
 
 /// Serve calls by canonical path.
@@ -102,9 +115,21 @@ const SERVE_CALLS: &[(&str, Family, Defaults)] = &[
     ("hyper::Server::from_tcp", Family::GracefulShutdown, Defaults::None),
     ("hyper::Server::builder", Family::GracefulShutdown, Defaults::None),
     ("hyper::server::Server::bind", Family::GracefulShutdown, Defaults::None),
-    ("hyper::server::Server::try_bind", Family::GracefulShutdown, Defaults::None),
-    ("hyper::server::Server::from_tcp", Family::GracefulShutdown, Defaults::None),
-    ("hyper::server::Server::builder", Family::GracefulShutdown, Defaults::None),
+    (
+        "hyper::server::Server::try_bind",
+        Family::GracefulShutdown,
+        Defaults::None,
+    ),
+    (
+        "hyper::server::Server::from_tcp",
+        Family::GracefulShutdown,
+        Defaults::None,
+    ),
+    (
+        "hyper::server::Server::builder",
+        Family::GracefulShutdown,
+        Defaults::None,
+    ),
     ("axum_server::bind", Family::Other, Defaults::None),
     ("axum_server::bind_rustls", Family::Other, Defaults::None),
     ("axum_server::from_tcp", Family::Other, Defaults::None),
@@ -139,7 +164,15 @@ const SERVE_CALLS: &[(&str, Family, Defaults)] = &[
 const SERVE_METHODS: &[(&str, &[&str])] = &[
     ("serve_connection", &[]),
     ("serve_connection_with_upgrades", &[]),
-    ("listen", &["tide::new", "tide::with_state", "tide::Server::new", "tide::Server::with_state"]),
+    (
+        "listen",
+        &[
+            "tide::new",
+            "tide::with_state",
+            "tide::Server::new",
+            "tide::Server::with_state",
+        ],
+    ),
 ];
 
 /// Methods that consume a queue, with the crate (dependency) that makes the
@@ -157,7 +190,11 @@ const CONSUME_METHODS: &[(&str, &str, usize)] = &[
 ];
 
 /// Functions that handle SIGINT only; any path ending in one of these.
-const CTRL_C: &[&str] = &["tokio::signal::ctrl_c", "actix_rt::signal::ctrl_c", "actix_web::rt::signal::ctrl_c"];
+const CTRL_C: &[&str] = &[
+    "tokio::signal::ctrl_c",
+    "actix_rt::signal::ctrl_c",
+    "actix_web::rt::signal::ctrl_c",
+];
 
 /// Re-exports of `tokio::signal`.
 const TOKIO_SIGNAL_REEXPORTS: &[(&str, &str)] = &[
@@ -183,29 +220,129 @@ const SENDERS: &[&str] = &["kill", "killpg", "raise", "pthread_kill", "tgkill", 
 /// Identifiers that name SIGTERM in signal-hook, nix, libc and async-signal.
 const SIGTERM_NAMES: &[&str] = &["SIGTERM", "TERM_SIGNALS"];
 /// Crates whose `SIGTERM` constants exist to register handlers.
-const SIGNAL_HOOK_CRATES: &[&str] = &["signal_hook::", "signal_hook_tokio::", "signal_hook_async_std::", "signal_hook_mio::"];
+const SIGNAL_HOOK_CRATES: &[&str] = &[
+    "signal_hook::",
+    "signal_hook_tokio::",
+    "signal_hook_async_std::",
+    "signal_hook_mio::",
+];
 /// Handlers that ignore or reset a signal.
 const IGNORE_NAMES: &[&str] = &["SIG_IGN", "SIG_DFL", "SigIgn", "SigDfl"];
 
 /// Methods too common to be worth a call-graph edge.
 const COMMON_METHODS: &[&str] = &[
-    "unwrap", "expect", "clone", "to_string", "to_owned", "into", "as_ref", "as_str", "iter", "map", "ok", "err",
-    "len", "is_empty", "push", "push_str", "get", "insert", "contains", "collect", "await", "unwrap_or",
-    "unwrap_or_else", "unwrap_or_default", "map_err", "and_then", "as_mut", "borrow", "borrow_mut", "lock",
-    "read", "write", "format", "fmt", "eq", "cmp", "filter", "next", "join", "split", "trim", "parse", "with_context",
-    "context", "is_some", "is_none", "is_ok", "is_err", "to_vec", "extend", "remove", "first", "last", "iter_mut",
-    "into_iter", "as_bytes", "starts_with", "ends_with", "take", "replace", "entry", "or_insert", "or_default",
-    "send", "recv", "display", "chars", "bytes", "keys", "values",
+    "unwrap",
+    "expect",
+    "clone",
+    "to_string",
+    "to_owned",
+    "into",
+    "as_ref",
+    "as_str",
+    "iter",
+    "map",
+    "ok",
+    "err",
+    "len",
+    "is_empty",
+    "push",
+    "push_str",
+    "get",
+    "insert",
+    "contains",
+    "collect",
+    "await",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "map_err",
+    "and_then",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "lock",
+    "read",
+    "write",
+    "format",
+    "fmt",
+    "eq",
+    "cmp",
+    "filter",
+    "next",
+    "join",
+    "split",
+    "trim",
+    "parse",
+    "with_context",
+    "context",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "to_vec",
+    "extend",
+    "remove",
+    "first",
+    "last",
+    "iter_mut",
+    "into_iter",
+    "as_bytes",
+    "starts_with",
+    "ends_with",
+    "take",
+    "replace",
+    "entry",
+    "or_insert",
+    "or_default",
+    "send",
+    "recv",
+    "display",
+    "chars",
+    "bytes",
+    "keys",
+    "values",
 ];
 
 /// Crates whose calls are known; a shutdown-looking call elsewhere is
 /// assumed to handle SIGTERM out of sight.
 const KNOWN_CRATES: &[&str] = &[
-    "std", "core", "alloc", "tokio", "futures", "actix_web", "actix_rt", "actix_server", "axum", "hyper",
-    "hyper_util", "warp", "tonic", "poem", "salvo", "tide", "rocket", "tower", "tower_http", "tracing",
-    "tokio_util", "async_std", "smol", "libc", "nix", "signal_hook", "signal_hook_registry", "signal_hook_tokio",
-    "signal_hook_async_std", "signal_hook_mio", "ctrlc", "async_signal", "rustix", "windows_sys", "winapi",
-    "tokio_graceful", "tokio_graceful_shutdown",
+    "std",
+    "core",
+    "alloc",
+    "tokio",
+    "futures",
+    "actix_web",
+    "actix_rt",
+    "actix_server",
+    "axum",
+    "hyper",
+    "hyper_util",
+    "warp",
+    "tonic",
+    "poem",
+    "salvo",
+    "tide",
+    "rocket",
+    "tower",
+    "tower_http",
+    "tracing",
+    "tokio_util",
+    "async_std",
+    "smol",
+    "libc",
+    "nix",
+    "signal_hook",
+    "signal_hook_registry",
+    "signal_hook_tokio",
+    "signal_hook_async_std",
+    "signal_hook_mio",
+    "ctrlc",
+    "async_signal",
+    "rustix",
+    "windows_sys",
+    "winapi",
+    "tokio_graceful",
+    "tokio_graceful_shutdown",
 ];
 
 fn targets_prefixes(package: &Package) -> Vec<String> {
@@ -322,9 +459,12 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
             }
         }
         if scan.term && !scan.ignore {
-            cx.record(span.clone(), GraphFact::Signal {
-                handling: Handling::Term,
-            });
+            cx.record(
+                span.clone(),
+                GraphFact::Signal {
+                    handling: Handling::Term,
+                },
+            );
         }
     }
 
@@ -333,33 +473,46 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
         for (m, roots) in SERVE_METHODS {
             if method == *m && (roots.is_empty() || call.chain.root_is(roots)) {
                 let family = if roots.is_empty() { Family::Loop } else { Family::Other };
-                let what = if roots.is_empty() { format!("`{method}`") } else { format!("`{}`", roots[0]) };
-                cx.record(span.clone(), GraphFact::Marker {
-                    caller: caller.clone(),
-                    marker: Marker {
-                        what,
-                        family,
-                        defaults: Defaults::None,
+                let what = if roots.is_empty() {
+                    format!("`{method}`")
+                } else {
+                    format!("`{}`", roots[0])
+                };
+                cx.record(
+                    span.clone(),
+                    GraphFact::Marker {
+                        caller: caller.clone(),
+                        marker: Marker {
+                            what,
+                            family,
+                            defaults: Defaults::None,
+                        },
                     },
-                });
+                );
             }
         }
         for (m, krate, min_args) in CONSUME_METHODS {
             if method == *m && call.args.len() >= *min_args && cx.package().dependency(krate).is_some() {
-                cx.record(span.clone(), GraphFact::Marker {
-                    caller: caller.clone(),
-                    marker: Marker {
-                        what: format!("a {krate} consumer (`{method}`)"),
-                        family: Family::Loop,
-                        defaults: Defaults::None,
+                cx.record(
+                    span.clone(),
+                    GraphFact::Marker {
+                        caller: caller.clone(),
+                        marker: Marker {
+                            what: format!("a {krate} consumer (`{method}`)"),
+                            family: Family::Loop,
+                            defaults: Defaults::None,
+                        },
                     },
-                });
+                );
             }
         }
         if TERM_HANDLING_METHODS.contains(&method.as_str()) {
-            cx.record(span.clone(), GraphFact::Signal {
-                handling: Handling::Term,
-            });
+            cx.record(
+                span.clone(),
+                GraphFact::Signal {
+                    handling: Handling::Term,
+                },
+            );
         }
         let actix = ["actix-web", "actix-server", "ntex"]
             .iter()
@@ -378,28 +531,31 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
         }
         if !COMMON_METHODS.contains(&method.as_str()) {
             let ty = receiver_type(call, &caller, &prefixes);
-            cx.record(span, GraphFact::Call {
-                caller,
-                callee: Callee::Method { name: method, ty },
-            });
+            cx.record(
+                span,
+                GraphFact::Call {
+                    caller,
+                    callee: Callee::Method { name: method, ty },
+                },
+            );
         }
         return;
     }
 
     // Path calls.
     let paths: Vec<String> = call.paths.iter().map(|p| normalize_tokio(p)).collect();
-    if let Some((path, family, defaults)) = SERVE_CALLS
-        .iter()
-        .find(|(p, _, _)| paths.iter().any(|c| c == p))
-    {
-        cx.record(span.clone(), GraphFact::Marker {
-            caller: caller.clone(),
-            marker: Marker {
-                what: format!("`{path}`"),
-                family: *family,
-                defaults: *defaults,
+    if let Some((path, family, defaults)) = SERVE_CALLS.iter().find(|(p, _, _)| paths.iter().any(|c| c == p)) {
+        cx.record(
+            span.clone(),
+            GraphFact::Marker {
+                caller: caller.clone(),
+                marker: Marker {
+                    what: format!("`{path}`"),
+                    family: *family,
+                    defaults: *defaults,
+                },
             },
-        });
+        );
     }
     let handling = if paths.iter().any(|p| CTRL_C.iter().any(|c| ends_with_path(p, c))) {
         Some(Handling::IntOnly)
@@ -429,10 +585,13 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
         }
     }
     if !local.is_empty() {
-        cx.record(span, GraphFact::Call {
-            caller,
-            callee: Callee::Paths(local),
-        });
+        cx.record(
+            span,
+            GraphFact::Call {
+                caller,
+                callee: Callee::Paths(local),
+            },
+        );
     }
 }
 
@@ -494,9 +653,12 @@ pub(crate) fn record_expr(cx: &mut Cx<'_>, expr: &syn::Expr) {
                     .any(|r| SIGNAL_HOOK_CRATES.iter().any(|c| r.starts_with(c)))
             {
                 let span = cx.span(p);
-                cx.record(span, GraphFact::Signal {
-                    handling: Handling::Term,
-                });
+                cx.record(
+                    span,
+                    GraphFact::Signal {
+                        handling: Handling::Term,
+                    },
+                );
             }
             return;
         }
@@ -537,14 +699,17 @@ pub(crate) fn record_expr(cx: &mut Cx<'_>, expr: &syn::Expr) {
     }
     if let Some(range) = finder.found {
         let span = cx.span_of(range);
-        cx.record(span, GraphFact::Marker {
-            caller,
-            marker: Marker {
-                what: "a loop over a listener".into(),
-                family: Family::Loop,
-                defaults: Defaults::None,
+        cx.record(
+            span,
+            GraphFact::Marker {
+                caller,
+                marker: Marker {
+                    what: "a loop over a listener".into(),
+                    family: Family::Loop,
+                    defaults: Defaults::None,
+                },
             },
-        });
+        );
         return;
     }
     if let syn::Expr::Loop(l) = expr
@@ -554,14 +719,17 @@ pub(crate) fn record_expr(cx: &mut Cx<'_>, expr: &syn::Expr) {
         && is_endless(l)
     {
         let span = cx.span(&l.loop_token);
-        cx.record(span, GraphFact::Marker {
-            caller,
-            marker: Marker {
-                what: "an endless loop".into(),
-                family: Family::Loop,
-                defaults: Defaults::None,
+        cx.record(
+            span,
+            GraphFact::Marker {
+                caller,
+                marker: Marker {
+                    what: "an endless loop".into(),
+                    family: Family::Loop,
+                    defaults: Defaults::None,
+                },
             },
-        });
+        );
     }
 }
 
@@ -683,8 +851,8 @@ pub(crate) struct Binary {
     pub main: Span,
     /// Serve calls and loops reachable from `main`, in source order.
     pub markers: Vec<(Span, Marker)>,
-    /// Functions reachable from `main`.
-    pub reachable: HashSet<String>,
+    /// The canonical path of `main`.
+    pub main_path: String,
     /// The strongest signal handling in the binary and its lib, if any.
     pub handling: Option<Handling>,
     /// Whether a framework handles SIGTERM for it.
@@ -834,7 +1002,7 @@ pub(crate) fn analyze(package: &Package, facts: &[Fact]) -> Vec<Binary> {
             origin: fact.origin,
             main: fact.span.clone(),
             markers,
-            reachable,
+            main_path: path.clone(),
             handling,
             framework_handles,
         });

@@ -89,9 +89,7 @@ impl Rule for MissingSignalHandler {
             let (marker_span, marker) = &bin.markers[0];
             let int_only = handling == Some(Handling::IntOnly);
             let message = if int_only {
-                format!(
-                    "binary `{name}` handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send"
-                )
+                format!("binary `{name}` handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send")
             } else {
                 format!("binary `{name}` is a long-running service but never handles SIGTERM")
             };
@@ -168,7 +166,10 @@ async fn main() {
         assert_eq!(ds.len(), 1, "{ds:?}");
         let d = &ds[0];
         assert_eq!(d.span.snippet(), "main");
-        assert_eq!(d.message, "binary `app` is a long-running service but never handles SIGTERM");
+        assert_eq!(
+            d.message,
+            "binary `app` is a long-running service but never handles SIGTERM"
+        );
         assert_eq!(d.secondary[0].span.snippet(), "axum::serve(listener, app)");
         assert!(d.helps[0].contains("with_graceful_shutdown"));
     }
@@ -238,7 +239,10 @@ async fn main() {
     warp::serve(routes()).run(([0, 0, 0, 0], port())).await;
 }
 "#;
-        assert_eq!(found(TOKIO, &[("src/main.rs", workspace_reexport)]), Vec::<String>::new());
+        assert_eq!(
+            found(TOKIO, &[("src/main.rs", workspace_reexport)]),
+            Vec::<String>::new()
+        );
         // `axum::Server` is `hyper::Server`: a service.
         let axum06 = r#"
 #[tokio::main]
@@ -280,7 +284,10 @@ async fn main() -> std::io::Result<()> {
 }
 "#;
         let got = found(TOKIO, &[("src/lib.rs", lib), ("src/main.rs", main)]);
-        assert_eq!(got, ["main.rs:5 binary `app` is a long-running service but never handles SIGTERM"]);
+        assert_eq!(
+            got,
+            ["main.rs:5 binary `app` is a long-running service but never handles SIGTERM"]
+        );
         // The lib's handler counts for the binary.
         let lib_with_handler = format!(
             "{lib}\npub async fn shutdown() {{ tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap().recv().await; }}\n"
@@ -413,7 +420,10 @@ fn main() {
 }
 "#;
         assert_eq!(
-            found("[dependencies]\nctrlc = { version = \"3\", features = [\"termination\"] }\n", &[("src/main.rs", ctrlc)]),
+            found(
+                "[dependencies]\nctrlc = { version = \"3\", features = [\"termination\"] }\n",
+                &[("src/main.rs", ctrlc)]
+            ),
             Vec::<String>::new()
         );
         assert_eq!(
