@@ -957,12 +957,16 @@ pub(crate) fn analyze(package: &Package, facts: &[Fact]) -> Vec<Binary> {
         .filter(|(_, t)| t.kind == TargetKind::Lib)
         .map(|(i, _)| i)
         .collect();
-    let mut out = Vec::new();
+    let mut out: Vec<Binary> = Vec::new();
     for fact in facts {
         let Some(GraphFact::Main { path, always }) = fact.get::<GraphFact>() else {
             continue;
         };
         let target = fact.origin.target;
+        // `#[cfg(..)] fn main` twice: one binary.
+        if out.iter().any(|b| b.target == target) {
+            continue;
+        }
         let in_scope = |f: &Fact| f.origin.target == target || lib.contains(&f.origin.target);
         let reachable = graph.reach(path, |_| true);
         let mut markers: Vec<(Span, Marker)> = facts

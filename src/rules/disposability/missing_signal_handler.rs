@@ -532,6 +532,26 @@ pub async fn serve_forever() {
     }
 
     #[test]
+    fn cfg_gated_mains_are_one_binary() {
+        let main = r#"
+#[cfg(not(target_os = "linux"))]
+fn main() {
+    compile_error!("Linux only");
+}
+
+#[cfg(target_os = "linux")]
+fn main() {
+    let listener = std::net::TcpListener::bind("0.0.0.0:7000").unwrap();
+    loop { let (s, _) = listener.accept().unwrap(); drop(s); }
+}
+"#;
+        assert_eq!(
+            found("", &[("src/main.rs", main)]),
+            ["main.rs:3 binary `app` is a long-running service but never handles SIGTERM"]
+        );
+    }
+
+    #[test]
     fn subcommand_serve_is_a_service() {
         let main = r#"
 use clap::{Parser, Subcommand};

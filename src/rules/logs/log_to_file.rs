@@ -243,6 +243,12 @@ impl Rule for LogToFile {
             }
             return;
         }
+        // The logging crate's own code (log4rs building its `FileAppender`
+        // from a config) is the feature, not a use of it.
+        let own = format!("{}::", cx.module()[0]);
+        if call.paths.iter().any(|p| p.starts_with(&own)) {
+            return;
+        }
         if let Some((_, what)) = FILE_SINKS.iter().find(|(p, _)| call.is(&[p])) {
             let span = call_span(cx, call);
             report_file(cx, span, what);
@@ -470,6 +476,36 @@ mod tests {
 }
 "#;
         assert_eq!(found(&["fern"], src), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_logging_crates_own_code_is_fine() {
+        // Inside log4rs (crate name `log4rs`), building a `FileAppender`
+        // from a deserialized config is the feature itself.
+        let src = r#"
+use crate::append::file::FileAppender;
+pub fn deserialize(path: &str) -> FileAppender {
+    FileAppender::builder().build(path).unwrap()
+}
+"#;
+        let found = crate::engine::check_source(
+            &crate::test_support::package(),
+            &[&LogToFile],
+            std::path::Path::new("/app/src/lib.rs"),
+            &src.replace("crate::", "log4rs::"),
+            crate::workspace::TargetKind::Lib,
+        );
+        assert_eq!(found.len(), 1, "a user of log4rs is reported");
+        let mut log4rs = crate::test_support::package();
+        log4rs.name = "log4rs".into();
+        let own = crate::engine::check_source(
+            &log4rs,
+            &[&LogToFile],
+            std::path::Path::new("/log4rs/src/lib.rs"),
+            src,
+            crate::workspace::TargetKind::Lib,
+        );
+        assert!(own.is_empty(), "{own:?}");
     }
 
     #[test]
