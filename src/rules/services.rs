@@ -345,17 +345,20 @@ const KNOWN_CRATES: &[&str] = &[
     "tokio_graceful_shutdown",
 ];
 
-fn targets_prefixes(package: &Package) -> Vec<String> {
+/// The crate names of the package's lib and bins: paths into the package
+/// start with one of them.
+fn crate_names(package: &Package) -> Vec<String> {
     package
         .targets
         .iter()
         .filter(|t| matches!(t.kind, TargetKind::Lib | TargetKind::Bin))
-        .map(|t| format!("{}::", t.crate_name))
+        .map(|t| t.crate_name.clone())
         .collect()
 }
 
-fn is_local(path: &str, prefixes: &[String]) -> bool {
-    prefixes.iter().any(|p| path.starts_with(p.as_str()))
+fn is_local(path: &str, crates: &[String]) -> bool {
+    path.split_once("::")
+        .is_some_and(|(first, _)| crates.iter().any(|c| c == first))
 }
 
 /// `actix_web::rt::signal::ctrl_c` is `tokio::signal::ctrl_c`.
@@ -416,9 +419,12 @@ fn span_of_call(cx: &Cx<'_>, call: &Call<'_>) -> Span {
     }
 }
 
-/// Whether the code around is code the service graph ignores.
+/// Whether the code around is code the service graph ignores: test code,
+/// build scripts, and packages without a binary (no `main`, no service).
 fn skip(cx: &Cx<'_>) -> bool {
-    cx.in_test() || !matches!(cx.target_kind(), TargetKind::Lib | TargetKind::Bin)
+    cx.in_test()
+        || !matches!(cx.target_kind(), TargetKind::Lib | TargetKind::Bin)
+        || !cx.package().targets.iter().any(|t| t.kind == TargetKind::Bin)
 }
 
 /// Records the facts a call gives: edges, serve markers, signal handling.
@@ -429,7 +435,7 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
     let Some(caller) = cx.enclosing_fn_path().map(str::to_string) else {
         return;
     };
-    let prefixes = targets_prefixes(cx.package());
+    let prefixes = crate_names(cx.package());
     let span = span_of_call(cx, call);
 
     // Signal registrations that name SIGTERM in their arguments.
@@ -697,7 +703,7 @@ pub(crate) fn record_expr(cx: &mut Cx<'_>, expr: &syn::Expr) {
         }
         _ => {}
     }
-    if let Some(range) = finder.found {
+    if let Some(range) = finder.found.filter(|_| !is_one_shot(expr)) {
         let span = cx.span_of(range);
         cx.record(
             span,
@@ -758,70 +764,137 @@ impl<'ast> Visit<'ast> for AcceptFinder {
         visit::visit_expr_method_call(self, m);
     }
 
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // `tokio::select! { Ok((s, _)) = listener.accept() => .. }`
+        fn scan(tokens: proc_macro2::TokenStream, found: &mut Option<std::ops::Range<usize>>) {
+            let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+            for (i, t) in tokens.iter().enumerate() {
+                if found.is_some() {
+                    return;
+                }
+                match t {
+                    proc_macro2::TokenTree::Group(g) => scan(g.stream(), found),
+                    proc_macro2::TokenTree::Ident(id) if id == "accept" || id == "incoming" => {
+                        let dot =
+                            i > 0 && matches!(&tokens[i - 1], proc_macro2::TokenTree::Punct(p) if p.as_char() == '.');
+                        if dot
+                            && let Some(proc_macro2::TokenTree::Group(g)) = tokens.get(i + 1)
+                            && g.delimiter() == proc_macro2::Delimiter::Parenthesis
+                            && g.stream().is_empty()
+                        {
+                            *found = Some(id.span().byte_range().start..g.span().byte_range().end);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.found.is_none() {
+            scan(m.tokens.clone(), &mut self.found);
+        }
+    }
+
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// How a loop body can be left.
+struct Exits<'l> {
+    label: Option<&'l syn::Lifetime>,
+    depth: usize,
+    /// A `break` of this loop.
+    breaks: bool,
+    /// A `return` of something other than `Err(..)`.
+    returns: bool,
+    /// `return Err(..)`, `process::exit`, or an exit hidden in a macro.
+    other: bool,
+}
+
+impl<'ast> Visit<'ast> for Exits<'_> {
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        let ours = match (&b.label, self.label) {
+            (None, _) => self.depth == 0,
+            (Some(l), Some(mine)) => l.ident == mine.ident,
+            (Some(_), None) => false,
+        };
+        self.breaks |= ours;
+        visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        let error = matches!(r.expr.as_deref(), Some(syn::Expr::Call(c))
+            if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")));
+        if error {
+            self.other = true;
+        } else {
+            self.returns = true;
+        }
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && p.path.segments.last().is_some_and(|s| s.ident == "exit")
+        {
+            self.other = true;
+        }
+        visit::visit_expr_call(self, c);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // `break` or `return` inside `select!` bodies.
+        let text = m.tokens.to_string();
+        if text.contains("break") {
+            self.breaks = true;
+        }
+        if text.contains("return") {
+            self.other = true;
+        }
+    }
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.depth += 1;
+        visit::visit_expr_loop(self, l);
+        self.depth -= 1;
+    }
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.depth += 1;
+        visit::visit_expr_while(self, w);
+        self.depth -= 1;
+    }
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.depth += 1;
+        visit::visit_expr_for_loop(self, f);
+        self.depth -= 1;
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn exits<'l>(label: Option<&'l syn::Label>, body: &syn::Block) -> Exits<'l> {
+    let mut exits = Exits {
+        label: label.map(|l| &l.name),
+        depth: 0,
+        breaks: false,
+        returns: false,
+        other: false,
+    };
+    exits.visit_block(body);
+    exits
 }
 
 /// A `loop` nothing leaves: no `break` of it, no `return`, no
 /// `process::exit`.
 fn is_endless(l: &syn::ExprLoop) -> bool {
-    struct Exits<'l> {
-        label: Option<&'l syn::Lifetime>,
-        depth: usize,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Exits<'_> {
-        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-            let ours = match (&b.label, self.label) {
-                (None, _) => self.depth == 0,
-                (Some(l), Some(mine)) => l.ident == mine.ident,
-                (Some(_), None) => false,
-            };
-            self.found |= ours;
-            visit::visit_expr_break(self, b);
-        }
-        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.found = true;
-        }
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if let syn::Expr::Path(p) = &*c.func
-                && p.path.segments.last().is_some_and(|s| s.ident == "exit")
-            {
-                self.found = true;
-            }
-            visit::visit_expr_call(self, c);
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            // `panic!`, `unreachable!` and `break` inside `select!` bodies.
-            let text = m.tokens.to_string();
-            if text.contains("break") || text.contains("return") {
-                self.found = true;
-            }
-        }
-        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-            self.depth += 1;
-            visit::visit_expr_loop(self, l);
-            self.depth -= 1;
-        }
-        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-            self.depth += 1;
-            visit::visit_expr_while(self, w);
-            self.depth -= 1;
-        }
-        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-            self.depth += 1;
-            visit::visit_expr_for_loop(self, f);
-            self.depth -= 1;
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut exits = Exits {
-        label: l.label.as_ref().map(|l| &l.name),
-        depth: 0,
-        found: false,
+    let e = exits(l.label.as_ref(), &l.body);
+    !(e.breaks || e.returns || e.other)
+}
+
+/// A loop over a listener that stops after a connection it wanted (an
+/// OAuth callback in a CLI: `break` or `return Ok(code)`) is not a server.
+fn is_one_shot(expr: &syn::Expr) -> bool {
+    let e = match expr {
+        syn::Expr::Loop(l) => exits(l.label.as_ref(), &l.body),
+        syn::Expr::While(w) => exits(w.label.as_ref(), &w.body),
+        syn::Expr::ForLoop(f) => exits(f.label.as_ref(), &f.body),
+        _ => return false,
     };
-    exits.visit_block(&l.body);
-    !exits.found
+    e.breaks || e.returns
 }
 
 /// Records a binary's `main` and entry attributes.

@@ -532,6 +532,56 @@ pub async fn serve_forever() {
     }
 
     #[test]
+    fn one_shot_listeners_in_clis_are_not_services() {
+        // An OAuth callback: wait for one request, then go on.
+        let main = r#"
+use std::net::TcpListener;
+fn main() -> anyhow::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    open::that(format!("https://auth.example.com/?port={}", listener.local_addr()?.port()))?;
+    let code = wait_for_code(&listener)?;
+    for stream in listener.incoming() {
+        let stream = stream?;
+        if handle(stream) { break; }
+    }
+    println!("logged in with {code}");
+    Ok(())
+}
+fn wait_for_code(listener: &TcpListener) -> anyhow::Result<String> {
+    loop {
+        let (stream, _) = listener.accept()?;
+        if let Some(code) = read_code(stream) { return Ok(code); }
+    }
+}
+"#;
+        assert_eq!(found("", &[("src/main.rs", main)]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn accept_inside_select_and_error_returns_are_still_servers() {
+        let main = r#"
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:7000").await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
+    loop {
+        tokio::select! {
+            res = listener.accept() => {
+                let (socket, _) = match res { Ok(x) => x, Err(e) => return Err(e) };
+                tokio::spawn(handle(socket));
+            }
+            _ = rx.recv() => {}
+        }
+    }
+}
+"#;
+        assert_eq!(
+            found(TOKIO, &[("src/main.rs", main)]),
+            ["main.rs:3 binary `app` is a long-running service but never handles SIGTERM"]
+        );
+    }
+
+    #[test]
     fn cfg_gated_mains_are_one_binary() {
         let main = r#"
 #[cfg(not(target_os = "linux"))]
