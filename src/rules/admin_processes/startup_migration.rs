@@ -430,6 +430,26 @@ mod tests {{
     }
 
     #[test]
+    fn a_static_migrator_run_unconditionally_fires() {
+        let main = format!(
+            r#"
+use sqlx::migrate::Migrator;
+static MIGRATOR: Migrator = sqlx::migrate!();
+#[tokio::main]
+async fn main() {{
+    let pool = connect().await;
+    MIGRATOR.run(&pool).await.expect("migrations");
+    serve(pool).await;
+}}
+{SERVE}"#
+        );
+        assert_eq!(
+            found(SQLX, &[("src/main.rs", &main)]),
+            ["main.rs:7 sqlx `Migrator::run` runs schema migrations at start-up of service binary `app`"]
+        );
+    }
+
+    #[test]
     fn result_matches_are_not_gates() {
         let main = format!(
             r#"

@@ -488,6 +488,35 @@ async fn main() -> Result<(), rocket::Error> {
     }
 
     #[test]
+    fn rocket_toml_or_code_that_clears_the_signals() {
+        let main = r#"
+#[rocket::main]
+async fn main() -> Result<(), rocket::Error> {
+    let _ = rocket::build().launch().await?;
+    Ok(())
+}
+"#;
+        let manifest = "[dependencies]\nrocket = \"0.5\"\n";
+        let toml = "[default.shutdown]\nctrlc = true\nsignals = [\"hup\"]\n";
+        assert_eq!(
+            found(manifest, &[("src/main.rs", main), ("Rocket.toml", toml)]).len(),
+            1
+        );
+        let keeps_term = "[default.shutdown]\nsignals = [\"term\", \"hup\"]\n";
+        assert!(found(manifest, &[("src/main.rs", main), ("Rocket.toml", keeps_term)]).is_empty());
+        let cleared = r#"
+#[rocket::main]
+async fn main() -> Result<(), rocket::Error> {
+    let mut config = rocket::Config::default();
+    config.shutdown.signals.clear();
+    let _ = rocket::custom(config).launch().await?;
+    Ok(())
+}
+"#;
+        assert_eq!(found(manifest, &[("src/main.rs", cleared)]).len(), 1);
+    }
+
+    #[test]
     fn external_shutdown_helpers_are_trusted() {
         let main = r#"
 #[tokio::main]
