@@ -96,4 +96,34 @@ pub(crate) mod test_support {
         adjust(&mut pkg);
         crate::engine::check_source(&pkg, &[rule], Path::new("/app/src/lib.rs"), src, TargetKind::Lib)
     }
+
+    /// Findings of one rule on a whole package written to a scratch
+    /// directory: `files` are `(path, text)` pairs (`src/main.rs`,
+    /// `src/lib.rs`, `src/bin/x.rs`, `log4rs.yaml`, ...), and `manifest` is
+    /// added to the package's `Cargo.toml` (`[dependencies]` and such). Runs
+    /// the package-level hooks too. The package is named `app`; the rule runs at
+    /// warn level even when it is allowed by default.
+    pub fn check_package_rule(rule: &'static dyn Rule, manifest: &str, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+        let dir = tempfile::tempdir().expect("scratch dir");
+        let toml = format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{manifest}\n\n[workspace]\n"
+        );
+        std::fs::write(dir.path().join("Cargo.toml"), toml).expect("manifest");
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+            std::fs::write(path, text).expect("file");
+        }
+        let selection = crate::workspace::Selection {
+            manifest_path: Some(dir.path().join("Cargo.toml")),
+            ..Default::default()
+        };
+        let workspace = crate::workspace::Workspace::load(&selection).expect("cargo metadata");
+        // Rules allowed by default are tested at warn.
+        let options = crate::engine::Options {
+            overrides: vec![(rule.meta().name.to_string(), crate::diagnostic::LintLevel::Warn)],
+            ..Default::default()
+        };
+        crate::engine::check(&workspace, &[rule], &options).diagnostics
+    }
 }

@@ -5,12 +5,16 @@
 //! A rule implements the [`Rule`] hooks it needs; the engine calls every
 //! enabled rule from a single syntax-tree pass per file.
 
+pub mod admin_processes;
 pub mod build_release_run;
 pub mod codebase;
 pub mod concurrency;
 pub mod dependencies;
+pub mod disposability;
+pub mod logs;
 pub mod port_binding;
 pub mod processes;
+pub(crate) mod services;
 
 use crate::diagnostic::LintLevel;
 use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport};
@@ -205,6 +209,9 @@ pub static ALL: &[&dyn Rule] = &[
     &processes::process_local_state::ProcessLocalState,
     &port_binding::hardcoded_port::HardcodedPort,
     &concurrency::daemonize::Daemonize,
+    &disposability::missing_signal_handler::MissingSignalHandler,
+    &logs::log_to_file::LogToFile,
+    &admin_processes::startup_migration::StartupMigration,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Rule> {

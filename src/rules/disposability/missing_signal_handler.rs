@@ -1,0 +1,653 @@
+use crate::declare_rule;
+use crate::engine::{Call, Cx, Fact, PackageReport};
+use crate::rules::services::{self, Family, Handling};
+use crate::rules::{Factor, Rule, RuleMeta};
+
+declare_rule! {
+    /// ### What it does
+    /// Finds long-running service binaries that never handle SIGTERM. A binary
+    /// is a service when its `main` (directly or through functions of the
+    /// package, its library included) serves HTTP or gRPC (axum, hyper, warp,
+    /// tonic, poem, salvo, tide, tiny_http, actix-web, Rocket), loops over a
+    /// listener's `accept`/`incoming`, consumes a queue (lapin, rdkafka,
+    /// redis pub/sub, async-nats), or runs an endless `loop` in `main`.
+    /// SIGTERM is handled by `tokio::signal::unix::signal(SignalKind::terminate())`,
+    /// signal-hook with `SIGTERM`/`TERM_SIGNALS`, `ctrlc` with its `termination`
+    /// feature, nix, libc or async-signal handlers, and by frameworks that do it
+    /// themselves (actix-web and Rocket 0.5 unless told not to, shuttle, loco).
+    /// Short-lived binaries (CLIs, one-off admin commands) are not reported.
+    ///
+    /// ### Why is this bad
+    /// Twelve-factor processes are disposable: they can be stopped at any
+    /// moment and shut down gracefully when asked. Orchestrators (Kubernetes,
+    /// Docker, systemd, Heroku) ask with SIGTERM, then send SIGKILL after a
+    /// grace period. A service that ignores SIGTERM drops in-flight requests
+    /// and leaves half-done work behind on every deploy; as PID 1 in a
+    /// container it does not even exit, so every stop waits out the full
+    /// timeout. `tokio::signal::ctrl_c()` only catches SIGINT (Ctrl-C in a
+    /// terminal), not SIGTERM.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// #[tokio::main]
+    /// async fn main() {
+    ///     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    ///     axum::serve(listener, app()).await.unwrap();
+    /// }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// #[tokio::main]
+    /// async fn main() {
+    ///     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    ///     axum::serve(listener, app())
+    ///         .with_graceful_shutdown(shutdown_signal())
+    ///         .await
+    ///         .unwrap();
+    /// }
+    ///
+    /// async fn shutdown_signal() {
+    ///     use tokio::signal::unix::{signal, SignalKind};
+    ///     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    ///     tokio::select! {
+    ///         _ = term.recv() => {},
+    ///         _ = tokio::signal::ctrl_c() => {},
+    ///     }
+    /// }
+    /// ```
+    pub MissingSignalHandler => "missing_signal_handler", Factor::Disposability, Warn, fixable: false, options: []
+}
+
+impl Rule for MissingSignalHandler {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
+        services::record_call(cx, call);
+    }
+
+    fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
+        services::record_expr(cx, expr);
+    }
+
+    fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        services::record_item(cx, item);
+    }
+
+    fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
+        for bin in services::analyze(cx.package, facts) {
+            if !bin.is_service() || bin.framework_handles {
+                continue;
+            }
+            let handling = bin.handling;
+            if matches!(handling, Some(Handling::Term | Handling::Unknown)) {
+                continue;
+            }
+            let name = &cx.package.targets[bin.target].name;
+            let (marker_span, marker) = &bin.markers[0];
+            let int_only = handling == Some(Handling::IntOnly);
+            let message = if int_only {
+                format!("binary `{name}` handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send")
+            } else {
+                format!("binary `{name}` is a long-running service but never handles SIGTERM")
+            };
+            let help = match marker.family {
+                Family::GracefulShutdown => {
+                    "pass a future that completes on SIGTERM to `.with_graceful_shutdown(..)`: `tokio::signal::unix::signal(SignalKind::terminate())`"
+                }
+                Family::Warp => {
+                    "serve with `.graceful(..)` (warp 0.4) or `bind_with_graceful_shutdown` and a future that completes on `tokio::signal::unix::signal(SignalKind::terminate())`"
+                }
+                Family::Tonic => {
+                    "serve with `serve_with_shutdown(addr, signal)`, where `signal` completes on `tokio::signal::unix::signal(SignalKind::terminate())`"
+                }
+                Family::Poem => {
+                    "use `run_with_graceful_shutdown` with a future that completes on `tokio::signal::unix::signal(SignalKind::terminate())`"
+                }
+                Family::Loop | Family::Other => {
+                    "listen for SIGTERM (`tokio::signal::unix::signal(SignalKind::terminate())`, or signal-hook's `SIGTERM`), stop taking new work and let in-flight work finish before exiting"
+                }
+            };
+            let d = cx
+                .report(bin.main.clone(), message)
+                .label(if int_only {
+                    "stops on Ctrl-C, but SIGTERM kills it mid-request"
+                } else {
+                    "this service does not shut down gracefully on SIGTERM"
+                })
+                .secondary(marker_span.clone(), format!("runs {} until the process is killed", marker.what))
+                .note("orchestrators (Kubernetes, Docker, systemd, Heroku) stop a process with SIGTERM and kill it after a grace period; in-flight work is lost, and as PID 1 in a container the process ignores SIGTERM until it is killed");
+            if int_only {
+                d.note("`tokio::signal::ctrl_c()` and `ctrlc` (without its `termination` feature) only catch SIGINT");
+            }
+            d.help(help);
+            d.origin = Some(bin.origin);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MissingSignalHandler;
+    use crate::diagnostic::Diagnostic;
+    use crate::test_support::check_package_rule;
+
+    fn check(manifest: &str, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+        check_package_rule(&MissingSignalHandler, manifest, files)
+    }
+
+    fn found(manifest: &str, files: &[(&str, &str)]) -> Vec<String> {
+        check(manifest, files)
+            .iter()
+            .map(|d| {
+                let file = d.span.path().file_name().unwrap().to_string_lossy().to_string();
+                format!("{file}:{} {}", d.span.start().line, d.message)
+            })
+            .collect()
+    }
+
+    const TOKIO: &str = "[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\naxum = \"0.8\"\n";
+
+    #[test]
+    fn axum_serve_without_sigterm_fires_on_main_with_the_serve_call() {
+        let main = r#"
+use axum::{routing::get, Router};
+
+#[tokio::main]
+async fn main() {
+    let app = Router::new().route("/", get(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await.unwrap();
+    axum::serve(listener, app).await.unwrap();
+}
+"#;
+        let ds = check(TOKIO, &[("src/main.rs", main)]);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        let d = &ds[0];
+        assert_eq!(d.span.snippet(), "main");
+        assert_eq!(
+            d.message,
+            "binary `app` is a long-running service but never handles SIGTERM"
+        );
+        assert_eq!(d.secondary[0].span.snippet(), "axum::serve(listener, app)");
+        assert!(d.helps[0].contains("with_graceful_shutdown"));
+    }
+
+    #[test]
+    fn graceful_shutdown_through_a_local_fn_is_compliant() {
+        let main = r#"
+use tokio::signal::unix::{signal, SignalKind};
+
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await.unwrap();
+    axum::serve(listener, app())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .unwrap();
+}
+
+fn app() -> axum::Router { axum::Router::new() }
+
+async fn shutdown_signal() {
+    let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = tokio::signal::ctrl_c() => {},
+    }
+}
+"#;
+        assert_eq!(found(TOKIO, &[("src/main.rs", main)]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn ctrl_c_only_says_so() {
+        let main = r#"
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await.unwrap();
+    axum::serve(listener, axum::Router::new())
+        .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap() })
+        .await
+        .unwrap();
+}
+"#;
+        assert_eq!(
+            found(TOKIO, &[("src/main.rs", main)]),
+            ["main.rs:3 binary `app` handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send"]
+        );
+    }
+
+    #[test]
+    fn re_exported_tokio_signal_paths_count() {
+        let actix_rt = r#"
+use actix_web::rt::signal::unix::{signal, SignalKind};
+#[tokio::main]
+async fn main() {
+    let mut s = signal(SignalKind::terminate()).unwrap();
+    let srv = hyper::Server::bind(&addr()).serve(make_svc());
+    srv.with_graceful_shutdown(async move { s.recv().await; }).await.unwrap();
+}
+"#;
+        assert_eq!(found(TOKIO, &[("src/main.rs", actix_rt)]), Vec::<String>::new());
+        let workspace_reexport = r#"
+use hbb_common::tokio;
+#[tokio::main]
+async fn main() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
+    warp::serve(routes()).run(([0, 0, 0, 0], port())).await;
+}
+"#;
+        assert_eq!(
+            found(TOKIO, &[("src/main.rs", workspace_reexport)]),
+            Vec::<String>::new()
+        );
+        // `axum::Server` is `hyper::Server`: a service.
+        let axum06 = r#"
+#[tokio::main]
+async fn main() {
+    axum::Server::bind(&"0.0.0.0:3000".parse().unwrap())
+        .serve(app().into_make_service())
+        .await
+        .unwrap();
+}
+"#;
+        assert_eq!(found(TOKIO, &[("src/main.rs", axum06)]).len(), 1);
+    }
+
+    #[test]
+    fn serve_reached_through_the_lib_crate() {
+        let lib = r#"
+pub mod server {
+    use std::net::SocketAddr;
+    pub struct Server { addr: SocketAddr }
+    impl Server {
+        pub fn new(addr: SocketAddr) -> Self { Self { addr } }
+        pub async fn run(self) -> std::io::Result<()> {
+            let listener = tokio::net::TcpListener::bind(self.addr).await?;
+            self.serve_on(listener).await
+        }
+        async fn serve_on(&self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+            axum::serve(listener, axum::Router::new()).await
+        }
+    }
+}
+"#;
+        let main = r#"
+use app::server::Server;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::var("ADDR").unwrap().parse().unwrap();
+    Server::new(addr).run().await
+}
+"#;
+        let got = found(TOKIO, &[("src/lib.rs", lib), ("src/main.rs", main)]);
+        assert_eq!(
+            got,
+            ["main.rs:5 binary `app` is a long-running service but never handles SIGTERM"]
+        );
+        // The lib's handler counts for the binary.
+        let lib_with_handler = format!(
+            "{lib}\npub async fn shutdown() {{ tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap().recv().await; }}\n"
+        );
+        assert_eq!(
+            found(TOKIO, &[("src/lib.rs", &lib_with_handler), ("src/main.rs", main)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn short_lived_clis_and_admin_binaries_do_not_fire() {
+        let cli = r#"
+use clap::Parser;
+#[derive(Parser)]
+struct Args { path: String }
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let text = std::fs::read_to_string(&args.path)?;
+    for line in text.lines() { println!("{line}"); }
+    loop {
+        let mut s = String::new();
+        if std::io::stdin().read_line(&mut s)? == 0 { break; }
+    }
+    Ok(())
+}
+"#;
+        let migrate = r#"
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
+    sqlx::migrate!().run(&pool).await?;
+    Ok(())
+}
+"#;
+        assert_eq!(
+            found(TOKIO, &[("src/main.rs", cli), ("src/bin/migrate.rs", migrate)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn listener_loops_queue_consumers_and_endless_loops_are_services() {
+        let listener = r#"
+use std::net::TcpListener;
+fn main() {
+    let listener = TcpListener::bind("0.0.0.0:7000").unwrap();
+    for stream in listener.incoming() {
+        handle(stream.unwrap());
+    }
+}
+fn handle(_: std::net::TcpStream) {}
+"#;
+        let worker = r#"
+#[tokio::main]
+async fn main() {
+    loop {
+        let job = next_job().await;
+        process(job).await;
+    }
+}
+"#;
+        let consumer = r#"
+use lapin::{Connection, ConnectionProperties, options::BasicConsumeOptions, types::FieldTable};
+#[tokio::main]
+async fn main() -> lapin::Result<()> {
+    let conn = Connection::connect(&std::env::var("AMQP_URL").unwrap(), ConnectionProperties::default()).await?;
+    let channel = conn.create_channel().await?;
+    let mut consumer = channel
+        .basic_consume("jobs", "worker", BasicConsumeOptions::default(), FieldTable::default())
+        .await?;
+    while let Some(delivery) = consumer.next().await { delivery?.ack(Default::default()).await?; }
+    Ok(())
+}
+"#;
+        let got = found(
+            "[dependencies]\nlapin = \"2\"\ntokio = \"1\"\n",
+            &[
+                ("src/main.rs", listener),
+                ("src/bin/worker.rs", worker),
+                ("src/bin/consumer.rs", consumer),
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                "consumer.rs:4 binary `consumer` is a long-running service but never handles SIGTERM",
+                "worker.rs:3 binary `worker` is a long-running service but never handles SIGTERM",
+                "main.rs:3 binary `app` is a long-running service but never handles SIGTERM",
+            ]
+        );
+    }
+
+    #[test]
+    fn signal_hook_nix_libc_and_ctrlc_termination_count() {
+        let signal_hook = r#"
+use signal_hook::consts::TERM_SIGNALS;
+use signal_hook::flag;
+fn main() {
+    let term = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in TERM_SIGNALS { flag::register(*sig, std::sync::Arc::clone(&term)).unwrap(); }
+    let listener = std::net::TcpListener::bind("0.0.0.0:7000").unwrap();
+    for s in listener.incoming() { drop(s); }
+}
+"#;
+        assert_eq!(found("", &[("src/main.rs", signal_hook)]), Vec::<String>::new());
+        let nix = r#"
+use nix::sys::signal::{self, SigHandler, Signal};
+extern "C" fn on_term(_: i32) {}
+fn main() {
+    unsafe { signal::signal(Signal::SIGTERM, SigHandler::Handler(on_term)) }.unwrap();
+    let server = tiny_http::Server::http("0.0.0.0:8000").unwrap();
+    for req in server.incoming_requests() { drop(req); }
+}
+"#;
+        assert_eq!(found("", &[("src/main.rs", nix)]), Vec::<String>::new());
+        let ignored = r#"
+fn main() {
+    unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN); }
+    let server = tiny_http::Server::http("0.0.0.0:8000").unwrap();
+    for req in server.incoming_requests() { drop(req); }
+}
+"#;
+        assert_eq!(found("", &[("src/main.rs", ignored)]).len(), 1);
+        let ctrlc = r#"
+fn main() {
+    ctrlc::set_handler(|| std::process::exit(0)).unwrap();
+    let listener = std::net::TcpListener::bind("0.0.0.0:7000").unwrap();
+    loop { let (s, _) = listener.accept().unwrap(); drop(s); }
+}
+"#;
+        assert_eq!(
+            found(
+                "[dependencies]\nctrlc = { version = \"3\", features = [\"termination\"] }\n",
+                &[("src/main.rs", ctrlc)]
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            found("[dependencies]\nctrlc = \"3\"\n", &[("src/main.rs", ctrlc)]),
+            ["main.rs:2 binary `app` handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send"]
+        );
+    }
+
+    #[test]
+    fn sending_sigterm_to_a_child_is_not_handling_it() {
+        let main = r#"
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+#[tokio::main]
+async fn main() {
+    kill(Pid::from_raw(42), Signal::SIGTERM).unwrap();
+    axum::serve(tokio::net::TcpListener::bind("0.0.0.0:1").await.unwrap(), axum::Router::new()).await.unwrap();
+}
+"#;
+        assert_eq!(found(TOKIO, &[("src/main.rs", main)]).len(), 1);
+    }
+
+    #[test]
+    fn frameworks_that_handle_sigterm_by_default() {
+        let actix = r#"
+use actix_web::{web, App, HttpServer};
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" })))
+        .bind(("0.0.0.0", 8080))?
+        .run()
+        .await
+}
+"#;
+        let manifest = "[dependencies]\nactix-web = \"4\"\n";
+        assert_eq!(found(manifest, &[("src/main.rs", actix)]), Vec::<String>::new());
+        let disabled = actix.replace(".run()", ".disable_signals()\n        .run()");
+        assert_eq!(found(manifest, &[("src/main.rs", &disabled)]).len(), 1);
+        let shuttle = r#"
+#[shuttle_runtime::main]
+async fn main() -> shuttle_axum::ShuttleAxum {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:1").await.unwrap();
+    axum::serve(listener, axum::Router::new()).await.unwrap();
+    Ok(axum::Router::new().into())
+}
+"#;
+        assert_eq!(found(TOKIO, &[("src/main.rs", shuttle)]), Vec::<String>::new());
+        let rocket = r#"
+#[rocket::main]
+async fn main() -> Result<(), rocket::Error> {
+    let _ = rocket::build().mount("/", routes![]).launch().await?;
+    Ok(())
+}
+"#;
+        let rocket_manifest = "[dependencies]\nrocket = \"0.5\"\n";
+        assert_eq!(found(rocket_manifest, &[("src/main.rs", rocket)]), Vec::<String>::new());
+        let cleared = rocket.replace(
+            "rocket::build()",
+            "rocket::custom(rocket::Config { shutdown: rocket::config::Shutdown { signals: Default::default(), ..Default::default() }, ..Default::default() })",
+        );
+        assert_eq!(found(rocket_manifest, &[("src/main.rs", &cleared)]).len(), 1);
+    }
+
+    #[test]
+    fn rocket_toml_or_code_that_clears_the_signals() {
+        let main = r#"
+#[rocket::main]
+async fn main() -> Result<(), rocket::Error> {
+    let _ = rocket::build().launch().await?;
+    Ok(())
+}
+"#;
+        let manifest = "[dependencies]\nrocket = \"0.5\"\n";
+        let toml = "[default.shutdown]\nctrlc = true\nsignals = [\"hup\"]\n";
+        assert_eq!(
+            found(manifest, &[("src/main.rs", main), ("Rocket.toml", toml)]).len(),
+            1
+        );
+        let keeps_term = "[default.shutdown]\nsignals = [\"term\", \"hup\"]\n";
+        assert!(found(manifest, &[("src/main.rs", main), ("Rocket.toml", keeps_term)]).is_empty());
+        let cleared = r#"
+#[rocket::main]
+async fn main() -> Result<(), rocket::Error> {
+    let mut config = rocket::Config::default();
+    config.shutdown.signals.clear();
+    let _ = rocket::custom(config).launch().await?;
+    Ok(())
+}
+"#;
+        assert_eq!(found(manifest, &[("src/main.rs", cleared)]).len(), 1);
+    }
+
+    #[test]
+    fn external_shutdown_helpers_are_trusted() {
+        let main = r#"
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:1").await.unwrap();
+    axum::serve(listener, axum::Router::new())
+        .with_graceful_shutdown(common::shutdown_signal())
+        .await
+        .unwrap();
+}
+"#;
+        assert_eq!(found(TOKIO, &[("src/main.rs", main)]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn test_code_and_unreached_servers_do_not_fire() {
+        let main = r#"
+fn main() {
+    println!("{}", app::VERSION);
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn serves() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        axum::serve(l, axum::Router::new()).await.unwrap();
+    }
+}
+"#;
+        let lib = r#"
+pub const VERSION: &str = "1";
+pub async fn serve_forever() {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    axum::serve(l, axum::Router::new()).await.unwrap();
+}
+"#;
+        assert_eq!(
+            found(TOKIO, &[("src/main.rs", main), ("src/lib.rs", lib)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn one_shot_listeners_in_clis_are_not_services() {
+        // An OAuth callback: wait for one request, then go on.
+        let main = r#"
+use std::net::TcpListener;
+fn main() -> anyhow::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    open::that(format!("https://auth.example.com/?port={}", listener.local_addr()?.port()))?;
+    let code = wait_for_code(&listener)?;
+    for stream in listener.incoming() {
+        let stream = stream?;
+        if handle(stream) { break; }
+    }
+    println!("logged in with {code}");
+    Ok(())
+}
+fn wait_for_code(listener: &TcpListener) -> anyhow::Result<String> {
+    loop {
+        let (stream, _) = listener.accept()?;
+        if let Some(code) = read_code(stream) { return Ok(code); }
+    }
+}
+"#;
+        assert_eq!(found("", &[("src/main.rs", main)]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn accept_inside_select_and_error_returns_are_still_servers() {
+        let main = r#"
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:7000").await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
+    loop {
+        tokio::select! {
+            res = listener.accept() => {
+                let (socket, _) = match res { Ok(x) => x, Err(e) => return Err(e) };
+                tokio::spawn(handle(socket));
+            }
+            _ = rx.recv() => {}
+        }
+    }
+}
+"#;
+        assert_eq!(
+            found(TOKIO, &[("src/main.rs", main)]),
+            ["main.rs:3 binary `app` is a long-running service but never handles SIGTERM"]
+        );
+    }
+
+    #[test]
+    fn cfg_gated_mains_are_one_binary() {
+        let main = r#"
+#[cfg(not(target_os = "linux"))]
+fn main() {
+    compile_error!("Linux only");
+}
+
+#[cfg(target_os = "linux")]
+fn main() {
+    let listener = std::net::TcpListener::bind("0.0.0.0:7000").unwrap();
+    loop { let (s, _) = listener.accept().unwrap(); drop(s); }
+}
+"#;
+        assert_eq!(
+            found("", &[("src/main.rs", main)]),
+            ["main.rs:3 binary `app` is a long-running service but never handles SIGTERM"]
+        );
+    }
+
+    #[test]
+    fn subcommand_serve_is_a_service() {
+        let main = r#"
+use clap::{Parser, Subcommand};
+#[derive(Parser)] struct Cli { #[command(subcommand)] cmd: Cmd }
+#[derive(Subcommand)] enum Cmd { Serve, Check }
+#[tokio::main]
+async fn main() {
+    match Cli::parse().cmd {
+        Cmd::Serve => serve().await,
+        Cmd::Check => println!("ok"),
+    }
+}
+async fn serve() {
+    let l = tokio::net::TcpListener::bind("0.0.0.0:1").await.unwrap();
+    axum::serve(l, axum::Router::new()).await.unwrap();
+}
+"#;
+        assert_eq!(found(TOKIO, &[("src/main.rs", main)]).len(), 1);
+    }
+}
