@@ -6,6 +6,7 @@
 //! enabled rule from a single syntax-tree pass per file.
 
 pub mod build_release_run;
+pub mod config;
 pub mod processes;
 
 use crate::diagnostic::LintLevel;
@@ -187,10 +188,18 @@ pub trait Rule: Send + Sync {
     /// recorded with [`Cx::record`]: for checks that need the whole package
     /// (is there a signal handler anywhere?) or its manifest.
     fn check_package(&self, _cx: &mut PackageReport<'_>, _facts: &[Fact]) {}
+
+    /// Markdown that `cargo twelve explain` prints after the docs, generated
+    /// from the rule's data tables so it cannot drift from them.
+    fn explain_appendix(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Every rule, in the order `cargo twelve rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
+    &config::committed_env_file::CommittedEnvFile,
+    &config::hardcoded_secret::HardcodedSecret,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
 ];
