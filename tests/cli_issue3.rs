@@ -281,3 +281,17 @@ fn allow_comments_work_in_config_files() {
     let r = run(dir.path(), &["--message-format", "short", "-q"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+#[test]
+fn env_templates_are_checked_for_provider_formats_only() {
+    let dir = scratch(&[(
+        ".env.example",
+        "DB_PASSWORD=hunter22\nDATABASE_URL=postgres://app:Xk9v2LqT7wPz@localhost/app\nSTRIPE_KEY=sk_live_51HxQk2LmN8pR4tV7wY9zB3cD\n",
+    )]);
+    let r = run(dir.path(), &["--message-format", "short", "-q"]);
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains("[twelve::")).collect();
+    assert_eq!(
+        lines,
+        [".env.example:3:12: error: hardcoded Stripe secret or restricted key `sk_l…` [twelve::hardcoded_secret]"]
+    );
+}
