@@ -659,6 +659,11 @@ impl HardcodedSecret {
             if kind == FileKind::EnvTemplate && hit.kind != Kind::Provider {
                 continue;
             }
+            // A commented-out URL documents a setting (`# db_uri = "mysql://root:foobar@…"`);
+            // a provider token is a secret even in a comment.
+            if hit.kind == Kind::UrlCredentials && in_hash_comment(&file, hit.range.start) {
+                continue;
+            }
             let secret = &file.text[hit.range.clone()];
             let (message, label) = match hit.kind {
                 Kind::UrlCredentials => (
@@ -708,6 +713,12 @@ impl HardcodedSecret {
             report_secret(d, &label);
         }
     }
+}
+
+/// Whether `offset` is on a line that is a `#` comment.
+fn in_hash_comment(file: &SourceFile, offset: usize) -> bool {
+    let line = file.line_col(offset).line;
+    file.line_text(line).trim_start().starts_with('#')
 }
 
 /// `"key": "value"` pairs anywhere in a `json!` body.
@@ -973,6 +984,25 @@ mod tests {
 async fn top_level() { let secret = "A7c9E2g4K6m8P0r2"; }
 "#;
         assert!(lines(src).is_empty());
+    }
+
+    #[test]
+    fn cfg_test_fields_locals_and_arms_are_test_code() {
+        let src = r#"
+const PATTERNS: &[Pattern] = &[Pattern {
+    name: "url",
+    #[cfg(test)]
+    tests: &["postgres://app:s3cr3t-pw@db.internal:5432/app", "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"],
+}];
+fn f() {
+    #[cfg(test)]
+    let password = "hunter22";
+    let live = Config { password: "Tr0ub4dor&3" };
+}
+"#;
+        // The provider token is reported in test code too; the URL and the
+        // keyword finding only outside it.
+        assert_eq!(lines(src), [5, 10]);
     }
 
     #[test]

@@ -775,16 +775,16 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "...",
 ];
 
-/// The signature of the token on jwt.io, copied into many docs and tests.
-const PUBLIC_EXAMPLE_SECRETS: &[&str] = &["SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"];
-
 /// Whether a match is a credential rather than a placeholder in its shape.
 fn plausible(secret: &str) -> bool {
     let lower = secret.to_ascii_lowercase();
     if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
         return false;
     }
-    if PUBLIC_EXAMPLE_SECRETS.iter().any(|s| secret.contains(s)) {
+    if crate::rules::config::secret_values::KNOWN_PUBLIC_VALUES
+        .iter()
+        .any(|s| secret.contains(s))
+    {
         return false;
     }
     // A run of one character, or very few distinct characters, is a mask.

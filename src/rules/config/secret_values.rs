@@ -315,23 +315,79 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
-/// The class of secret a name reads as, if it reads as one.
+/// Trailing words that say how a secret is held, not what it is:
+/// `api_key_value`, `password_str`, `secret_key_base`, `token_b64`.
+const HOLDER_WORDS: &[&str] = &[
+    "value",
+    "val",
+    "str",
+    "string",
+    "raw",
+    "bytes",
+    "b64",
+    "base64",
+    "hex",
+    "plain",
+    "plaintext",
+    "literal",
+    "base",
+    "default",
+    "data",
+    "for",
+    "v1",
+    "v2",
+    "v3",
+    "pem",
+    "der",
+];
+
+/// The class of secret a name reads as, if it reads as one. The secret
+/// word must end the name (before holder words such as `_value`):
+/// `auth_response_body` is a body.
 pub fn secret_name(name: &str) -> Option<Class> {
-    let words = words(name);
+    let mut words = words(name);
     let last = words.last()?;
     if NOT_SECRET_LAST_WORDS.contains(&last.as_str()) || words.iter().any(|w| NOT_SECRET_WORDS.contains(&w.as_str())) {
         return None;
     }
-    if words.iter().any(|w| PASSWORD_WORDS.contains(&w.as_str())) {
+    while words.len() > 1 && words.last().is_some_and(|w| HOLDER_WORDS.contains(&w.as_str())) {
+        words.pop();
+    }
+    let last = words.last()?.as_str();
+    if PASSWORD_WORDS.contains(&last) {
         return Some(Class::Password);
     }
-    if words.iter().any(|w| TOKEN_WORDS.contains(&w.as_str())) {
+    if TOKEN_WORDS.contains(&last) {
         return Some(Class::Token);
     }
-    let qualified_key = words
-        .windows(2)
-        .any(|w| (w[1] == "key" || w[1] == "keys") && KEY_QUALIFIERS.contains(&w[0].as_str()));
+    let qualified_key = (last == "key" || last == "keys")
+        && words.len() >= 2
+        && KEY_QUALIFIERS.contains(&words[words.len() - 2].as_str());
     qualified_key.then_some(Class::Token)
+}
+
+/// Values published by vendors for emulators and documentation, so not
+/// secret anywhere: the Azurite storage key, the jwt.io example signature,
+/// Rocket's documented example `secret_key`.
+pub const KNOWN_PUBLIC_VALUES: &[&str] = &[
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=",
+];
+
+/// Whether a value is itself a name of a secret (a header, a mechanism):
+/// `x-amz-security-token`, `x-ms-encryption-key`, `MONGODB-X509`.
+fn is_secret_word_name(value: &str) -> bool {
+    let upper_name = value
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && value.contains(['_', '-']);
+    let segments: Vec<String> = value.split(['-', '_', '.', ':']).map(str::to_ascii_lowercase).collect();
+    let names_secret = segments.len() > 1
+        && segments.iter().any(|s| {
+            PASSWORD_WORDS.contains(&s.as_str()) || TOKEN_WORDS.contains(&s.as_str()) || s == "key" || s == "keys"
+        });
+    upper_name || names_secret
 }
 
 /// Values in the shape of a placeholder or a template, lowercased substrings.
@@ -485,11 +541,8 @@ pub fn plausible_value(value: &str, class: Class) -> bool {
     {
         return false;
     }
-    // An env var or constant name: `GITHUB_TOKEN`.
-    if v.chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        && v.contains('_')
-    {
+    // An env var or constant name (`GITHUB_TOKEN`), or a header naming a secret.
+    if is_secret_word_name(v) || KNOWN_PUBLIC_VALUES.iter().any(|k| v.contains(k)) {
         return false;
     }
     if !has_mixed_segment(v) {
@@ -528,6 +581,7 @@ const PLACEHOLDER_PASSWORDS: &[&str] = &[
     "yourpassword",
     "foo",
     "bar",
+    "foobar",
     "baz",
     "guest",
     "p",
@@ -577,6 +631,9 @@ mod tests {
             ("credentials", Class::Token),
             ("basic_auth", Class::Token),
             ("with_api_key", Class::Token),
+            ("api_key_value", Class::Token),
+            ("secret_key_base", Class::Token),
+            ("KNOWN_SECRET_KEYS", Class::Token),
         ] {
             assert_eq!(secret_name(name), Some(class), "{name}");
         }
@@ -597,6 +654,8 @@ mod tests {
             "max_tokens",
             "user",
             "passthrough",
+            "auth_response_body",
+            "token_stream",
         ] {
             assert_eq!(secret_name(name), None, "{name}");
         }
@@ -651,6 +710,11 @@ mod tests {
             "read:org",
             "ssh-ed25519",
             "Zgüü1234567890abc",
+            "x-amz-s3session-token",
+            "x-ms-encryption-key",
+            "MONGODB-X509",
+            "SCRAM-SHA-256",
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
         ] {
             assert!(!plausible_value(value, Class::Token), "{value}");
             assert!(!plausible_value(value, Class::Password), "{value}");
