@@ -355,6 +355,9 @@ fn explain(name: &str) -> ExitCode {
         m.factor.url()
     );
     let _ = writeln!(out, "{}", m.docs());
+    if let Some(more) = rule.explain_appendix() {
+        let _ = writeln!(out, "\n{more}");
+    }
     ExitCode::SUCCESS
 }
 

@@ -41,12 +41,48 @@ pub struct SystemCommandOptions {
     pub allowed: Vec<String>,
 }
 
+/// A detector family added in the configuration of `hardcoded_secret`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraPattern {
+    /// Shown in messages: "hardcoded <name>".
+    pub name: String,
+    /// The secret is capture group 1 when there is one, else the match.
+    pub regex: String,
+}
+
+/// Options of `hardcoded_secret`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HardcodedSecretOptions {
+    /// More detector families, such as an internal token format.
+    #[serde(default)]
+    pub extra_patterns: Vec<ExtraPattern>,
+    /// Regexes of values that are not secrets (matched against the whole
+    /// value), such as a published test key.
+    #[serde(default)]
+    pub allow_values: Vec<String>,
+}
+
+impl HardcodedSecretOptions {
+    /// Every regex compiles.
+    fn validate(&self) -> Result<(), String> {
+        for p in &self.extra_patterns {
+            regex::Regex::new(&p.regex).map_err(|e| format!("invalid regex in `extra_patterns` `{}`: {e}", p.name))?;
+        }
+        for v in &self.allow_values {
+            regex::Regex::new(v).map_err(|e| format!("invalid regex in `allow_values`: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
 /// Per-rule option tables.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleOptions {
     pub compile_time_config: CompileTimeConfigOptions,
     pub filesystem_write: FilesystemWriteOptions,
     pub system_command: SystemCommandOptions,
+    pub hardcoded_secret: HardcodedSecretOptions,
 }
 
 /// The validated configuration of one package.
@@ -214,13 +250,20 @@ impl RuleOptions {
             Ok(())
         }
         use crate::rules::{
-            build_release_run::compile_time_config::CompileTimeConfig, dependencies::system_command::SystemCommand,
-            processes::filesystem_write::FilesystemWrite,
+            build_release_run::compile_time_config::CompileTimeConfig, config::hardcoded_secret::HardcodedSecret,
+            dependencies::system_command::SystemCommand, processes::filesystem_write::FilesystemWrite,
         };
         match rule {
             "compile_time_config" => merge(&mut self.compile_time_config, table, CompileTimeConfig::META.options),
             "filesystem_write" => merge(&mut self.filesystem_write, table, FilesystemWrite::META.options),
             "system_command" => merge(&mut self.system_command, table, SystemCommand::META.options),
+            "hardcoded_secret" => {
+                let mut options = self.hardcoded_secret.clone();
+                merge(&mut options, table, HardcodedSecret::META.options)?;
+                options.validate()?;
+                self.hardcoded_secret = options;
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -303,6 +346,27 @@ mod tests {
         );
         assert_eq!(issues.len(), 3, "{issues:?}");
         assert!(issues.iter().all(|i| i.is_error));
+    }
+
+    #[test]
+    fn hardcoded_secret_options() {
+        let (config, issues) = load(
+            json!({"hardcoded_secret": {"allow_values": ["^sk_test_"]}}),
+            json!({"hardcoded_secret": {"extra_patterns": [{"name": "Acme token", "regex": "\\bacme_[a-z0-9]{32}\\b"}]}}),
+        );
+        assert!(issues.is_empty(), "{issues:?}");
+        let o = &config.rules.hardcoded_secret;
+        assert_eq!(o.allow_values, ["^sk_test_"]);
+        assert_eq!(o.extra_patterns[0].name, "Acme token");
+        let (_, issues) = load(
+            json!({"hardcoded_secret": {"extra_patterns": [{"name": "bad", "regex": "(unclosed"}]}}),
+            json!({}),
+        );
+        assert_eq!(issues.len(), 1);
+        assert!(
+            issues[0].is_error && issues[0].message.contains("invalid regex"),
+            "{issues:?}"
+        );
     }
 
     #[test]

@@ -158,9 +158,30 @@ pub struct PackageReport<'a> {
     rule: &'static RuleMeta,
     severity: Severity,
     out: &'a mut Vec<Diagnostic>,
+    show_secrets: bool,
 }
 
 impl PackageReport<'_> {
+    /// A secret value as it may appear in a message: its first four
+    /// characters and `…`, or all of it with `--show-secrets`.
+    pub fn redacted(&self, secret: &str) -> String {
+        if self.show_secrets {
+            secret.to_string()
+        } else {
+            crate::diagnostic::redact(secret)
+        }
+    }
+
+    /// `file` with `ranges` (secrets) masked, unless `--show-secrets`: the
+    /// copy package-level findings in a config file should point into.
+    pub fn masked(&self, file: &Arc<SourceFile>, ranges: &[Range<usize>]) -> Arc<SourceFile> {
+        if self.show_secrets || ranges.is_empty() {
+            file.clone()
+        } else {
+            Arc::new(file.masked(ranges))
+        }
+    }
+
     pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.out.push(finding(self.rule, self.severity, span, message));
         self.out.last_mut().expect("just pushed")
@@ -288,7 +309,17 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         }
     }
     outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    dedup(&mut outcome.diagnostics);
     outcome
+}
+
+/// Drops repeated findings from sorted diagnostics: a rule reports a node
+/// once, though package-level checks of several packages see the same
+/// workspace file and a literal may sit in two contexts.
+fn dedup(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.dedup_by(|a, b| {
+        a.code == b.code && a.span.range == b.span.range && a.span.path() == b.span.path() && a.message == b.message
+    });
 }
 
 /// Runs every enabled rule's package-level check with the facts it
@@ -313,6 +344,7 @@ fn check_package(
             rule: meta,
             severity: *severity,
             out: &mut found,
+            show_secrets: pcx.show_secrets,
         };
         rule.check_package(&mut report, &mine);
         kept.extend(mine);
@@ -387,6 +419,7 @@ pub fn check_source(
     };
     suppress::apply(&file, &mut found, false);
     found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    dedup(&mut found);
     proc_macro2::extra::invalidate_current_thread_spans();
     found
 }

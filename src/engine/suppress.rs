@@ -25,14 +25,17 @@ fn parse(file: &SourceFile) -> Vec<Allow> {
     if !file.text.contains(MARKER) {
         return out;
     }
-    let toml = file.path.extension().is_some_and(|e| e == "toml");
+    // Config files found by package-level checks (`Cargo.toml`, `.env`,
+    // YAML) comment with `#`.
+    let is_rust = file.path.extension().is_some_and(|e| e == "rs");
+    let comment_marker = if is_rust { "//" } else { "#" };
     for line in 1..=file.line_count() {
         let range = file.line_range(line);
         let text = &file.text[range.clone()];
         let Some(at) = text.find(MARKER) else { continue };
-        // `# twelve:allow(..)` in TOML files (the manifest rules).
-        let marker = if toml { "#" } else { "//" };
-        let Some(comment) = text.find(marker) else { continue };
+        let Some(comment) = text.find(comment_marker) else {
+            continue;
+        };
         if comment > at {
             continue;
         }
@@ -47,7 +50,11 @@ fn parse(file: &SourceFile) -> Vec<Allow> {
         let start = range.start + at;
         out.push(Allow {
             line,
-            file_level: text.trim_start().starts_with("//!") || (toml && text.trim_start().starts_with("#!")),
+            file_level: if is_rust {
+                text.trim_start().starts_with("//!")
+            } else {
+                text.trim_start().starts_with("#!")
+            },
             trailing: !text[..comment].trim().is_empty(),
             rules,
             range: start..start + MARKER.len() + close + 1,
@@ -136,6 +143,27 @@ mod tests {
         );
         assert!(ds[1].message.contains("unknown rule in suppression: `other`"));
         assert!(ds[2].message.contains("no finding of `filesystem_write`"));
+    }
+
+    #[test]
+    fn hash_comments_in_config_files() {
+        let text = "# twelve:allow(hardcoded_secret)\nTOKEN=abc\nKEY=x # twelve:allow(hardcoded_secret)\nOTHER=y\n";
+        let file = Arc::new(SourceFile::new(".env", text.into()));
+        let mut ds = vec![
+            diag(&file, 2, "hardcoded_secret"),
+            diag(&file, 3, "hardcoded_secret"),
+            diag(&file, 4, "hardcoded_secret"),
+        ];
+        apply(&file, &mut ds, false);
+        assert_eq!(ds.iter().map(|d| d.span.start().line).collect::<Vec<_>>(), [4]);
+        // In Rust, `#` is not a comment.
+        let rust = Arc::new(SourceFile::new(
+            "x.rs",
+            "#[a] f(); # twelve:allow(hardcoded_secret)\n".into(),
+        ));
+        let mut ds = vec![diag(&rust, 1, "hardcoded_secret")];
+        apply(&rust, &mut ds, false);
+        assert_eq!(ds.len(), 1);
     }
 
     #[test]

@@ -488,9 +488,27 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         }
     }
 
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        // `Pattern { #[cfg(test)] tests: &[..], .. }`
+        let test = has_cfg_test(&field.attrs);
+        self.state.test_depth += usize::from(test);
+        visit::visit_field_value(self, field);
+        self.state.test_depth -= usize::from(test);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        let test = has_cfg_test(&arm.attrs);
+        self.state.test_depth += usize::from(test);
+        visit::visit_arm(self, arm);
+        self.state.test_depth -= usize::from(test);
+    }
+
     fn visit_local(&mut self, local: &'ast syn::Local) {
+        let test = has_cfg_test(&local.attrs);
+        self.state.test_depth += usize::from(test);
         self.each_rule(|rule, cx| rule.check_local(cx, local));
         visit::visit_local(self, local);
+        self.state.test_depth -= usize::from(test);
         let Some(init) = &local.init else { return };
         if let Some(name) = pat_ident(&local.pat) {
             let binding = Binding {

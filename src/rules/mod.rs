@@ -9,6 +9,7 @@ pub mod admin_processes;
 pub mod build_release_run;
 pub mod codebase;
 pub mod concurrency;
+pub mod config;
 pub mod dependencies;
 pub mod disposability;
 pub mod logs;
@@ -195,6 +196,12 @@ pub trait Rule: Send + Sync {
     /// recorded with [`Cx::record`]: for checks that need the whole package
     /// (is there a signal handler anywhere?) or its manifest.
     fn check_package(&self, _cx: &mut PackageReport<'_>, _facts: &[Fact]) {}
+
+    /// Markdown that `cargo twelve explain` prints after the docs, generated
+    /// from the rule's data tables so it cannot drift from them.
+    fn explain_appendix(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Every rule, in the order `cargo twelve rules` lists them.
@@ -204,6 +211,8 @@ pub static ALL: &[&dyn Rule] = &[
     &dependencies::system_command::SystemCommand,
     &dependencies::unpinned_git_dependency::UnpinnedGitDependency,
     &dependencies::wildcard_dependency::WildcardDependency,
+    &config::committed_env_file::CommittedEnvFile,
+    &config::hardcoded_secret::HardcodedSecret,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
     &processes::process_local_state::ProcessLocalState,

@@ -1,0 +1,1050 @@
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use regex::Regex;
+
+use crate::config::HardcodedSecretOptions;
+use crate::declare_rule;
+use crate::diagnostic::Span;
+use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport, has_cfg_test, is_test_fn};
+use crate::rules::config::env_files::{self, parse_env};
+use crate::rules::config::secret_patterns::{self, Kind};
+use crate::rules::config::secret_values::{Class, plausible_value, secret_name};
+use crate::rules::{Factor, Rule, RuleMeta};
+use crate::source::SourceFile;
+
+declare_rule! {
+    /// ### What it does
+    /// Finds credentials written into source code and config files: API
+    /// tokens in a provider's format, private keys, passwords in URLs, and
+    /// random-looking values bound to a name that reads as a secret.
+    ///
+    /// It checks every string, byte-string and raw-string literal, macro
+    /// arguments included, with three kinds of evidence:
+    ///
+    /// - **Provider formats**: the families that `cargo twelve explain
+    ///   hardcoded_secret` lists at the end, each with its own regex. Found
+    ///   in test code too.
+    /// - **Credentials in URLs**: `postgres://app:s3cr3t@db/app`.
+    /// - **Keyword context**: a literal bound by `let`, `const` or `static`,
+    ///   set as a struct field, assigned, compared with `==`, returned by a
+    ///   function, or passed to a callee whose name reads as a secret
+    ///   (`password`, `api_key`, `client_secret`, `token`, `auth`, ... in any
+    ///   case style): `.bearer_auth("…")`, `.basic_auth(user, Some("…"))`,
+    ///   `.header("Authorization", "Bearer …")`, `env::set_var("API_TOKEN", "…")`,
+    ///   `("password", "…")` pairs and `json!({"api_key": "…"})`. The value
+    ///   must also look like a credential: key names (`form.get("password")`),
+    ///   messages, format strings, placeholders (`<token>`, `${X}`, `changeme`,
+    ///   `xxxx`), paths, URLs, hashes (`$argon2id$…`), digests and env var
+    ///   names are not. Skipped in test code.
+    ///
+    /// It also scans `.env*` files and the TOML, YAML and JSON config files in
+    /// the package directory (and its `config/` directory) with the format and
+    /// URL detectors, and the `KEY=value` lines of `.env` files with the
+    /// keyword detector. `.env.example`, `.env.sample` and `.env.template`
+    /// are only checked for provider formats.
+    ///
+    /// A secret is never printed: messages, snippets and JSON output show its
+    /// first four characters, unless `--show-secrets` is given. Lines marked
+    /// for other scanners (`gitleaks:allow`, `pragma: allowlist secret`,
+    /// `trufflehog:ignore`) are honoured, as is `twelve:allow(hardcoded_secret)`.
+    ///
+    /// ### Why is this bad
+    /// Config, and credentials above all, varies between deploys and belongs
+    /// in the environment. A secret in the code is readable by everyone with
+    /// the repository, stays in its history after it is removed, is the same
+    /// in every deploy, and cannot be rotated without a release.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// const STRIPE_KEY: &str = "sk_live_…";
+    ///
+    /// let client = reqwest::Client::new()
+    ///     .get(url)
+    ///     .bearer_auth("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c");
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// let stripe_key = std::env::var("STRIPE_KEY")?;
+    /// let token = std::env::var("API_TOKEN")?;
+    /// let client = reqwest::Client::new().get(url).bearer_auth(token);
+    /// ```
+    /// and rotate the credential that was committed.
+    ///
+    /// ### Options
+    /// `extra_patterns = [{ name = "Acme token", regex = "\\bacme_[a-z0-9]{32}\\b" }]`:
+    /// more detector families (the secret is capture group 1 if there is one).
+    /// `allow_values = ["^sk_test_"]`: regexes of values that are not secrets.
+    pub HardcodedSecret => "hardcoded_secret", Factor::Config, Deny, fixable: false, options: ["extra_patterns", "allow_values"]
+}
+
+/// Comments of other secret scanners that mark a line as reviewed.
+const SCANNER_ALLOW_MARKERS: &[&str] = &["gitleaks:allow", "pragma: allowlist secret", "trufflehog:ignore"];
+
+/// The line-above form of detect-secrets.
+const SCANNER_ALLOW_NEXT_LINE: &str = "pragma: allowlist nextline secret";
+
+/// Methods that unwrap or convert a value without changing it:
+/// `"…".to_string()`, `String::from("…")`, `Some("…")`.
+const TRANSPARENT_METHODS: &[&str] = &[
+    "to_string",
+    "to_owned",
+    "into",
+    "as_bytes",
+    "as_ref",
+    "to_vec",
+    "as_str",
+    "clone",
+    "parse",
+    "unwrap",
+    "expect",
+    "into_bytes",
+    "into_boxed_str",
+];
+
+/// Constructors that wrap their one argument: `SecretString::new("…".into())`.
+const TRANSPARENT_CALLS: &[&str] = &[
+    "from",
+    "new",
+    "Some",
+    "Ok",
+    "Borrowed",
+    "Owned",
+    "from_static",
+    "from_str",
+    "from_string",
+    "from_maybe_shared",
+];
+
+/// Calls with a name literal and a value: headers, maps, env vars, params.
+/// `.header("Authorization", "Bearer …")`, `env::set_var("API_TOKEN", "…")`.
+const NAMED_VALUE_CALLS: &[&str] = &[
+    "header",
+    "insert",
+    "append",
+    "insert_header",
+    "append_header",
+    "set_header",
+    "default_header",
+    "set",
+    "env",
+    "set_var",
+    "param",
+    "add",
+    "put",
+    "field",
+    "query_param",
+    "with_header",
+];
+
+/// Callees whose argument at the index is the secret, where the callee's own
+/// name says less: `Credentials::new(user, "…")`.
+const SECRET_ARGUMENTS: &[(&str, usize, Class)] = &[
+    ("basic_auth", 1, Class::Password),
+    ("bearer_auth", 0, Class::Token),
+    ("Credentials::new", 1, Class::Password),
+    ("StaticProvider::new", 1, Class::Token),
+    ("with_credentials", 1, Class::Password),
+    ("credentials", 1, Class::Password),
+];
+
+/// First words of callees that read or check a secret rather than set one:
+/// `get_secret("db")`, `verify_password(input, hash)`.
+const READING_VERBS: &[&str] = &[
+    "get", "read", "load", "fetch", "find", "lookup", "remove", "delete", "has", "contains", "is", "parse", "validate",
+    "verify", "check", "hash", "decode", "encode", "require", "expect", "unwrap", "take", "clear", "redact", "mask",
+    "hide", "strip", "rotate", "revoke", "refresh", "list", "describe", "count", "len", "print", "log", "format",
+    "display", "debug", "fmt", "to", "as", "into", "from", "try", "map", "sanitize", "escape", "compare", "eq",
+    "split",
+];
+
+/// `Authorization` header schemes before the credential.
+const AUTH_SCHEMES: &[&str] = &[
+    "Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token ", "Bot ", "Bearer: ",
+];
+
+/// Compiled option regexes, shared by every file of a run.
+static OPTION_REGEXES: LazyLock<Mutex<HashMap<String, Option<Arc<Regex>>>>> = LazyLock::new(Default::default);
+
+fn option_regex(pattern: &str) -> Option<Arc<Regex>> {
+    let mut cache = OPTION_REGEXES.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| Regex::new(pattern).ok().map(Arc::new))
+        .clone()
+}
+
+fn allowed_value(options: &HardcodedSecretOptions, value: &str) -> bool {
+    options
+        .allow_values
+        .iter()
+        .filter_map(|p| option_regex(p))
+        .any(|re| re.is_match(value))
+}
+
+/// A secret found in a text, by a built-in family or an `extra_patterns` one.
+struct Hit {
+    title: String,
+    kind: Kind,
+    range: Range<usize>,
+}
+
+/// Secrets of the built-in and configured families in `text`.
+fn format_hits(options: &HardcodedSecretOptions, text: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = secret_patterns::find(text)
+        .into_iter()
+        .map(|f| Hit {
+            title: f.family.title.to_string(),
+            kind: f.family.kind,
+            range: f.range,
+        })
+        .collect();
+    for extra in &options.extra_patterns {
+        let Some(re) = option_regex(&extra.regex) else { continue };
+        for caps in re.captures_iter(text) {
+            let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+                continue;
+            };
+            if m.is_empty() || hits.iter().any(|h| h.range.start < m.end() && m.start() < h.range.end) {
+                continue;
+            }
+            hits.push(Hit {
+                title: extra.name.clone(),
+                kind: Kind::Provider,
+                range: m.range(),
+            });
+        }
+    }
+    hits.retain(|h| !allowed_value(options, &text[h.range.clone()]));
+    hits
+}
+
+/// Whether the line holding `offset`, or the line above, carries another
+/// scanner's allow comment.
+fn scanner_allowed(file: &SourceFile, offset: usize) -> bool {
+    let line = file.line_col(offset).line;
+    let text = file.line_text(line);
+    if SCANNER_ALLOW_MARKERS.iter().any(|m| text.contains(m)) {
+        return true;
+    }
+    line > 1 && file.line_text(line - 1).contains(SCANNER_ALLOW_NEXT_LINE)
+}
+
+/// A string literal's value and where it sits in the file.
+struct LitText {
+    value: String,
+    /// The whole token.
+    token: Range<usize>,
+    /// Between the quotes.
+    inner: Range<usize>,
+    /// Whether `inner` is written exactly as `value` (no escapes), so value
+    /// offsets are file offsets from `inner.start`.
+    verbatim: bool,
+}
+
+fn lit_text(file: &SourceFile, lit: &syn::Lit) -> Option<LitText> {
+    let value = match lit {
+        syn::Lit::Str(s) => s.value(),
+        syn::Lit::ByteStr(b) => String::from_utf8_lossy(&b.value()).into_owned(),
+        syn::Lit::CStr(c) => c.value().to_string_lossy().into_owned(),
+        _ => return None,
+    };
+    let token = lit.span().byte_range();
+    let written = file.text.get(token.clone())?;
+    let open = written.find('"')?;
+    let close = written.rfind('"')?;
+    if close <= open {
+        return None;
+    }
+    let inner = token.start + open + 1..token.start + close;
+    let verbatim = file.text.get(inner.clone()) == Some(value.as_str());
+    Some(LitText {
+        value,
+        token,
+        inner,
+        verbatim,
+    })
+}
+
+/// The string literals an expression stands for, looking through
+/// conversions, wrappers, references, arrays, closures and blocks.
+fn literals<'e>(expr: &'e syn::Expr, out: &mut Vec<&'e syn::Lit>) {
+    match expr {
+        syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_)) => {
+            out.push(&l.lit)
+        }
+        syn::Expr::MethodCall(m) if TRANSPARENT_METHODS.contains(&m.method.to_string().as_str()) => {
+            literals(&m.receiver, out)
+        }
+        syn::Expr::Call(c) if c.args.len() == 1 => {
+            if let syn::Expr::Path(p) = &*c.func
+                && let Some(last) = p.path.segments.last()
+            {
+                let name = last.ident.to_string();
+                // `Some(..)`, `String::from(..)`, and tuple structs `ApiKey(..)`
+                if TRANSPARENT_CALLS.contains(&name.as_str()) || name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    literals(&c.args[0], out);
+                }
+            }
+        }
+        syn::Expr::Reference(r) => literals(&r.expr, out),
+        syn::Expr::Paren(p) => literals(&p.expr, out),
+        syn::Expr::Group(g) => literals(&g.expr, out),
+        syn::Expr::Cast(c) => literals(&c.expr, out),
+        syn::Expr::Array(a) => a.elems.iter().for_each(|e| literals(e, out)),
+        syn::Expr::Closure(c) => literals(&c.body, out),
+        syn::Expr::Block(b) => {
+            if let Some(syn::Stmt::Expr(e, None)) = b.block.stmts.last() {
+                literals(e, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The name an assignee or operand reads as: `password`, `self.api_key`,
+/// `cfg.auth.token`, `self.password()`.
+fn expr_name(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(i) => Some(i.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::MethodCall(m) if m.args.is_empty() => Some(m.method.to_string()),
+        syn::Expr::Reference(r) => expr_name(&r.expr),
+        syn::Expr::Unary(u) => expr_name(&u.expr),
+        syn::Expr::Paren(p) => expr_name(&p.expr),
+        _ => None,
+    }
+}
+
+/// A name given as a literal or a constant: `"X-Api-Key"`, `AUTHORIZATION`.
+fn name_arg(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s), ..
+        }) => Some(s.value()),
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Reference(r) => name_arg(&r.expr),
+        syn::Expr::MethodCall(m) if TRANSPARENT_METHODS.contains(&m.method.to_string().as_str()) => {
+            name_arg(&m.receiver)
+        }
+        syn::Expr::Call(c) if c.args.len() == 1 => name_arg(&c.args[0]),
+        _ => None,
+    }
+}
+
+/// The callee's name: a method's, or a path's last segment with its type
+/// (`Credentials::new`).
+fn callee_names(call: &Call<'_>) -> Vec<String> {
+    if let Some(m) = call.method {
+        return vec![m.to_string()];
+    }
+    let syn::Expr::Call(c) = call.expr else {
+        return Vec::new();
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return Vec::new();
+    };
+    let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let mut out = vec![segs.last().cloned().unwrap_or_default()];
+    if segs.len() >= 2 {
+        out.push(segs[segs.len() - 2..].join("::"));
+    }
+    out
+}
+
+/// The class of secret a callee's arguments are, when its name reads as
+/// setting one: `with_api_key`, `set_password`, `bearer_auth`.
+fn secret_callee(name: &str) -> Option<Class> {
+    let words = crate::rules::config::secret_values::words(name);
+    if words.first().is_some_and(|w| READING_VERBS.contains(&w.as_str())) {
+        return None;
+    }
+    secret_name(name)
+}
+
+impl HardcodedSecret {
+    fn options<'c>(cx: &'c Cx<'_>) -> &'c HardcodedSecretOptions {
+        &cx.package().config.rules.hardcoded_secret
+    }
+
+    /// Reports `range` (file offsets of the secret) inside the literal `lit`.
+    fn report_in_lit(&self, cx: &mut Cx<'_>, lit: &LitText, secret: Range<usize>, message: String, label: String) {
+        let (span, mask) = if lit.verbatim {
+            let r = lit.inner.start + secret.start..lit.inner.start + secret.end;
+            (r.clone(), r)
+        } else {
+            (lit.token.clone(), lit.inner.clone())
+        };
+        if scanner_allowed(cx.file(), span.start) {
+            return;
+        }
+        cx.redact(mask);
+        let span = cx.span_of(span);
+        report_secret(cx.report(span, message), &label);
+    }
+
+    /// A literal in a context named `name`: reports it when the value looks
+    /// like a credential of that class and no format detector finds it.
+    fn check_named_lit(&self, cx: &mut Cx<'_>, name: &str, class: Class, lit: &syn::Lit) {
+        let Some(text) = lit_text(cx.file(), lit) else { return };
+        let options = Self::options(cx);
+        if !format_hits(options, &text.value).is_empty() {
+            // The literal check reports it by its format.
+            return;
+        }
+        let (offset, value) = strip_auth_scheme(&text.value);
+        if !plausible_value(value, class) || allowed_value(options, value) {
+            return;
+        }
+        let shown = cx.redacted(value);
+        let what = match class {
+            Class::Password => "password",
+            Class::Token => "secret",
+        };
+        self.report_in_lit(
+            cx,
+            &text,
+            offset..offset + value.len(),
+            format!("hardcoded {what} `{shown}`"),
+            format!("`{name}` is set to a credential written in the source"),
+        );
+    }
+
+    fn check_named(&self, cx: &mut Cx<'_>, name: &str, value: &syn::Expr) {
+        if cx.in_test() {
+            return;
+        }
+        let Some(class) = secret_name(name) else { return };
+        self.check_named_with(cx, name, class, value);
+    }
+
+    fn check_named_with(&self, cx: &mut Cx<'_>, name: &str, class: Class, value: &syn::Expr) {
+        let mut lits = Vec::new();
+        literals(value, &mut lits);
+        for lit in lits {
+            self.check_named_lit(cx, name, class, lit);
+        }
+    }
+
+    /// `fn api_key() -> &'static str { "…" }`
+    fn check_fn_body(&self, cx: &mut Cx<'_>, name: &syn::Ident, attrs: &[syn::Attribute], block: &syn::Block) {
+        if has_cfg_test(attrs) || is_test_fn(attrs) {
+            return;
+        }
+        if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
+            self.check_named(cx, &name.to_string(), tail);
+        }
+    }
+}
+
+fn strip_auth_scheme(value: &str) -> (usize, &str) {
+    for scheme in AUTH_SCHEMES {
+        if let Some(rest) = value.strip_prefix(scheme) {
+            return (scheme.len(), rest.trim_start());
+        }
+    }
+    (0, value)
+}
+
+/// The notes and helps every finding carries.
+fn report_secret(d: &mut crate::diagnostic::Diagnostic, label: &str) {
+    d.label(label.to_string())
+        .note("config varies between deploys and belongs in the environment; a credential in the repository is readable by everyone with access and stays in its history")
+        .help("read it from the environment or a secret manager at startup (`std::env::var(\"…\")`), and rotate this credential");
+}
+
+impl Rule for HardcodedSecret {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
+        let Some(text) = lit_text(cx.file(), lit) else { return };
+        if text.value.len() < 8 {
+            return;
+        }
+        let hits = format_hits(Self::options(cx), &text.value);
+        for hit in hits {
+            if hit.kind == Kind::UrlCredentials && cx.in_test() {
+                continue;
+            }
+            let secret = &text.value[hit.range.clone()];
+            let shown = cx.redacted(secret);
+            let (message, label) = match hit.kind {
+                Kind::UrlCredentials => (
+                    format!("hardcoded password `{shown}` in a URL"),
+                    "the URL carries its credentials".to_string(),
+                ),
+                Kind::Provider => (
+                    format!("hardcoded {} `{shown}`", hit.title),
+                    format!("a {} in the source", hit.title),
+                ),
+            };
+            self.report_in_lit(cx, &text, hit.range, message, label);
+        }
+    }
+
+    fn check_local(&self, cx: &mut Cx<'_>, local: &syn::Local) {
+        let Some(init) = &local.init else { return };
+        if let Some(name) = pat_name(&local.pat) {
+            self.check_named(cx, &name, &init.expr);
+        }
+    }
+
+    fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        if cx.in_test() {
+            return;
+        }
+        match item {
+            syn::Item::Const(c) => self.check_named(cx, &c.ident.to_string(), &c.expr),
+            syn::Item::Static(s) => self.check_named(cx, &s.ident.to_string(), &s.expr),
+            syn::Item::Fn(f) => self.check_fn_body(cx, &f.sig.ident, &[], &f.block),
+            syn::Item::Impl(i) => {
+                for item in &i.items {
+                    match item {
+                        syn::ImplItem::Const(c) if !has_cfg_test(&c.attrs) => {
+                            self.check_named(cx, &c.ident.to_string(), &c.expr)
+                        }
+                        syn::ImplItem::Fn(f) => self.check_fn_body(cx, &f.sig.ident, &f.attrs, &f.block),
+                        _ => {}
+                    }
+                }
+            }
+            syn::Item::Trait(t) => {
+                for item in &t.items {
+                    match item {
+                        syn::TraitItem::Const(c) => {
+                            if let Some((_, e)) = &c.default {
+                                self.check_named(cx, &c.ident.to_string(), e);
+                            }
+                        }
+                        syn::TraitItem::Fn(f) => {
+                            if let Some(b) = &f.default {
+                                self.check_fn_body(cx, &f.sig.ident, &f.attrs, b);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
+        if cx.in_test() {
+            return;
+        }
+        match expr {
+            syn::Expr::Struct(s) => {
+                for field in &s.fields {
+                    if let syn::Member::Named(name) = &field.member {
+                        self.check_named(cx, &name.to_string(), &field.expr);
+                    }
+                }
+            }
+            syn::Expr::Assign(a) => {
+                if let Some(name) = expr_name(&a.left) {
+                    self.check_named(cx, &name, &a.right);
+                }
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
+                for (name_side, value_side) in [(&b.left, &b.right), (&b.right, &b.left)] {
+                    if let Some(name) = expr_name(name_side) {
+                        self.check_named(cx, &name, value_side);
+                    }
+                }
+            }
+            syn::Expr::Tuple(t) if t.elems.len() == 2 => {
+                if let Some(name) = name_arg(&t.elems[0]).filter(|_| matches!(t.elems[0], syn::Expr::Lit(_))) {
+                    self.check_named(cx, &name, &t.elems[1]);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
+        if cx.in_test() {
+            return;
+        }
+        let names = callee_names(call);
+        let Some(name) = names.first() else { return };
+        if NAMED_VALUE_CALLS.contains(&name.as_str()) && call.args.len() == 2 {
+            if let Some(key) = name_arg(call.args[0]) {
+                self.check_named(cx, &key, call.args[1]);
+            }
+            return;
+        }
+        if let Some((_, index, class)) = SECRET_ARGUMENTS.iter().find(|(n, _, _)| names.iter().any(|c| c == n)) {
+            if let Some(arg) = call.args.get(*index) {
+                self.check_named_with(cx, name, *class, arg);
+            }
+            return;
+        }
+        if let Some(class) = secret_callee(name) {
+            for arg in &call.args {
+                self.check_named_with(cx, name, class, arg);
+            }
+        }
+    }
+
+    fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        // `json!({"api_key": "…"})`: a key literal, `:`, a value literal.
+        if cx.in_test() || mac.args.is_some() || mac.mac.path.segments.last().is_none_or(|s| s.ident != "json") {
+            return;
+        }
+        let mut pairs = Vec::new();
+        json_pairs(mac.mac.tokens.clone(), &mut pairs);
+        for (key, value) in pairs {
+            if let Some(class) = secret_name(&key) {
+                let lit = syn::Lit::new(value);
+                self.check_named_lit(cx, &key, class, &lit);
+            }
+        }
+    }
+
+    fn explain_appendix(&self) -> Option<String> {
+        Some(families_table())
+    }
+
+    fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
+        let options = cx.package.config.rules.hardcoded_secret.clone();
+        let dir = cx.package.dir().to_path_buf();
+        let mut files: Vec<(std::path::PathBuf, FileKind)> = Vec::new();
+        for d in env_files::env_dirs(&dir) {
+            for f in env_files::env_files(&d) {
+                let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let kind = if env_files::is_env_template(name) {
+                    FileKind::EnvTemplate
+                } else {
+                    FileKind::Env
+                };
+                files.push((f, kind));
+            }
+        }
+        files.extend(env_files::config_files(&dir).into_iter().map(|f| (f, FileKind::Config)));
+        for (path, kind) in files {
+            self.check_config_file(cx, &options, &path, kind);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Env,
+    EnvTemplate,
+    Config,
+}
+
+impl HardcodedSecret {
+    fn check_config_file(
+        &self,
+        cx: &mut PackageReport<'_>,
+        options: &HardcodedSecretOptions,
+        path: &Path,
+        kind: FileKind,
+    ) {
+        let Ok(file) = SourceFile::read(path) else { return };
+        let file = Arc::new(file);
+        // (range, message, label)
+        let mut found: Vec<(Range<usize>, String, String)> = Vec::new();
+        for hit in format_hits(options, &file.text) {
+            if kind == FileKind::EnvTemplate && hit.kind != Kind::Provider {
+                continue;
+            }
+            // A commented-out URL documents a setting (`# db_uri = "mysql://root:foobar@…"`);
+            // a provider token is a secret even in a comment.
+            if hit.kind == Kind::UrlCredentials && in_hash_comment(&file, hit.range.start) {
+                continue;
+            }
+            let secret = &file.text[hit.range.clone()];
+            let (message, label) = match hit.kind {
+                Kind::UrlCredentials => (
+                    format!("hardcoded password `{}` in a URL", cx.redacted(secret)),
+                    "the URL carries its credentials".to_string(),
+                ),
+                Kind::Provider => (
+                    format!("hardcoded {} `{}`", hit.title, cx.redacted(secret)),
+                    format!("a {} in a config file", hit.title),
+                ),
+            };
+            found.push((hit.range, message, label));
+        }
+        if kind == FileKind::Env {
+            for entry in parse_env(&file.text) {
+                let Some(class) = secret_name(&entry.key) else { continue };
+                if found
+                    .iter()
+                    .any(|(r, _, _)| r.start < entry.value_range.end && entry.value_range.start < r.end)
+                {
+                    continue;
+                }
+                let (offset, value) = strip_auth_scheme(&entry.value);
+                if !plausible_value(value, class) || allowed_value(options, value) {
+                    continue;
+                }
+                let what = match class {
+                    Class::Password => "password",
+                    Class::Token => "secret",
+                };
+                let start = entry.value_range.start + offset;
+                found.push((
+                    start..start + value.len(),
+                    format!("hardcoded {what} `{}`", cx.redacted(value)),
+                    format!("`{}` is set to a credential in a file of the repository", entry.key),
+                ));
+            }
+        }
+        found.retain(|(r, _, _)| !scanner_allowed(&file, r.start));
+        if found.is_empty() {
+            return;
+        }
+        let ranges: Vec<Range<usize>> = found.iter().map(|(r, _, _)| r.clone()).collect();
+        let shown = cx.masked(&file, &ranges);
+        for (range, message, label) in found {
+            let d = cx.report(Span::new(shown.clone(), range), message);
+            report_secret(d, &label);
+        }
+    }
+}
+
+/// Whether `offset` is on a line that is a `#` comment.
+fn in_hash_comment(file: &SourceFile, offset: usize) -> bool {
+    let line = file.line_col(offset).line;
+    file.line_text(line).trim_start().starts_with('#')
+}
+
+/// `"key": "value"` pairs anywhere in a `json!` body.
+fn json_pairs(tokens: proc_macro2::TokenStream, out: &mut Vec<(String, proc_macro2::Literal)>) {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tt) in tokens.iter().enumerate() {
+        match tt {
+            TokenTree::Group(g) => json_pairs(g.stream(), out),
+            TokenTree::Literal(key) => {
+                if let (Some(TokenTree::Punct(colon)), Some(TokenTree::Literal(value))) =
+                    (tokens.get(i + 1), tokens.get(i + 2))
+                    && colon.as_char() == ':'
+                    && let syn::Lit::Str(k) = syn::Lit::new(key.clone())
+                    && matches!(syn::Lit::new(value.clone()), syn::Lit::Str(_))
+                {
+                    out.push((k.value(), value.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The identifier a `let` pattern binds: `x`, `mut x`, `x: T`.
+fn pat_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+        syn::Pat::Type(t) => pat_name(&t.pat),
+        _ => None,
+    }
+}
+
+/// The families `cargo twelve explain hardcoded_secret` lists after the docs.
+pub fn families_table() -> String {
+    let mut out = String::from("### Detector families\n");
+    for f in secret_patterns::FAMILIES {
+        out.push_str(&format!("- `{}`: {}\n", f.name, f.title));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HardcodedSecret;
+    use crate::config::ExtraPattern;
+    use crate::diagnostic::Diagnostic;
+    use crate::test_support::{check_rule, check_rule_in};
+
+    fn found(src: &str) -> Vec<Diagnostic> {
+        check_rule(&HardcodedSecret, src)
+    }
+
+    /// (line, message) of each finding.
+    fn lines(src: &str) -> Vec<usize> {
+        found(src).iter().map(|d| d.span.start().line).collect()
+    }
+
+    #[test]
+    fn provider_formats_anywhere() {
+        let src = r##"
+use reqwest::header::{HeaderMap, AUTHORIZATION};
+
+const GITHUB: &str = "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw";            // 4
+static STRIPE: &[u8] = b"sk_live_v8GMDelNz4n8uNxNw28jsvvQ";                 // 5
+
+pub fn client() -> reqwest::Client {
+    let raw = r#"{"key": "AIzapBx9N6q9Y47XUIzE_RTZNrdjLXL9t1OwH20"}"#;        // 8
+    let hook = format!("{}", "https://hooks.slack.com/services/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"); // 9
+    tracing::info!(key = "AKIA6RWJYAX6R5OAJ4XK", "using key");                  // 10
+    let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END RSA PRIVATE KEY-----"; // 11
+    match env() {
+        Env::Prod => "xoxb-065469469522-4096669456676-8z0ZlkYn1qhrH4d31P3V0TwV", // 13
+        Env::Dev => "sk-ant-api03-2N9-2F8Zqza7QvD9JjAsxcv-2C03uwS-Ow4wcnFG0K5R63iappeszhdp3X4d5XfwShzZnIJWyYAOFnuA_6yuohls3WVpXAA", // 14
+    };
+    some_macro! { token => "npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs" }          // 16
+    todo!()
+}
+"##;
+        assert_eq!(lines(src), [4, 5, 8, 9, 10, 11, 13, 14, 16]);
+    }
+
+    #[test]
+    fn provider_format_in_test_code_still_fires() {
+        let src = r#"
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn charges() {
+        let key = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
+        let password = "hunter22";
+        let url = "postgres://app:Xk9v2LqT7wPz@localhost/app";
+    }
+}
+"#;
+        assert_eq!(lines(src), [6]);
+    }
+
+    #[test]
+    fn messages_show_four_characters_and_spans_point_at_the_secret() {
+        let src = "const K: &str = \"prefix ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw\";\n";
+        let d = &found(src)[0];
+        assert_eq!(d.message, "hardcoded GitHub personal access token `ghp_…`");
+        // The diagnostic points into the masked copy of the file.
+        assert_eq!(d.span.snippet(), "ghp_************************************");
+        assert!(!d.span.file.text.contains("xGKZWG"));
+    }
+
+    #[test]
+    fn escaped_literals_mask_the_whole_value() {
+        let src = "const K: &str = \"\\x67hp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw\";\n";
+        let d = &found(src)[0];
+        assert!(!d.span.file.text.contains("xGKZWG"), "{}", d.span.file.text);
+        assert!(d.span.snippet().starts_with('"'));
+    }
+
+    #[test]
+    fn url_credentials() {
+        let src = r#"
+fn connect() {
+    let db = sqlx::PgPool::connect("postgres://billing:Xk9v2LqT7wPz@db.internal:5432/billing");  // 3
+    let cache = redis::Client::open("redis://:N8c2hQ7rLm4x@cache:6379/0");                        // 4
+    let docs = "postgres://user:password@localhost/db";
+    let tmpl = format!("amqp://{}:{}@{}", user, pass, host);
+    let env = "postgres://app:${DB_PASSWORD}@db/app";
+    let local = "postgres://postgres:postgres@localhost/app";
+    let ssh = "git+ssh://git@github.com/org/repo.git";
+}
+"#;
+        assert_eq!(lines(src), [3, 4]);
+        let d = &found(src)[0];
+        assert_eq!(d.message, "hardcoded password `Xk9v…` in a URL");
+        assert_eq!(d.span.snippet(), "Xk9v********");
+    }
+
+    #[test]
+    fn keyword_context_bindings_fields_and_returns() {
+        let src = r#"
+use secrecy::SecretString;
+
+const API_KEY: &str = "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c";                        // 4
+static DB_PASSWORD: &str = "hunter22";                                          // 5
+const API_KEYS: [&str; 2] = ["AbC9xYz1QwE7rTy3", "Qm8vT2pL9xW4nR7k"];          // 6
+
+struct Client;
+impl Client {
+    const SIGNING_KEY: &'static [u8] = b"k3Y-9f8a7b6c5d4e3f2a";                 // 10
+    fn client_secret() -> &'static str { "Zm9vYmFyOmJhei1xdXV4LTE5OTk" }        // 11
+}
+
+pub fn config() -> Config {
+    let token: String = "Qm8vT2pL9xW4nR7kAbC9".to_string();                      // 15
+    let jwt_secret = SecretString::new("n7Rk2pQx9LmW4tZc".into());                // 16
+    let mut cfg = Config {
+        api_key: String::from("b1946ac92492d2347c6235b4d2611184"),               // 18
+        password: Some("Tr0ub4dor&3".into()),                                     // 19
+        ..Default::default()
+    };
+    cfg.auth_token = "A7c9E2g4K6m8P0r2".into();                                   // 22
+    if input.password == "letMe1nNow" { admin() }                                 // 23
+    cfg
+}
+"#;
+        assert_eq!(lines(src), [4, 5, 6, 6, 10, 11, 15, 16, 18, 19, 22, 23]);
+    }
+
+    #[test]
+    fn keyword_context_calls_headers_and_env() {
+        let src = r#"
+use reqwest::header::{self, HeaderValue, AUTHORIZATION};
+use std::env;
+
+async fn call(client: reqwest::Client, user: &str) {
+    client.get(URL).bearer_auth("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c");                         // 6
+    client.get(URL).basic_auth(user, Some("s3cr3t-Pa55"));                                   // 7
+    client.get(URL).header("X-Api-Key", "b1946ac92492d2347c6235b4d2611184");                  // 8
+    client.get(URL).header(AUTHORIZATION, "Bearer Qm8vT2pL9xW4nR7kAbC9xYz1");                 // 9
+    headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Token A7c9E2g4K6m8P0r2")); // 10
+    unsafe { env::set_var("API_TOKEN", "n7Rk2pQx9LmW4tZcY3v8") };                             // 11
+    let opts = PgConnectOptions::new().username("app").password("p4ssW0rd-99");              // 12
+    let c = Client::new().with_api_key("AbC9xYz1QwE7rTy3Qm8v");                              // 13
+    let form = [("username", "bob"), ("password", "hunter22")];                               // 14
+    let body = serde_json::json!({ "user": "bob", "api_key": "Zx81Qw72Er63Ty54" });          // 15
+    std::process::Command::new("deploy").env("GITHUB_TOKEN", "Zm9vYmFyOmJhei1xdXV4");        // 16
+}
+"#;
+        assert_eq!(lines(src), [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    }
+
+    #[test]
+    fn names_and_messages_are_not_secrets() {
+        let src = r#"
+use reqwest::header::AUTHORIZATION;
+
+const PASSWORD_FIELD: &str = "password";
+const API_KEY_ENV: &str = "API_KEY";
+const TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
+const AUTH_HEADER: &str = "Authorization";
+const PUBLIC_KEY: &str = "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c";
+const SECRET_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+#[derive(serde::Deserialize)]
+struct Login {
+    #[serde(rename = "apiKey")]
+    api_key: String,
+}
+
+fn handle(form: &Form, client: &Client) -> Result<(), Error> {
+    let password = form.get("password")?;
+    let token = std::env::var("API_TOKEN").expect("API_TOKEN must be set");
+    let secret = vault.get_secret("payments/stripe-key-2024")?;
+    if password.is_empty() { return Err(Error::new("password is required")); }
+    tracing::warn!(token = %redact(&token), "invalid token {}", token);
+    let auth = format!("Bearer {}", token);
+    let api_key = "<your-api-key>";
+    let client_secret = "${CLIENT_SECRET}";
+    let pwd = "changeme";
+    let token = "xxxxxxxxxxxxxxxxxxxxxxxx";
+    let password_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g";
+    let hashed = "$2b$12$KIXQJQ0s9m8vN5h5WcHqUu5rM5xg1fJ6jzQ9b4Y8v4C3h2R1lK0aO";
+    let token_type = "Bearer";
+    let image = "ghcr.io/acme/api@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let checksum = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let id = "550e8400-e29b-41d4-a716-446655440000";
+    let key = "AKIAIOSFODNN7EXAMPLE";
+    let secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let token = lexer.next_token();
+    if token == "=>" || token == "fn" { }
+    let max_tokens = "4096";
+    let csrf_token = "a8f5f167f44f4964e6c998dee827110c";
+    client.get(URL).header(AUTHORIZATION, auth);
+    client.get(URL).header("Content-Type", "application/json");
+    let pubkey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    let cert = "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----";
+    Ok(())
+}
+"#;
+        let f = found(src);
+        assert!(
+            f.is_empty(),
+            "{:?}",
+            f.iter().map(|d| (d.span.start().line, &d.message)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn keyword_findings_are_skipped_in_test_code() {
+        let src = r#"
+pub fn run() {}
+
+#[cfg(test)]
+mod tests {
+    const API_KEY: &str = "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c";
+    #[test]
+    fn login() {
+        let password = "hunter22";
+        let c = Config { token: "Qm8vT2pL9xW4nR7kAbC9".into() };
+        client.bearer_auth("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c");
+    }
+}
+
+#[tokio::test]
+async fn top_level() { let secret = "A7c9E2g4K6m8P0r2"; }
+"#;
+        assert!(lines(src).is_empty());
+    }
+
+    #[test]
+    fn cfg_test_fields_locals_and_arms_are_test_code() {
+        let src = r#"
+const PATTERNS: &[Pattern] = &[Pattern {
+    name: "url",
+    #[cfg(test)]
+    tests: &["postgres://app:s3cr3t-pw@db.internal:5432/app", "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"],
+}];
+fn f() {
+    #[cfg(test)]
+    let password = "hunter22";
+    let live = Config { password: "Tr0ub4dor&3" };
+}
+"#;
+        // The provider token is reported in test code too; the URL and the
+        // keyword finding only outside it.
+        assert_eq!(lines(src), [5, 10]);
+    }
+
+    #[test]
+    fn other_scanners_allow_comments_are_honoured() {
+        let src = r#"
+const A: &str = "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"; // gitleaks:allow
+const B: &str = "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"; // pragma: allowlist secret
+// pragma: allowlist nextline secret
+const C: &str = "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C";
+const D: &str = "ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm"; // trufflehog:ignore
+const E: &str = "ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b"; // twelve:allow(hardcoded_secret)
+const F: &str = "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw";
+"#;
+        assert_eq!(lines(src), [8]);
+    }
+
+    #[test]
+    fn options_extra_patterns_and_allow_values() {
+        let src = r#"
+const INTERNAL: &str = "acme_4f9c2b7e1d8a3f6c5b0e9d2a7c4f1b8e";
+const STRIPE: &str = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
+const TOKEN: &str = "Qm8vT2pL9xW4nR7kAbC9";
+"#;
+        let f = check_rule_in(&HardcodedSecret, src, |p| {
+            let o = &mut p.config.rules.hardcoded_secret;
+            o.extra_patterns.push(ExtraPattern {
+                name: "Acme token".into(),
+                regex: r"\bacme_[a-f0-9]{32}\b".into(),
+            });
+            o.allow_values.push("^sk_live_v8GM".into());
+            o.allow_values.push("^Qm8vT2".into());
+        });
+        let messages: Vec<_> = f.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["hardcoded Acme token `acme…`"]);
+    }
+
+    #[test]
+    fn explain_lists_every_family() {
+        let table = super::families_table();
+        for family in super::secret_patterns::FAMILIES {
+            assert!(table.contains(&format!("`{}`", family.name)), "{}", family.name);
+        }
+        assert_eq!(table.lines().count(), super::secret_patterns::FAMILIES.len() + 1);
+    }
+}
