@@ -75,6 +75,30 @@ impl Call<'_> {
     }
 }
 
+/// A call whose argument the visitor is in: `connect` with `arg` 0 while
+/// visiting `"postgres://.."` in `PgPool::connect("postgres://..")`.
+#[derive(Debug, Clone, Default)]
+pub struct CallFrame {
+    /// For a path call, canonical candidates for the callee.
+    pub paths: Vec<String>,
+    /// For a method call, the method name.
+    pub method: Option<String>,
+    /// For a method call, the chain it ends.
+    pub chain: Chain,
+    /// The index of the argument being visited.
+    pub arg: usize,
+    /// The first argument, when it is a string literal
+    /// (`.set("bootstrap.servers", ..)`).
+    pub first_str: Option<String>,
+}
+
+impl CallFrame {
+    /// Whether the callee is one of the canonical paths in `table`.
+    pub fn is(&self, table: &[&str]) -> bool {
+        self.paths.iter().any(|p| table.contains(&p.as_str()))
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Binding {
     chain: Chain,
@@ -95,6 +119,8 @@ pub(super) struct State {
     /// `const` and `static` initializers of this file by canonical path.
     consts: HashMap<String, syn::Expr>,
     pub macros: Vec<String>,
+    /// The calls whose arguments enclose the node, innermost last.
+    pub calls: Vec<CallFrame>,
     bindings: HashMap<String, Binding>,
     /// Parsed macro arguments by the address of the macro node, so a macro
     /// is parsed once even when binding provenance looks into it again.
@@ -280,6 +306,7 @@ pub(super) fn run(file: &Arc<SourceFile>, ast: &syn::File, job: &Job, package: &
             items: Vec::new(),
             consts,
             macros: Vec::new(),
+            calls: Vec::new(),
             bindings: HashMap::new(),
             macro_args: RefCell::default(),
         },
@@ -346,13 +373,18 @@ impl FileVisitor<'_> {
         self.state.test_depth -= usize::from(test);
     }
 
-    fn dispatch_call(&mut self, expr: &syn::Expr) {
+    /// Calls the rules' `check_call`; returns the frame for the call's
+    /// arguments.
+    fn dispatch_call(&mut self, expr: &syn::Expr) -> CallFrame {
         let call = match expr {
             syn::Expr::Call(c) => {
-                let syn::Expr::Path(p) = &*c.func else { return };
+                let paths = match &*c.func {
+                    syn::Expr::Path(p) => self.state.resolver.resolve(&p.path),
+                    _ => return CallFrame::default(),
+                };
                 Call {
                     expr,
-                    paths: self.state.resolver.resolve(&p.path),
+                    paths,
                     method: None,
                     chain: Chain::default(),
                     args: c.args.iter().collect(),
@@ -365,9 +397,34 @@ impl FileVisitor<'_> {
                 chain: self.state.chain_of(expr),
                 args: m.args.iter().collect(),
             },
-            _ => return,
+            _ => return CallFrame::default(),
         };
         self.each_rule(|rule, cx| rule.check_call(cx, &call));
+        let first_str = match call.args.first() {
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            })) => Some(s.value()),
+            _ => None,
+        };
+        CallFrame {
+            paths: call.paths,
+            method: call.method.map(|m| m.to_string()),
+            chain: call.chain,
+            arg: 0,
+            first_str,
+        }
+    }
+
+    /// Visits a call's arguments with its frame on the call stack.
+    fn visit_args<'ast>(&mut self, frame: CallFrame, args: impl Iterator<Item = &'ast syn::Expr>) {
+        self.state.calls.push(frame);
+        for (i, arg) in args.enumerate() {
+            if let Some(top) = self.state.calls.last_mut() {
+                top.arg = i;
+            }
+            self.visit_expr(arg);
+        }
+        self.state.calls.pop();
     }
 }
 
@@ -507,10 +564,22 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
         self.each_rule(|rule, cx| rule.check_expr(cx, expr));
-        if let syn::Expr::Call(_) | syn::Expr::MethodCall(_) = expr {
-            self.dispatch_call(expr);
+        match expr {
+            syn::Expr::Call(c) => {
+                let frame = self.dispatch_call(expr);
+                self.visit_expr(&c.func);
+                self.visit_args(frame, c.args.iter());
+            }
+            syn::Expr::MethodCall(m) => {
+                let frame = self.dispatch_call(expr);
+                self.visit_expr(&m.receiver);
+                if let Some(turbofish) = &m.turbofish {
+                    self.visit_angle_bracketed_generic_arguments(turbofish);
+                }
+                self.visit_args(frame, m.args.iter());
+            }
+            _ => visit::visit_expr(self, expr),
         }
-        visit::visit_expr(self, expr);
     }
 
     fn visit_lit(&mut self, lit: &'ast syn::Lit) {
@@ -550,5 +619,70 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
             }
         }
         self.state.macros.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use crate::declare_rule;
+    use crate::engine::Cx;
+    use crate::rules::{Factor, Rule, RuleMeta};
+    use crate::test_support::check_rule;
+
+    declare_rule! {
+        /// ### What it does
+        /// Notes the call stack at every string literal.
+        pub StackProbe => "stack_probe", Factor::Processes, Warn, fixable: false, options: []
+    }
+
+    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    impl Rule for StackProbe {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+
+        fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
+            let syn::Lit::Str(s) = lit else { return };
+            let frames: Vec<String> = cx
+                .call_stack()
+                .iter()
+                .map(|f| {
+                    let callee = f.method.clone().unwrap_or_else(|| f.paths[0].clone());
+                    format!("{callee}#{}", f.arg)
+                })
+                .collect();
+            SEEN.lock()
+                .unwrap()
+                .push(format!("{}: {}", s.value(), frames.join(" > ")));
+        }
+    }
+
+    #[test]
+    fn call_stack_names_the_enclosing_calls_and_argument() {
+        let src = r#"
+use sqlx::PgPool;
+fn f(cfg: &mut rdkafka::ClientConfig) {
+    let pool = PgPool::connect(&format!("postgres://{}/db", host("h")));
+    cfg.set("bootstrap.servers", "k:9092");
+    let r = client("recv").get("x");
+}
+"#;
+        SEEN.lock().unwrap().clear();
+        check_rule(&StackProbe, src);
+        let seen = SEEN.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                "postgres://{}/db: sqlx::PgPool::connect#0",
+                "h: sqlx::PgPool::connect#0 > host#0",
+                "bootstrap.servers: set#0",
+                "k:9092: set#1",
+                "recv: client#0",
+                "x: get#0",
+            ]
+        );
     }
 }
