@@ -5,7 +5,9 @@
 //! A rule implements the [`Rule`] hooks it needs; the engine calls every
 //! enabled rule from a single syntax-tree pass per file.
 
+pub mod backing_services;
 pub mod build_release_run;
+pub mod config;
 pub mod processes;
 
 use crate::diagnostic::LintLevel;
@@ -191,6 +193,7 @@ pub trait Rule: Send + Sync {
 
 /// Every rule, in the order `cargo twelve rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
+    &config::secret_fallback::SecretFallback,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
 ];

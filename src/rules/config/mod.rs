@@ -1,0 +1,2 @@
+pub mod secret_fallback;
+pub mod secret_names;
