@@ -194,6 +194,7 @@ pub trait Rule: Send + Sync {
 /// Every rule, in the order `cargo twelve rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
     &config::secret_fallback::SecretFallback,
+    &backing_services::hardcoded_backing_service::HardcodedBackingService,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
 ];

@@ -12,55 +12,55 @@ pub struct Service {
     pub env: &'static str,
 }
 
-const POSTGRES: Service = Service {
+pub const POSTGRES: Service = Service {
     name: "PostgreSQL",
     env: "DATABASE_URL",
 };
-const MYSQL: Service = Service {
+pub const MYSQL: Service = Service {
     name: "MySQL",
     env: "DATABASE_URL",
 };
-const SQLITE: Service = Service {
+pub const SQLITE: Service = Service {
     name: "SQLite",
     env: "DATABASE_URL",
 };
-const REDIS: Service = Service {
+pub const REDIS: Service = Service {
     name: "Redis",
     env: "REDIS_URL",
 };
-const AMQP: Service = Service {
+pub const AMQP: Service = Service {
     name: "AMQP broker",
     env: "AMQP_URL",
 };
-const MONGODB: Service = Service {
+pub const MONGODB: Service = Service {
     name: "MongoDB",
     env: "MONGODB_URI",
 };
-const NATS: Service = Service {
+pub const NATS: Service = Service {
     name: "NATS",
     env: "NATS_URL",
 };
-const KAFKA: Service = Service {
+pub const KAFKA: Service = Service {
     name: "Kafka",
     env: "KAFKA_BROKERS",
 };
-const MEMCACHED: Service = Service {
+pub const MEMCACHED: Service = Service {
     name: "Memcached",
     env: "MEMCACHED_URL",
 };
-const CLICKHOUSE: Service = Service {
+pub const CLICKHOUSE: Service = Service {
     name: "ClickHouse",
     env: "CLICKHOUSE_URL",
 };
-const ELASTICSEARCH: Service = Service {
+pub const ELASTICSEARCH: Service = Service {
     name: "Elasticsearch",
     env: "ELASTICSEARCH_URL",
 };
-const CASSANDRA: Service = Service {
+pub const CASSANDRA: Service = Service {
     name: "Cassandra",
     env: "CASSANDRA_NODES",
 };
-const NEO4J: Service = Service {
+pub const NEO4J: Service = Service {
     name: "Neo4j",
     env: "NEO4J_URI",
 };
