@@ -90,6 +90,10 @@ pub struct CallFrame {
     /// The first argument, when it is a string literal
     /// (`.set("bootstrap.servers", ..)`).
     pub first_str: Option<String>,
+    /// How many macros enclose the call: a node whose
+    /// [`Cx::macro_stack`](super::Cx::macro_stack) is deeper is inside a
+    /// macro in the argument (`connect(env!("URL"))`).
+    pub macro_depth: usize,
 }
 
 impl CallFrame {
@@ -412,6 +416,7 @@ impl FileVisitor<'_> {
             chain: call.chain,
             arg: 0,
             first_str,
+            macro_depth: self.state.macros.len(),
         }
     }
 
@@ -651,7 +656,11 @@ mod tests {
                 .iter()
                 .map(|f| {
                     let callee = f.method.clone().unwrap_or_else(|| f.paths[0].clone());
-                    format!("{callee}#{}", f.arg)
+                    format!(
+                        "{callee}#{}{}",
+                        f.arg,
+                        "!".repeat(cx.macro_stack().len() - f.macro_depth)
+                    )
                 })
                 .collect();
             SEEN.lock()
@@ -676,8 +685,8 @@ fn f(cfg: &mut rdkafka::ClientConfig) {
         assert_eq!(
             seen,
             [
-                "postgres://{}/db: sqlx::PgPool::connect#0",
-                "h: sqlx::PgPool::connect#0 > host#0",
+                "postgres://{}/db: sqlx::PgPool::connect#0!",
+                "h: sqlx::PgPool::connect#0! > host#0",
                 "bootstrap.servers: set#0",
                 "k:9092: set#1",
                 "recv: client#0",

@@ -174,6 +174,11 @@ impl Rule for HardcodedBackingService {
         let syn::Lit::Str(s) = lit else { return };
         let value = s.value();
         let callee = cx.call_stack().last().and_then(address_of);
+        // `connect(env!("URL"))`: the literal is a macro's argument, not the address.
+        let direct = cx
+            .call_stack()
+            .last()
+            .is_some_and(|f| f.macro_depth == cx.macro_stack().len());
         if let Some(address) = service_address(&value) {
             let callee = callee.map(|(_, c)| c);
             Self::report_address(cx, s, &address, callee.as_deref());
@@ -182,7 +187,7 @@ impl Rule for HardcodedBackingService {
         // Any other literal given as a connection's address: a key-value
         // connection string, a bare host.
         let Some((service, callee)) = callee else { return };
-        if !is_connection_string(&value) {
+        if !direct || !is_connection_string(&value) {
             return;
         }
         let token = s.span().byte_range();
@@ -367,6 +372,8 @@ fn conn() {
         .create()
         .unwrap();
     let nats = async_nats::connect("demo.nats.io");                                       // 14
+    let baked = sqlx::PgPool::connect(env!("DATABASE_URL"));
+    let built = sqlx::PgPool::connect(&format!("host={} dbname=app", host));
 }
 "#;
         assert_eq!(lines(src), [7, 8, 10, 14]);
