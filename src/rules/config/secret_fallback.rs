@@ -220,8 +220,16 @@ enum SerdeFact {
     Returns { path: String },
 }
 
+/// Where the fallback is declared, for the help.
+#[derive(Clone, Copy)]
+enum Kind {
+    Env,
+    Clap,
+    Config,
+}
+
 impl SecretFallback {
-    fn report(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, fallback: &Fallback, by_name: bool) {
+    fn report(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, fallback: &Fallback, by_name: bool, kind: Kind) {
         // The fallback is a credential: mask it in every output.
         let (range, _) = literal_value_range(&cx.file().text, fallback.range.clone(), &fallback.value);
         cx.redact(range);
@@ -236,21 +244,29 @@ impl SecretFallback {
         let d = cx.report(span, message);
         d.label("every deploy that lacks the variable runs with this credential")
             .note("a secret belongs in the environment only: a missing one must stop the process at startup, not fall back to a value in the repository")
-            .help(format!(
-                "require it: `std::env::var(\"{name}\")` with `?` or `.expect(\"{name} must be set\")`, and keep the development value in an untracked `.env` file"
-            ));
+            .help(match kind {
+                Kind::Env => format!(
+                    "require it: `std::env::var(\"{name}\")` with `?` or `.expect(\"{name} must be set\")`, and keep the development value in an untracked `.env` file"
+                ),
+                Kind::Clap => format!(
+                    "drop the default so that clap requires `{name}`, and keep the development value in an untracked `.env` file"
+                ),
+                Kind::Config => format!(
+                    "drop the default so that loading the configuration fails without `{name}`"
+                ),
+            });
         if elsewhere {
             d.secondary(literal_span, "the fallback is written here");
         }
     }
 
     /// Reports when `name` is a secret or the fallback is a URL with a password.
-    fn judge(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, fallback: Option<Fallback>) {
+    fn judge(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, fallback: Option<Fallback>, kind: Kind) {
         let Some(fallback) = fallback else { return };
         if is_secret_name(name) {
-            self.report(cx, at, name, &fallback, true);
+            self.report(cx, at, name, &fallback, true, kind);
         } else if url_password(&fallback.value).is_some() {
-            self.report(cx, at, name, &fallback, false);
+            self.report(cx, at, name, &fallback, false, kind);
         }
     }
 
@@ -284,7 +300,7 @@ impl SecretFallback {
             });
             if let (Some(name), Some(default)) = (env, default) {
                 let fallback = literal(cx, &default, 0);
-                self.judge(cx, default.span().byte_range(), &name, fallback);
+                self.judge(cx, default.span().byte_range(), &name, fallback, Kind::Clap);
             }
         }
     }
@@ -361,6 +377,7 @@ impl Rule for SecretFallback {
                 method.span().byte_range().start..call.expr.span().byte_range().end,
                 &name,
                 fallback,
+                Kind::Env,
             );
             return;
         }
@@ -377,6 +394,7 @@ impl Rule for SecretFallback {
                     method.span().byte_range().start..call.expr.span().byte_range().end,
                     &key,
                     fallback,
+                    Kind::Config,
                 );
             }
             // clap's builder: `.env("API_TOKEN").default_value("dev")`, either order.
@@ -395,7 +413,7 @@ impl Rule for SecretFallback {
                         };
                         let Some(name) = str_value(cx, env_arg) else { return };
                         let fallback = literal(cx, default_arg, 0);
-                        self.judge(cx, default_arg.span().byte_range(), &name, fallback);
+                        self.judge(cx, default_arg.span().byte_range(), &name, fallback, Kind::Clap);
                         return;
                     }
                     receiver = &r.receiver;
@@ -420,6 +438,7 @@ impl Rule for SecretFallback {
                             arm.pat.span().byte_range().start..arm.body.span().byte_range().end,
                             &name,
                             fallback,
+                            Kind::Env,
                         );
                     }
                 }
@@ -429,7 +448,7 @@ impl Rule for SecretFallback {
                 let Some((_, otherwise)) = &i.else_branch else { return };
                 let Some(name) = env_read(cx, &l.expr) else { return };
                 let fallback = literal(cx, otherwise, 0);
-                self.judge(cx, otherwise.span().byte_range(), &name, fallback);
+                self.judge(cx, otherwise.span().byte_range(), &name, fallback, Kind::Env);
             }
             _ => {}
         }
