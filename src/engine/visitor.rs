@@ -420,6 +420,15 @@ impl FileVisitor<'_> {
         }
     }
 
+    /// Runs `body` as test code when `attrs` has `#[cfg(test)]`: a struct
+    /// literal's field, a `match` arm, a statement.
+    fn with_cfg(&mut self, attrs: &[syn::Attribute], body: impl FnOnce(&mut Self)) {
+        let test = has_cfg_test(attrs);
+        self.state.test_depth += usize::from(test);
+        body(self);
+        self.state.test_depth -= usize::from(test);
+    }
+
     /// Visits a call's arguments with its frame on the call stack.
     fn visit_args<'ast>(&mut self, frame: CallFrame, args: impl Iterator<Item = &'ast syn::Expr>) {
         self.state.calls.push(frame);
@@ -546,8 +555,21 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         }
     }
 
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        self.with_cfg(&field.attrs, |v| visit::visit_field_value(v, field));
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.with_cfg(&arm.attrs, |v| visit::visit_arm(v, arm));
+    }
+
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
-        visit::visit_stmt(self, stmt);
+        let attrs: &[syn::Attribute] = match stmt {
+            syn::Stmt::Local(l) => &l.attrs,
+            syn::Stmt::Macro(m) => &m.attrs,
+            _ => &[],
+        };
+        self.with_cfg(attrs, |v| visit::visit_stmt(v, stmt));
         // `opts.write(true);` configures the builder bound to `opts`.
         if let syn::Stmt::Expr(expr @ syn::Expr::MethodCall(_), _) = stmt {
             let mut receiver = expr;
@@ -663,9 +685,10 @@ mod tests {
                     )
                 })
                 .collect();
+            let test = if cx.in_test() { " (test)" } else { "" };
             SEEN.lock()
                 .unwrap()
-                .push(format!("{}: {}", s.value(), frames.join(" > ")));
+                .push(format!("{}: {}{test}", s.value(), frames.join(" > ")));
         }
     }
 
@@ -677,6 +700,18 @@ fn f(cfg: &mut rdkafka::ClientConfig) {
     let pool = PgPool::connect(&format!("postgres://{}/db", host("h")));
     cfg.set("bootstrap.servers", "k:9092");
     let r = client("recv").get("x");
+    let p = Pattern {
+        name: "n",
+        #[cfg(test)]
+        tests: &["t1"],
+    };
+    #[cfg(test)]
+    let t = "t2";
+    match x {
+        #[cfg(test)]
+        Some(_) => "t3",
+        _ => "n2",
+    };
 }
 "#;
         SEEN.lock().unwrap().clear();
@@ -691,6 +726,11 @@ fn f(cfg: &mut rdkafka::ClientConfig) {
                 "k:9092: set#1",
                 "recv: client#0",
                 "x: get#0",
+                "n: ",
+                "t1:  (test)",
+                "t2:  (test)",
+                "t3:  (test)",
+                "n2: ",
             ]
         );
     }

@@ -111,23 +111,30 @@ fn path_matches(path: &str, krate: &str, suffix: &str) -> bool {
         .is_some_and(|rest| rest == suffix || rest.ends_with(&format!("::{suffix}")))
 }
 
-/// The constructor a path call is, with its address argument.
-pub fn connect_function(paths: &[String]) -> Option<(usize, Service, &'static str)> {
+/// The constructor a path call is, with its address argument. Calls inside
+/// `own_crate`, the crate being checked, are its implementation, not a use.
+pub fn connect_function(paths: &[String], own_crate: &str) -> Option<(usize, Service, &'static str)> {
     paths.iter().find_map(|p| {
         CONNECT_FUNCTIONS
             .iter()
-            .find(|(krate, suffix, _, _)| path_matches(p, krate, suffix))
+            .find(|(krate, suffix, _, _)| *krate != own_crate && path_matches(p, krate, suffix))
             .map(|(_, suffix, arg, service)| (*arg, *service, *suffix))
     })
 }
 
 /// The builder method a method call is, with its address argument.
-pub fn connect_method(method: &str, chain: &Chain, first_str: Option<&str>) -> Option<(usize, Service, String)> {
+pub fn connect_method(
+    method: &str,
+    chain: &Chain,
+    first_str: Option<&str>,
+    own_crate: &str,
+) -> Option<(usize, Service, String)> {
     if method == "set" && first_str.is_some_and(|k| KAFKA_BROKER_KEYS.contains(&k)) {
         return Some((1, KAFKA, "ClientConfig::set".into()));
     }
     CONNECT_METHODS.iter().find_map(|(krate, ty, m, arg, service)| {
         (*m == method
+            && *krate != own_crate
             && chain.root.iter().any(|r| {
                 r.rsplit_once("::")
                     .is_some_and(|(owner, _)| path_matches(owner, krate, ty))
@@ -138,11 +145,11 @@ pub fn connect_method(method: &str, chain: &Chain, first_str: Option<&str>) -> O
 
 /// The connection call whose address the visitor is in, when the innermost
 /// enclosing call is one and the node is in its address argument.
-pub fn address_of(frame: &CallFrame) -> Option<(Service, String)> {
+pub fn address_of(frame: &CallFrame, own_crate: &str) -> Option<(Service, String)> {
     let (arg, service, name) = match &frame.method {
-        Some(m) => connect_method(m, &frame.chain, frame.first_str.as_deref())?,
+        Some(m) => connect_method(m, &frame.chain, frame.first_str.as_deref(), own_crate)?,
         None => {
-            let (arg, service, name) = connect_function(&frame.paths)?;
+            let (arg, service, name) = connect_function(&frame.paths, own_crate)?;
             (arg, service, name.to_string())
         }
     };
@@ -155,17 +162,17 @@ mod tests {
 
     #[test]
     fn functions_by_crate_and_suffix() {
-        let p = |s: &str| vec![s.to_string()];
-        assert_eq!(connect_function(&p("sqlx::PgPool::connect")).unwrap().1, POSTGRES);
-        assert_eq!(
-            connect_function(&p("sqlx::postgres::PgPool::connect")).unwrap().1,
-            POSTGRES
-        );
-        assert_eq!(connect_function(&p("redis::Client::open")).unwrap().1, REDIS);
-        assert_eq!(connect_function(&p("tokio_postgres::connect")).unwrap().1, POSTGRES);
-        assert!(connect_function(&p("my_app::redis::Client::open")).is_none());
-        assert!(connect_function(&p("std::net::TcpStream::connect")).is_none());
-        assert!(connect_function(&p("sqlx::query")).is_none());
+        let f = |s: &str| connect_function(&[s.to_string()], "app");
+        assert_eq!(f("sqlx::PgPool::connect").unwrap().1, POSTGRES);
+        assert_eq!(f("sqlx::postgres::PgPool::connect").unwrap().1, POSTGRES);
+        assert_eq!(f("redis::Client::open").unwrap().1, REDIS);
+        assert_eq!(f("tokio_postgres::connect").unwrap().1, POSTGRES);
+        assert!(f("my_app::redis::Client::open").is_none());
+        assert!(f("std::net::TcpStream::connect").is_none());
+        assert!(f("sqlx::query").is_none());
+        // The crate's own calls are its implementation.
+        let own = connect_function(&["mongodb::options::ClientOptions::parse".to_string()], "mongodb");
+        assert!(own.is_none());
     }
 
     #[test]
@@ -174,14 +181,12 @@ mod tests {
             root: vec!["sqlx::postgres::PgPoolOptions::new".into()],
             steps: Vec::new(),
         };
-        assert_eq!(connect_method("connect", &chain, None).unwrap().0, 0);
-        assert!(connect_method("connect", &Chain::default(), None).is_none());
-        assert_eq!(
-            connect_method("set", &Chain::default(), Some("bootstrap.servers"))
-                .unwrap()
-                .1,
-            KAFKA
-        );
-        assert!(connect_method("set", &Chain::default(), Some("group.id")).is_none());
+        let none = Chain::default();
+        assert_eq!(connect_method("connect", &chain, None, "app").unwrap().0, 0);
+        assert!(connect_method("connect", &chain, None, "sqlx").is_none());
+        assert!(connect_method("connect", &none, None, "app").is_none());
+        let kafka = connect_method("set", &none, Some("bootstrap.servers"), "app");
+        assert_eq!(kafka.unwrap().1, KAFKA);
+        assert!(connect_method("set", &none, Some("group.id"), "app").is_none());
     }
 }

@@ -104,6 +104,21 @@ fn address_arg(expr: &syn::Expr) -> Option<Arg<'_>> {
     }
 }
 
+/// `localhost`, `127.0.0.1`, `[::1]`, `0.0.0.0`.
+fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host == "::1"
+        || host == "0.0.0.0"
+}
+
+/// A package without a binary: its code runs inside other programs.
+fn library_only(cx: &Cx<'_>) -> bool {
+    cx.target_kind() == TargetKind::Lib && !cx.package().targets.iter().any(|t| t.kind == TargetKind::Bin)
+}
+
 /// Constants are named in upper case; a lower-case single segment is a
 /// local or a parameter.
 fn looks_like_const(path: &syn::Path) -> bool {
@@ -173,7 +188,8 @@ impl Rule for HardcodedBackingService {
         }
         let syn::Lit::Str(s) = lit else { return };
         let value = s.value();
-        let callee = cx.call_stack().last().and_then(address_of);
+        let own = cx.module()[0].clone();
+        let callee = cx.call_stack().last().and_then(|f| address_of(f, &own));
         // `connect(env!("URL"))`: the literal is a macro's argument, not the address.
         let direct = cx
             .call_stack()
@@ -181,6 +197,11 @@ impl Rule for HardcodedBackingService {
             .is_some_and(|f| f.macro_depth == cx.macro_stack().len());
         if let Some(address) = service_address(&value) {
             let callee = callee.map(|(_, c)| c);
+            // A library's own default (`const DEFAULT_URI = "mongodb://localhost:27020"`)
+            // is not a deploy's address; a service's is.
+            if callee.is_none() && is_loopback(&address.host) && library_only(cx) {
+                return;
+            }
             Self::report_address(cx, s, &address, callee.as_deref());
             return;
         }
@@ -204,6 +225,7 @@ impl Rule for HardcodedBackingService {
         if Self::skip(cx) {
             return;
         }
+        let own = cx.module()[0].clone();
         let found = match call.method {
             Some(m) => {
                 let first = call.args.first().and_then(|a| match a {
@@ -212,9 +234,9 @@ impl Rule for HardcodedBackingService {
                     }) => Some(s.value()),
                     _ => None,
                 });
-                connect_method(&m.to_string(), &call.chain, first.as_deref())
+                connect_method(&m.to_string(), &call.chain, first.as_deref(), &own)
             }
-            None => connect_function(&call.paths).map(|(a, s, n)| (a, s, n.to_string())),
+            None => connect_function(&call.paths, &own).map(|(a, s, n)| (a, s, n.to_string())),
         };
         let Some((arg, service, callee)) = found else { return };
         let Some(Arg::Path(path)) = call.args.get(arg).and_then(|a| address_arg(a)) else {
@@ -454,5 +476,43 @@ mod tests {
                 .iter()
                 .all(|d| !d.message.contains("hunter2") && !d.message.contains("s3cret"))
         );
+    }
+
+    #[test]
+    fn a_library_default_on_loopback_is_fine_a_service_default_is_not() {
+        let src = r#"
+const MONGOCRYPTD_DEFAULT_URI: &str = "mongodb://localhost:27020";
+const CACHE: &str = "redis://cache.internal:6379";
+fn open() { let c = redis::Client::open("redis://127.0.0.1/"); }
+"#;
+        assert_eq!(lines(src), [3, 4]);
+        let with_bin = crate::test_support::check_rule_in(&HardcodedBackingService, src, |p| {
+            let raw: cargo_metadata::Target = serde_json::from_value(serde_json::json!({
+                "name": "app", "kind": ["bin"], "crate_types": ["bin"], "required-features": [],
+                "src_path": "/app/src/main.rs", "edition": "2021", "doctest": false, "test": true, "doc": true
+            }))
+            .unwrap();
+            p.targets.push(crate::workspace::Target {
+                name: "app".into(),
+                crate_name: "app".into(),
+                kind: crate::workspace::TargetKind::Bin,
+                src_path: "/app/src/main.rs".into(),
+                raw,
+            });
+        });
+        let got: Vec<usize> = with_bin.iter().map(|d| d.span.start().line).collect();
+        assert_eq!(got, [2, 3, 4]);
+    }
+
+    #[test]
+    fn cfg_test_fields_are_test_code() {
+        let src = r#"
+const PATTERNS: &[Pattern] = &[Pattern {
+    name: "url",
+    #[cfg(test)]
+    tests: &["redis://:pw@cache.internal:6379/0"],
+}];
+"#;
+        assert_eq!(lines(src), Vec::<usize>::new());
     }
 }

@@ -75,11 +75,12 @@ impl Rule for CompileTimeConfig {
         }
         let Some(name_lit) = mac.first_str() else { return };
         let name = name_lit.value();
+        let own = cx.module()[0].clone();
         let connection = cx
             .call_stack()
             .iter()
             .rev()
-            .find_map(address_of)
+            .find_map(|f| address_of(f, &own))
             .map(|(_, callee)| callee);
         let package = cx.package();
         if set_by_cargo(&name)
