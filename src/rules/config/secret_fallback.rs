@@ -126,8 +126,9 @@ fn literal(cx: &Cx<'_>, expr: &syn::Expr, depth: usize) -> Option<Fallback> {
             .flatten()
         }
         syn::Expr::Closure(c) => literal(cx, &c.body, depth + 1),
-        syn::Expr::Block(b) => match b.block.stmts.as_slice() {
-            [syn::Stmt::Expr(e, None)] => literal(cx, e, depth + 1),
+        // `{ warn!("JWT_SECRET unset"); "dev".into() }`
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => literal(cx, e, depth + 1),
             _ => None,
         },
         syn::Expr::Paren(p) => literal(cx, &p.expr, depth + 1),
@@ -216,6 +217,8 @@ fn is_fallback_pattern(pat: &syn::Pat) -> bool {
 enum SerdeFact {
     /// A secret field defaulting to the function at one of these paths.
     Wants { field: String, fns: Vec<String> },
+    /// A secret's environment read falling back to what a function returns.
+    EnvWants { name: String, fns: Vec<String> },
     /// A function whose body is a literal.
     Returns { path: String },
 }
@@ -261,8 +264,24 @@ impl SecretFallback {
     }
 
     /// Reports when `name` is a secret or the fallback is a URL with a password.
-    fn judge(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, fallback: Option<Fallback>, kind: Kind) {
-        let Some(fallback) = fallback else { return };
+    fn judge(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, expr: &syn::Expr, kind: Kind) {
+        let Some(fallback) = literal(cx, expr, 0) else {
+            // `unwrap_or_else(|_| default_secret())`: the package check
+            // looks into the function.
+            if is_secret_name(name)
+                && let Some(fns) = fallback_fn(cx, expr)
+            {
+                let span = cx.span_of(at);
+                cx.record(
+                    span,
+                    SerdeFact::EnvWants {
+                        name: name.to_string(),
+                        fns,
+                    },
+                );
+            }
+            return;
+        };
         if is_secret_name(name) {
             self.report(cx, at, name, &fallback, true, kind);
         } else if url_password(&fallback.value).is_some() {
@@ -299,8 +318,7 @@ impl SecretFallback {
                 Ok(())
             });
             if let (Some(name), Some(default)) = (env, default) {
-                let fallback = literal(cx, &default, 0);
-                self.judge(cx, default.span().byte_range(), &name, fallback, Kind::Clap);
+                self.judge(cx, default.span().byte_range(), &name, &default, Kind::Clap);
             }
         }
     }
@@ -347,6 +365,28 @@ fn serde_value(attrs: &[syn::Attribute], key: &str) -> Option<String> {
     found
 }
 
+/// The functions a fallback calls without arguments: `default_secret()`,
+/// `|_| default_secret()`, `Config::dev_token()`.
+fn fallback_fn(cx: &Cx<'_>, expr: &syn::Expr) -> Option<Vec<String>> {
+    match expr {
+        syn::Expr::Closure(c) => fallback_fn(cx, &c.body),
+        syn::Expr::Call(c) if c.args.is_empty() => match &*c.func {
+            syn::Expr::Path(p) => Some(cx.resolve(&p.path)),
+            _ => None,
+        },
+        // `unwrap_or_else(default_secret)`
+        syn::Expr::Path(p)
+            if p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident.to_string().chars().any(|c| c.is_ascii_lowercase())) =>
+        {
+            Some(cx.resolve(&p.path))
+        }
+        _ => None,
+    }
+}
+
 /// Whether a function body is one literal (`"dev".into()`).
 fn returns_literal(cx: &Cx<'_>, block: &syn::Block) -> bool {
     match block.stmts.as_slice() {
@@ -371,12 +411,11 @@ impl Rule for SecretFallback {
         if let Some((_, arg)) = FALLBACK_METHODS.iter().find(|(n, _)| *n == method_name) {
             let Some(name) = env_read(cx, &m.receiver) else { return };
             let Some(arg) = call.args.get(*arg) else { return };
-            let fallback = literal(cx, arg, 0);
             self.judge(
                 cx,
                 method.span().byte_range().start..call.expr.span().byte_range().end,
                 &name,
-                fallback,
+                arg,
                 Kind::Env,
             );
             return;
@@ -388,12 +427,11 @@ impl Rule for SecretFallback {
                     return;
                 };
                 let Some(key) = str_value(cx, key) else { return };
-                let fallback = literal(cx, value, 0);
                 self.judge(
                     cx,
                     method.span().byte_range().start..call.expr.span().byte_range().end,
                     &key,
-                    fallback,
+                    value,
                     Kind::Config,
                 );
             }
@@ -412,8 +450,7 @@ impl Rule for SecretFallback {
                             return;
                         };
                         let Some(name) = str_value(cx, env_arg) else { return };
-                        let fallback = literal(cx, default_arg, 0);
-                        self.judge(cx, default_arg.span().byte_range(), &name, fallback, Kind::Clap);
+                        self.judge(cx, default_arg.span().byte_range(), &name, default_arg, Kind::Clap);
                         return;
                     }
                     receiver = &r.receiver;
@@ -432,12 +469,11 @@ impl Rule for SecretFallback {
                 let Some(name) = env_read(cx, &m.expr) else { return };
                 for arm in &m.arms {
                     if is_fallback_pattern(&arm.pat) {
-                        let fallback = literal(cx, &arm.body, 0);
                         self.judge(
                             cx,
                             arm.pat.span().byte_range().start..arm.body.span().byte_range().end,
                             &name,
-                            fallback,
+                            &arm.body,
                             Kind::Env,
                         );
                     }
@@ -447,8 +483,7 @@ impl Rule for SecretFallback {
                 let syn::Expr::Let(l) = &*i.cond else { return };
                 let Some((_, otherwise)) = &i.else_branch else { return };
                 let Some(name) = env_read(cx, &l.expr) else { return };
-                let fallback = literal(cx, otherwise, 0);
-                self.judge(cx, otherwise.span().byte_range(), &name, fallback, Kind::Env);
+                self.judge(cx, otherwise.span().byte_range(), &name, otherwise, Kind::Env);
             }
             _ => {}
         }
@@ -493,17 +528,30 @@ impl Rule for SecretFallback {
             .iter()
             .filter_map(|f| match f.get::<SerdeFact>()? {
                 SerdeFact::Returns { path } => Some((path.as_str(), f)),
-                SerdeFact::Wants { .. } => None,
+                _ => None,
             })
             .collect();
         for fact in facts {
-            let Some(SerdeFact::Wants { field, fns }) = fact.get::<SerdeFact>() else {
-                continue;
+            let (fns, env) = match fact.get::<SerdeFact>() {
+                Some(SerdeFact::Wants { fns, .. }) => (fns, None),
+                Some(SerdeFact::EnvWants { name, fns }) => (fns, Some(name)),
+                _ => continue,
             };
             let Some((path, f)) = returns.iter().find(|(p, _)| fns.iter().any(|w| w == p)) else {
                 continue;
             };
             let function = path.rsplit("::").next().unwrap_or(path);
+            if let Some(name) = env {
+                cx.report(fact.span.clone(), format!("secret `{name}` falls back to a hard-coded value when it is unset"))
+                    .label(format!("`{function}` returns a literal"))
+                    .secondary(f.span.clone(), "the fallback is written here")
+                    .note("a secret belongs in the environment only: a missing one must stop the process at startup, not fall back to a value in the repository")
+                    .help(format!("require it: `std::env::var(\"{name}\")` with `?` or `.expect(\"{name} must be set\")`, and keep the development value in an untracked `.env` file"));
+                continue;
+            }
+            let Some(SerdeFact::Wants { field, .. }) = fact.get::<SerdeFact>() else {
+                continue;
+            };
             cx.report(fact.span.clone(), format!("secret field `{field}` defaults to a hard-coded value"))
                 .label(format!("`#[serde(default = \"..\")]` calls `{function}`, which returns a literal"))
                 .secondary(f.span.clone(), "the default is written here")
@@ -693,5 +741,36 @@ mod tests {
         assert!(!shown.contains("supersecretvalue"), "{shown}");
         assert!(shown.contains("\"supe************\""), "{shown}");
         assert!(!found[0].message.contains("supersecret"));
+    }
+
+    #[test]
+    fn fallbacks_through_functions_and_logging_blocks_fire() {
+        let src = r#"
+use std::env;
+use tracing::warn;
+
+fn dev_secret() -> String {
+    "dev-only-secret".to_string()
+}
+
+fn random_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+pub fn load() {
+    let a = env::var("JWT_SECRET").unwrap_or_else(|_| dev_secret());          // 15
+    let b = env::var("SESSION_SECRET").unwrap_or_else(|_| random_secret());
+    let c = env::var("API_TOKEN").unwrap_or_else(|_| {                         // 17
+        warn!("API_TOKEN is not set, using the development token");
+        "dev-token".into()
+    });
+    let d = env::var("CSRF_SECRET").unwrap_or_else(|_| {
+        warn!("CSRF_SECRET is not set");
+        random_secret()
+    });
+}
+"#;
+        assert_eq!(lines(src), [15, 17]);
     }
 }
