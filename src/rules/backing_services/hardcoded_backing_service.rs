@@ -20,8 +20,11 @@ declare_rule! {
     /// `redis::Client::open`, bb8/deadpool configs, lapin
     /// `Connection::connect`, mongodb `Client::with_uri_str`, rdkafka
     /// `set("bootstrap.servers", ..)`, `async_nats::connect`, sea-orm
-    /// `Database::connect`. A `const` or `static` of the same crate passed
-    /// to a constructor is followed one step. Test code is not reported.
+    /// `Database::connect`, and clap's `default_value` of an argument. A
+    /// `const` or `static` of the same crate passed to a constructor is
+    /// followed one step. Test code is not reported, and neither is a
+    /// loopback default (`mongodb://localhost:27020`) in a package without
+    /// a binary, unless it is given to a connection constructor.
     ///
     /// ### Why is this bad
     /// A twelve-factor app treats a database, cache or queue as an attached
@@ -117,6 +120,33 @@ fn is_loopback(host: &str) -> bool {
 /// A package without a binary: its code runs inside other programs.
 fn library_only(cx: &Cx<'_>) -> bool {
     cx.target_kind() == TargetKind::Lib && !cx.package().targets.iter().any(|t| t.kind == TargetKind::Bin)
+}
+
+/// Attributes of argument parsers, and their keys that give a default.
+const CLAP_ATTRS: &[&str] = &["arg", "clap", "structopt"];
+const CLAP_DEFAULTS: &[&str] = &["default_value", "default_missing_value"];
+
+/// The string defaults of a clap field.
+fn clap_defaults(attrs: &[syn::Attribute]) -> Vec<syn::LitStr> {
+    let mut out = Vec::new();
+    for attr in attrs.iter().filter(|a| CLAP_ATTRS.iter().any(|n| a.path().is_ident(n))) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.input.peek(syn::Token![=]) {
+                let value: syn::Expr = meta.value()?.parse()?;
+                if CLAP_DEFAULTS.iter().any(|k| meta.path.is_ident(k))
+                    && let syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s), ..
+                    }) = value
+                {
+                    out.push(s);
+                }
+            } else if meta.input.peek(syn::token::Paren) {
+                let _: proc_macro2::TokenTree = meta.input.parse()?;
+            }
+            Ok(())
+        });
+    }
+    out
 }
 
 /// Constants are named in upper case; a lower-case single segment is a
@@ -287,6 +317,17 @@ impl Rule for HardcodedBackingService {
         let (ident, expr) = match item {
             syn::Item::Const(c) => (&c.ident, &*c.expr),
             syn::Item::Static(s) => (&s.ident, &*s.expr),
+            syn::Item::Struct(s) => {
+                // clap: `#[arg(long, env = "DATABASE_URL", default_value = "postgres://..")]`
+                for lit in s.fields.iter().flat_map(|f| clap_defaults(&f.attrs)) {
+                    if let Some(address) = service_address(&lit.value())
+                        && !(is_loopback(&address.host) && library_only(cx))
+                    {
+                        Self::report_address(cx, &lit, &address, None);
+                    }
+                }
+                return;
+            }
             _ => return,
         };
         let Some(Arg::Lit(lit)) = address_arg(expr) else { return };
@@ -514,5 +555,21 @@ const PATTERNS: &[Pattern] = &[Pattern {
 }];
 "#;
         assert_eq!(lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn clap_defaults_fire() {
+        let src = r#"
+#[derive(clap::Parser)]
+struct Args {
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://db.internal/app")]
+    database_url: String,
+    #[arg(long, env = "REDIS_URL")]
+    redis_url: String,
+    #[arg(long, env = "BIND", default_value = "0.0.0.0:8080")]
+    bind: String,
+}
+"#;
+        assert_eq!(lines(src), [4]);
     }
 }
