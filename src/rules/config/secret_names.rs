@@ -15,7 +15,9 @@ const SECRET_WORDS: &[&str] = &[
     "secret",
     "secrets",
     "token",
+    "tokens",
     "apikey",
+    "apikeys",
     "credential",
     "credentials",
     "creds",
@@ -147,8 +149,10 @@ const NON_SECRET_WORDS: &[&str] = &[
     "strategy",
     "source",
     "encoding",
-    "tokens",
     "tokenizer",
+    "num",
+    "per",
+    "rate",
     "budget",
     "level",
     "log",
@@ -209,7 +213,7 @@ pub fn is_secret_name(name: &str) -> bool {
         if SECRET_WORDS.contains(&w.as_str()) {
             return true;
         }
-        if w == "key" {
+        if w == "key" || w == "keys" {
             // `API_KEY`, `STRIPE_KEY`, `SECRET_KEY_BASE`; not `PUBLIC_KEY`,
             // `ROUTING_KEY`, or a bare `key`.
             let before = i.checked_sub(1).map(|j| words[j].as_str());
@@ -269,6 +273,8 @@ mod tests {
             "x-api-key",
             "REDIS_PASSWORD",
             "ADMIN_PASSPHRASE",
+            "API_KEYS",
+            "GITHUB_TOKENS",
         ] {
             assert!(is_secret_name(name), "{name} is a secret");
         }
@@ -287,6 +293,8 @@ mod tests {
             "TOKEN_URL",
             "JWT_EXPIRY",
             "MAX_TOKENS",
+            "NUM_TOKENS",
+            "TOKENS_PER_MINUTE",
             "PUBLIC_KEY",
             "ROUTING_KEY",
             "CACHE_KEY",
