@@ -15,7 +15,8 @@ declare_rule! {
     /// the variable is unset: `env::var("JWT_SECRET").unwrap_or("dev".into())`,
     /// `unwrap_or_else(|_| ..)`, `.ok().unwrap_or(..)`, `map_or`, a `match` or
     /// `if let` arm, clap's `#[arg(env = "API_TOKEN", default_value = "..")]`
-    /// and `Arg::env(..).default_value(..)`, config's `set_default("password", ..)`,
+    /// (or a secret-named option with a default) and
+    /// `Arg::env(..).default_value(..)`, config's `set_default("password", ..)`,
     /// and `#[serde(default = "f")]` on a secret field where `f` returns a
     /// literal. A fallback that is a URL with a password counts whatever the
     /// variable's name.
@@ -317,7 +318,10 @@ impl SecretFallback {
                 }
                 Ok(())
             });
-            if let (Some(name), Some(default)) = (env, default) {
+            // Without `env`, the option's own name: `--api-key` defaulting to
+            // a literal is a secret in the code all the same.
+            let name = env.or_else(|| field.ident.as_ref().map(|i| i.to_string()));
+            if let (Some(name), Some(default)) = (name, default) {
                 self.judge(cx, default.span().byte_range(), &name, &default, Kind::Clap);
             }
         }
@@ -633,19 +637,23 @@ struct Args {
     port: u16,
     #[arg(long, env = "API_TOKEN")]
     required_token: String,
+    #[arg(long, default_value = "abc123")]                          // 14
+    api_key: String,
+    #[arg(long, default_value = "cert.pem")]
+    private_key_path: String,
 }
 
 fn build() {
     let cmd = clap::Command::new("app")
-        .arg(Arg::new("key").long("key").env("APP_API_KEY").default_value("k-123"));   // 18
+        .arg(Arg::new("key").long("key").env("APP_API_KEY").default_value("k-123"));   // 22
     let settings = config::Config::builder()
-        .set_default("database.password", "postgres")                                // 20
+        .set_default("database.password", "postgres")                                // 24
         .unwrap()
         .set_default("server.port", 8080)
         .unwrap();
 }
 "#;
-        assert_eq!(lines(src), [6, 8, 18, 20]);
+        assert_eq!(lines(src), [6, 8, 14, 22, 24]);
     }
 
     #[test]
