@@ -117,9 +117,12 @@ fn is_loopback(host: &str) -> bool {
         || host == "0.0.0.0"
 }
 
-/// A package without a binary: its code runs inside other programs.
+/// A package without a binary, outside a `main` function: its code runs
+/// inside other programs.
 fn library_only(cx: &Cx<'_>) -> bool {
-    cx.target_kind() == TargetKind::Lib && !cx.package().targets.iter().any(|t| t.kind == TargetKind::Bin)
+    cx.target_kind() == TargetKind::Lib
+        && cx.enclosing_fn() != Some("main")
+        && !cx.package().targets.iter().any(|t| t.kind == TargetKind::Bin)
 }
 
 /// Attributes of argument parsers, and their keys that give a default.
@@ -571,5 +574,26 @@ struct Args {
 }
 "#;
         assert_eq!(lines(src), [4]);
+    }
+
+    #[test]
+    fn development_fallbacks_in_services_fire() {
+        // Shapes seen in public services: a fallback for an unset variable,
+        // sometimes after a warning.
+        let src = r#"
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let brokers = std::env::var("KAFKA_BROKERS").unwrap_or_else(|_| "localhost:9092".into());   // 4
+    let db_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        log::warn!("DATABASE_URL is not set, using the default");
+        "sqlite://data/app.db".to_string()                                                    // 7
+    });
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,app=debug"));
+    let addr = "0.0.0.0:50051";
+    let upstream = std::env::var("UPSTREAM").unwrap_or_else(|_| "http://restate:8080".into());
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [4, 7]);
     }
 }
