@@ -596,4 +596,13 @@ async fn main() -> anyhow::Result<()> {
 "#;
         assert_eq!(lines(src), [4, 7]);
     }
+
+    #[test]
+    fn conninfo_passwords_are_masked() {
+        let src = r#"fn f() { let c = tokio_postgres::connect("host=db user=app password=hunter2pass dbname=x", tokio_postgres::NoTls); }"#;
+        let found = check_rule(&HardcodedBackingService, src);
+        assert_eq!(found.len(), 1);
+        let shown = &found[0].span.file.text;
+        assert!(shown.contains("password=hunt******* dbname=x"), "{shown}");
+    }
 }
