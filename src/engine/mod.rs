@@ -24,7 +24,7 @@ use crate::source::SourceFile;
 use crate::workspace::{Package, TargetKind, Workspace, module_decls};
 
 pub use macros::MacroCall;
-pub use visitor::{Call, Chain, Step};
+pub use visitor::{Call, CallFrame, Chain, Step};
 
 /// Settings of one run that are not per package.
 #[derive(Debug, Clone, Default)]
@@ -372,7 +372,8 @@ fn check_package(
 }
 
 /// Checks one file's text as if it were the root of a target of `package`,
-/// without following its modules. For tests and embedding.
+/// without following its modules, package-level checks included. For tests
+/// and embedding.
 pub fn check_source(
     package: &Package,
     rules: &[&'static dyn Rule],
@@ -405,7 +406,7 @@ pub fn check_source(
             if !pass.redactions.is_empty() && !pcx.show_secrets {
                 let masked = Arc::new(file.masked(&pass.redactions));
                 for d in &mut found {
-                    d.map_files(|_| Some(masked.clone()));
+                    d.map_files(|f| Arc::ptr_eq(f, &file).then(|| masked.clone()));
                 }
             }
             found
@@ -666,6 +667,13 @@ impl<'a> Cx<'a> {
     /// The innermost enclosing item, as `fn main`, `static CACHE`, `mod tests`.
     pub fn enclosing_item(&self) -> Option<&str> {
         self.state.items.last().map(String::as_str)
+    }
+
+    /// The calls whose arguments the node is in, innermost last: a literal
+    /// in `PgPool::connect(&format!("postgres://{h}/db"))` sees `connect`
+    /// with `arg` 0. Method receivers are not arguments.
+    pub fn call_stack(&self) -> &[CallFrame] {
+        &self.state.calls
     }
 
     /// Paths of the macros the node is inside, innermost last.

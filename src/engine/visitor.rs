@@ -74,6 +74,34 @@ impl Call<'_> {
     }
 }
 
+/// A call whose argument the visitor is in: `connect` with `arg` 0 while
+/// visiting `"postgres://.."` in `PgPool::connect("postgres://..")`.
+#[derive(Debug, Clone, Default)]
+pub struct CallFrame {
+    /// For a path call, canonical candidates for the callee.
+    pub paths: Vec<String>,
+    /// For a method call, the method name.
+    pub method: Option<String>,
+    /// For a method call, the chain it ends.
+    pub chain: Chain,
+    /// The index of the argument being visited.
+    pub arg: usize,
+    /// The first argument, when it is a string literal
+    /// (`.set("bootstrap.servers", ..)`).
+    pub first_str: Option<String>,
+    /// How many macros enclose the call: a node whose
+    /// [`Cx::macro_stack`](super::Cx::macro_stack) is deeper is inside a
+    /// macro in the argument (`connect(env!("URL"))`).
+    pub macro_depth: usize,
+}
+
+impl CallFrame {
+    /// Whether the callee is one of the canonical paths in `table`.
+    pub fn is(&self, table: &[&str]) -> bool {
+        self.paths.iter().any(|p| table.contains(&p.as_str()))
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Binding {
     chain: Chain,
@@ -97,6 +125,8 @@ pub(super) struct State {
     /// `const` and `static` initializers of this file by canonical path.
     consts: HashMap<String, syn::Expr>,
     pub macros: Vec<String>,
+    /// The calls whose arguments enclose the node, innermost last.
+    pub calls: Vec<CallFrame>,
     bindings: HashMap<String, Binding>,
     /// Parsed macro bodies, shared with module discovery, so a macro is
     /// parsed once even when binding provenance looks into it again.
@@ -296,6 +326,7 @@ pub(super) fn run(
             items: Vec::new(),
             consts,
             macros: Vec::new(),
+            calls: Vec::new(),
             bindings: HashMap::new(),
             macros_parsed,
         },
@@ -362,13 +393,18 @@ impl FileVisitor<'_> {
         self.state.test_depth -= usize::from(test);
     }
 
-    fn dispatch_call(&mut self, expr: &syn::Expr) {
+    /// Calls the rules' `check_call`; returns the frame for the call's
+    /// arguments.
+    fn dispatch_call(&mut self, expr: &syn::Expr) -> CallFrame {
         let call = match expr {
             syn::Expr::Call(c) => {
-                let syn::Expr::Path(p) = &*c.func else { return };
+                let paths = match &*c.func {
+                    syn::Expr::Path(p) => self.state.resolver.resolve(&p.path),
+                    _ => return CallFrame::default(),
+                };
                 Call {
                     expr,
-                    paths: self.state.resolver.resolve(&p.path),
+                    paths,
                     method: None,
                     chain: Chain::default(),
                     args: c.args.iter().collect(),
@@ -381,9 +417,44 @@ impl FileVisitor<'_> {
                 chain: self.state.chain_of(expr),
                 args: m.args.iter().collect(),
             },
-            _ => return,
+            _ => return CallFrame::default(),
         };
         self.each_rule(|rule, cx| rule.check_call(cx, &call));
+        let first_str = match call.args.first() {
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            })) => Some(s.value()),
+            _ => None,
+        };
+        CallFrame {
+            paths: call.paths,
+            method: call.method.map(|m| m.to_string()),
+            chain: call.chain,
+            arg: 0,
+            first_str,
+            macro_depth: self.state.macros.len(),
+        }
+    }
+
+    /// Runs `body` as test code when `attrs` has `#[cfg(test)]`: a struct
+    /// literal's field, a `match` arm, a statement.
+    fn with_cfg(&mut self, attrs: &[syn::Attribute], body: impl FnOnce(&mut Self)) {
+        let test = has_cfg_test(attrs);
+        self.state.test_depth += usize::from(test);
+        body(self);
+        self.state.test_depth -= usize::from(test);
+    }
+
+    /// Visits a call's arguments with its frame on the call stack.
+    fn visit_args<'ast>(&mut self, frame: CallFrame, args: impl Iterator<Item = &'ast syn::Expr>) {
+        self.state.calls.push(frame);
+        for (i, arg) in args.enumerate() {
+            if let Some(top) = self.state.calls.last_mut() {
+                top.arg = i;
+            }
+            self.visit_expr(arg);
+        }
+        self.state.calls.pop();
     }
 }
 
@@ -488,27 +559,10 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         }
     }
 
-    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
-        // `Pattern { #[cfg(test)] tests: &[..], .. }`
-        let test = has_cfg_test(&field.attrs);
-        self.state.test_depth += usize::from(test);
-        visit::visit_field_value(self, field);
-        self.state.test_depth -= usize::from(test);
-    }
-
-    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        let test = has_cfg_test(&arm.attrs);
-        self.state.test_depth += usize::from(test);
-        visit::visit_arm(self, arm);
-        self.state.test_depth -= usize::from(test);
-    }
-
     fn visit_local(&mut self, local: &'ast syn::Local) {
-        let test = has_cfg_test(&local.attrs);
-        self.state.test_depth += usize::from(test);
+        // `#[cfg(test)]` on the `let` is handled in `visit_stmt`.
         self.each_rule(|rule, cx| rule.check_local(cx, local));
         visit::visit_local(self, local);
-        self.state.test_depth -= usize::from(test);
         let Some(init) = &local.init else { return };
         if let Some(name) = pat_ident(&local.pat) {
             let binding = Binding {
@@ -533,8 +587,21 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         }
     }
 
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        self.with_cfg(&field.attrs, |v| visit::visit_field_value(v, field));
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.with_cfg(&arm.attrs, |v| visit::visit_arm(v, arm));
+    }
+
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
-        visit::visit_stmt(self, stmt);
+        let attrs: &[syn::Attribute] = match stmt {
+            syn::Stmt::Local(l) => &l.attrs,
+            syn::Stmt::Macro(m) => &m.attrs,
+            _ => &[],
+        };
+        self.with_cfg(attrs, |v| visit::visit_stmt(v, stmt));
         // `opts.write(true);` configures the builder bound to `opts`.
         if let syn::Stmt::Expr(expr @ syn::Expr::MethodCall(_), _) = stmt {
             let mut receiver = expr;
@@ -556,10 +623,22 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
         self.each_rule(|rule, cx| rule.check_expr(cx, expr));
-        if let syn::Expr::Call(_) | syn::Expr::MethodCall(_) = expr {
-            self.dispatch_call(expr);
+        match expr {
+            syn::Expr::Call(c) => {
+                let frame = self.dispatch_call(expr);
+                self.visit_expr(&c.func);
+                self.visit_args(frame, c.args.iter());
+            }
+            syn::Expr::MethodCall(m) => {
+                let frame = self.dispatch_call(expr);
+                self.visit_expr(&m.receiver);
+                if let Some(turbofish) = &m.turbofish {
+                    self.visit_angle_bracketed_generic_arguments(turbofish);
+                }
+                self.visit_args(frame, m.args.iter());
+            }
+            _ => visit::visit_expr(self, expr),
         }
-        visit::visit_expr(self, expr);
     }
 
     fn visit_lit(&mut self, lit: &'ast syn::Lit) {
@@ -603,5 +682,92 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
             }
         }
         self.state.macros.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use crate::declare_rule;
+    use crate::engine::Cx;
+    use crate::rules::{Factor, Rule, RuleMeta};
+    use crate::test_support::check_rule;
+
+    declare_rule! {
+        /// ### What it does
+        /// Notes the call stack at every string literal.
+        pub StackProbe => "stack_probe", Factor::Processes, Warn, fixable: false, options: []
+    }
+
+    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    impl Rule for StackProbe {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+
+        fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
+            let syn::Lit::Str(s) = lit else { return };
+            let frames: Vec<String> = cx
+                .call_stack()
+                .iter()
+                .map(|f| {
+                    let callee = f.method.clone().unwrap_or_else(|| f.paths[0].clone());
+                    format!(
+                        "{callee}#{}{}",
+                        f.arg,
+                        "!".repeat(cx.macro_stack().len() - f.macro_depth)
+                    )
+                })
+                .collect();
+            let test = if cx.in_test() { " (test)" } else { "" };
+            SEEN.lock()
+                .unwrap()
+                .push(format!("{}: {}{test}", s.value(), frames.join(" > ")));
+        }
+    }
+
+    #[test]
+    fn call_stack_names_the_enclosing_calls_and_argument() {
+        let src = r#"
+use sqlx::PgPool;
+fn f(cfg: &mut rdkafka::ClientConfig) {
+    let pool = PgPool::connect(&format!("postgres://{}/db", host("h")));
+    cfg.set("bootstrap.servers", "k:9092");
+    let r = client("recv").get("x");
+    let p = Pattern {
+        name: "n",
+        #[cfg(test)]
+        tests: &["t1"],
+    };
+    #[cfg(test)]
+    let t = "t2";
+    match x {
+        #[cfg(test)]
+        Some(_) => "t3",
+        _ => "n2",
+    };
+}
+"#;
+        SEEN.lock().unwrap().clear();
+        check_rule(&StackProbe, src);
+        let seen = SEEN.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                "postgres://{}/db: sqlx::PgPool::connect#0!",
+                "h: sqlx::PgPool::connect#0! > host#0",
+                "bootstrap.servers: set#0",
+                "k:9092: set#1",
+                "recv: client#0",
+                "x: get#0",
+                "n: ",
+                "t1:  (test)",
+                "t2:  (test)",
+                "t3:  (test)",
+                "n2: ",
+            ]
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! enabled rule from a single syntax-tree pass per file.
 
 pub mod admin_processes;
+pub mod backing_services;
 pub mod build_release_run;
 pub mod codebase;
 pub mod concurrency;
@@ -213,6 +214,8 @@ pub static ALL: &[&dyn Rule] = &[
     &dependencies::wildcard_dependency::WildcardDependency,
     &config::committed_env_file::CommittedEnvFile,
     &config::hardcoded_secret::HardcodedSecret,
+    &config::secret_fallback::SecretFallback,
+    &backing_services::hardcoded_backing_service::HardcodedBackingService,
     &build_release_run::compile_time_config::CompileTimeConfig,
     &processes::filesystem_write::FilesystemWrite,
     &processes::process_local_state::ProcessLocalState,

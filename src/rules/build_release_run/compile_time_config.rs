@@ -1,17 +1,23 @@
 use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit};
 use crate::engine::{Cx, MacroCall};
+use crate::rules::backing_services::connections::address_of;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
     /// ### What it does
-    /// Finds configuration read at compile time with `env!` or `option_env!`.
-    /// Variables that Cargo sets while compiling (`CARGO_PKG_VERSION`,
-    /// `CARGO_MANIFEST_DIR`, `OUT_DIR`, ...), toolchain facts
-    /// (`MACOSX_DEPLOYMENT_TARGET`, `DOCS_RS`, `RUSTC_BOOTSTRAP`), variables the
-    /// package's own build script emits with `cargo:rustc-env=`, and code that
-    /// runs at compile time (build scripts, procedural macros, `quote!`
-    /// templates) are fine.
+    /// Finds configuration read at compile time with `env!`, `option_env!`,
+    /// or `dotenv!` (`dotenv_codegen`, `dotenvy_macro`), which reads the
+    /// `.env` file of the machine that compiles. Variables that Cargo sets
+    /// while compiling (`CARGO_PKG_VERSION`, `CARGO_MANIFEST_DIR`, `OUT_DIR`,
+    /// ...), toolchain facts (`MACOSX_DEPLOYMENT_TARGET`, `DOCS_RS`,
+    /// `RUSTC_BOOTSTRAP`), variables the package's own build script emits with
+    /// `cargo:rustc-env=`, and code that runs at compile time (build scripts,
+    /// procedural macros, `quote!` templates) are fine, except in the address
+    /// of a connection (`PgPool::connect(env!("DATABASE_URL"))`,
+    /// `redis::Client::open(..)`, and the other constructors of
+    /// `hardcoded_backing_service`): a database URL baked in by a build script
+    /// is still baked in.
     ///
     /// ### Why is this bad
     /// A twelve-factor build produces one artifact that is released to every
@@ -47,6 +53,12 @@ const BUILD_ENVIRONMENT_VARS: &[&str] = &["CARGO", "OUT_DIR", "RUSTC_BOOTSTRAP",
 const BUILD_ENVIRONMENT_PREFIXES: &[&str] = &["CARGO_"];
 const BUILD_ENVIRONMENT_SUFFIXES: &[&str] = &["_DEPLOYMENT_TARGET"];
 
+/// Macros that read a `.env` file (and the environment) at compile time.
+const DOTENV_MACROS: &[&str] = &["dotenv_codegen::dotenv", "dotenvy_macro::dotenv", "dotenv::dotenv"];
+
+/// Crates whose `dotenv!` a bare `dotenv!` is, through `#[macro_use]`.
+const DOTENV_MACRO_CRATES: &[&str] = &["dotenv_codegen", "dotenvy_macro"];
+
 fn set_by_build_environment(name: &str) -> bool {
     BUILD_ENVIRONMENT_VARS.contains(&name)
         || BUILD_ENVIRONMENT_PREFIXES.iter().any(|p| name.starts_with(p))
@@ -59,20 +71,40 @@ impl Rule for CompileTimeConfig {
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
-        if !mac.is(COMPILE_TIME_ENV_MACROS) || cx.in_test() || cx.target_kind().is_build_time() {
+        if cx.in_test() || cx.target_kind().is_build_time() {
+            return;
+        }
+        let dotenv = mac.is(DOTENV_MACROS)
+            || (mac.mac.path.is_ident("dotenv")
+                && mac.paths.first().is_some_and(|p| p == "dotenv")
+                && DOTENV_MACRO_CRATES.iter().any(|c| cx.package().dependency(c).is_some()));
+        if !dotenv && !mac.is(COMPILE_TIME_ENV_MACROS) {
             return;
         }
         let Some(name_lit) = mac.first_str() else { return };
         let name = name_lit.value();
+        let own = cx.module()[0].clone();
+        let connection = cx
+            .call_stack()
+            .iter()
+            .rev()
+            .find_map(|f| address_of(f, &own))
+            .map(|(_, callee)| callee);
         let package = cx.package();
         if set_by_build_environment(&name)
-            || package.build_env.contains(&name)
+            || (package.build_env.contains(&name) && connection.is_none())
             || package.config.rules.compile_time_config.allow.contains(&name)
         {
             return;
         }
         let optional = mac.paths.iter().any(|p| p == "std::option_env");
-        let written = if optional { "option_env!" } else { "env!" };
+        let written = if dotenv {
+            "dotenv!"
+        } else if optional {
+            "option_env!"
+        } else {
+            "env!"
+        };
         let span = cx.span(mac.mac);
         // A `const` or `static` needs a constant; the run-time read cannot go there.
         let in_constant = cx
@@ -84,9 +116,23 @@ impl Rule for CompileTimeConfig {
         } else {
             format!("std::env::var({name:?}).expect(\"{name} must be set\")")
         };
+        let (message, label) = match &connection {
+            Some(callee) => (
+                format!("`{callee}` connects to the `{name}` of the machine that compiled it"),
+                format!("`{written}` bakes the address into the binary at compile time"),
+            ),
+            None if dotenv => (
+                format!("`{written}` bakes `{name}` from the build machine's `.env` into the binary"),
+                "read when the crate is compiled, not when it runs".to_string(),
+            ),
+            None => (
+                format!("`{written}` bakes `{name}` into the binary at compile time"),
+                "read when the crate is compiled, not when it runs".to_string(),
+            ),
+        };
         let d = cx
-            .report(span.clone(), format!("`{written}` bakes `{name}` into the binary at compile time"))
-            .label("read when the crate is compiled, not when it runs")
+            .report(span.clone(), message)
+            .label(label)
             .note("one build must run in every deploy: config that varies between deploys is read from the environment at run time");
         if in_constant {
             d.help(format!(
@@ -185,5 +231,68 @@ mod tests {
         assert!(found[0].helps[0].contains("config struct"));
         let s = found[1].suggestion.as_ref().unwrap();
         assert_eq!(s.edits[0].replacement, r#"std::env::var("B").ok()"#);
+    }
+
+    #[test]
+    fn fires_on_dotenv_macros() {
+        let src = r#"
+use dotenvy_macro::dotenv;
+fn main() {
+    let key = dotenv!("STRIPE_KEY");
+    let url = dotenv_codegen::dotenv!("DATABASE_URL");
+    dotenvy::dotenv().ok();
+    let run_time = dotenvy::var("PORT");
+}
+"#;
+        let found = check_rule(&CompileTimeConfig, src);
+        let snippets: Vec<&str> = found.iter().map(|d| d.span.snippet()).collect();
+        assert_eq!(
+            snippets,
+            [r#"dotenv!("STRIPE_KEY")"#, r#"dotenv_codegen::dotenv!("DATABASE_URL")"#]
+        );
+        assert!(found[0].message.contains(".env"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn bare_dotenv_needs_the_macro_crate() {
+        let src = "#[macro_use]\nextern crate dotenv_codegen;\nfn main() { let k = dotenv!(\"API_KEY\"); }\n";
+        assert!(check_rule(&CompileTimeConfig, src).is_empty());
+        let found = check_rule_in(&CompileTimeConfig, src, |p| {
+            p.dependencies.push(
+                serde_json::from_value(serde_json::json!({
+                    "name": "dotenv_codegen", "req": "^0.15", "kind": null, "optional": false,
+                    "uses_default_features": true, "features": [], "target": null, "rename": null,
+                    "registry": null, "source": "registry+https://github.com/rust-lang/crates.io-index"
+                }))
+                .unwrap(),
+            );
+        });
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn connection_addresses_baked_in_fire_even_from_the_build_script() {
+        let src = r#"
+use sqlx::postgres::PgPoolOptions;
+async fn db() {
+    let pool = sqlx::PgPool::connect(env!("DATABASE_URL")).await;
+    let redis = redis::Client::open(format!("redis://{}/", env!("REDIS_HOST")));
+    let pool = PgPoolOptions::new().connect(&String::from(env!("DATABASE_URL"))).await;
+    let name = env!("DATABASE_URL");
+}
+"#;
+        let found = check_rule_in(&CompileTimeConfig, src, |p| {
+            p.build_env.insert("DATABASE_URL".into());
+            p.build_env.insert("REDIS_HOST".into());
+        });
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`PgPool::connect` connects to the `DATABASE_URL` of the machine that compiled it",
+                "`Client::open` connects to the `REDIS_HOST` of the machine that compiled it",
+                "`PgPoolOptions::connect` connects to the `DATABASE_URL` of the machine that compiled it",
+            ]
+        );
     }
 }

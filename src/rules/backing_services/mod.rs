@@ -1,0 +1,3 @@
+pub mod connections;
+pub mod hardcoded_backing_service;
+pub mod urls;

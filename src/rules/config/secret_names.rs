@@ -1,0 +1,319 @@
+//! Does a variable, field or key name read as a secret? `JWT_SECRET`,
+//! `DATABASE_PASSWORD`, `apiKey`, `stripe.secret_key` do; `PORT`, `RUST_LOG`,
+//! `TOKEN_TTL`, `PUBLIC_KEY`, `SECRET_FILE` do not.
+//!
+//! Shared by the rules that judge values by the name they are read or
+//! bound as, and by `cargo twelve env`.
+
+/// Words that make a name a secret.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pass",
+    "pwd",
+    "secret",
+    "secrets",
+    "token",
+    "tokens",
+    "apikey",
+    "apikeys",
+    "credential",
+    "credentials",
+    "creds",
+    "dsn",
+];
+
+/// Glued compounds that end in a secret word: `dbpassword`, `apitoken`,
+/// `clientsecret`, `accesskey`.
+const SECRET_SUFFIXES: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "signingkey",
+    "masterkey",
+    "licensekey",
+    "authkey",
+    "encryptionkey",
+];
+
+/// Words that, with `key`, name something that is not a credential.
+const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
+    "public",
+    "pub",
+    "primary",
+    "foreign",
+    "cache",
+    "sort",
+    "partition",
+    "routing",
+    "idempotency",
+    "lookup",
+    "hash",
+    "unique",
+    "composite",
+    "map",
+    "object",
+    "index",
+    "group",
+    "message",
+    "dedup",
+    "shard",
+    "row",
+    "column",
+    "table",
+    "field",
+    "hot",
+    "hotkey",
+    "shortcut",
+    "keyboard",
+    "idempotent",
+    "redis",
+    "s3",
+];
+
+/// Words that make the name about a secret rather than the secret itself:
+/// where it is, how long it lives, how it is sent.
+const NON_SECRET_WORDS: &[&str] = &[
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "hostname",
+    "port",
+    "path",
+    "file",
+    "filename",
+    "dir",
+    "directory",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "lifetime",
+    "timeout",
+    "duration",
+    "age",
+    "len",
+    "length",
+    "size",
+    "max",
+    "min",
+    "count",
+    "limit",
+    "header",
+    "name",
+    "id",
+    "arn",
+    "region",
+    "type",
+    "kind",
+    "algorithm",
+    "alg",
+    "enabled",
+    "enable",
+    "disabled",
+    "disable",
+    "required",
+    "mode",
+    "prefix",
+    "suffix",
+    "format",
+    "version",
+    "policy",
+    "rotation",
+    "interval",
+    "param",
+    "location",
+    "store",
+    "backend",
+    "provider",
+    "issuer",
+    "audience",
+    "scope",
+    "scopes",
+    "through",
+    "field",
+    "env",
+    "var",
+    "command",
+    "cmd",
+    "hint",
+    "reset",
+    "manager",
+    "strategy",
+    "source",
+    "encoding",
+    "tokenizer",
+    "num",
+    "per",
+    "rate",
+    "budget",
+    "level",
+    "log",
+    "display",
+    "label",
+    "placeholder",
+    "regex",
+    "pattern",
+    "cost",
+    "rounds",
+];
+
+/// Exact names that are not secrets though a word says so: the shell's
+/// working directory variables.
+const NON_SECRET_NAMES: &[&str] = &["pwd", "oldpwd"];
+
+/// Splits `JWT_SECRET`, `apiKey`, `db.password`, `x-api-key` into lower-case
+/// words.
+pub fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev: Option<char> = None;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev = None;
+            continue;
+        }
+        // `apiKey`, `APIKey`: a new word at a lower-to-upper step.
+        if c.is_uppercase() && prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.extend(c.to_lowercase());
+        prev = Some(c);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether a variable, field or key name reads as a credential.
+pub fn is_secret_name(name: &str) -> bool {
+    let words = words(name);
+    if words.is_empty() {
+        return false;
+    }
+    let joined = words.join("");
+    if NON_SECRET_NAMES.contains(&joined.as_str()) {
+        return false;
+    }
+    if words.iter().any(|w| NON_SECRET_WORDS.contains(&w.as_str())) {
+        return false;
+    }
+    words.iter().enumerate().any(|(i, w)| {
+        if SECRET_WORDS.contains(&w.as_str()) {
+            return true;
+        }
+        if w == "key" || w == "keys" {
+            // `API_KEY`, `STRIPE_KEY`, `SECRET_KEY_BASE`; not `PUBLIC_KEY`,
+            // `ROUTING_KEY`, or a bare `key`.
+            let before = i.checked_sub(1).map(|j| words[j].as_str());
+            return match before {
+                Some(b) => !NON_SECRET_KEY_QUALIFIERS.contains(&b),
+                None => false,
+            };
+        }
+        if w == "auth" {
+            // `BASIC_AUTH`, `PROXY_AUTH`; not `AUTH_URL` (caught above) or
+            // `AUTH_ENABLED`.
+            return i + 1 == words.len() && i > 0;
+        }
+        SECRET_SUFFIXES.iter().any(|s| w.len() > s.len() && w.ends_with(s))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_secret_name, words};
+
+    #[test]
+    fn splits_case_styles() {
+        assert_eq!(words("JWT_SECRET"), ["jwt", "secret"]);
+        assert_eq!(words("apiKey"), ["api", "key"]);
+        assert_eq!(words("x-api-key"), ["x", "api", "key"]);
+        assert_eq!(words("db.password"), ["db", "password"]);
+        assert_eq!(words("clientSecret2"), ["client", "secret2"]);
+    }
+
+    #[test]
+    fn secret_names() {
+        for name in [
+            "JWT_SECRET",
+            "API_TOKEN",
+            "DATABASE_PASSWORD",
+            "DB_PASS",
+            "DB_PWD",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_KEY",
+            "OPENAI_API_KEY",
+            "apiKey",
+            "client_secret",
+            "clientSecret",
+            "SECRET_KEY_BASE",
+            "GITHUB_TOKEN",
+            "SESSION_SECRET",
+            "accesstoken",
+            "dbpassword",
+            "SMTP_CREDENTIALS",
+            "BASIC_AUTH",
+            "SENTRY_DSN",
+            "AWS_SECRET_ACCESS_KEY",
+            "ENCRYPTION_KEY",
+            "PRIVATE_KEY",
+            "stripe.secret_key",
+            "x-api-key",
+            "REDIS_PASSWORD",
+            "ADMIN_PASSPHRASE",
+            "API_KEYS",
+            "GITHUB_TOKENS",
+        ] {
+            assert!(is_secret_name(name), "{name} is a secret");
+        }
+    }
+
+    #[test]
+    fn not_secret_names() {
+        for name in [
+            "PORT",
+            "RUST_LOG",
+            "HOST",
+            "DATABASE_URL",
+            "PWD",
+            "OLDPWD",
+            "TOKEN_TTL",
+            "TOKEN_URL",
+            "JWT_EXPIRY",
+            "MAX_TOKENS",
+            "NUM_TOKENS",
+            "TOKENS_PER_MINUTE",
+            "PUBLIC_KEY",
+            "ROUTING_KEY",
+            "CACHE_KEY",
+            "key",
+            "SECRET_FILE",
+            "JWT_SECRET_PATH",
+            "AWS_SECRETS_MANAGER_SECRET_ID",
+            "PASSWORD_MIN_LENGTH",
+            "AUTH_URL",
+            "AUTH_ENABLED",
+            "TOKENIZER",
+            "BYPASS_CACHE",
+            "COMPASS_HOST",
+            "API_KEY_HEADER",
+            "LOG_LEVEL",
+            "APP_ENV",
+            "",
+        ] {
+            assert!(!is_secret_name(name), "{name} is not a secret");
+        }
+    }
+}
