@@ -28,7 +28,8 @@ declare_rule! {
     /// A port read from a variable, an environment variable, config or the
     /// command line is not reported, and neither is a literal fallback for
     /// `PORT` (`env::var("PORT")…unwrap_or(8080)`), port `0` (any free
-    /// port), test code or a build script. The host (`0.0.0.0`) is fine.
+    /// port), a port fixed by a protocol (mDNS 5353, SSDP 1900, DHCP, NTP),
+    /// test code or a build script. The host (`0.0.0.0`) is fine.
     ///
     /// ### Example
     /// ```rust,ignore
