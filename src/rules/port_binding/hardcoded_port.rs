@@ -641,6 +641,14 @@ fn f() {
             "format!(\"0.0.0.0:{}\", std::env::var(\"PORT\").as_deref().unwrap_or(\"8081\"))"
         );
         assert!(found[0].helps.iter().any(|h| h.contains("PORT")));
+        // Both fixes leave valid Rust behind.
+        for d in &found {
+            let edit = &d.suggestion.as_ref().unwrap().edits[0];
+            let mut fixed = src.to_string();
+            fixed.replace_range(edit.span.range.clone(), &edit.replacement);
+            syn::parse_file(&fixed).unwrap();
+            assert!(fixed.contains("std::env::var(\"PORT\")"));
+        }
     }
 
     #[test]
