@@ -800,4 +800,54 @@ mod tests {
         assert!(is_test_fn(&attrs("#[tokio::test(flavor = \"multi_thread\")]")));
         assert!(!is_test_fn(&attrs("#[tokio::main]")));
     }
+
+    crate::declare_rule! {
+        /// ### What it does
+        /// Reports the initializer of the local passed to `probe(x)`, and
+        /// once per package how many probes it saw.
+        pub Probe => "probe", crate::rules::Factor::Processes, Warn, fixable: false, options: []
+    }
+
+    impl Rule for Probe {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+        fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
+            if !call.paths.iter().any(|p| p == "probe") {
+                return;
+            }
+            let Some(syn::Expr::Path(p)) = call.args.first() else {
+                return;
+            };
+            let name = p.path.get_ident().unwrap().to_string();
+            let init = cx.local_init(&name).map(|e| cx.span(e).snippet().to_string());
+            let span = cx.span(call.expr);
+            cx.report(span.clone(), format!("{init:?}"));
+            cx.record(span, ());
+        }
+        fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
+            let span = facts[0].span.clone();
+            cx.report(span, format!("{} probes", facts.len()));
+        }
+    }
+
+    #[test]
+    fn local_init_is_the_latest_binding_of_the_function() {
+        let src = r#"
+fn a() { let x = 1; let x = "0.0.0.0:80"; probe(x); }
+fn b() { probe(x); let y = (1, 2); probe(y); }
+"#;
+        let found = check_source(
+            &crate::test_support::package(),
+            &[&Probe],
+            Path::new("/app/src/lib.rs"),
+            src,
+            TargetKind::Lib,
+        );
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["3 probes", r#"Some("\"0.0.0.0:80\"")"#, "None", "Some(\"(1, 2)\")"]
+        );
+    }
 }

@@ -18,7 +18,9 @@ declare_rule! {
     /// shows when the code path runs in production.
     ///
     /// A program taken from config or the environment is not reported, and
-    /// neither is test code or a build script.
+    /// neither is test code or a build script. Shells (`sh`, `bash`, `cmd`)
+    /// are not listed: `sh -c <command>` runs a command line that comes from
+    /// the user or config, and the tool it needs is named there.
     ///
     /// ### Example
     /// ```rust,ignore

@@ -28,7 +28,8 @@ declare_rule! {
     /// A port read from a variable, an environment variable, config or the
     /// command line is not reported, and neither is a literal fallback for
     /// `PORT` (`env::var("PORT")…unwrap_or(8080)`), port `0` (any free
-    /// port), test code or a build script. The host (`0.0.0.0`) is fine.
+    /// port), a port fixed by a protocol (mDNS 5353, SSDP 1900, DHCP, NTP),
+    /// test code or a build script. The host (`0.0.0.0`) is fine.
     ///
     /// ### Example
     /// ```rust,ignore
@@ -640,6 +641,14 @@ fn f() {
             "format!(\"0.0.0.0:{}\", std::env::var(\"PORT\").as_deref().unwrap_or(\"8081\"))"
         );
         assert!(found[0].helps.iter().any(|h| h.contains("PORT")));
+        // Both fixes leave valid Rust behind.
+        for d in &found {
+            let edit = &d.suggestion.as_ref().unwrap().edits[0];
+            let mut fixed = src.to_string();
+            fixed.replace_range(edit.span.range.clone(), &edit.replacement);
+            syn::parse_file(&fixed).unwrap();
+            assert!(fixed.contains("std::env::var(\"PORT\")"));
+        }
     }
 
     #[test]

@@ -248,6 +248,8 @@ enum Kind {
 
 struct Found {
     what: String,
+    /// The table entry or chain root that matched: `sled::open`.
+    api: String,
     /// The argument naming the written path, checked for scratch space.
     path_arg: Option<usize>,
     kind: Kind,
@@ -311,15 +313,21 @@ impl FilesystemWrite {
                 };
                 return Some(Found {
                     what,
+                    api: builder.clone(),
                     path_arg: Some(0),
                     kind: Kind::File,
                 });
             }
-            if call.chain.root_is(CAP_DIR_CONSTRUCTORS)
+            if let Some(root) = call
+                .chain
+                .root
+                .iter()
+                .find(|r| CAP_DIR_CONSTRUCTORS.contains(&r.as_str()))
                 && let Some((_, arg)) = CAP_DIR_WRITES.iter().find(|(m, _)| *m == method)
             {
                 return Some(Found {
                     what: format!("`Dir::{method}`"),
+                    api: root.clone(),
                     path_arg: Some(*arg),
                     kind: Kind::File,
                 });
@@ -331,6 +339,7 @@ impl FilesystemWrite {
             }) {
                 return Some(Found {
                     what: format!("`{}…{method}`", short(root)),
+                    api: root.to_string(),
                     path_arg: Some(0).filter(|_| !call.args.is_empty()),
                     kind: Kind::Database,
                 });
@@ -352,6 +361,7 @@ impl FilesystemWrite {
                 };
                 return Some(Found {
                     what: format!("`{ty}::{method}`"),
+                    api: "tempfile".into(),
                     path_arg: Some(0).filter(|_| *argc > 0),
                     kind: Kind::Persist,
                 });
@@ -361,14 +371,15 @@ impl FilesystemWrite {
             }
             return None;
         }
-        if let Some((what, arg)) = call.paths.iter().find_map(|p| {
+        if let Some((api, arg)) = call.paths.iter().find_map(|p| {
             in_fs_module(p, WRITE_FUNCTIONS)
                 .or_else(|| UNIX_WRITE_FUNCTIONS.iter().copied().find(|(f, _)| f == p))
                 .or_else(|| EXTRA_WRITE_FUNCTIONS.iter().copied().find(|(f, _)| f == p))
-                .map(|(_, arg)| (format!("`{p}`"), arg))
+                .map(|(_, arg)| (p.clone(), arg))
         }) {
             return Some(Found {
-                what,
+                what: format!("`{api}`"),
+                api,
                 path_arg: Some(arg),
                 kind: Kind::File,
             });
@@ -390,6 +401,7 @@ impl FilesystemWrite {
             }
             return Some(Found {
                 what: format!("`{f}`"),
+                api: f.to_string(),
                 path_arg: Some(*arg),
                 kind: Kind::Database,
             });
@@ -407,6 +419,12 @@ impl FilesystemWrite {
         let url = str_value(cx, arg, 0)?;
         is_sqlite_file_url(&url).then(|| Found {
             what: format!("{what} of `{url}`"),
+            api: call
+                .paths
+                .first()
+                .or(call.chain.root.first())
+                .cloned()
+                .unwrap_or_default(),
             path_arg: None,
             kind: Kind::Database,
         })
@@ -422,12 +440,11 @@ impl Rule for FilesystemWrite {
         if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
+        let Some(found) = Self::find(cx, call) else { return };
         // A crate's own implementation of the API (`sled::open` inside sled).
-        let own = format!("{}::", cx.module()[0]);
-        if call.paths.iter().chain(&call.chain.root).any(|c| c.starts_with(&own)) {
+        if found.api.split("::").next() == Some(cx.module()[0].as_str()) {
             return;
         }
-        let Some(found) = Self::find(cx, call) else { return };
 
         if let Some(arg) = found.path_arg.and_then(|i| call.args.get(i)) {
             if let syn::Expr::Lit(syn::ExprLit {
@@ -763,6 +780,18 @@ fn save(bytes: &[u8]) -> anyhow::Result<()> {
 }
 "#;
         assert_eq!(lines(src), [8, 9, 10]);
+    }
+
+    #[test]
+    fn glob_imports_of_the_own_crate_do_not_hide_std_writes() {
+        let src = r#"
+mod fs { pub trait DavFileSystem {} }
+mod localfs {
+    use crate::fs::*;
+    pub fn create(base: &std::path::Path) { std::fs::create_dir_all(base.join("cal")).unwrap(); }
+}
+"#;
+        assert_eq!(lines(src), [5]);
     }
 
     #[test]

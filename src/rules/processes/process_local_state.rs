@@ -438,8 +438,12 @@ lazy_static::lazy_static! {
 thread_local! {
     static VISITORS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) }; // 19
 }
+static mut ACCOUNTS: Vec<Account> = Vec::new();                               // 21
+fn handler() {
+    static CARTS_BY_USER: Mutex<BTreeMap<u64, Cart>> = Mutex::new(BTreeMap::new()); // 23
+}
 "#;
-        assert_eq!(lines(src), [7, 9, 10, 11, 14, 19]);
+        assert_eq!(lines(src), [7, 9, 10, 11, 14, 19, 21, 23]);
     }
 
     #[test]
