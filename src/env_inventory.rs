@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::declare_rule;
 use crate::diagnostic::Span;
-use crate::engine::{Call, Cx, Fact, Outcome};
+use crate::engine::{Call, Cx, Fact, MacroCall, Outcome};
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -51,6 +51,8 @@ const DEFAULT_STEPS: &[&str] = &[
 ];
 /// Methods that make the read optional (the code handles absence).
 const OPTIONAL_STEPS: &[&str] = &["ok", "is_ok", "is_err", "is_some", "is_none"];
+/// Methods that fail or panic when the variable is unset.
+const REQUIRED_STEPS: &[&str] = &["unwrap", "expect"];
 
 const ENVY_FROM_ENV: &[&str] = &["envy::from_env", "envy::from_iter"];
 const ENVY_PREFIXED: &[&str] = &["envy::prefixed"];
@@ -108,7 +110,9 @@ pub fn looks_secret(name: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Default_ {
-    /// No default seen: the read fails or panics when unset.
+    /// Not visible from the read site (the result is passed on).
+    Unknown,
+    /// Required: `?`, `.unwrap()` or `.expect(..)` on the read.
     No,
     /// Absence is handled (`.ok()`, `Option<T>` fields).
     Optional,
@@ -119,6 +123,7 @@ pub enum Default_ {
 impl Default_ {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Unknown => "?",
             Self::No => "no",
             Self::Yes => "yes",
             Self::Optional => "optional",
@@ -238,6 +243,8 @@ impl Rule for EnvReads {
                 Default_::Yes
             } else if OPTIONAL_STEPS.contains(&method.as_str()) {
                 Default_::Optional
+            } else if REQUIRED_STEPS.contains(&method.as_str()) {
+                Default_::No
             } else {
                 return;
             };
@@ -245,6 +252,27 @@ impl Rule for EnvReads {
                 let span = cx.span(root);
                 cx.record(span, Read::Handled(handled));
             }
+        }
+    }
+
+    fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
+        // `env::var("X")?` is required; `match env::var("X") {..}` and
+        // `if let Ok(v) = env::var("X")` handle absence.
+        let (inner, handled) = match expr {
+            syn::Expr::Try(t) => (&*t.expr, Default_::No),
+            syn::Expr::Match(m) => (&*m.expr, Default_::Optional),
+            syn::Expr::Let(l) => (&*l.expr, Default_::Optional),
+            _ => return,
+        };
+        mark_read(cx, inner, handled);
+    }
+
+    fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        // `matches!(env::var("X"), Ok(_))`
+        if mac.mac.path.segments.last().is_some_and(|s| s.ident == "matches")
+            && let Some(first) = mac.args.and_then(|a| a.first())
+        {
+            mark_read(cx, first, Default_::Optional);
         }
     }
 
@@ -323,6 +351,19 @@ impl Rule for EnvReads {
                 },
             );
         }
+    }
+}
+
+/// Marks the read a chain starts from (`env::var("X").map(..)`) as handled.
+fn mark_read(cx: &mut Cx<'_>, expr: &syn::Expr, handled: Default_) {
+    if cx.in_test() {
+        return;
+    }
+    let Some(root) = root_call(expr) else { return };
+    let syn::Expr::Path(p) = &*root.func else { return };
+    if cx.resolve(&p.path).iter().any(|p| VAR_READS.contains(&p.as_str())) {
+        let span = cx.span(root);
+        cx.record(span, Read::Handled(handled));
     }
 }
 
@@ -548,7 +589,7 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                 let base = if source.ends_with("var_os") {
                     Default_::Optional
                 } else {
-                    Default_::No
+                    Default_::Unknown
                 };
                 let default = handled
                     .get(&(fact.span.path().to_path_buf(), fact.span.range.start))
@@ -655,9 +696,10 @@ pub fn render_dotenv(vars: &[EnvVar]) -> String {
     }
     for (name, sites) in by_name {
         out.push('\n');
-        let default = sites.iter().map(|s| s.default).max().unwrap_or(Default_::No);
+        let default = sites.iter().map(|s| s.default).max().unwrap_or(Default_::Unknown);
         let mut notes = Vec::new();
         notes.push(match default {
+            Default_::Unknown => "default not known",
             Default_::No => "required",
             Default_::Yes => "has a default",
             Default_::Optional => "optional",
@@ -713,6 +755,11 @@ fn main() {
     let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
     let home = env::var_os("HOME");
     let key = dvar("STRIPE_API_KEY")?;
+    let color = match env::var("NO_COLOR") { Ok(_) => false, Err(_) => true };
+    if let Ok(dir) = env::var("CACHE_DIR") { use_dir(dir); }
+    let debug = matches!(env::var("APP_DEBUG").as_deref(), Ok("1"));
+    let editor = env::var("EDITOR").map(|e| e.to_uppercase());
+    let region = env::var("REGION").unwrap();
     env::set_var("TZ", "UTC");
     let dynamic = env::var(format!("{}_URL", svc));
 }
@@ -724,9 +771,14 @@ mod tests {
         assert_eq!(
             vars(src),
             [
+                ("APP_DEBUG".into(), Default_::Optional, "std::env::var".into()),
+                ("CACHE_DIR".into(), Default_::Optional, "std::env::var".into()),
                 ("DATABASE_URL".into(), Default_::No, "std::env::var".into()),
+                ("EDITOR".into(), Default_::Unknown, "std::env::var".into()),
                 ("HOME".into(), Default_::Optional, "std::env::var_os".into()),
+                ("NO_COLOR".into(), Default_::Optional, "std::env::var".into()),
                 ("PORT".into(), Default_::Yes, "std::env::var".into()),
+                ("REGION".into(), Default_::No, "std::env::var".into()),
                 ("RUST_LOG".into(), Default_::Yes, "std::env::var".into()),
                 ("STRIPE_API_KEY".into(), Default_::No, "dotenvy::var".into()),
             ]
