@@ -458,16 +458,28 @@ fn derives(attrs: &[syn::Attribute], names: &[&str]) -> bool {
 
 /// The `key = "value"` and bare `key` entries of `#[serde(..)]`-style attributes.
 fn attr_entries(attrs: &[syn::Attribute], names: &[&str]) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
+    type Metas = syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>;
+    let mut lists: Vec<Metas> = Vec::new();
     for attr in attrs {
-        if !names.iter().any(|n| attr.path().is_ident(n)) {
-            continue;
-        }
-        let Ok(metas) =
-            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
-        else {
+        let Ok(metas) = attr.parse_args_with(Metas::parse_terminated) else {
             continue;
         };
+        if names.iter().any(|n| attr.path().is_ident(n)) {
+            lists.push(metas);
+        } else if attr.path().is_ident("cfg_attr") {
+            // `#[cfg_attr(feature = "x", arg(env = "Y"))]`: the attributes after the predicate.
+            for nested in metas.into_iter().skip(1) {
+                if let syn::Meta::List(l) = nested
+                    && names.iter().any(|n| l.path.is_ident(n))
+                    && let Ok(inner) = l.parse_args_with(Metas::parse_terminated)
+                {
+                    lists.push(inner);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for metas in lists {
         for meta in metas {
             match meta {
                 syn::Meta::Path(p) => {
@@ -843,6 +855,8 @@ struct Args {
     database_url: String,
     #[clap(long, env = "SENTRY_DSN")]
     sentry: Option<String>,
+    #[cfg_attr(unix, arg(long, env = "SOCKET_PATH", default_value = "/run/app.sock"))]
+    socket: String,
     #[arg(short, long)]
     verbose: bool,
 }
@@ -860,6 +874,7 @@ fn load() {
                 "LEGACY_*",
                 "LISTEN_ADDR",
                 "SENTRY_DSN",
+                "SOCKET_PATH",
                 "SVC_*"
             ]
         );
