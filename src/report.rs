@@ -864,20 +864,20 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                 if !applicable {
                     evidence.push("no backing services to keep alike".into());
                 }
-                let mut split = false;
-                for s in &seen {
-                    if let Seen::ProfileSchemes { debug, release } = s
-                        && !debug.is_empty()
-                        && !release.is_empty()
-                        && debug != release
-                    {
-                        split = true;
-                        evidence.push(format!(
-                            "debug builds use {}, release builds {}",
-                            list(debug),
-                            list(release)
-                        ));
-                    }
+                let profiles: Vec<(&BTreeSet<&str>, &BTreeSet<&str>)> = seen
+                    .iter()
+                    .filter_map(|s| match s {
+                        Seen::ProfileSchemes { debug, release } => Some((debug, release)),
+                        _ => None,
+                    })
+                    .collect();
+                let (split, debug, release) = profile_split(&profiles);
+                if split {
+                    evidence.push(format!(
+                        "debug builds use {}, release builds {}",
+                        list(&debug),
+                        list(&release)
+                    ));
                 }
                 if split {
                     status = status.worst(Status::Fail);
@@ -1019,6 +1019,31 @@ fn is_admin_word(name: &str) -> bool {
 
 fn admin_bin<'a>(bins: &[&'a str]) -> Option<&'a str> {
     bins.iter().copied().find(|b| is_admin_word(b))
+}
+
+/// Databases, where a different engine per build profile is the classic split.
+const SQL_KINDS: &[&str] = &["sqlite", "postgres", "mysql"];
+
+/// Whether build profiles choose different backing services: one
+/// `if cfg!(debug_assertions)` with different kinds in its branches, or
+/// `#[cfg(debug_assertions)]` and `#[cfg(not(debug_assertions))]` items
+/// naming different databases. Gives the kinds per profile.
+fn profile_split<'a>(
+    facts: &[(&BTreeSet<&'a str>, &BTreeSet<&'a str>)],
+) -> (bool, BTreeSet<&'a str>, BTreeSet<&'a str>) {
+    for (debug, release) in facts {
+        if !debug.is_empty() && !release.is_empty() && debug != release {
+            return (true, (*debug).clone(), (*release).clone());
+        }
+    }
+    let mut debug = BTreeSet::new();
+    let mut release = BTreeSet::new();
+    for (d, r) in facts {
+        debug.extend(d.iter().copied().filter(|k| SQL_KINDS.contains(k)));
+        release.extend(r.iter().copied().filter(|k| SQL_KINDS.contains(k)));
+    }
+    let split = !debug.is_empty() && !release.is_empty() && debug != release;
+    (split, debug, release)
 }
 
 fn is_system_var(name: &str) -> bool {
@@ -1228,6 +1253,42 @@ fn f() {
                 (vec![], vec!["postgres"]),
             ]
         );
+    }
+
+    #[test]
+    fn profile_splits_across_cfg_items() {
+        let src = r#"
+#[cfg(debug_assertions)]
+const DATABASE_URL: &str = "sqlite://dev.db";
+#[cfg(not(debug_assertions))]
+const DATABASE_URL: &str = "postgres://db.internal/app";
+#[cfg(debug_assertions)]
+fn seed_cache() { redis::Client::open("redis://localhost").unwrap(); }
+"#;
+        let facts = seen(src);
+        let profiles: Vec<_> = facts
+            .iter()
+            .filter_map(|s| match s {
+                Seen::ProfileSchemes { debug, release } => Some((debug, release)),
+                _ => None,
+            })
+            .collect();
+        let (split, debug, release) = profile_split(&profiles);
+        assert!(split);
+        assert_eq!(debug.into_iter().collect::<Vec<_>>(), ["sqlite"]);
+        assert_eq!(release.into_iter().collect::<Vec<_>>(), ["postgres"]);
+        // The same database in both profiles (a different host) is parity.
+        let same = seen(
+            "#[cfg(debug_assertions)]\nconst U: &str = \"postgres://localhost/app\";\n#[cfg(not(debug_assertions))]\nconst U: &str = \"postgres://db.internal/app\";\n",
+        );
+        let profiles: Vec<_> = same
+            .iter()
+            .filter_map(|s| match s {
+                Seen::ProfileSchemes { debug, release } => Some((debug, release)),
+                _ => None,
+            })
+            .collect();
+        assert!(!profile_split(&profiles).0);
     }
 
     #[test]
