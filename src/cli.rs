@@ -405,10 +405,17 @@ fn run_report(args: &ReportArgs) -> ExitCode {
     let text = match args.format {
         ReportFormat::Human => {
             // The table goes to stdout: `auto` asks whether stdout is a terminal.
-            let color = match args.color {
+            let choice = args
+                .color
+                .or_else(|| match std::env::var("CARGO_TERM_COLOR").ok()?.as_str() {
+                    "always" => Some(ColorChoice::Always),
+                    "never" => Some(ColorChoice::Never),
+                    _ => None,
+                });
+            let color = match choice {
                 Some(ColorChoice::Always) => true,
                 Some(ColorChoice::Never) => false,
-                _ => color && std::io::stdout().is_terminal(),
+                _ => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
             };
             crate::report::render_human(&report, color)
         }

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::declare_rule;
 use crate::diagnostic::Span;
-use crate::engine::{Call, Cx, Fact, Outcome};
+use crate::engine::{Call, Cx, Fact, MacroCall, Outcome};
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -51,6 +51,8 @@ const DEFAULT_STEPS: &[&str] = &[
 ];
 /// Methods that make the read optional (the code handles absence).
 const OPTIONAL_STEPS: &[&str] = &["ok", "is_ok", "is_err", "is_some", "is_none"];
+/// Methods that fail or panic when the variable is unset.
+const REQUIRED_STEPS: &[&str] = &["unwrap", "expect"];
 
 const ENVY_FROM_ENV: &[&str] = &["envy::from_env", "envy::from_iter"];
 const ENVY_PREFIXED: &[&str] = &["envy::prefixed"];
@@ -107,8 +109,10 @@ pub fn looks_secret(name: &str) -> bool {
 /// Whether the code supplies a value when the variable is unset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Default_ {
-    /// No default seen: the read fails or panics when unset.
+pub enum Fallback {
+    /// Not visible from the read site (the result is passed on).
+    Unknown,
+    /// Required: `?`, `.unwrap()` or `.expect(..)` on the read.
     No,
     /// Absence is handled (`.ok()`, `Option<T>` fields).
     Optional,
@@ -116,9 +120,10 @@ pub enum Default_ {
     Yes,
 }
 
-impl Default_ {
+impl Fallback {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Unknown => "?",
             Self::No => "no",
             Self::Yes => "yes",
             Self::Optional => "optional",
@@ -134,7 +139,7 @@ enum Read {
         source: &'static str,
     },
     /// A default or optional marker for the read at the same span.
-    Handled(Default_),
+    Handled(Fallback),
     Prefix {
         prefix: String,
         source: &'static str,
@@ -145,11 +150,11 @@ enum Read {
     },
     Struct {
         name: String,
-        fields: Vec<(String, Default_)>,
+        fields: Vec<(String, Fallback)>,
     },
     Clap {
         name: String,
-        default: Default_,
+        default: Fallback,
     },
 }
 
@@ -164,7 +169,7 @@ pub struct EnvVar {
     pub column: usize,
     /// How it is read: `std::env::var`, `envy::from_env::<Config>`, ...
     pub source: String,
-    pub default: Default_,
+    pub default: Fallback,
     pub secret: bool,
 }
 
@@ -235,9 +240,11 @@ impl Rule for EnvReads {
         // `env::var("X").unwrap_or(..)`: mark the read it starts from.
         if call.chain.root_is(VAR_READS) && call.chain.steps.last().is_some_and(|s| s.name == method) {
             let handled = if DEFAULT_STEPS.contains(&method.as_str()) {
-                Default_::Yes
+                Fallback::Yes
             } else if OPTIONAL_STEPS.contains(&method.as_str()) {
-                Default_::Optional
+                Fallback::Optional
+            } else if REQUIRED_STEPS.contains(&method.as_str()) {
+                Fallback::No
             } else {
                 return;
             };
@@ -245,6 +252,27 @@ impl Rule for EnvReads {
                 let span = cx.span(root);
                 cx.record(span, Read::Handled(handled));
             }
+        }
+    }
+
+    fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
+        // `env::var("X")?` is required; `match env::var("X") {..}` and
+        // `if let Ok(v) = env::var("X")` handle absence.
+        let (inner, handled) = match expr {
+            syn::Expr::Try(t) => (&*t.expr, Fallback::No),
+            syn::Expr::Match(m) => (&*m.expr, Fallback::Optional),
+            syn::Expr::Let(l) => (&*l.expr, Fallback::Optional),
+            _ => return,
+        };
+        mark_read(cx, inner, handled);
+    }
+
+    fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        // `matches!(env::var("X"), Ok(_))`
+        if mac.mac.path.segments.last().is_some_and(|s| s.ident == "matches")
+            && let Some(first) = mac.args.and_then(|a| a.first())
+        {
+            mark_read(cx, first, Fallback::Optional);
         }
     }
 
@@ -291,11 +319,11 @@ impl Rule for EnvReads {
             let optional = type_name(&field.ty).as_deref() == Some("Option");
             if let Some((name, default)) = clap_env(&field.attrs, &ident) {
                 let default = if default {
-                    Default_::Yes
+                    Fallback::Yes
                 } else if optional || type_name(&field.ty).as_deref() == Some("bool") {
-                    Default_::Optional
+                    Fallback::Optional
                 } else {
-                    Default_::No
+                    Fallback::No
                 };
                 let span = cx.span(field);
                 cx.record(span, Read::Clap { name, default });
@@ -304,11 +332,11 @@ impl Rule for EnvReads {
                 let name =
                     serde_rename(&field.attrs).unwrap_or_else(|| apply_rename_all(&ident, rename_all.as_deref()));
                 let default = if struct_default || serde_flag(&field.attrs, "default") {
-                    Default_::Yes
+                    Fallback::Yes
                 } else if optional {
-                    Default_::Optional
+                    Fallback::Optional
                 } else {
-                    Default_::No
+                    Fallback::No
                 };
                 envy_fields.push((name, default));
             }
@@ -323,6 +351,19 @@ impl Rule for EnvReads {
                 },
             );
         }
+    }
+}
+
+/// Marks the read a chain starts from (`env::var("X").map(..)`) as handled.
+fn mark_read(cx: &mut Cx<'_>, expr: &syn::Expr, handled: Fallback) {
+    if cx.in_test() {
+        return;
+    }
+    let Some(root) = root_call(expr) else { return };
+    let syn::Expr::Path(p) = &*root.func else { return };
+    if cx.resolve(&p.path).iter().any(|p| VAR_READS.contains(&p.as_str())) {
+        let span = cx.span(root);
+        cx.record(span, Read::Handled(handled));
     }
 }
 
@@ -417,16 +458,28 @@ fn derives(attrs: &[syn::Attribute], names: &[&str]) -> bool {
 
 /// The `key = "value"` and bare `key` entries of `#[serde(..)]`-style attributes.
 fn attr_entries(attrs: &[syn::Attribute], names: &[&str]) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
+    type Metas = syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>;
+    let mut lists: Vec<Metas> = Vec::new();
     for attr in attrs {
-        if !names.iter().any(|n| attr.path().is_ident(n)) {
-            continue;
-        }
-        let Ok(metas) =
-            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
-        else {
+        let Ok(metas) = attr.parse_args_with(Metas::parse_terminated) else {
             continue;
         };
+        if names.iter().any(|n| attr.path().is_ident(n)) {
+            lists.push(metas);
+        } else if attr.path().is_ident("cfg_attr") {
+            // `#[cfg_attr(feature = "x", arg(env = "Y"))]`: the attributes after the predicate.
+            for nested in metas.into_iter().skip(1) {
+                if let syn::Meta::List(l) = nested
+                    && names.iter().any(|n| l.path.is_ident(n))
+                    && let Ok(inner) = l.parse_args_with(Metas::parse_terminated)
+                {
+                    lists.push(inner);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for metas in lists {
         for meta in metas {
             match meta {
                 syn::Meta::Path(p) => {
@@ -512,8 +565,8 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
         .filter(|f| f.rule == EnvReads::META.name)
         .filter_map(|f| f.get::<Read>().map(|r| (f, r)))
         .collect();
-    let mut handled: BTreeMap<(std::path::PathBuf, usize), Default_> = BTreeMap::new();
-    let mut structs: BTreeMap<(usize, &str), &[(String, Default_)]> = BTreeMap::new();
+    let mut handled: BTreeMap<(std::path::PathBuf, usize), Fallback> = BTreeMap::new();
+    let mut structs: BTreeMap<(usize, &str), &[(String, Fallback)]> = BTreeMap::new();
     for (fact, read) in &mine {
         match read {
             Read::Handled(d) => {
@@ -531,7 +584,7 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
     let mut out = Vec::new();
     for (fact, read) in &mine {
         let (file, line, column) = location(&fact.span, workspace_root);
-        let mut push = |name: String, source: String, default: Default_| {
+        let mut push = |name: String, source: String, default: Fallback| {
             out.push(EnvVar {
                 secret: looks_secret(&name),
                 name,
@@ -546,9 +599,9 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
             Read::Var { name, source } => {
                 // `var_os` returns an `Option`: absence is handled by type.
                 let base = if source.ends_with("var_os") {
-                    Default_::Optional
+                    Fallback::Optional
                 } else {
-                    Default_::No
+                    Fallback::Unknown
                 };
                 let default = handled
                     .get(&(fact.span.path().to_path_buf(), fact.span.range.start))
@@ -562,7 +615,7 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                 } else {
                     "_"
                 };
-                push(format!("{prefix}{sep}*"), source.to_string(), Default_::Optional);
+                push(format!("{prefix}{sep}*"), source.to_string(), Fallback::Optional);
             }
             Read::Envy { ty, prefix } => {
                 let source = if prefix.is_empty() {
@@ -580,7 +633,7 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                             );
                         }
                     }
-                    None => push(format!("{prefix}*"), source, Default_::Optional),
+                    None => push(format!("{prefix}*"), source, Fallback::Optional),
                 }
             }
             Read::Clap { name, default } => push(name.clone(), "clap #[arg(env)]".into(), *default),
@@ -655,12 +708,13 @@ pub fn render_dotenv(vars: &[EnvVar]) -> String {
     }
     for (name, sites) in by_name {
         out.push('\n');
-        let default = sites.iter().map(|s| s.default).max().unwrap_or(Default_::No);
+        let default = sites.iter().map(|s| s.default).max().unwrap_or(Fallback::Unknown);
         let mut notes = Vec::new();
         notes.push(match default {
-            Default_::No => "required",
-            Default_::Yes => "has a default",
-            Default_::Optional => "optional",
+            Fallback::Unknown => "default not known",
+            Fallback::No => "required",
+            Fallback::Yes => "has a default",
+            Fallback::Optional => "optional",
         });
         if sites.iter().any(|s| s.secret) {
             notes.push("secret: never commit a real value");
@@ -682,7 +736,7 @@ pub fn render_dotenv(vars: &[EnvVar]) -> String {
 mod tests {
     use super::*;
 
-    fn vars(src: &str) -> Vec<(String, Default_, String)> {
+    fn vars(src: &str) -> Vec<(String, Fallback, String)> {
         let pkg = crate::test_support::package();
         let outcome_facts = crate::engine::check_source_facts(
             &pkg,
@@ -713,6 +767,11 @@ fn main() {
     let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
     let home = env::var_os("HOME");
     let key = dvar("STRIPE_API_KEY")?;
+    let color = match env::var("NO_COLOR") { Ok(_) => false, Err(_) => true };
+    if let Ok(dir) = env::var("CACHE_DIR") { use_dir(dir); }
+    let debug = matches!(env::var("APP_DEBUG").as_deref(), Ok("1"));
+    let editor = env::var("EDITOR").map(|e| e.to_uppercase());
+    let region = env::var("REGION").unwrap();
     env::set_var("TZ", "UTC");
     let dynamic = env::var(format!("{}_URL", svc));
 }
@@ -724,11 +783,16 @@ mod tests {
         assert_eq!(
             vars(src),
             [
-                ("DATABASE_URL".into(), Default_::No, "std::env::var".into()),
-                ("HOME".into(), Default_::Optional, "std::env::var_os".into()),
-                ("PORT".into(), Default_::Yes, "std::env::var".into()),
-                ("RUST_LOG".into(), Default_::Yes, "std::env::var".into()),
-                ("STRIPE_API_KEY".into(), Default_::No, "dotenvy::var".into()),
+                ("APP_DEBUG".into(), Fallback::Optional, "std::env::var".into()),
+                ("CACHE_DIR".into(), Fallback::Optional, "std::env::var".into()),
+                ("DATABASE_URL".into(), Fallback::No, "std::env::var".into()),
+                ("EDITOR".into(), Fallback::Unknown, "std::env::var".into()),
+                ("HOME".into(), Fallback::Optional, "std::env::var_os".into()),
+                ("NO_COLOR".into(), Fallback::Optional, "std::env::var".into()),
+                ("PORT".into(), Fallback::Yes, "std::env::var".into()),
+                ("REGION".into(), Fallback::No, "std::env::var".into()),
+                ("RUST_LOG".into(), Fallback::Yes, "std::env::var".into()),
+                ("STRIPE_API_KEY".into(), Fallback::No, "dotenvy::var".into()),
             ]
         );
     }
@@ -758,17 +822,17 @@ fn main() -> anyhow::Result<()> {
 }
 "#;
         let found = vars(src);
-        let got: Vec<(&str, Default_)> = found.iter().map(|v| (v.0.as_str(), v.1)).collect();
+        let got: Vec<(&str, Fallback)> = found.iter().map(|v| (v.0.as_str(), v.1)).collect();
         assert_eq!(
             got,
             [
-                ("DATABASE_URL", Default_::No),
-                ("DATABASE_URL", Default_::No),
-                ("PORT", Default_::Yes),
-                ("PORT", Default_::Yes),
-                ("REDIS_DSN", Default_::Optional),
-                ("REDIS_DSN", Default_::Optional),
-                ("WORKER_CONCURRENCY", Default_::Yes),
+                ("DATABASE_URL", Fallback::No),
+                ("DATABASE_URL", Fallback::No),
+                ("PORT", Fallback::Yes),
+                ("PORT", Fallback::Yes),
+                ("REDIS_DSN", Fallback::Optional),
+                ("REDIS_DSN", Fallback::Optional),
+                ("WORKER_CONCURRENCY", Fallback::Yes),
             ]
         );
         assert_eq!(
@@ -791,6 +855,8 @@ struct Args {
     database_url: String,
     #[clap(long, env = "SENTRY_DSN")]
     sentry: Option<String>,
+    #[cfg_attr(unix, arg(long, env = "SOCKET_PATH", default_value = "/run/app.sock"))]
+    socket: String,
     #[arg(short, long)]
     verbose: bool,
 }
@@ -808,13 +874,14 @@ fn load() {
                 "LEGACY_*",
                 "LISTEN_ADDR",
                 "SENTRY_DSN",
+                "SOCKET_PATH",
                 "SVC_*"
             ]
         );
         let found = vars(src);
-        assert_eq!(found[3].1, Default_::Yes);
-        assert_eq!(found[4].1, Default_::Optional);
-        assert_eq!(found[1].1, Default_::No);
+        assert_eq!(found[3].1, Fallback::Yes);
+        assert_eq!(found[4].1, Fallback::Optional);
+        assert_eq!(found[1].1, Fallback::No);
     }
 
     #[test]
@@ -865,7 +932,7 @@ fn f(ctx: &Ctx) {
                 line: 3,
                 column: 5,
                 source: "std::env::var".into(),
-                default: Default_::No,
+                default: Fallback::No,
                 secret: false,
             },
             EnvVar {
@@ -874,7 +941,7 @@ fn f(ctx: &Ctx) {
                 line: 9,
                 column: 1,
                 source: "std::env::var".into(),
-                default: Default_::Yes,
+                default: Fallback::Yes,
                 secret: false,
             },
             EnvVar {
@@ -883,7 +950,7 @@ fn f(ctx: &Ctx) {
                 line: 2,
                 column: 1,
                 source: "config::Environment::with_prefix".into(),
-                default: Default_::Optional,
+                default: Fallback::Optional,
                 secret: false,
             },
         ];

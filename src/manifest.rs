@@ -75,6 +75,8 @@ pub struct DepDecl {
     /// but the root does not declare (cargo rejects this; kept so the rules
     /// can skip it).
     pub unresolved: bool,
+    /// A `[patch.<source>]` or `[replace]` entry (`target` holds the table).
+    pub patch: bool,
 }
 
 impl DepDecl {
@@ -88,6 +90,9 @@ impl DepDecl {
     pub fn table(&self) -> String {
         if self.inherited {
             return "[workspace.dependencies]".into();
+        }
+        if self.patch {
+            return format!("[{}]", self.target.as_deref().unwrap_or("patch"));
         }
         match &self.target {
             Some(t) => format!("[target.'{t}'.{}]", self.kind.table()),
@@ -230,6 +235,7 @@ fn decl(
         path: None,
         inherited,
         unresolved: false,
+        patch: false,
     };
     match value.get_ref() {
         DeValue::String(s) => {
@@ -251,26 +257,32 @@ fn decl(
     d
 }
 
-/// Every `[patch.<registry>]` entry of the manifest with a `path`, and
-/// `[replace]` entries: code pulled into the build from a directory.
-pub fn patch_paths(manifest_path: &Path) -> Vec<(String, Arc<SourceFile>, Field)> {
+/// Every `[patch.<source>]` and `[replace]` entry of the manifest, as
+/// declarations (kind `Normal`, table `[patch.<source>]`): code swapped
+/// into the whole build, from a directory or a git repository.
+pub fn patches(manifest_path: &Path) -> Vec<DepDecl> {
     let Some(m) = Manifest::read(manifest_path) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     m.with(|doc| {
-        let mut tables: Vec<&DeTable<'_>> = Vec::new();
+        let mut tables: Vec<(String, &DeTable<'_>)> = Vec::new();
         if let Some(patch) = get(doc, "patch").and_then(|(_, v)| v.get_ref().as_table()) {
-            tables.extend(patch.iter().filter_map(|(_, v)| v.get_ref().as_table()));
+            for (source, t) in patch.iter() {
+                if let Some(t) = t.get_ref().as_table() {
+                    tables.push((format!("patch.{}", source.get_ref()), t));
+                }
+            }
         }
         if let Some(replace) = get(doc, "replace").and_then(|(_, v)| v.get_ref().as_table()) {
-            tables.push(replace);
+            tables.push(("replace".into(), replace));
         }
-        for table in tables {
-            for (key, value) in table.iter() {
-                if let Some(path) = value.get_ref().as_table().and_then(|t| field(t, "path")) {
-                    out.push((key.get_ref().to_string(), m.file.clone(), path));
-                }
+        for (table, entries) in tables {
+            for (key, value) in entries.iter() {
+                let mut d = decl(key.get_ref(), DepKind::Normal, None, &m.file, key, value, false);
+                d.target = Some(table.clone());
+                d.patch = true;
+                out.push(d);
             }
         }
     });

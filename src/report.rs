@@ -178,15 +178,60 @@ const COMPOSE_IMAGES: &[(&str, &str)] = &[
 const SERVER_CRATES: &[&str] = &[
     "axum",
     "actix-web",
-    "hyper",
     "warp",
     "rocket",
     "poem",
     "salvo",
     "tide",
-    "tonic",
     "tiny_http",
-    "hyper-util",
+];
+/// Crates that are clients unless a server feature is on.
+const SERVER_FEATURE_CRATES: &[(&str, &[&str])] = &[
+    ("hyper", &["server", "full"]),
+    ("hyper-util", &["server", "server-auto", "full"]),
+    ("tonic", &["server", "transport"]),
+];
+/// Variables every process sees, not app config to document.
+const SYSTEM_VARS: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "USERNAME",
+    "USERPROFILE",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "PWD",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "FORCE_COLOR",
+    "COLORTERM",
+    "RUST_LOG",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "SOURCE_DATE_EPOCH",
+    "CI",
+    "HOSTNAME",
+    "SystemRoot",
+];
+const SYSTEM_PREFIXES: &[&str] = &["XDG_", "CARGO_", "LC_"];
+/// Calls that detach the process from its supervisor.
+const DAEMONIZE_CALLS: &[&str] = &[
+    "daemonize::Daemonize::new",
+    "fork::daemon",
+    "fork::fork",
+    "nix::unistd::daemon",
+    "nix::unistd::fork",
+    "libc::daemon",
+    "libc::fork",
 ];
 /// Servers that stop gracefully on SIGTERM without any code.
 const SIGTERM_BY_DEFAULT: &[&str] = &["actix-web", "rocket", "shuttle-runtime", "loco-rs"];
@@ -228,6 +273,7 @@ enum Seen {
     Shutdown(String),
     StreamLogger(String),
     FileLogger(String),
+    Daemonize(String),
     /// Backing-service kinds chosen per build profile.
     ProfileSchemes {
         debug: BTreeSet<&'static str>,
@@ -255,6 +301,8 @@ impl Rule for Evidence {
             cx.record(span, Seen::Shutdown(format!(".{m}(..)")));
         } else if let Some(p) = call.matched(STREAM_LOGGERS) {
             cx.record(span, Seen::StreamLogger(p.to_string()));
+        } else if let Some(p) = call.matched(DAEMONIZE_CALLS) {
+            cx.record(span, Seen::Daemonize(p.to_string()));
         } else if let Some(p) = call.matched(FILE_LOGGERS) {
             cx.record(span, Seen::FileLogger(p.to_string()));
         } else if let Some(m) = call
@@ -575,7 +623,17 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
             }
         }
     }
-    let servers: Vec<&str> = SERVER_CRATES.iter().copied().filter(|c| deps.contains(c)).collect();
+    let mut servers: Vec<&str> = SERVER_CRATES.iter().copied().filter(|c| deps.contains(c)).collect();
+    for (name, features) in SERVER_FEATURE_CRATES {
+        let serves = workspace.packages.iter().flat_map(|p| p.dependencies.iter()).any(|d| {
+            d.name == *name
+                && d.kind == cargo_metadata::DependencyKind::Normal
+                && d.features.iter().any(|f| features.contains(&f.as_str()))
+        });
+        if serves {
+            servers.push(name);
+        }
+    }
     let procfile = files.read(&["Procfile"]);
     let process_types: Vec<(String, String)> = procfile
         .as_ref()
@@ -650,7 +708,11 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                         .is_some_and(|(_, t)| dotenv_keys(t).iter().any(|k| k.starts_with(key)))
                         || readme.as_ref().is_some_and(|(_, t)| t.contains(key))
                 };
-                let undocumented: BTreeSet<&str> = names.iter().copied().filter(|n| !documented(n)).collect();
+                let undocumented: BTreeSet<&str> = names
+                    .iter()
+                    .copied()
+                    .filter(|n| !is_system_var(n) && !documented(n))
+                    .collect();
                 match &example {
                     Some((path, _)) => evidence.push(format!("documented in `{path}`")),
                     None if !names.is_empty() => evidence.push("no `.env.example`".into()),
@@ -704,8 +766,11 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                             .lines()
                             .filter(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "))
                             .count();
+                        let builds = text.contains("cargo build") || text.contains("cargo install");
                         if stages >= 2 {
                             evidence.push(format!("`{path}` builds in {stages} stages"));
+                        } else if !builds {
+                            evidence.push(format!("`{path}` packages a binary built elsewhere"));
                         } else {
                             evidence.push(format!(
                                 "`{path}` has a single stage: build tools ship with the release"
@@ -723,7 +788,11 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                 }
             }
             Factor::PortBinding => {
-                let port = env.iter().find(|v| v.name == "PORT" || v.name == "ROCKET_PORT");
+                // `PORT`, or the app's own `SERVER_PORT`/`ROCKET_PORT`.
+                let port = env
+                    .iter()
+                    .find(|v| v.name == "PORT")
+                    .or_else(|| env.iter().find(|v| v.name.ends_with("_PORT")));
                 if servers.is_empty() {
                     applicable = port.is_some() || findings.contains_key(&factor);
                     if !applicable {
@@ -735,7 +804,7 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                 match port {
                     Some(v) => evidence.push(format!("port from `{}` ({}:{})", v.name, v.file, v.line)),
                     None if !servers.is_empty() => {
-                        evidence.push("the port is not read from `PORT`".into());
+                        evidence.push("the port is not read from the environment (`PORT`)".into());
                         status = status.worst(Status::Warn);
                     }
                     None => {}
@@ -752,8 +821,18 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                         bins.len(),
                         list(&bins.iter().copied().collect())
                     ));
-                } else if has_bin {
-                    evidence.push("one binary and no Procfile: no process types declared".into());
+                } else if let [bin] = bins.as_slice() {
+                    evidence.push(format!("one process type: `{bin}`"));
+                }
+                let daemons: BTreeSet<&str> = seen
+                    .iter()
+                    .filter_map(|s| match s {
+                        Seen::Daemonize(s) => Some(s.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if !daemons.is_empty() {
+                    evidence.push(format!("daemonizes with {}", list(&daemons)));
                     status = status.worst(Status::Warn);
                 }
             }
@@ -785,20 +864,20 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                 if !applicable {
                     evidence.push("no backing services to keep alike".into());
                 }
-                let mut split = false;
-                for s in &seen {
-                    if let Seen::ProfileSchemes { debug, release } = s
-                        && !debug.is_empty()
-                        && !release.is_empty()
-                        && debug != release
-                    {
-                        split = true;
-                        evidence.push(format!(
-                            "debug builds use {}, release builds {}",
-                            list(debug),
-                            list(release)
-                        ));
-                    }
+                let profiles: Vec<(&BTreeSet<&str>, &BTreeSet<&str>)> = seen
+                    .iter()
+                    .filter_map(|s| match s {
+                        Seen::ProfileSchemes { debug, release } => Some((debug, release)),
+                        _ => None,
+                    })
+                    .collect();
+                let (split, debug, release) = profile_split(&profiles);
+                if split {
+                    evidence.push(format!(
+                        "debug builds use {}, release builds {}",
+                        list(&debug),
+                        list(&release)
+                    ));
                 }
                 if split {
                     status = status.worst(Status::Fail);
@@ -942,8 +1021,48 @@ fn admin_bin<'a>(bins: &[&'a str]) -> Option<&'a str> {
     bins.iter().copied().find(|b| is_admin_word(b))
 }
 
+/// Databases, where a different engine per build profile is the classic split.
+const SQL_KINDS: &[&str] = &["sqlite", "postgres", "mysql"];
+
+/// Whether build profiles choose different backing services: one
+/// `if cfg!(debug_assertions)` with different kinds in its branches, or
+/// `#[cfg(debug_assertions)]` and `#[cfg(not(debug_assertions))]` items
+/// naming different databases. Gives the kinds per profile.
+fn profile_split<'a>(
+    facts: &[(&BTreeSet<&'a str>, &BTreeSet<&'a str>)],
+) -> (bool, BTreeSet<&'a str>, BTreeSet<&'a str>) {
+    for (debug, release) in facts {
+        if !debug.is_empty() && !release.is_empty() && debug != release {
+            return (true, (*debug).clone(), (*release).clone());
+        }
+    }
+    let mut debug = BTreeSet::new();
+    let mut release = BTreeSet::new();
+    for (d, r) in facts {
+        debug.extend(d.iter().copied().filter(|k| SQL_KINDS.contains(k)));
+        release.extend(r.iter().copied().filter(|k| SQL_KINDS.contains(k)));
+    }
+    let split = !debug.is_empty() && !release.is_empty() && debug != release;
+    (split, debug, release)
+}
+
+fn is_system_var(name: &str) -> bool {
+    SYSTEM_VARS.contains(&name) || SYSTEM_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// `a`, `b`, `c` — at most ten, then how many more.
 fn list(items: &BTreeSet<&str>) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    const MAX: usize = 10;
+    let mut out = items
+        .iter()
+        .take(MAX)
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > MAX {
+        out.push_str(&format!(" and {} more", items.len() - MAX));
+    }
+    out
 }
 
 /// `KEY` of each `KEY=value` line (with an optional `export `).
@@ -1137,6 +1256,42 @@ fn f() {
     }
 
     #[test]
+    fn profile_splits_across_cfg_items() {
+        let src = r#"
+#[cfg(debug_assertions)]
+const DATABASE_URL: &str = "sqlite://dev.db";
+#[cfg(not(debug_assertions))]
+const DATABASE_URL: &str = "postgres://db.internal/app";
+#[cfg(debug_assertions)]
+fn seed_cache() { redis::Client::open("redis://localhost").unwrap(); }
+"#;
+        let facts = seen(src);
+        let profiles: Vec<_> = facts
+            .iter()
+            .filter_map(|s| match s {
+                Seen::ProfileSchemes { debug, release } => Some((debug, release)),
+                _ => None,
+            })
+            .collect();
+        let (split, debug, release) = profile_split(&profiles);
+        assert!(split);
+        assert_eq!(debug.into_iter().collect::<Vec<_>>(), ["sqlite"]);
+        assert_eq!(release.into_iter().collect::<Vec<_>>(), ["postgres"]);
+        // The same database in both profiles (a different host) is parity.
+        let same = seen(
+            "#[cfg(debug_assertions)]\nconst U: &str = \"postgres://localhost/app\";\n#[cfg(not(debug_assertions))]\nconst U: &str = \"postgres://db.internal/app\";\n",
+        );
+        let profiles: Vec<_> = same
+            .iter()
+            .filter_map(|s| match s {
+                Seen::ProfileSchemes { debug, release } => Some((debug, release)),
+                _ => None,
+            })
+            .collect();
+        assert!(!profile_split(&profiles).0);
+    }
+
+    #[test]
     fn shutdown_loggers_and_subcommands() {
         let src = r#"
 use tokio::signal::unix::{signal, SignalKind};
@@ -1165,6 +1320,25 @@ async fn main() {
         assert!(s.iter().any(|s| matches!(s, Seen::Subcommands(v) if v.len() == 3)));
         assert!(is_admin_word("Migrate") && is_admin_word("SeedDemoData") && !is_admin_word("Serve"));
         assert!(is_admin_word("api-migrate") && !is_admin_word("tasker") && !is_admin_word("client"));
+    }
+
+    #[test]
+    fn system_variables_and_long_lists() {
+        assert!(is_system_var("RUST_LOG") && is_system_var("XDG_CONFIG_HOME") && is_system_var("TERM"));
+        assert!(!is_system_var("DATABASE_URL") && !is_system_var("SERVER_PORT"));
+        let many: BTreeSet<&str> = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"].into();
+        assert!(list(&many).ends_with("`J` and 2 more"));
+    }
+
+    #[test]
+    fn daemonizing_is_seen() {
+        let src =
+            "use daemonize::Daemonize;\nfn main() { Daemonize::new().pid_file(\"/run/x.pid\").start().unwrap(); }\n";
+        assert!(
+            seen(src)
+                .iter()
+                .any(|s| matches!(s, Seen::Daemonize(p) if p == "daemonize::Daemonize::new"))
+        );
     }
 
     #[test]

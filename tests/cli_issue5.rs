@@ -220,3 +220,23 @@ fn env_inventory_of_std_envy_config_and_clap() {
     assert_eq!(secret["secret"], true);
     assert_eq!(secret["file"], "src/settings.rs");
 }
+
+#[test]
+fn report_and_env_on_a_missing_manifest_are_usage_errors() {
+    let dir = fixture("report-compliant");
+    for cmd in ["report", "env"] {
+        let r = run(&dir, &[cmd, "--manifest-path", "no/such/Cargo.toml"]);
+        assert_eq!(r.code, 2, "{cmd}: {}", r.stderr);
+        assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+}
+
+#[test]
+fn report_colors_only_when_asked() {
+    let dir = fixture("report-compliant");
+    let plain = run(&dir, &["report"]);
+    assert!(!plain.stdout.contains('\x1b'));
+    let colored = run(&dir, &["report", "--color", "always"]);
+    assert!(colored.stdout.contains("\x1b[1;32mpass"));
+}

@@ -69,16 +69,16 @@ impl Rule for ExternalPathDependency {
             advise(d, &root, in_git);
         }
         let root_manifest = cx.workspace_root.join("Cargo.toml");
-        for (name, file, path) in manifest::patch_paths(&root_manifest) {
-            let base = file.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            let resolved = manifest::resolve_path(&base, &path.value);
+        for patch in manifest::patches(&root_manifest) {
+            let Some(path) = &patch.path else { continue };
+            let resolved = manifest::resolve_path(patch.base_dir(), &path.value);
             if resolved.starts_with(&root) {
                 continue;
             }
             let d = cx
                 .report(
-                    Span::new(file.clone(), path.span.clone()),
-                    format!("patch of `{name}` points outside {what}"),
+                    Span::new(patch.file.clone(), path.span.clone()),
+                    format!("patch of `{}` points outside {what}", patch.name),
                 )
                 .label(format!("not part of this codebase: {}", shown(&resolved)));
             advise(d, &root, in_git);

@@ -6,9 +6,9 @@ use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
     /// ### What it does
-    /// Finds `git` dependencies in `Cargo.toml` that are not pinned to a
-    /// commit with `rev`: those that follow a `branch`, or the default
-    /// branch when nothing is given. A `tag` is reported as a note, since
+    /// Finds `git` dependencies in `Cargo.toml` (and `[patch]` entries)
+    /// that are not pinned to a commit with `rev`: those that follow a
+    /// `branch`, or the default branch when nothing is given. A `tag` is reported as a note, since
     /// tags can be moved but rarely are. Workspace inheritance is followed
     /// to `[workspace.dependencies]`; dev-dependencies are reported as notes.
     ///
@@ -42,6 +42,10 @@ impl Rule for UnpinnedGitDependency {
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
         for dep in manifest::dependencies(&cx.package.manifest_path, cx.workspace_root) {
             check(cx, &dep);
+        }
+        // `[patch]` applies from the workspace root only.
+        for patch in manifest::patches(&cx.workspace_root.join("Cargo.toml")) {
+            check(cx, &patch);
         }
     }
 }
@@ -85,6 +89,9 @@ fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
     }
     if dep.inherited {
         d.note("declared in `[workspace.dependencies]` and inherited with `workspace = true`");
+    }
+    if dep.patch {
+        d.note(format!("`{}` replaces `{}` in the whole build", dep.table(), dep.name));
     }
     d.note("a build is reproducible only when every dependency names an exact source: `Cargo.lock` records a commit, but `cargo update` moves it");
     d.help(format!(
@@ -157,6 +164,22 @@ fake = { git = "https://github.com/cksac/fake-rs" }
             ["warning: git dependency `auth` follows branch `develop`"]
         );
         assert_eq!(found[0].span.start().line, 5);
+    }
+
+    #[test]
+    fn patches_from_a_branch() {
+        let found = check_manifest(
+            &UnpinnedGitDependency,
+            &[(
+                "Cargo.toml",
+                "[package]\nname = \"app\"\n\n[dependencies]\nserde = \"1\"\n\n[patch.crates-io]\nserde = { git = \"https://github.com/serde-rs/serde.git\", branch = \"master\" }\nhyper = { git = \"https://github.com/hyperium/hyper\", rev = \"0a1b2c\" }\nlocal = { path = \"vendor/local\" }\n",
+            )],
+        );
+        assert_eq!(
+            messages(&found),
+            ["warning: git dependency `serde` follows branch `master`"]
+        );
+        assert!(found[0].notes.iter().any(|n| n.contains("[patch.crates-io]")));
     }
 
     #[test]
