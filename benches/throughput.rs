@@ -53,7 +53,12 @@ pub fn handle_{f}(input: &str, store: &Arc<HashMap<String, Record{m}>>) -> Resul
     }
     writeln!(
         s,
-        r#"pub fn persist(rec: &Record{m}) -> std::io::Result<()> {{
+        r#"pub fn auth_headers(token: &str) -> Vec<(&'static str, String)> {{
+    let api_key = std::env::var("API_KEY").unwrap_or_default();
+    vec![("Authorization", format!("Bearer {{token}}")), ("X-Api-Key", api_key)]
+}}
+
+pub fn persist(rec: &Record{m}) -> std::io::Result<()> {{
     let mut log = OpenOptions::new().append(true).create(true).open("records.log")?;
     writeln!(log, "{{}} {{}}", rec.id, rec.name)?;
     fs::write(format!("data/{{}}.json", rec.id), rec.name.as_bytes())
@@ -89,6 +94,12 @@ fn generate(root: &Path, files_per_package: usize) -> usize {
         std::fs::write(
             dir.join("Cargo.toml"),
             format!("[package]\nname = \"svc{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+        // A committed `.env` with a password in a URL.
+        std::fs::write(
+            dir.join(".env"),
+            format!("PORT=8080\nDATABASE_URL=postgres://svc{p}:Xk9v2LqT7wPz@db/svc{p}\n"),
         )
         .unwrap();
         let mut lib = String::from("pub mod areas;\n\npub fn region() -> &'static str { env!(\"DEPLOY_REGION\") }\n");
