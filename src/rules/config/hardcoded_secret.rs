@@ -596,6 +596,10 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        if mac.is(CONCAT_MACROS) {
+            self.check_concat(cx, mac);
+            return;
+        }
         // `json!({"api_key": "…"})`: a key literal, `:`, a value literal.
         if cx.in_test() || mac.args.is_some() || mac.mac.path.segments.last().is_none_or(|s| s.ident != "json") {
             return;
@@ -711,6 +715,61 @@ impl HardcodedSecret {
         for (range, message, label) in found {
             let d = cx.report(Span::new(shown.clone(), range), message);
             report_secret(d, &label);
+        }
+    }
+}
+
+/// Macros whose literal arguments make one string.
+const CONCAT_MACROS: &[&str] = &["std::concat", "const_format::concatcp", "const_format::concatc"];
+
+impl HardcodedSecret {
+    /// `concat!("ghp_", "xGKZ…")`: a secret split over literals, found in
+    /// the joined value and reported at the macro.
+    fn check_concat(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        let Some(args) = mac.args else { return };
+        let mut joined = String::new();
+        let mut pieces = Vec::new();
+        for arg in args {
+            let syn::Expr::Lit(syn::ExprLit { lit, .. }) = arg else {
+                continue;
+            };
+            let Some(text) = lit_text(cx.file(), lit) else { continue };
+            joined.push_str(&text.value);
+            pieces.push(text);
+        }
+        if pieces.len() < 2 {
+            return;
+        }
+        let options = Self::options(cx);
+        let hits = format_hits(options, &joined);
+        // A secret inside one piece is reported by the literal check.
+        let whole: Vec<&LitText> = pieces.iter().collect();
+        let in_one_piece = |secret: &str| whole.iter().any(|p| p.value.contains(secret));
+        for hit in hits {
+            let secret = joined[hit.range.clone()].to_string();
+            if in_one_piece(&secret) || (hit.kind == Kind::UrlCredentials && cx.in_test()) {
+                continue;
+            }
+            let span = mac
+                .mac
+                .path
+                .segments
+                .first()
+                .map_or(0, |s| s.ident.span().byte_range().start)
+                ..mac.mac.delimiter.span().close().byte_range().end;
+            if scanner_allowed(cx.file(), span.start) {
+                continue;
+            }
+            // One range over every piece, so only the first four characters show.
+            let first = pieces.first().map_or(0, |p| p.inner.start);
+            let last = pieces.last().map_or(0, |p| p.inner.end);
+            cx.redact(first..last);
+            let shown = cx.redacted(&secret);
+            let span = cx.span_of(span);
+            report_secret(
+                cx.report(span, format!("hardcoded {} `{shown}`", hit.title)),
+                &format!("a {} put together from literals", hit.title),
+            );
         }
     }
 }
@@ -1003,6 +1062,21 @@ fn f() {
         // The provider token is reported in test code too; the URL and the
         // keyword finding only outside it.
         assert_eq!(lines(src), [5, 10]);
+    }
+
+    #[test]
+    fn secrets_split_over_concat() {
+        let src = r#"
+const TOKEN: &str = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");
+const NAME: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+const URL: &str = concat!("https://", "api.example.com", "/v1");
+"#;
+        let f = found(src);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].message, "hardcoded GitHub personal access token `ghp_…`");
+        assert_eq!(f[0].span.start().line, 2);
+        assert!(!f[0].span.file.text.contains("RBcy"));
+        assert!(!f[0].span.file.text.contains("xGKZ"));
     }
 
     #[test]
