@@ -1064,6 +1064,35 @@ fn f() {
         assert_eq!(lines(src), [5, 10]);
     }
 
+    /// The Rust idioms that regex scanners miss (shared/reference), and the
+    /// ones they flag wrongly.
+    #[test]
+    fn idioms_regex_scanners_get_wrong() {
+        let src = r##"
+//! api_key = "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c"
+/// -----BEGIN EC PRIVATE KEY-----
+/// MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5jQxSeQD0ng1OoAoGCCqGSM49
+static TOKEN: &str = "Qm8vT2pL9xW4nR7kAbC9";                                   // 5
+fn f(client: reqwest::Client, kind: Kind) {
+    let api_token: String = "A7c9E2g4K6m8P0r2".to_string();                 // 7
+    let password = String::from("Tr0ub4dor&3");                               // 8
+    client.get(URL).bearer_auth("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c");          // 9
+    client.get(URL).header("Authorization", "Bearer Zm9vYmFyOmJhei1xdXV4");   // 10
+    let opts = opts.password("p4ssW0rd-99");                                   // 11
+    let key = match kind { Kind::Live => "sk_live_v8GMDelNz4n8uNxNw28jsvvQ", _ => "" }; // 12
+    const API_KEYS: [&str; 1] = ["b1946ac92492d2347c6235b4d2611184"];           // 13
+    let t = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");             // 14
+    let r = r#"ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"#;                     // 15
+    let b = b"ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C";                       // 16
+    // The type is not the value; match arms map names to names.
+    let process_access_token: ProcessInfoClass = ProcessInfoClass::ProcessAccessToken;
+    let der_private_key_buffer: EcPrivateKeyRfc5915Der = Default::default();
+    let name = match kind { Kind::Token => "ACCESS_TOKEN", Kind::Secret => "CLIENT_SECRET" };
+}
+"##;
+        assert_eq!(lines(src), [5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    }
+
     #[test]
     fn secrets_split_over_concat() {
         let src = r#"
