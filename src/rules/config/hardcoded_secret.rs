@@ -27,7 +27,9 @@ declare_rule! {
     /// - **Provider formats**: the families that `cargo twelve explain
     ///   hardcoded_secret` lists at the end, each with its own regex. Found
     ///   in test code too.
-    /// - **Credentials in URLs**: `postgres://app:s3cr3t@db/app`.
+    /// - **Credentials in URLs**: `postgres://app:s3cr3t@db/app`, unless the
+    ///   password is a placeholder (`password`, `${DB_PASSWORD}`, `{}`) or
+    ///   repeats the user name (`postgres:postgres`). Skipped in test code.
     /// - **Keyword context**: a literal bound by `let`, `const` or `static`,
     ///   set as a struct field, assigned, compared with `==`, returned by a
     ///   function, or passed to a callee whose name reads as a secret
@@ -39,6 +41,9 @@ declare_rule! {
     ///   messages, format strings, placeholders (`<token>`, `${X}`, `changeme`,
     ///   `xxxx`), paths, URLs, hashes (`$argon2id$…`), digests and env var
     ///   names are not. Skipped in test code.
+    ///
+    /// A secret split over the literals of `concat!` is found in the joined
+    /// value.
     ///
     /// It also scans `.env*` files and the TOML, YAML and JSON config files in
     /// the package directory (and its `config/` directory) with the format and
@@ -667,6 +672,10 @@ impl HardcodedSecret {
         path: &Path,
         kind: FileKind,
     ) {
+        // Larger files are data, not config.
+        if std::fs::metadata(path).map_or(true, |m| m.len() > 1024 * 1024) {
+            return;
+        }
         let Ok(file) = SourceFile::read(path) else { return };
         let file = Arc::new(file);
         // (range, message, label)
