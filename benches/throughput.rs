@@ -61,6 +61,11 @@ pub fn handle_{f}(input: &str, store: &Arc<HashMap<String, Record{m}>>) -> Resul
     Ok(())
 }}
 
+pub fn auth_headers(token: &str) -> Vec<(&'static str, String)> {{
+    let api_key = std::env::var("API_KEY").unwrap_or_default();
+    vec![("Authorization", format!("Bearer {{token}}")), ("X-Api-Key", api_key)]
+}}
+
 pub fn persist(rec: &Record{m}) -> std::io::Result<()> {{
     let mut log = OpenOptions::new().append(true).create(true).open("records.log")?;
     writeln!(log, "{{}} {{}}", rec.id, rec.name)?;
@@ -97,6 +102,12 @@ fn generate(root: &Path, files_per_package: usize) -> usize {
         std::fs::write(
             dir.join("Cargo.toml"),
             format!("[package]\nname = \"svc{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+        // A committed `.env` with a password in a URL.
+        std::fs::write(
+            dir.join(".env"),
+            format!("PORT=8080\nDATABASE_URL=postgres://svc{p}:Xk9v2LqT7wPz@db/svc{p}\n"),
         )
         .unwrap();
         let mut lib = String::from("pub mod areas;\n\npub fn region() -> &'static str { env!(\"DEPLOY_REGION\") }\n");
@@ -142,6 +153,7 @@ fn main() {
     assert_eq!(outcome.files, generated, "each file parsed once");
     let rules_seen: std::collections::BTreeSet<_> = outcome.diagnostics.iter().map(|d| d.code).collect();
     let expected = [
+        "committed_env_file",
         "compile_time_config",
         "filesystem_write",
         "hardcoded_backing_service",

@@ -27,7 +27,9 @@ declare_rule! {
     /// - **Provider formats**: the families that `cargo twelve explain
     ///   hardcoded_secret` lists at the end, each with its own regex. Found
     ///   in test code too.
-    /// - **Credentials in URLs**: `postgres://app:s3cr3t@db/app`.
+    /// - **Credentials in URLs**: `postgres://app:s3cr3t@db/app`, unless the
+    ///   password is a placeholder (`password`, `${DB_PASSWORD}`, `{}`) or
+    ///   repeats the user name (`postgres:postgres`). Skipped in test code.
     /// - **Keyword context**: a literal bound by `let`, `const` or `static`,
     ///   set as a struct field, assigned, compared with `==`, returned by a
     ///   function, or passed to a callee whose name reads as a secret
@@ -39,6 +41,9 @@ declare_rule! {
     ///   messages, format strings, placeholders (`<token>`, `${X}`, `changeme`,
     ///   `xxxx`), paths, URLs, hashes (`$argon2id$…`), digests and env var
     ///   names are not. Skipped in test code.
+    ///
+    /// A secret split over the literals of `concat!` is found in the joined
+    /// value.
     ///
     /// It also scans `.env*` files and the TOML, YAML and JSON config files in
     /// the package directory (and its `config/` directory) with the format and
@@ -305,6 +310,13 @@ fn literals<'e>(expr: &'e syn::Expr, out: &mut Vec<&'e syn::Lit>) {
     }
 }
 
+/// Whether [`literals`] finds any string literal in `expr`.
+fn has_literal(expr: &syn::Expr) -> bool {
+    let mut lits = Vec::new();
+    literals(expr, &mut lits);
+    !lits.is_empty()
+}
+
 /// The name an assignee or operand reads as: `password`, `self.api_key`,
 /// `cfg.auth.token`, `self.password()`.
 fn expr_name(expr: &syn::Expr) -> Option<String> {
@@ -417,7 +429,8 @@ impl HardcodedSecret {
     }
 
     fn check_named(&self, cx: &mut Cx<'_>, name: &str, value: &syn::Expr) {
-        if cx.in_test() {
+        // Cheap tests first: most bindings hold no literal.
+        if cx.in_test() || !has_literal(value) {
             return;
         }
         let Some(class) = secret_name(name) else { return };
@@ -465,6 +478,10 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
+        // The shortest family matches 8 characters; the token has quotes.
+        if lit.span().byte_range().len() < 10 {
+            return;
+        }
         let Some(text) = lit_text(cx.file(), lit) else { return };
         if text.value.len() < 8 {
             return;
@@ -571,7 +588,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() {
+        if cx.in_test() || !call.args.iter().any(|a| has_literal(a)) {
             return;
         }
         let names = callee_names(call);
@@ -596,6 +613,10 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        if mac.is(CONCAT_MACROS) {
+            self.check_concat(cx, mac);
+            return;
+        }
         // `json!({"api_key": "…"})`: a key literal, `:`, a value literal.
         if cx.in_test() || mac.args.is_some() || mac.mac.path.segments.last().is_none_or(|s| s.ident != "json") {
             return;
@@ -651,6 +672,10 @@ impl HardcodedSecret {
         path: &Path,
         kind: FileKind,
     ) {
+        // Larger files are data, not config.
+        if std::fs::metadata(path).map_or(true, |m| m.len() > 1024 * 1024) {
+            return;
+        }
         let Ok(file) = SourceFile::read(path) else { return };
         let file = Arc::new(file);
         // (range, message, label)
@@ -711,6 +736,61 @@ impl HardcodedSecret {
         for (range, message, label) in found {
             let d = cx.report(Span::new(shown.clone(), range), message);
             report_secret(d, &label);
+        }
+    }
+}
+
+/// Macros whose literal arguments make one string.
+const CONCAT_MACROS: &[&str] = &["std::concat", "const_format::concatcp", "const_format::concatc"];
+
+impl HardcodedSecret {
+    /// `concat!("ghp_", "xGKZ…")`: a secret split over literals, found in
+    /// the joined value and reported at the macro.
+    fn check_concat(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        let Some(args) = mac.args else { return };
+        let mut joined = String::new();
+        let mut pieces = Vec::new();
+        for arg in args {
+            let syn::Expr::Lit(syn::ExprLit { lit, .. }) = arg else {
+                continue;
+            };
+            let Some(text) = lit_text(cx.file(), lit) else { continue };
+            joined.push_str(&text.value);
+            pieces.push(text);
+        }
+        if pieces.len() < 2 {
+            return;
+        }
+        let options = Self::options(cx);
+        let hits = format_hits(options, &joined);
+        // A secret inside one piece is reported by the literal check.
+        let whole: Vec<&LitText> = pieces.iter().collect();
+        let in_one_piece = |secret: &str| whole.iter().any(|p| p.value.contains(secret));
+        for hit in hits {
+            let secret = joined[hit.range.clone()].to_string();
+            if in_one_piece(&secret) || (hit.kind == Kind::UrlCredentials && cx.in_test()) {
+                continue;
+            }
+            let span = mac
+                .mac
+                .path
+                .segments
+                .first()
+                .map_or(0, |s| s.ident.span().byte_range().start)
+                ..mac.mac.delimiter.span().close().byte_range().end;
+            if scanner_allowed(cx.file(), span.start) {
+                continue;
+            }
+            // One range over every piece, so only the first four characters show.
+            let first = pieces.first().map_or(0, |p| p.inner.start);
+            let last = pieces.last().map_or(0, |p| p.inner.end);
+            cx.redact(first..last);
+            let shown = cx.redacted(&secret);
+            let span = cx.span_of(span);
+            report_secret(
+                cx.report(span, format!("hardcoded {} `{shown}`", hit.title)),
+                &format!("a {} put together from literals", hit.title),
+            );
         }
     }
 }
@@ -1003,6 +1083,50 @@ fn f() {
         // The provider token is reported in test code too; the URL and the
         // keyword finding only outside it.
         assert_eq!(lines(src), [5, 10]);
+    }
+
+    /// The Rust idioms that regex scanners miss (shared/reference), and the
+    /// ones they flag wrongly.
+    #[test]
+    fn idioms_regex_scanners_get_wrong() {
+        let src = r##"
+//! api_key = "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c"
+/// -----BEGIN EC PRIVATE KEY-----
+/// MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5jQxSeQD0ng1OoAoGCCqGSM49
+static TOKEN: &str = "Qm8vT2pL9xW4nR7kAbC9";                                   // 5
+fn f(client: reqwest::Client, kind: Kind) {
+    let api_token: String = "A7c9E2g4K6m8P0r2".to_string();                 // 7
+    let password = String::from("Tr0ub4dor&3");                               // 8
+    client.get(URL).bearer_auth("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c");          // 9
+    client.get(URL).header("Authorization", "Bearer Zm9vYmFyOmJhei1xdXV4");   // 10
+    let opts = opts.password("p4ssW0rd-99");                                   // 11
+    let key = match kind { Kind::Live => "sk_live_v8GMDelNz4n8uNxNw28jsvvQ", _ => "" }; // 12
+    const API_KEYS: [&str; 1] = ["b1946ac92492d2347c6235b4d2611184"];           // 13
+    let t = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");             // 14
+    let r = r#"ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"#;                     // 15
+    let b = b"ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C";                       // 16
+    // The type is not the value; match arms map names to names.
+    let process_access_token: ProcessInfoClass = ProcessInfoClass::ProcessAccessToken;
+    let der_private_key_buffer: EcPrivateKeyRfc5915Der = Default::default();
+    let name = match kind { Kind::Token => "ACCESS_TOKEN", Kind::Secret => "CLIENT_SECRET" };
+}
+"##;
+        assert_eq!(lines(src), [5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    }
+
+    #[test]
+    fn secrets_split_over_concat() {
+        let src = r#"
+const TOKEN: &str = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");
+const NAME: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+const URL: &str = concat!("https://", "api.example.com", "/v1");
+"#;
+        let f = found(src);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].message, "hardcoded GitHub personal access token `ghp_…`");
+        assert_eq!(f[0].span.start().line, 2);
+        assert!(!f[0].span.file.text.contains("RBcy"));
+        assert!(!f[0].span.file.text.contains("xGKZ"));
     }
 
     #[test]

@@ -873,6 +873,7 @@ mod tests {
             "git+ssh://git@github.com/org/repo.git",
             "postgres://app:$DB_PASSWORD@db/app",
             "postgres://postgres:postgres@localhost/db",
+            "http://Aladdin:opensesame@proxy.example",
         ] {
             assert!(find(text).is_empty(), "{text}");
         }

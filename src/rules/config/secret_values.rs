@@ -373,6 +373,10 @@ pub const KNOWN_PUBLIC_VALUES: &[&str] = &[
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=",
+    // RFC 6750's bearer token and RFC 7617's `Aladdin:open sesame`
+    "mF_9.B5f-4.1JqM",
+    "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    "opensesame",
 ];
 
 /// Whether a value is itself a name of a secret (a header, a mechanism):
@@ -605,6 +609,7 @@ pub fn plausible_password(password: &str) -> bool {
     let lower = password.to_ascii_lowercase();
     !password.is_empty()
         && !PLACEHOLDER_PASSWORDS.contains(&lower.as_str())
+        && !KNOWN_PUBLIC_VALUES.contains(&password)
         && !is_placeholder(password)
         && !password.starts_with('$')
         && !password.starts_with('%')
@@ -725,6 +730,7 @@ mod tests {
             "x-amz-s3session-token",
             "x-ms-encryption-key",
             "MONGODB-X509",
+            "mF_9.B5f-4.1JqM",
             "SCRAM-SHA-256",
             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
         ] {
