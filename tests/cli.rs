@@ -1,41 +1,11 @@
 //! The real binary, run the way cargo runs it (`cargo-twelve twelve ...`).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::*;
 
 use assert_cmd::Command;
 use regex::Regex;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
-
-/// `cargo twelve ARGS` in `dir`, with a neutral color environment.
-fn twelve(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("cargo-twelve").unwrap();
-    cmd.arg("twelve").args(args).current_dir(dir);
-    cmd.env_remove("CARGO_TERM_COLOR").env_remove("NO_COLOR");
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = twelve(dir, args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-/// Replaces the machine-specific fixture path.
-fn normalize(text: &str, root: &Path) -> String {
-    text.replace(&root.display().to_string(), "[ROOT]")
-}
 
 #[test]
 fn human_output() {

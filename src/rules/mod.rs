@@ -14,6 +14,7 @@ pub mod config;
 pub mod dependencies;
 pub mod disposability;
 pub mod logs;
+pub mod naming;
 pub mod port_binding;
 pub mod processes;
 pub(crate) mod services;

@@ -5,6 +5,7 @@
 //! Shared by the rules that judge values by the name they are read or
 //! bound as, and by `cargo twelve env`.
 
+pub use crate::rules::naming::words;
 /// Words that make a name a secret.
 const SECRET_WORDS: &[&str] = &[
     "password",
@@ -168,33 +169,6 @@ const NON_SECRET_WORDS: &[&str] = &[
 /// Exact names that are not secrets though a word says so: the shell's
 /// working directory variables.
 const NON_SECRET_NAMES: &[&str] = &["pwd", "oldpwd"];
-
-/// Splits `JWT_SECRET`, `apiKey`, `db.password`, `x-api-key` into lower-case
-/// words.
-pub fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev: Option<char> = None;
-    for c in name.chars() {
-        if !c.is_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev = None;
-            continue;
-        }
-        // `apiKey`, `APIKey`: a new word at a lower-to-upper step.
-        if c.is_uppercase() && prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        cur.extend(c.to_lowercase());
-        prev = Some(c);
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
 
 /// Whether a variable, field or key name reads as a credential.
 pub fn is_secret_name(name: &str) -> bool {

@@ -3,6 +3,7 @@
 //! bound to them look like a credential rather than a key name, a message,
 //! a placeholder, a path or a hash.
 
+pub use crate::rules::naming::words;
 /// How a secret is shaped, by the name it is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
@@ -286,34 +287,6 @@ const NOT_SECRET_LAST_WORDS: &[&str] = &[
     "crate",
     "trait",
 ];
-
-/// Splits an identifier, a header or an env var name into lowercase words:
-/// `clientSecret`, `CLIENT_SECRET`, `client-secret`, `X-Api-Key`.
-pub fn words(name: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        let boundary = c.is_ascii_uppercase()
-            && i > 0
-            && (chars[i - 1].is_ascii_lowercase()
-                || (chars[i - 1].is_ascii_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())));
-        if boundary && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        cur.push(c.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
 
 /// Trailing words that say how a secret is held, not what it is:
 /// `api_key_value`, `password_str`, `secret_key_base`, `token_b64`.

@@ -3,6 +3,7 @@ use syn::parse::{ParseStream, Parser};
 
 use crate::declare_rule;
 use crate::engine::{Call, Cx, MacroCall};
+use crate::rules::naming::words;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -219,31 +220,6 @@ fn walk(ty: &syn::Type, lock: Option<&str>, mutable_static: bool, shape: &mut Sh
     }
 }
 
-/// `SESSION_STORE` is `session`, `store`; `UserId` is `user`, `id`.
-fn words(ident: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in ident.chars() {
-        if c == '_' || !c.is_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        cur.extend(c.to_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 fn is_user_word(word: &str) -> bool {
     let singular = word.strip_suffix('s').unwrap_or(word);
     USER_WORDS.contains(&word) || USER_WORDS.contains(&singular)
@@ -413,7 +389,7 @@ mod tests {
     fn splits_words() {
         assert_eq!(words("SESSION_STORE"), ["session", "store"]);
         assert_eq!(words("UserId"), ["user", "id"]);
-        assert_eq!(words("HTTPServer"), ["httpserver"]);
+        assert_eq!(words("HTTPServer"), ["http", "server"]);
     }
 
     #[test]

@@ -1,41 +1,17 @@
 //! Manifest rules, `report` and `env`, run through the real binary.
 
+mod common;
+
+use common::*;
+
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::cargo_bin("cargo-twelve").unwrap();
-    cmd.arg("twelve").args(args).current_dir(dir);
-    cmd.env_remove("CARGO_TERM_COLOR").env_remove("NO_COLOR");
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn normalize(text: &str, root: &Path) -> String {
-    text.replace(&root.display().to_string(), "[ROOT]")
-}
 
 #[test]
 fn manifest_rules_human() {
     let dir = fixture("manifest-deps");
     let r = run(&dir, &["--workspace"]);
     assert_eq!(r.code, 1);
-    insta::assert_snapshot!("issue5_manifest_human", normalize(&r.stderr, &dir));
+    insta::assert_snapshot!("manifest_human", normalize(&r.stderr, &dir));
 }
 
 #[test]
@@ -43,7 +19,7 @@ fn manifest_rules_short() {
     let dir = fixture("manifest-deps");
     let r = run(&dir, &["--workspace", "--message-format=short", "-q"]);
     assert_eq!(r.code, 1);
-    insta::assert_snapshot!("issue5_manifest_short", r.stderr);
+    insta::assert_snapshot!("manifest_short", r.stderr);
 }
 
 #[test]
@@ -56,7 +32,7 @@ fn manifest_rules_json() {
         .unwrap();
     // Seven findings, then build-finished; the root's lines once, not per member.
     assert_eq!(messages.len(), 8, "{}", r.stdout);
-    insta::assert_snapshot!("issue5_manifest_json", normalize(&r.stdout, &dir));
+    insta::assert_snapshot!("manifest_json", normalize(&r.stdout, &dir));
 }
 
 #[test]
@@ -109,7 +85,7 @@ fn external_path_dependency_outside_the_git_repository() {
     }
     let r = run(&repo, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    insta::assert_snapshot!("issue5_external_path_human", normalize(&r.stderr, &tmp));
+    insta::assert_snapshot!("external_path_human", normalize(&r.stderr, &tmp));
 }
 
 /// Copies a fixture into a fresh directory outside any git repository.
@@ -139,9 +115,9 @@ fn report_on_a_compliant_project() {
     let dir = fixture("report-compliant");
     let r = run(&dir, &["report"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    insta::assert_snapshot!("issue5_report_compliant_human", r.stdout);
+    insta::assert_snapshot!("report_compliant_human", r.stdout);
     let r = run(&dir, &["report", "--format", "markdown"]);
-    insta::assert_snapshot!("issue5_report_compliant_markdown", r.stdout);
+    insta::assert_snapshot!("report_compliant_markdown", r.stdout);
     let r = run(&dir, &["report", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let statuses: Vec<&str> = json["factors"]
@@ -163,10 +139,10 @@ fn report_on_a_non_compliant_project() {
     let (_tmp, dir) = copy_fixture("report-noncompliant");
     let r = run(&dir, &["report"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    insta::assert_snapshot!("issue5_report_noncompliant_human", r.stdout);
+    insta::assert_snapshot!("report_noncompliant_human", r.stdout);
     let r = run(&dir, &["report", "--format", "json"]);
     assert_eq!(r.code, 1);
-    insta::assert_snapshot!("issue5_report_noncompliant_json", r.stdout);
+    insta::assert_snapshot!("report_noncompliant_json", r.stdout);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let by_factor: Vec<(&str, &str)> = json["factors"]
         .as_array()
@@ -187,9 +163,9 @@ fn env_inventory_of_std_envy_config_and_clap() {
     let dir = fixture("env-surface");
     let r = run(&dir, &["env"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    insta::assert_snapshot!("issue5_env_table", r.stdout);
+    insta::assert_snapshot!("env_table", r.stdout);
     let r = run(&dir, &["env", "--format", "dotenv"]);
-    insta::assert_snapshot!("issue5_env_dotenv", r.stdout);
+    insta::assert_snapshot!("env_dotenv", r.stdout);
     let r = run(&dir, &["env", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let names: Vec<&str> = json

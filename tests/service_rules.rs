@@ -1,35 +1,15 @@
-//! End-to-end checks of the issue-4 rules `missing_signal_handler`,
+//! End-to-end checks of the rules `missing_signal_handler`,
 //! `log_to_file` and `startup_migration` on the axum fixture apps.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::*;
+
+use std::path::Path;
 
 const RULES: &[&str] = &["missing_signal_handler", "log_to_file", "startup_migration"];
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::cargo_bin("cargo-twelve").unwrap();
-    cmd.arg("twelve").args(args).current_dir(dir);
-    cmd.env_remove("CARGO_TERM_COLOR").env_remove("NO_COLOR");
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-/// The short-format lines of this issue's rules.
+/// The short-format lines of these rules.
 fn mine(stderr: &str) -> String {
     stderr
         .lines()
@@ -42,7 +22,7 @@ fn mine(stderr: &str) -> String {
 fn axum_service_breaks_each_rule_once() {
     let r = run(&fixture("axum-service"), &["--message-format", "short", "-q"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    insta::assert_snapshot!("issue4a_axum_service_short", mine(&r.stderr));
+    insta::assert_snapshot!("axum_service_short", mine(&r.stderr));
 }
 
 #[test]
@@ -50,7 +30,7 @@ fn axum_service_human_output_labels_main_and_the_serve_call() {
     let dir = fixture("axum-service");
     let r = run(&dir, &["-q", "-A", "warnings", "-W", "missing_signal_handler"]);
     assert_eq!(r.code, 1);
-    insta::assert_snapshot!("issue4a_axum_service_signal_human", r.stderr);
+    insta::assert_snapshot!("axum_service_signal_human", r.stderr);
 }
 
 #[test]

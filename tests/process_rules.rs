@@ -1,8 +1,12 @@
-//! End-to-end checks of the issue-4 rules `filesystem_write` (extended),
+//! End-to-end checks of the rules `filesystem_write` (extended),
 //! `process_local_state`, `hardcoded_port`, `daemonize` and
 //! `system_command` on the axum fixture apps.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::*;
+
+use std::path::Path;
 
 use assert_cmd::Command;
 
@@ -13,10 +17,6 @@ const RULES: &[&str] = &[
     "daemonize",
     "system_command",
 ];
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
 
 /// `cargo twelve ARGS` in `dir`: (exit code, stdout, stderr).
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -36,7 +36,7 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The short-format lines of this branch's rules.
+/// The short-format lines of these rules.
 fn findings(stderr: &str) -> Vec<&str> {
     stderr
         .lines()
@@ -55,7 +55,7 @@ fn axum_service_breaks_every_rule() {
             "{rule} did not fire:\n{stderr}"
         );
     }
-    insta::assert_snapshot!("issue4b_axum_service_short", found.join("\n"));
+    insta::assert_snapshot!("axum_service_short", found.join("\n"));
 }
 
 #[test]

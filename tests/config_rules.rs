@@ -1,31 +1,9 @@
 //! End-to-end checks of `secret_fallback`, `hardcoded_backing_service` and
 //! the `compile_time_config` extension on the factor III-V fixture apps.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::cargo_bin("cargo-twelve").unwrap();
-    cmd.arg("twelve").args(args).current_dir(dir);
-    cmd.env_remove("CARGO_TERM_COLOR").env_remove("NO_COLOR");
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use common::*;
 
 const MINE: &[&str] = &[
     "[twelve::secret_fallback]",
@@ -46,7 +24,7 @@ fn config_service_findings() {
         .lines()
         .filter(|l| MINE.iter().any(|m| l.ends_with(m)))
         .collect();
-    insta::assert_snapshot!("issue3b_config_service_short", mine.join("\n"));
+    insta::assert_snapshot!("config_service_short", mine.join("\n"));
 }
 
 #[test]
