@@ -372,8 +372,8 @@ fn check_package(
 }
 
 /// Checks one file's text as if it were the root of a target of `package`,
-/// without following its modules, package-level checks included. For tests
-/// and embedding.
+/// without following its modules; package-level checks see this file's
+/// facts. For tests and embedding.
 pub fn check_source(
     package: &Package,
     rules: &[&'static dyn Rule],
@@ -381,48 +381,22 @@ pub fn check_source(
     text: &str,
     kind: TargetKind,
 ) -> Vec<Diagnostic> {
-    let pcx = PackageCx::new(package, rules, &Options::default());
-    let file = Arc::new(SourceFile::new(path, text.to_string()));
-    let crate_name = package.name.replace('-', "_");
-    let job = Job {
-        path: path.to_path_buf(),
-        origin: Origin { package: 0, target: 0 },
-        module: vec![crate_name],
-        mod_rs: true,
-        test: kind.is_test(),
-        kind,
-        cfg_gated: false,
-        context: pcx.resolve_context(),
-        declared_at: None,
-    };
-    let mut found = match file.parse() {
-        Ok(ast) => {
-            let resolver = Resolver::with_context(job.module.clone(), &ast.items, pcx.resolve_context());
-            let pass = visitor::run(&file, &ast, &job, &pcx, resolver, Default::default());
-            let mut found = pass.diagnostics;
-            // Package-level checks see this one file's facts.
-            let mut facts = pass.facts;
-            found.extend(check_package(0, &pcx, package.dir(), &mut facts, &mut Vec::new()));
-            if !pass.redactions.is_empty() && !pcx.show_secrets {
-                let masked = Arc::new(file.masked(&pass.redactions));
-                for d in &mut found {
-                    d.map_files(|f| Arc::ptr_eq(f, &file).then(|| masked.clone()));
-                }
+    single_file(package, rules, path, text, kind, |pcx, file, pass| {
+        let mut found = pass.diagnostics;
+        let mut facts = pass.facts;
+        found.extend(check_package(0, pcx, package.dir(), &mut facts, &mut Vec::new()));
+        if !pass.redactions.is_empty() && !pcx.show_secrets {
+            let masked = Arc::new(file.masked(&pass.redactions));
+            for d in &mut found {
+                d.map_files(|f| Arc::ptr_eq(f, file).then(|| masked.clone()));
             }
-            found
         }
-        Err(err) => vec![Diagnostic::new(
-            "parse_error",
-            Severity::Error,
-            Span::new(file.clone(), err.span().byte_range()),
-            err.to_string(),
-        )],
-    };
-    suppress::apply(&file, &mut found, false);
-    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    dedup(&mut found);
-    proc_macro2::extra::invalidate_current_thread_spans();
-    found
+        suppress::apply(file, &mut found, false);
+        found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        dedup(&mut found);
+        found
+    })
+    .unwrap_or_else(|error| vec![error])
 }
 
 /// The facts rules record on one file's text (as [`check_source`] runs
@@ -434,6 +408,19 @@ pub fn check_source_facts(
     text: &str,
     kind: TargetKind,
 ) -> Vec<Fact> {
+    single_file(package, rules, path, text, kind, |_, _, pass| pass.facts).unwrap_or_default()
+}
+
+/// One file's pass as the root of a target of `package`, handed to `then`;
+/// a `parse_error` diagnostic when it does not parse.
+fn single_file<T>(
+    package: &Package,
+    rules: &[&'static dyn Rule],
+    path: &Path,
+    text: &str,
+    kind: TargetKind,
+    then: impl FnOnce(&PackageCx, &Arc<SourceFile>, visitor::Pass) -> T,
+) -> Result<T, Diagnostic> {
     let pcx = PackageCx::new(package, rules, &Options::default());
     let file = Arc::new(SourceFile::new(path, text.to_string()));
     let job = Job {
@@ -447,15 +434,23 @@ pub fn check_source_facts(
         context: pcx.resolve_context(),
         declared_at: None,
     };
-    let facts = match file.parse() {
+    let result = match file.parse() {
         Ok(ast) => {
-            let resolver = Resolver::with_context(job.module.clone(), &ast.items, pcx.resolve_context());
-            visitor::run(&file, &ast, &job, &pcx, resolver, Default::default()).facts
+            let resolver = Resolver::with_context(job.module.clone(), &ast.items, job.context.clone());
+            let pass = visitor::run(&file, &ast, &job, &pcx, resolver, Default::default());
+            drop(ast);
+            Ok(then(&pcx, &file, pass))
         }
-        Err(_) => Vec::new(),
+        // The error's span is read before spans are invalidated below.
+        Err(err) => Err(Diagnostic::new(
+            "parse_error",
+            Severity::Error,
+            Span::new(file.clone(), err.span().byte_range()),
+            err.to_string(),
+        )),
     };
     proc_macro2::extra::invalidate_current_thread_spans();
-    facts
+    result
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -792,6 +787,20 @@ mod tests {
         assert!(!has_cfg_test(&attrs("#[cfg(not(test))]")));
         assert!(!has_cfg_test(&attrs("#[cfg(any(test, feature = \"mock\"))]")));
         assert!(!has_cfg_test(&attrs("#[cfg(unix)]")));
+    }
+
+    #[test]
+    fn check_source_reports_a_parse_error() {
+        let found = check_source(
+            &crate::test_support::package(),
+            crate::rules::ALL,
+            Path::new("/app/src/lib.rs"),
+            "fn broken( {}\n",
+            TargetKind::Lib,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, "parse_error");
+        assert_eq!(found[0].span.start().line, 1);
     }
 
     #[test]
