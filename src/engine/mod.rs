@@ -396,7 +396,7 @@ pub fn check_source(
         dedup(&mut found);
         found
     })
-    .unwrap_or_else(|error| vec![error])
+    .unwrap_or_else(|error| vec![*error])
 }
 
 /// The facts rules record on one file's text (as [`check_source`] runs
@@ -420,7 +420,7 @@ fn single_file<T>(
     text: &str,
     kind: TargetKind,
     then: impl FnOnce(&PackageCx, &Arc<SourceFile>, visitor::Pass) -> T,
-) -> Result<T, Diagnostic> {
+) -> Result<T, Box<Diagnostic>> {
     let pcx = PackageCx::new(package, rules, &Options::default());
     let file = Arc::new(SourceFile::new(path, text.to_string()));
     let job = Job {
@@ -442,12 +442,12 @@ fn single_file<T>(
             Ok(then(&pcx, &file, pass))
         }
         // The error's span is read before spans are invalidated below.
-        Err(err) => Err(Diagnostic::new(
+        Err(err) => Err(Box::new(Diagnostic::new(
             "parse_error",
             Severity::Error,
             Span::new(file.clone(), err.span().byte_range()),
             err.to_string(),
-        )),
+        ))),
     };
     proc_macro2::extra::invalidate_current_thread_spans();
     result
