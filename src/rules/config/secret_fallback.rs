@@ -88,6 +88,57 @@ const LITERAL_CONSTRUCTORS: &[&str] = &[
     "SecretString::new",
 ];
 
+/// Methods that replace the value read by what their closure returns.
+const VALUE_MAPS: &[&str] = &["map", "and_then", "map_or", "map_or_else"];
+
+/// Whether a closure passes its argument on: `|v| v`, `|v| v.trim().into()`,
+/// `|t| format!("Bearer {t}")`; not `|_| "set"`. Anything that is not a
+/// closure (`String::from`, `Some`) passes it on.
+fn keeps_value(arg: &syn::Expr) -> bool {
+    let syn::Expr::Closure(c) = arg else { return true };
+    let names: Vec<String> = c
+        .inputs
+        .iter()
+        .filter_map(|p| match p {
+            syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            syn::Pat::Type(t) => match &*t.pat {
+                syn::Pat::Ident(i) => Some(i.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    !names.is_empty() && names.iter().any(|n| mentions(&c.body, n))
+}
+
+/// Whether `name` appears in `expr`, macro arguments included.
+fn mentions(expr: &syn::Expr, name: &str) -> bool {
+    use syn::visit::Visit;
+    struct Find<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    fn in_tokens(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == name,
+            proc_macro2::TokenTree::Group(g) => in_tokens(g.stream(), name),
+            proc_macro2::TokenTree::Literal(l) => l.to_string().contains(&format!("{{{name}")),
+            proc_macro2::TokenTree::Punct(_) => false,
+        })
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.found |= i == self.name;
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.found |= in_tokens(m.tokens.clone(), self.name);
+        }
+    }
+    let mut f = Find { name, found: false };
+    f.visit_expr(expr);
+    f.found
+}
+
 /// Attributes of argument parsers whose fields can read the environment.
 const CLAP_ATTRS: &[&str] = &["arg", "clap", "structopt"];
 const CLAP_DEFAULTS: &[&str] = &["default_value", "default_value_t", "default_missing_value"];
@@ -172,6 +223,12 @@ fn str_value(cx: &Cx<'_>, expr: &syn::Expr) -> Option<String> {
 fn env_read(cx: &Cx<'_>, mut expr: &syn::Expr) -> Option<String> {
     loop {
         match expr {
+            // `.map(|_| "configured")`: the value is no longer the secret.
+            syn::Expr::MethodCall(m)
+                if VALUE_MAPS.contains(&m.method.to_string().as_str()) && !m.args.iter().all(keeps_value) =>
+            {
+                return None;
+            }
             syn::Expr::MethodCall(m) => expr = &m.receiver,
             syn::Expr::Paren(p) => expr = &p.expr,
             syn::Expr::Reference(r) => expr = &r.expr,
@@ -413,6 +470,10 @@ impl Rule for SecretFallback {
         let syn::Expr::MethodCall(m) = call.expr else { return };
         let method_name = method.to_string();
         if let Some((_, arg)) = FALLBACK_METHODS.iter().find(|(n, _)| *n == method_name) {
+            // `map_or("unset", |_| "set")` maps the secret away.
+            if method_name.starts_with("map_or") && !m.args.iter().skip(1).all(keeps_value) {
+                return;
+            }
             let Some(name) = env_read(cx, &m.receiver) else { return };
             let Some(arg) = call.args.get(*arg) else { return };
             self.judge(
@@ -592,11 +653,12 @@ pub fn load() -> Config {
     let key = env::var("STRIPE_SECRET_KEY").unwrap_or_else(|_| String::from("sk_dev"));     // 11
     let k2 = env::var("SIGNING_KEY").unwrap_or(DEV_KEY.to_owned());                         // 12
     let k3 = dotenvy::var("SESSION_SECRET").map_or("s3ss10n".to_string(), |v| v);           // 13
-    let k4 = env::var("clientSecret").ok().unwrap_or_else(|| { "abc".into() });             // 14
+    let k5 = env::var("AUTH_TOKEN").map(|t| format!("Bearer {t}")).unwrap_or("Bearer dev".into()); // 14
+    let k4 = env::var("clientSecret").ok().unwrap_or_else(|| { "abc".into() });             // 15
     Config { jwt, token, pw, key, k2, k3, k4 }
 }
 "#;
-        assert_eq!(lines(src), [8, 9, 10, 11, 12, 13, 14]);
+        assert_eq!(lines(src), [8, 9, 10, 11, 12, 13, 14, 15]);
     }
 
     #[test]
@@ -721,6 +783,9 @@ fn load() {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };
+    let status = env::var("API_KEY").map(|_| "configured").unwrap_or("missing");
+    let shown = env::var("API_TOKEN").map_or("unset".to_string(), |_| "set".to_string());
+    let len = env::var("API_TOKEN").map(|t| t.len()).unwrap_or(0);
 }
 "#;
         assert_eq!(lines(src), Vec::<usize>::new());
