@@ -53,7 +53,6 @@ const ENV_READS: &[&str] = &[
     "std::env::var_os",
     "dotenvy::var",
     "dotenv::var",
-    "std::env::var_os",
 ];
 
 /// Macros that read an environment variable named by their first argument.
