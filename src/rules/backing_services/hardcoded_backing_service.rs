@@ -109,6 +109,25 @@ fn address_arg(expr: &syn::Expr) -> Option<Arg<'_>> {
     }
 }
 
+/// Calls that bind a listening socket, by their last segment.
+const LISTEN_CALLS: &[&str] = &[
+    "bind",
+    "try_bind",
+    "listen",
+    "bind_addr",
+    "bind_rustls",
+    "bind_openssl",
+    "bind_auto_h2c",
+];
+
+fn is_listen_call(frame: &crate::engine::CallFrame) -> bool {
+    let name = match &frame.method {
+        Some(m) => m.as_str(),
+        None => frame.paths.first().and_then(|p| p.rsplit("::").next()).unwrap_or(""),
+    };
+    LISTEN_CALLS.contains(&name)
+}
+
 /// `localhost`, `127.0.0.1`, `[::1]`, `0.0.0.0`.
 fn is_loopback(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
@@ -258,6 +277,11 @@ impl Rule for HardcodedBackingService {
             // A library's own default (`const DEFAULT_URI = "mongodb://localhost:27020"`)
             // is not a deploy's address; a service's is.
             if callee.is_none() && is_loopback(&address.host) && library_only(cx) {
+                return;
+            }
+            // `TcpListener::bind("127.0.0.1:6379")`: a server of the protocol
+            // binding its port (factor VII), not a client of the service.
+            if address.scheme.is_none() && cx.call_stack().last().is_some_and(is_listen_call) {
                 return;
             }
             Self::report_address(cx, s, &address, callee.as_deref());
@@ -684,5 +708,21 @@ fn pool() {
 }
 "#;
         assert_eq!(lines(src), [6, 11, 13]);
+    }
+
+    #[test]
+    fn a_server_binding_a_service_port_is_not_a_client() {
+        let src = r#"
+use tokio::net::TcpListener;
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:6379").await?;
+    let std_listener = std::net::TcpListener::bind("0.0.0.0:5432")?;
+    println!("Starting Redis server on 127.0.0.1:6379...");
+    let upstream = redis::Client::open("redis://10.0.0.3:6379").unwrap();     // 8
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [8]);
     }
 }

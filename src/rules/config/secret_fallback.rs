@@ -48,12 +48,7 @@ declare_rule! {
 
 /// Functions that read an environment variable named by their first
 /// argument.
-const ENV_READS: &[&str] = &[
-    "std::env::var",
-    "std::env::var_os",
-    "dotenvy::var",
-    "dotenv::var",
-];
+const ENV_READS: &[&str] = &["std::env::var", "std::env::var_os", "dotenvy::var", "dotenv::var"];
 
 /// Macros that read an environment variable named by their first argument.
 const ENV_READ_MACROS: &[&str] = &["std::option_env"];
