@@ -205,7 +205,7 @@ mod tests {
     fn builder_methods() {
         let chain = Chain {
             root: vec!["sqlx::postgres::PgPoolOptions::new".into()],
-            steps: Vec::new(),
+            ..Chain::default()
         };
         let none = Chain::default();
         assert_eq!(connect_method("connect", &chain, None, "app").unwrap().0, 0);
@@ -216,7 +216,7 @@ mod tests {
         assert!(connect_method("set", &none, Some("group.id"), "app").is_none());
         let pg = Chain {
             root: vec!["sqlx::postgres::PgConnectOptions::new".into()],
-            steps: Vec::new(),
+            ..Chain::default()
         };
         assert_eq!(connect_method("host", &pg, None, "app").unwrap().1, POSTGRES);
         let dp = config_struct(&["deadpool_postgres::Config".to_string()], "app").unwrap();

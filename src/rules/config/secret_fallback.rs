@@ -253,6 +253,17 @@ fn first_lit(input: syn::parse::ParseStream) -> syn::Result<syn::LitStr> {
     Ok(lit)
 }
 
+/// The variable read by a local binding the chain starts from:
+/// `let s = env::var("JWT_SECRET"); s.unwrap_or(..)`, unless a step maps
+/// the value away.
+fn bound_env_read(chain: &crate::engine::Chain) -> Option<String> {
+    let (_, before) = chain.steps.split_last()?;
+    if !chain.root_is(ENV_READS) || before.iter().any(|s| VALUE_MAPS.contains(&s.name.as_str())) {
+        return None;
+    }
+    chain.root_str.clone()
+}
+
 /// `Err(_)`, `Err(e)`, `None`, `_`: the arms taken when the variable is unset.
 fn is_fallback_pattern(pat: &syn::Pat) -> bool {
     match pat {
@@ -468,7 +479,9 @@ impl Rule for SecretFallback {
             if method_name.starts_with("map_or") && !m.args.iter().skip(1).all(keeps_value) {
                 return;
             }
-            let Some(name) = env_read(cx, &m.receiver) else { return };
+            let Some(name) = env_read(cx, &m.receiver).or_else(|| bound_env_read(&call.chain)) else {
+                return;
+            };
             let Some(arg) = call.args.get(*arg) else { return };
             self.judge(
                 cx,
@@ -839,5 +852,26 @@ pub fn load() {
 }
 "#;
         assert_eq!(lines(src), [15, 17]);
+    }
+
+    #[test]
+    fn reads_bound_to_a_local_first_fire() {
+        let src = r#"
+use std::env;
+fn load() {
+    let secret = env::var("JWT_SECRET");
+    let secret = secret.unwrap_or_else(|_| "dev-secret".into());        // 5
+    let token = env::var("API_TOKEN").ok();
+    let token = token.unwrap_or("dev-token".into());                    // 7
+    let port = env::var("PORT");
+    let port = port.unwrap_or("8080".into());
+    let key = env::var("API_KEY");
+    let label = key.map(|_| "set").unwrap_or("unset");
+}
+fn other(secret: Result<String, std::env::VarError>) -> String {
+    secret.unwrap_or("x".into())
+}
+"#;
+        assert_eq!(lines(src), [5, 7]);
     }
 }
