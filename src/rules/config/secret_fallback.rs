@@ -17,8 +17,8 @@ declare_rule! {
     /// `if let` arm, clap's `#[arg(env = "API_TOKEN", default_value = "..")]`
     /// (or a secret-named option with a default) and
     /// `Arg::env(..).default_value(..)`, config's `set_default("password", ..)`,
-    /// and `#[serde(default = "f")]` on a secret field where `f` returns a
-    /// literal. A fallback that is a URL with a password counts whatever the
+    /// `#[serde(default = "f")]` on a secret field where `f` returns a
+    /// literal, and smart-default's `#[default("..")]` on a secret field. A fallback that is a URL with a password counts whatever the
     /// variable's name.
     ///
     /// Only secret-like names count (`*_SECRET`, `*_TOKEN`, `*_PASSWORD`,
@@ -395,6 +395,17 @@ impl SecretFallback {
         let renamed = serde_value(&field.attrs, "rename");
         if !is_secret_name(&name) && !renamed.as_deref().is_some_and(is_secret_name) {
             return;
+        }
+        // smart-default and educe: `#[default("password")]`, `#[default = "password"]`.
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("default")) {
+            let value = match &attr.meta {
+                syn::Meta::List(_) => attr.parse_args::<syn::Expr>().ok(),
+                syn::Meta::NameValue(nv) => Some(nv.value.clone()),
+                syn::Meta::Path(_) => None,
+            };
+            if let Some(value) = value {
+                self.judge(cx, value.span().byte_range(), &name, &value, Kind::Config);
+            }
         }
         let Some(default) = serde_value(&field.attrs, "default") else {
             return;
@@ -873,5 +884,26 @@ fn other(secret: Result<String, std::env::VarError>) -> String {
 }
 "#;
         assert_eq!(lines(src), [5, 7]);
+    }
+
+    #[test]
+    fn smart_default_literals_on_secret_fields_fire() {
+        let src = r#"
+#[derive(Debug, serde::Deserialize, smart_default::SmartDefault)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    #[default("lemmy")]
+    pub user: String,
+    #[default("password")]          // 7
+    pub password: String,
+    #[default("localhost")]
+    pub host: String,
+    #[default = "dev-key"]          // 11
+    pub api_key: String,
+    #[default(None)]
+    pub token: Option<String>,
+}
+"#;
+        assert_eq!(lines(src), [7, 11]);
     }
 }
