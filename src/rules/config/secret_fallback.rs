@@ -18,8 +18,9 @@ declare_rule! {
     /// (or a secret-named option with a default) and
     /// `Arg::env(..).default_value(..)`, config's `set_default("password", ..)`,
     /// `#[serde(default = "f")]` on a secret field where `f` returns a
-    /// literal, and smart-default's `#[default("..")]` on a secret field. A fallback that is a URL with a password counts whatever the
-    /// variable's name.
+    /// literal, and smart-default's `#[default("..")]` on a secret field. A
+    /// fallback that is a URL with a password counts whatever the variable's
+    /// name.
     ///
     /// Only secret-like names count (`*_SECRET`, `*_TOKEN`, `*_PASSWORD`,
     /// `*_API_KEY`, ...): `PORT` falling back to 8080 or `RUST_LOG` to
