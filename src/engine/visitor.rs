@@ -30,6 +30,9 @@ pub struct Step {
 pub struct Chain {
     /// Canonical candidates for the function that made the value.
     pub root: Vec<String>,
+    /// The root call's first argument, when it is a string literal:
+    /// `JWT_SECRET` for `let s = env::var("JWT_SECRET"); s.unwrap_or(..)`.
+    pub root_str: Option<String>,
     pub steps: Vec<Step>,
 }
 
@@ -190,6 +193,7 @@ impl State {
     fn chain_of(&self, mut expr: &syn::Expr) -> Chain {
         let mut steps = Vec::new();
         let mut root = Vec::new();
+        let mut root_str = None;
         loop {
             match expr {
                 syn::Expr::MethodCall(m) => {
@@ -200,11 +204,18 @@ impl State {
                     if let syn::Expr::Path(p) = &*c.func {
                         root = self.resolver.resolve(&p.path);
                     }
+                    if let Some(syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s), ..
+                    })) = c.args.first()
+                    {
+                        root_str = Some(s.value());
+                    }
                     break;
                 }
                 syn::Expr::Path(p) => {
                     if let Some(b) = p.path.get_ident().and_then(|i| self.bindings.get(&i.to_string())) {
                         root = b.chain.root.clone();
+                        root_str = b.chain.root_str.clone();
                         steps.extend(b.chain.steps.iter().rev().cloned());
                     }
                     break;
@@ -217,7 +228,7 @@ impl State {
             }
         }
         steps.reverse();
-        Chain { root, steps }
+        Chain { root, root_str, steps }
     }
 }
 

@@ -98,7 +98,33 @@ const CONNECT_METHODS: &[(&str, &str, &str, usize, Service)] = &[
     ("clickhouse", "Client", "with_url", 0, CLICKHOUSE),
     ("scylla", "SessionBuilder", "known_node", 0, CASSANDRA),
     ("sea_orm", "ConnectOptions", "connect", 0, GENERIC),
+    // Connection option builders: `PgConnectOptions::new().host("db")`.
+    ("sqlx", "PgConnectOptions", "host", 0, POSTGRES),
+    ("sqlx", "MySqlConnectOptions", "host", 0, MYSQL),
+    ("tokio_postgres", "Config", "host", 0, POSTGRES),
+    ("postgres", "Config", "host", 0, POSTGRES),
+    ("mysql", "OptsBuilder", "ip_or_hostname", 0, MYSQL),
+    ("mysql_async", "OptsBuilder", "ip_or_hostname", 0, MYSQL),
 ];
+
+/// Config structs written as literals, and their address fields:
+/// `deadpool_postgres::Config { host: Some("db".into()), .. }`.
+const CONFIG_STRUCTS: &[(&str, &str, &[&str], Service)] = &[
+    ("deadpool_postgres", "Config", &["host", "hosts", "url"], POSTGRES),
+    ("deadpool_redis", "Config", &["url"], REDIS),
+    ("deadpool_lapin", "Config", &["url"], AMQP),
+];
+
+/// The address fields of a config struct literal whose type is one of
+/// `CONFIG_STRUCTS`.
+pub fn config_struct(paths: &[String], own_crate: &str) -> Option<(&'static [&'static str], Service, &'static str)> {
+    paths.iter().find_map(|p| {
+        CONFIG_STRUCTS
+            .iter()
+            .find(|(krate, ty, _, _)| *krate != own_crate && path_matches(p, krate, ty))
+            .map(|(_, ty, fields, service)| (*fields, *service, *ty))
+    })
+}
 
 /// Kafka client settings (`ClientConfig::new().set(KEY, ADDRESS)`) that
 /// name brokers.
@@ -179,7 +205,7 @@ mod tests {
     fn builder_methods() {
         let chain = Chain {
             root: vec!["sqlx::postgres::PgPoolOptions::new".into()],
-            steps: Vec::new(),
+            ..Chain::default()
         };
         let none = Chain::default();
         assert_eq!(connect_method("connect", &chain, None, "app").unwrap().0, 0);
@@ -188,5 +214,12 @@ mod tests {
         let kafka = connect_method("set", &none, Some("bootstrap.servers"), "app");
         assert_eq!(kafka.unwrap().1, KAFKA);
         assert!(connect_method("set", &none, Some("group.id"), "app").is_none());
+        let pg = Chain {
+            root: vec!["sqlx::postgres::PgConnectOptions::new".into()],
+            ..Chain::default()
+        };
+        assert_eq!(connect_method("host", &pg, None, "app").unwrap().1, POSTGRES);
+        let dp = config_struct(&["deadpool_postgres::Config".to_string()], "app").unwrap();
+        assert_eq!(dp.0, ["host", "hosts", "url"]);
     }
 }

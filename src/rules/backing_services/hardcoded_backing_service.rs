@@ -2,7 +2,7 @@ use std::ops::Range;
 
 use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact, PackageReport};
-use crate::rules::backing_services::connections::{address_of, connect_function, connect_method};
+use crate::rules::backing_services::connections::{address_of, config_struct, connect_function, connect_method};
 use crate::rules::backing_services::urls::{Address, Service, literal_value_range, service_address};
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::workspace::TargetKind;
@@ -20,7 +20,9 @@ declare_rule! {
     /// `redis::Client::open`, bb8/deadpool configs, lapin
     /// `Connection::connect`, mongodb `Client::with_uri_str`, rdkafka
     /// `set("bootstrap.servers", ..)`, `async_nats::connect`, sea-orm
-    /// `Database::connect`, and clap's `default_value` of an argument. A
+    /// `Database::connect`, option builders (`PgConnectOptions::host`,
+    /// `tokio_postgres::Config::host`), deadpool `Config { host, url, .. }`
+    /// literals, and clap's `default_value` of an argument. A
     /// `const` or `static` of the same crate passed to a constructor is
     /// followed one step. Test code is not reported, and neither is a
     /// loopback default (`mongodb://localhost:27020`) in a package without
@@ -107,6 +109,25 @@ fn address_arg(expr: &syn::Expr) -> Option<Arg<'_>> {
     }
 }
 
+/// Calls that bind a listening socket, by their last segment.
+const LISTEN_CALLS: &[&str] = &[
+    "bind",
+    "try_bind",
+    "listen",
+    "bind_addr",
+    "bind_rustls",
+    "bind_openssl",
+    "bind_auto_h2c",
+];
+
+fn is_listen_call(frame: &crate::engine::CallFrame) -> bool {
+    let name = match &frame.method {
+        Some(m) => m.as_str(),
+        None => frame.paths.first().and_then(|p| p.rsplit("::").next()).unwrap_or(""),
+    };
+    LISTEN_CALLS.contains(&name)
+}
+
 /// `localhost`, `127.0.0.1`, `[::1]`, `0.0.0.0`.
 fn is_loopback(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
@@ -123,6 +144,29 @@ fn library_only(cx: &Cx<'_>) -> bool {
     cx.target_kind() == TargetKind::Lib
         && cx.enclosing_fn() != Some("main")
         && !cx.package().targets.iter().any(|t| t.kind == TargetKind::Bin)
+}
+
+/// The literal in a config field's value: `Some("db".into())`,
+/// `"db".to_string()`, `vec!["db".into()]` is left alone.
+fn config_literal(expr: &syn::Expr) -> Option<syn::LitStr> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s), ..
+        }) => Some(s.clone()),
+        syn::Expr::Call(c) if c.args.len() == 1 => {
+            let syn::Expr::Path(p) = &*c.func else { return None };
+            let last = p.path.segments.last()?.ident.to_string();
+            matches!(last.as_str(), "Some" | "from")
+                .then(|| config_literal(&c.args[0]))
+                .flatten()
+        }
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty() && matches!(m.method.to_string().as_str(), "to_string" | "to_owned" | "into") =>
+        {
+            config_literal(&m.receiver)
+        }
+        _ => None,
+    }
 }
 
 /// Attributes of argument parsers, and their keys that give a default.
@@ -235,6 +279,11 @@ impl Rule for HardcodedBackingService {
             if callee.is_none() && is_loopback(&address.host) && library_only(cx) {
                 return;
             }
+            // `TcpListener::bind("127.0.0.1:6379")`: a server of the protocol
+            // binding its port (factor VII), not a client of the service.
+            if address.scheme.is_none() && cx.call_stack().last().is_some_and(is_listen_call) {
+                return;
+            }
             Self::report_address(cx, s, &address, callee.as_deref());
             return;
         }
@@ -310,6 +359,40 @@ impl Rule for HardcodedBackingService {
                     service,
                 },
             );
+        }
+    }
+
+    fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
+        let syn::Expr::Struct(lit) = expr else { return };
+        if Self::skip(cx) {
+            return;
+        }
+        let own = cx.module()[0].clone();
+        let Some((fields, service, ty)) = config_struct(&cx.resolve(&lit.path), &own) else {
+            return;
+        };
+        for field in &lit.fields {
+            let syn::Member::Named(name) = &field.member else {
+                continue;
+            };
+            if !fields.iter().any(|f| name == f) {
+                continue;
+            }
+            let Some(value) = config_literal(&field.expr) else {
+                continue;
+            };
+            let text = value.value();
+            // URLs with a scheme are reported where they are written, by `check_lit`.
+            if !is_connection_string(&text) || service_address(&text).is_some() {
+                continue;
+            }
+            if let Some(pw) = conninfo_password(&text) {
+                Self::mask(cx, value.span().byte_range(), &text, pw);
+            }
+            let span = cx.span(&value);
+            let d = cx.report(span, format!("`{ty}` connects to a hard-coded `{name}`"));
+            d.label("every deploy of this build connects to the same instance");
+            Self::footer(d, service);
         }
     }
 
@@ -604,5 +687,42 @@ async fn main() -> anyhow::Result<()> {
         assert_eq!(found.len(), 1);
         let shown = &found[0].span.file.text;
         assert!(shown.contains("password=hunt******* dbname=x"), "{shown}");
+    }
+
+    #[test]
+    fn config_structs_and_option_builders_fire() {
+        let src = r#"
+use sqlx::postgres::PgConnectOptions;
+
+fn pool() {
+    let mut cfg = deadpool_postgres::Config {
+        host: Some("db.internal".to_string()),          // 6
+        dbname: Some("app".to_string()),
+        user: Some(std::env::var("DB_USER").unwrap()),
+        ..Default::default()
+    };
+    let opts = PgConnectOptions::new().host("pg.internal").port(5432).database("app");   // 11
+    let mut pg = tokio_postgres::Config::new();
+    pg.host("10.0.0.7");                                                                    // 13
+    let from_env = PgConnectOptions::new().host(&std::env::var("PGHOST").unwrap());
+}
+"#;
+        assert_eq!(lines(src), [6, 11, 13]);
+    }
+
+    #[test]
+    fn a_server_binding_a_service_port_is_not_a_client() {
+        let src = r#"
+use tokio::net::TcpListener;
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:6379").await?;
+    let std_listener = std::net::TcpListener::bind("0.0.0.0:5432")?;
+    println!("Starting Redis server on 127.0.0.1:6379...");
+    let upstream = redis::Client::open("redis://10.0.0.3:6379").unwrap();     // 8
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [8]);
     }
 }

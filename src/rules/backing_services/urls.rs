@@ -152,10 +152,24 @@ pub struct Address {
 /// on a well-known service port. The whole (trimmed) value must be the
 /// address: a message that mentions one is not.
 pub fn service_address(value: &str) -> Option<Address> {
+    // Ranges are into the untrimmed value.
+    let lead = value.len() - value.trim_start().len();
     let value = value.trim();
     // Templates (`{}`, `<host>`, `${VAR}`) and prose are not addresses.
     if value.is_empty() || value.contains(char::is_whitespace) || value.contains(['{', '}', '<', '>', '$']) {
         return None;
+    }
+    // sqlx's `sqlite:todos.db`, without the slashes.
+    if let Some(rest) = value.strip_prefix("sqlite:")
+        && !rest.starts_with("//")
+    {
+        return sqlite_file(rest).then(|| Address {
+            service: SQLITE,
+            scheme: Some("sqlite".into()),
+            host: rest.split('?').next().unwrap_or("").to_string(),
+            port: None,
+            password: None,
+        });
     }
     if let Some((scheme, rest)) = value.split_once("://") {
         let lower = scheme.to_ascii_lowercase();
@@ -194,7 +208,7 @@ pub fn service_address(value: &str) -> Option<Address> {
             if pw.is_empty() {
                 return None;
             }
-            let start = scheme.len() + 3 + u.len() - pw.len();
+            let start = lead + scheme.len() + 3 + u.len() - pw.len();
             Some(start..start + pw.len())
         });
         return Some(Address {
@@ -227,7 +241,11 @@ pub fn service_address(value: &str) -> Option<Address> {
 /// `sqlite::memory:` or `sqlite://:memory:`.
 fn sqlite_file(rest: &str) -> bool {
     let path = rest.split('?').next().unwrap_or("");
-    !path.is_empty() && !path.contains(":memory:") && !rest.contains("mode=memory") && path != "/"
+    !path.is_empty()
+        && !path.contains(":memory:")
+        && !path.starts_with(':')
+        && !rest.contains("mode=memory")
+        && path != "/"
 }
 
 /// `db:5432`, `[::1]:5432`, `localhost`.
@@ -312,6 +330,7 @@ mod tests {
         assert_eq!(svc("mongodb+srv://cluster0.abc.mongodb.net").unwrap().0, "MONGODB_URI");
         assert_eq!(svc("mongodb://a:27017,b:27017/db").unwrap().1, "a");
         assert_eq!(svc("sqlite://data/app.db").unwrap().0, "DATABASE_URL");
+        assert_eq!(svc("sqlite:todos.db").unwrap().1, "todos.db");
         assert_eq!(
             svc("localhost:6379"),
             Some(("REDIS_URL", "localhost".into(), Some(6379)))
@@ -331,6 +350,8 @@ mod tests {
             "redis://<host>:6379",
             "connect to postgres://localhost/db",
             "sqlite::memory:",
+            "sqlite:",
+            "sqlite:?mode=memory",
             "sqlite://:memory:",
             "sqlite://file?mode=memory",
             "localhost:8080",
@@ -350,6 +371,8 @@ mod tests {
         let a = service_address(s).unwrap();
         assert_eq!(&s[a.password.unwrap()], "s3cr3t");
         assert_eq!(&s[url_password(s).unwrap()], "s3cr3t");
+        let padded = "  redis://:pw123@cache:6379 ";
+        assert_eq!(&padded[service_address(padded).unwrap().password.unwrap()], "pw123");
         assert_eq!(url_password("https://user@host/x"), None);
         assert_eq!(url_password("postgres://u:{}@h/x"), None);
         let s = "https://u:p%40ss@h:8443/x";

@@ -17,9 +17,10 @@ declare_rule! {
     /// `if let` arm, clap's `#[arg(env = "API_TOKEN", default_value = "..")]`
     /// (or a secret-named option with a default) and
     /// `Arg::env(..).default_value(..)`, config's `set_default("password", ..)`,
-    /// and `#[serde(default = "f")]` on a secret field where `f` returns a
-    /// literal. A fallback that is a URL with a password counts whatever the
-    /// variable's name.
+    /// `#[serde(default = "f")]` on a secret field where `f` returns a
+    /// literal, and smart-default's `#[default("..")]` on a secret field. A
+    /// fallback that is a URL with a password counts whatever the variable's
+    /// name.
     ///
     /// Only secret-like names count (`*_SECRET`, `*_TOKEN`, `*_PASSWORD`,
     /// `*_API_KEY`, ...): `PORT` falling back to 8080 or `RUST_LOG` to
@@ -48,13 +49,7 @@ declare_rule! {
 
 /// Functions that read an environment variable named by their first
 /// argument.
-const ENV_READS: &[&str] = &[
-    "std::env::var",
-    "std::env::var_os",
-    "dotenvy::var",
-    "dotenv::var",
-    "std::env::var_os",
-];
+const ENV_READS: &[&str] = &["std::env::var", "std::env::var_os", "dotenvy::var", "dotenv::var"];
 
 /// Macros that read an environment variable named by their first argument.
 const ENV_READ_MACROS: &[&str] = &["std::option_env"];
@@ -87,6 +82,57 @@ const LITERAL_CONSTRUCTORS: &[&str] = &[
     "secrecy::SecretString::new",
     "SecretString::new",
 ];
+
+/// Methods that replace the value read by what their closure returns.
+const VALUE_MAPS: &[&str] = &["map", "and_then", "map_or", "map_or_else"];
+
+/// Whether a closure passes its argument on: `|v| v`, `|v| v.trim().into()`,
+/// `|t| format!("Bearer {t}")`; not `|_| "set"`. Anything that is not a
+/// closure (`String::from`, `Some`) passes it on.
+fn keeps_value(arg: &syn::Expr) -> bool {
+    let syn::Expr::Closure(c) = arg else { return true };
+    let names: Vec<String> = c
+        .inputs
+        .iter()
+        .filter_map(|p| match p {
+            syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            syn::Pat::Type(t) => match &*t.pat {
+                syn::Pat::Ident(i) => Some(i.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    !names.is_empty() && names.iter().any(|n| mentions(&c.body, n))
+}
+
+/// Whether `name` appears in `expr`, macro arguments included.
+fn mentions(expr: &syn::Expr, name: &str) -> bool {
+    use syn::visit::Visit;
+    struct Find<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    fn in_tokens(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == name,
+            proc_macro2::TokenTree::Group(g) => in_tokens(g.stream(), name),
+            proc_macro2::TokenTree::Literal(l) => l.to_string().contains(&format!("{{{name}")),
+            proc_macro2::TokenTree::Punct(_) => false,
+        })
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            self.found |= i == self.name;
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.found |= in_tokens(m.tokens.clone(), self.name);
+        }
+    }
+    let mut f = Find { name, found: false };
+    f.visit_expr(expr);
+    f.found
+}
 
 /// Attributes of argument parsers whose fields can read the environment.
 const CLAP_ATTRS: &[&str] = &["arg", "clap", "structopt"];
@@ -172,6 +218,12 @@ fn str_value(cx: &Cx<'_>, expr: &syn::Expr) -> Option<String> {
 fn env_read(cx: &Cx<'_>, mut expr: &syn::Expr) -> Option<String> {
     loop {
         match expr {
+            // `.map(|_| "configured")`: the value is no longer the secret.
+            syn::Expr::MethodCall(m)
+                if VALUE_MAPS.contains(&m.method.to_string().as_str()) && !m.args.iter().all(keeps_value) =>
+            {
+                return None;
+            }
             syn::Expr::MethodCall(m) => expr = &m.receiver,
             syn::Expr::Paren(p) => expr = &p.expr,
             syn::Expr::Reference(r) => expr = &r.expr,
@@ -200,6 +252,17 @@ fn first_lit(input: syn::parse::ParseStream) -> syn::Result<syn::LitStr> {
     let lit = input.parse()?;
     let _: proc_macro2::TokenStream = input.parse()?;
     Ok(lit)
+}
+
+/// The variable read by a local binding the chain starts from:
+/// `let s = env::var("JWT_SECRET"); s.unwrap_or(..)`, unless a step maps
+/// the value away.
+fn bound_env_read(chain: &crate::engine::Chain) -> Option<String> {
+    let (_, before) = chain.steps.split_last()?;
+    if !chain.root_is(ENV_READS) || before.iter().any(|s| VALUE_MAPS.contains(&s.name.as_str())) {
+        return None;
+    }
+    chain.root_str.clone()
 }
 
 /// `Err(_)`, `Err(e)`, `None`, `_`: the arms taken when the variable is unset.
@@ -334,6 +397,17 @@ impl SecretFallback {
         if !is_secret_name(&name) && !renamed.as_deref().is_some_and(is_secret_name) {
             return;
         }
+        // smart-default and educe: `#[default("password")]`, `#[default = "password"]`.
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("default")) {
+            let value = match &attr.meta {
+                syn::Meta::List(_) => attr.parse_args::<syn::Expr>().ok(),
+                syn::Meta::NameValue(nv) => Some(nv.value.clone()),
+                syn::Meta::Path(_) => None,
+            };
+            if let Some(value) = value {
+                self.judge(cx, value.span().byte_range(), &name, &value, Kind::Config);
+            }
+        }
         let Some(default) = serde_value(&field.attrs, "default") else {
             return;
         };
@@ -413,7 +487,13 @@ impl Rule for SecretFallback {
         let syn::Expr::MethodCall(m) = call.expr else { return };
         let method_name = method.to_string();
         if let Some((_, arg)) = FALLBACK_METHODS.iter().find(|(n, _)| *n == method_name) {
-            let Some(name) = env_read(cx, &m.receiver) else { return };
+            // `map_or("unset", |_| "set")` maps the secret away.
+            if method_name.starts_with("map_or") && !m.args.iter().skip(1).all(keeps_value) {
+                return;
+            }
+            let Some(name) = env_read(cx, &m.receiver).or_else(|| bound_env_read(&call.chain)) else {
+                return;
+            };
             let Some(arg) = call.args.get(*arg) else { return };
             self.judge(
                 cx,
@@ -592,11 +672,12 @@ pub fn load() -> Config {
     let key = env::var("STRIPE_SECRET_KEY").unwrap_or_else(|_| String::from("sk_dev"));     // 11
     let k2 = env::var("SIGNING_KEY").unwrap_or(DEV_KEY.to_owned());                         // 12
     let k3 = dotenvy::var("SESSION_SECRET").map_or("s3ss10n".to_string(), |v| v);           // 13
-    let k4 = env::var("clientSecret").ok().unwrap_or_else(|| { "abc".into() });             // 14
+    let k5 = env::var("AUTH_TOKEN").map(|t| format!("Bearer {t}")).unwrap_or("Bearer dev".into()); // 14
+    let k4 = env::var("clientSecret").ok().unwrap_or_else(|| { "abc".into() });             // 15
     Config { jwt, token, pw, key, k2, k3, k4 }
 }
 "#;
-        assert_eq!(lines(src), [8, 9, 10, 11, 12, 13, 14]);
+        assert_eq!(lines(src), [8, 9, 10, 11, 12, 13, 14, 15]);
     }
 
     #[test]
@@ -721,6 +802,9 @@ fn load() {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };
+    let status = env::var("API_KEY").map(|_| "configured").unwrap_or("missing");
+    let shown = env::var("API_TOKEN").map_or("unset".to_string(), |_| "set".to_string());
+    let len = env::var("API_TOKEN").map(|t| t.len()).unwrap_or(0);
 }
 "#;
         assert_eq!(lines(src), Vec::<usize>::new());
@@ -780,5 +864,47 @@ pub fn load() {
 }
 "#;
         assert_eq!(lines(src), [15, 17]);
+    }
+
+    #[test]
+    fn reads_bound_to_a_local_first_fire() {
+        let src = r#"
+use std::env;
+fn load() {
+    let secret = env::var("JWT_SECRET");
+    let secret = secret.unwrap_or_else(|_| "dev-secret".into());        // 5
+    let token = env::var("API_TOKEN").ok();
+    let token = token.unwrap_or("dev-token".into());                    // 7
+    let port = env::var("PORT");
+    let port = port.unwrap_or("8080".into());
+    let key = env::var("API_KEY");
+    let label = key.map(|_| "set").unwrap_or("unset");
+}
+fn other(secret: Result<String, std::env::VarError>) -> String {
+    secret.unwrap_or("x".into())
+}
+"#;
+        assert_eq!(lines(src), [5, 7]);
+    }
+
+    #[test]
+    fn smart_default_literals_on_secret_fields_fire() {
+        let src = r#"
+#[derive(Debug, serde::Deserialize, smart_default::SmartDefault)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    #[default("lemmy")]
+    pub user: String,
+    #[default("password")]          // 7
+    pub password: String,
+    #[default("localhost")]
+    pub host: String,
+    #[default = "dev-key"]          // 11
+    pub api_key: String,
+    #[default(None)]
+    pub token: Option<String>,
+}
+"#;
+        assert_eq!(lines(src), [7, 11]);
     }
 }
