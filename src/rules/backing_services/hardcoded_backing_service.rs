@@ -209,7 +209,7 @@ fn looks_like_const(path: &syn::Path) -> bool {
 
 impl HardcodedBackingService {
     fn skip(cx: &Cx<'_>) -> bool {
-        cx.in_test() || cx.target_kind() == TargetKind::BuildScript
+        cx.in_test() || cx.target_kind().is_build_time()
     }
 
     /// Masks a password in the literal at `token` whose value is `value`.

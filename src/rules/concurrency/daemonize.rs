@@ -5,7 +5,6 @@ use crate::declare_rule;
 use crate::diagnostic::Span;
 use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::{Factor, Rule, RuleMeta};
-use crate::workspace::TargetKind;
 
 declare_rule! {
     /// ### What it does
@@ -209,7 +208,7 @@ impl Rule for Daemonize {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         if let Some(method) = call.method {

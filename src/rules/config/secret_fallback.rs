@@ -7,7 +7,6 @@ use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::backing_services::urls::{literal_value_range, url_password};
 use crate::rules::config::secret_names::is_secret_name;
 use crate::rules::{Factor, Rule, RuleMeta};
-use crate::workspace::TargetKind;
 
 declare_rule! {
     /// ### What it does
@@ -480,7 +479,7 @@ impl Rule for SecretFallback {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         let Some(method) = call.method else { return };
@@ -545,7 +544,7 @@ impl Rule for SecretFallback {
     }
 
     fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
-        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         match expr {
@@ -574,7 +573,7 @@ impl Rule for SecretFallback {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         match item {

@@ -1,7 +1,6 @@
 use crate::declare_rule;
 use crate::engine::{Call, Cx};
 use crate::rules::{Factor, Rule, RuleMeta};
-use crate::workspace::TargetKind;
 
 declare_rule! {
     /// ### What it does
@@ -243,7 +242,7 @@ impl Rule for SystemCommand {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if call.method.is_some() || cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if call.method.is_some() || cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         let Some(ctor) = call.matched(COMMAND_CONSTRUCTORS) else {

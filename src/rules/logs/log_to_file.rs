@@ -7,7 +7,6 @@ use crate::declare_rule;
 use crate::diagnostic::Span;
 use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::{Factor, Rule, RuleMeta};
-use crate::workspace::TargetKind;
 
 declare_rule! {
     /// ### What it does
@@ -221,7 +220,7 @@ impl Rule for LogToFile {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         if let Some(method) = call.method {

@@ -4,7 +4,6 @@ use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit, Span};
 use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::{Factor, Rule, RuleMeta};
-use crate::workspace::TargetKind;
 
 declare_rule! {
     /// ### What it does
@@ -387,7 +386,7 @@ impl Rule for HardcodedPort {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind() == TargetKind::BuildScript {
+        if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
         let Some(addr) = bind_address(call) else { return };
