@@ -64,7 +64,7 @@ pub struct ProjectArgs {
     /// Path to Cargo.toml
     #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
     manifest_path: Option<PathBuf>,
-    /// Package to look at (repeatable)
+    /// Package to select (repeatable)
     #[arg(short, long = "package", value_name = "SPEC", help_heading = "Package Selection")]
     package: Vec<String>,
     /// All packages in the workspace
@@ -140,19 +140,8 @@ enum ColorChoice {
 
 #[derive(Debug, Default, Args)]
 struct CheckArgs {
-    /// Path to Cargo.toml
-    #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
-    manifest_path: Option<PathBuf>,
-
-    /// Package to check (repeatable)
-    #[arg(short, long = "package", value_name = "SPEC", help_heading = "Package Selection")]
-    package: Vec<String>,
-    /// Check all packages in the workspace
-    #[arg(long, alias = "all", help_heading = "Package Selection")]
-    workspace: bool,
-    /// Exclude packages from the check (with --workspace)
-    #[arg(long, value_name = "SPEC", help_heading = "Package Selection")]
-    exclude: Vec<String>,
+    #[command(flatten)]
+    project: ProjectArgs,
 
     /// Check only this package's library
     #[arg(long, help_heading = "Target Selection")]
@@ -494,10 +483,6 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         }
     };
     let selection = Selection {
-        manifest_path: args.manifest_path.clone(),
-        packages: args.package.clone(),
-        workspace: args.workspace,
-        exclude: args.exclude.clone(),
         lib: args.lib,
         bins: args.bins,
         bin: args.bin.clone(),
@@ -508,6 +493,7 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         benches: args.benches,
         bench: args.bench.clone(),
         all_targets: args.all_targets,
+        ..args.project.selection()
     };
     let stderr = &mut std::io::stderr().lock();
     let workspace = match Workspace::load(&selection) {

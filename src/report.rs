@@ -282,6 +282,22 @@ enum Seen {
     Subcommands(Vec<String>),
 }
 
+impl Seen {
+    /// The names recorded with one kind of evidence (`Seen::Shutdown`, ...).
+    fn names<'a>(seen: &[&'a Seen], kind: fn(String) -> Seen) -> BTreeSet<&'a str> {
+        let kind = std::mem::discriminant(&kind(String::new()));
+        seen.iter()
+            .filter(|s| std::mem::discriminant(**s) == kind)
+            .filter_map(|s| match s {
+                Seen::Shutdown(n) | Seen::StreamLogger(n) | Seen::FileLogger(n) | Seen::Daemonize(n) => {
+                    Some(n.as_str())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 impl Rule for Evidence {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -824,13 +840,7 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
                 } else if let [bin] = bins.as_slice() {
                     evidence.push(format!("one process type: `{bin}`"));
                 }
-                let daemons: BTreeSet<&str> = seen
-                    .iter()
-                    .filter_map(|s| match s {
-                        Seen::Daemonize(s) => Some(s.as_str()),
-                        _ => None,
-                    })
-                    .collect();
+                let daemons = Seen::names(&seen, Seen::Daemonize);
                 if !daemons.is_empty() {
                     evidence.push(format!("daemonizes with {}", list(&daemons)));
                     status = status.worst(Status::Warn);
@@ -838,13 +848,7 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
             }
             Factor::Disposability => {
                 applicable = has_bin;
-                let handlers: BTreeSet<&str> = seen
-                    .iter()
-                    .filter_map(|s| match s {
-                        Seen::Shutdown(s) => Some(s.as_str()),
-                        _ => None,
-                    })
-                    .collect();
+                let handlers = Seen::names(&seen, Seen::Shutdown);
                 let builtin: Vec<&str> = SIGTERM_BY_DEFAULT
                     .iter()
                     .copied()
@@ -909,20 +913,8 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
             }
             Factor::Logs => {
                 applicable = has_bin || findings.contains_key(&factor);
-                let loggers: BTreeSet<&str> = seen
-                    .iter()
-                    .filter_map(|s| match s {
-                        Seen::StreamLogger(s) => Some(s.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                let files_: BTreeSet<&str> = seen
-                    .iter()
-                    .filter_map(|s| match s {
-                        Seen::FileLogger(s) => Some(s.as_str()),
-                        _ => None,
-                    })
-                    .collect();
+                let loggers = Seen::names(&seen, Seen::StreamLogger);
+                let files_ = Seen::names(&seen, Seen::FileLogger);
                 if !files_.is_empty() {
                     applicable = true;
                     evidence.push(format!("writes log files with {}", list(&files_)));
