@@ -22,6 +22,7 @@ use crate::diagnostic::Severity;
 use crate::engine::{self, Call, Cx, Fact, Options};
 use crate::env_inventory::{self, EnvReads};
 use crate::manifest;
+use crate::rules::concurrency::daemonize;
 use crate::rules::{self, Factor, Rule, RuleMeta};
 use crate::workspace::{TargetKind, Workspace};
 
@@ -223,16 +224,9 @@ const SYSTEM_VARS: &[&str] = &[
     "SystemRoot",
 ];
 const SYSTEM_PREFIXES: &[&str] = &["XDG_", "CARGO_", "LC_"];
-/// Calls that detach the process from its supervisor.
-const DAEMONIZE_CALLS: &[&str] = &[
-    "daemonize::Daemonize::new",
-    "fork::daemon",
-    "fork::fork",
-    "nix::unistd::daemon",
-    "nix::unistd::fork",
-    "libc::daemon",
-    "libc::fork",
-];
+/// Calls that detach the process from its supervisor: the `daemonize`
+/// rule's tables, and the `daemonize` crate's constructor.
+const DAEMONIZE_CONSTRUCTORS: &[&str] = &["daemonize::Daemonize::new"];
 /// Servers that stop gracefully on SIGTERM without any code.
 const SIGTERM_BY_DEFAULT: &[&str] = &["actix-web", "rocket", "shuttle-runtime", "loco-rs"];
 /// Names of binaries and subcommands that are admin tasks.
@@ -317,7 +311,11 @@ impl Rule for Evidence {
             cx.record(span, Seen::Shutdown(format!(".{m}(..)")));
         } else if let Some(p) = call.matched(STREAM_LOGGERS) {
             cx.record(span, Seen::StreamLogger(p.to_string()));
-        } else if let Some(p) = call.matched(DAEMONIZE_CALLS) {
+        } else if let Some(p) = call
+            .matched(DAEMONIZE_CONSTRUCTORS)
+            .or_else(|| call.matched(daemonize::DAEMON_FUNCTIONS))
+            .or_else(|| call.matched(daemonize::FORK_FUNCTIONS))
+        {
             cx.record(span, Seen::Daemonize(p.to_string()));
         } else if let Some(p) = call.matched(FILE_LOGGERS) {
             cx.record(span, Seen::FileLogger(p.to_string()));

@@ -42,5 +42,9 @@ mod tests {
         assert_eq!(words("db.password"), ["db", "password"]);
         assert_eq!(words("UserId"), ["user", "id"]);
         assert_eq!(words("apiKey2"), ["api", "key2"]);
+        assert_eq!(words("JWT_SECRET"), ["jwt", "secret"]);
+        assert_eq!(words("apiKey"), ["api", "key"]);
+        assert_eq!(words("x-api-key"), ["x", "api", "key"]);
+        assert_eq!(words("clientSecret2"), ["client", "secret2"]);
     }
 }

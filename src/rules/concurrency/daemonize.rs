@@ -44,10 +44,10 @@ declare_rule! {
 }
 
 /// Calls that detach the process from its supervisor.
-const DAEMON_FUNCTIONS: &[&str] = &["fork::daemon", "nix::unistd::daemon", "libc::daemon"];
+pub(crate) const DAEMON_FUNCTIONS: &[&str] = &["fork::daemon", "nix::unistd::daemon", "libc::daemon"];
 
 /// `fork` is daemonizing unless the child `exec`s (a hand-made spawn).
-const FORK_FUNCTIONS: &[&str] = &["fork::fork", "nix::unistd::fork", "libc::fork"];
+pub(crate) const FORK_FUNCTIONS: &[&str] = &["fork::fork", "nix::unistd::fork", "libc::fork"];
 
 const EXEC_FUNCTIONS: &[&str] = &[
     "libc::execv",

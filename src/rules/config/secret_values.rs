@@ -594,15 +594,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_of_every_case_style() {
-        assert_eq!(words("clientSecret"), ["client", "secret"]);
-        assert_eq!(words("CLIENT_SECRET"), ["client", "secret"]);
-        assert_eq!(words("X-Api-Key"), ["x", "api", "key"]);
-        assert_eq!(words("HTTPAuthToken"), ["http", "auth", "token"]);
-        assert_eq!(words("db.password"), ["db", "password"]);
-    }
-
-    #[test]
     fn secret_names() {
         for (name, class) in [
             ("password", Class::Password),
