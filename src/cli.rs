@@ -362,7 +362,12 @@ fn run_env(args: &EnvArgs) -> ExitCode {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let (vars, _) = crate::env_inventory::collect(&workspace);
+    let (settings, _) = crate::config::load(&workspace);
+    let options = Options {
+        settings,
+        ..Options::default()
+    };
+    let (vars, _) = crate::env_inventory::collect(&workspace, &options);
     let text = match args.format {
         EnvFormat::Table => crate::env_inventory::render_table(&vars),
         EnvFormat::Json => serde_json::to_string_pretty(&vars).unwrap_or_default() + "\n",
@@ -379,7 +384,8 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    for issue in &workspace.config_issues {
+    let (settings, issues) = crate::config::load(&workspace);
+    for issue in &issues {
         let severity = if issue.is_error {
             Severity::Error
         } else {
@@ -390,7 +396,11 @@ fn run_report(args: &ReportArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     }
-    let report = crate::report::build(&workspace, &Options::default());
+    let options = Options {
+        settings,
+        ..Options::default()
+    };
+    let report = crate::report::build(&workspace, &options);
     let text = match args.format {
         ReportFormat::Human => {
             // The table goes to stdout: `auto` asks whether stdout is a terminal.
@@ -504,8 +514,9 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         }
     };
 
+    let (settings, issues) = crate::config::load(&workspace);
     let mut config_error = false;
-    for issue in &workspace.config_issues {
+    for issue in &issues {
         let severity = if issue.is_error {
             Severity::Error
         } else {
@@ -554,6 +565,7 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         overrides,
         report_unused_suppressions: args.verbose > 0,
         show_secrets: args.show_secrets,
+        settings,
     };
     let outcome = engine::check(&workspace, rules::ALL, &options);
 
@@ -563,6 +575,7 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         color,
         rendered_ansi: matches!(format, Format::Json { ansi: true }),
         packages: &workspace.packages,
+        explain: &|code| rules::find(code).map(|r| r.meta().docs()),
     };
     let mut totals = Totals {
         files: outcome.files,

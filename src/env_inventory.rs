@@ -646,8 +646,8 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
 }
 
 /// Runs the collector alone over the workspace.
-pub fn collect(workspace: &crate::workspace::Workspace) -> (Vec<EnvVar>, Outcome) {
-    let outcome = crate::engine::check(workspace, &[&EnvReads], &Default::default());
+pub fn collect(workspace: &crate::workspace::Workspace, options: &crate::engine::Options) -> (Vec<EnvVar>, Outcome) {
+    let outcome = crate::engine::check(workspace, &[&EnvReads], options);
     (inventory(&outcome.facts, &workspace.root), outcome)
 }
 

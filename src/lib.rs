@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod factor;
 pub mod engine;
 pub mod env_inventory;
 pub mod manifest;
@@ -33,7 +34,7 @@ pub(crate) mod test_support {
             version: "0.1.0".into(),
             manifest_path: "/app/Cargo.toml".into(),
             targets: Vec::new(),
-            config: Default::default(),
+            twelve: None,
             build_env: Default::default(),
             dependencies: Vec::new(),
             features: Default::default(),
@@ -70,7 +71,7 @@ pub(crate) mod test_support {
         let ws = crate::workspace::Workspace {
             root: dir.to_path_buf(),
             packages,
-            config_issues: Vec::new(),
+            twelve: None,
         };
         crate::engine::check(&ws, &[rule], &Default::default()).diagnostics
     }
@@ -90,11 +91,34 @@ pub(crate) mod test_support {
             .collect()
     }
 
-    /// Same, with the package adjusted first (config, build script vars).
+    /// Same, with the package adjusted first (name, build script vars).
     pub fn check_rule_in(rule: &'static dyn Rule, src: &str, adjust: impl FnOnce(&mut Package)) -> Vec<Diagnostic> {
         let mut pkg = package();
         adjust(&mut pkg);
         crate::engine::check_source(&pkg, &[rule], Path::new("/app/src/lib.rs"), src, TargetKind::Lib)
+    }
+
+    /// Same, with the rule's options configured.
+    pub fn check_rule_with_options(
+        rule: &'static dyn Rule,
+        src: &str,
+        options: impl std::any::Any + Send + Sync,
+    ) -> Vec<Diagnostic> {
+        check_rule_configured(rule, src, |_| {}, options)
+    }
+
+    /// Same, with the package adjusted and the rule's options configured.
+    pub fn check_rule_configured(
+        rule: &'static dyn Rule,
+        src: &str,
+        adjust: impl FnOnce(&mut Package),
+        options: impl std::any::Any + Send + Sync,
+    ) -> Vec<Diagnostic> {
+        let mut pkg = package();
+        adjust(&mut pkg);
+        let mut settings = crate::engine::Settings::default();
+        settings.options.insert(rule.meta().name, std::sync::Arc::new(options));
+        crate::engine::check_source_with(&pkg, &settings, &[rule], Path::new("/app/src/lib.rs"), src, TargetKind::Lib)
     }
 
     /// Findings of one rule on a whole package written to a scratch

@@ -379,6 +379,66 @@ fn item_name(item: &syn::Item) -> Option<String> {
     Some(ident.to_string())
 }
 
+/// Macros of the standard library's prelude, resolved to `std::name` when
+/// not imported from elsewhere.
+const STD_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "cfg",
+    "column",
+    "compile_error",
+    "concat",
+    "dbg",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "env",
+    "eprint",
+    "eprintln",
+    "file",
+    "format",
+    "format_args",
+    "include",
+    "include_bytes",
+    "include_str",
+    "line",
+    "matches",
+    "module_path",
+    "option_env",
+    "panic",
+    "print",
+    "println",
+    "stringify",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
+];
+
+/// Canonical candidates for a macro path. `core::` and `alloc::` macros are
+/// the `std::` ones, and prelude macros are `std::` ones unless imported.
+pub fn resolve_macro(resolver: &Resolver, path: &syn::Path) -> Vec<String> {
+    let mut paths = resolver.resolve(path);
+    if let Some(ident) = path.get_ident() {
+        let name = ident.to_string();
+        if paths[0] == name && STD_MACROS.contains(&name.as_str()) {
+            paths[0] = format!("std::{name}");
+        }
+    }
+    for p in &mut paths {
+        for prefix in ["core::", "alloc::"] {
+            if let Some(rest) = p.strip_prefix(prefix) {
+                *p = format!("std::{rest}");
+            }
+        }
+    }
+    paths
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;

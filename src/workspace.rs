@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::{Metadata, MetadataCommand};
 
-use crate::config::{Config, ConfigIssue, Layer};
-
 /// What to check, from cargo's package and target flags.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -133,7 +131,9 @@ pub struct Package {
     pub version: String,
     pub manifest_path: PathBuf,
     pub targets: Vec<Target>,
-    pub config: Config,
+    /// The package's `[package.metadata.twelve]` table as written,
+    /// unvalidated (`config` validates it).
+    pub twelve: Option<serde_json::Value>,
     /// Variables the package's build script sets with `cargo:rustc-env=`.
     pub build_env: BTreeSet<String>,
     /// Dependencies as declared in the manifest (with their features).
@@ -159,7 +159,8 @@ impl Package {
 pub struct Workspace {
     pub root: PathBuf,
     pub packages: Vec<Package>,
-    pub config_issues: Vec<ConfigIssue>,
+    /// The `[workspace.metadata.twelve]` table as written, unvalidated.
+    pub twelve: Option<serde_json::Value>,
 }
 
 impl Workspace {
@@ -227,30 +228,11 @@ impl Workspace {
 
         let mut seen = BTreeSet::new();
         let mut packages = Vec::new();
-        let mut config_issues = Vec::new();
-        let root_manifest = root.join("Cargo.toml");
         for pkg in chosen {
             if !seen.insert(pkg.id.repr.clone()) {
                 continue;
             }
             let manifest = pkg.manifest_path.as_std_path();
-            let (config, issues) = Config::from_layers(&[
-                Layer {
-                    table: metadata.workspace_metadata.get("twelve"),
-                    scope: "workspace",
-                    manifest: &root_manifest,
-                },
-                Layer {
-                    table: pkg.metadata.get("twelve"),
-                    scope: "package",
-                    manifest,
-                },
-            ]);
-            for issue in issues {
-                if !config_issues.contains(&issue) {
-                    config_issues.push(issue);
-                }
-            }
             let mut targets: Vec<Target> = pkg
                 .targets
                 .iter()
@@ -287,7 +269,7 @@ impl Workspace {
                 version: pkg.version.to_string(),
                 manifest_path: manifest.to_path_buf(),
                 targets,
-                config,
+                twelve: pkg.metadata.get("twelve").cloned(),
                 build_env,
                 dependencies: pkg.dependencies.clone(),
                 features: pkg.features.clone(),
@@ -296,7 +278,7 @@ impl Workspace {
         Ok(Self {
             root,
             packages,
-            config_issues,
+            twelve: metadata.workspace_metadata.get("twelve").cloned(),
         })
     }
 }
@@ -364,7 +346,7 @@ pub fn module_decls(
     file_path: &Path,
     mod_rs: bool,
     items: &[syn::Item],
-    macros: &crate::engine::macros::MacroCache,
+    macros: &crate::source::macros::MacroCache,
 ) -> Vec<ModuleDecl> {
     let file_dir = file_path.parent().unwrap_or(Path::new("")).to_path_buf();
     let children_dir = if mod_rs {
@@ -403,7 +385,7 @@ struct DeclScope<'a> {
 fn collect_decls(
     scope: &DeclScope<'_>,
     items: &[syn::Item],
-    macros: &crate::engine::macros::MacroCache,
+    macros: &crate::source::macros::MacroCache,
     out: &mut Vec<ModuleDecl>,
 ) {
     use syn::spanned::Spanned;
@@ -432,7 +414,7 @@ fn collect_decls(
             || m.attrs
                 .iter()
                 .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"));
-        let test = scope.test || crate::engine::has_cfg_test(&m.attrs);
+        let test = scope.test || crate::source::cfg::has_cfg_test(&m.attrs);
         // A path attribute outside inline blocks is relative to the file's
         // directory; inside them, to the inline modules' directory.
         let path_base = if scope.nested {
@@ -547,7 +529,7 @@ mod tests {
             r#"mod a; mod c; mod inner { mod d; } #[path = "elsewhere/e.rs"] mod e; mod gone; #[cfg(windows)] mod win;"#,
         )
         .unwrap();
-        let cache = crate::engine::macros::MacroCache::default();
+        let cache = crate::source::macros::MacroCache::default();
         let decls = module_decls(&src.join("lib.rs"), true, &lib.items, &cache);
         let found: Vec<_> = decls
             .iter()

@@ -73,7 +73,7 @@ pub fn diagnostic_json(cx: &RenderContext, d: &Diagnostic) -> Value {
             .collect();
         children.push(child("help", &s.message, spans));
     }
-    let explanation = crate::rules::find(d.code).map(|r| r.meta().docs());
+    let explanation = (cx.explain)(d.code);
     json!({
         "rendered": ansi_or_plain(cx, d),
         "$message_type": "diagnostic",

@@ -15,7 +15,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::rules::Factor;
+use crate::factor::Factor;
 use crate::source::{LineCol, SourceFile};
 
 /// How loud a rule is, as configured (`allow`, `warn`, `deny`).
@@ -295,6 +295,8 @@ pub struct RenderContext<'a> {
     /// JSON `rendered` fields carry ANSI colors.
     pub rendered_ansi: bool,
     pub packages: &'a [crate::workspace::Package],
+    /// A rule's documentation by code, for JSON `code.explanation`.
+    pub explain: &'a dyn Fn(&str) -> Option<String>,
 }
 
 impl RenderContext<'_> {

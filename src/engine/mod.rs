@@ -5,7 +5,7 @@
 //! files its file declares, and the next wave takes those. A file reached
 //! from several targets is read, parsed and checked once.
 
-pub mod macros;
+mod rule;
 mod suppress;
 mod visitor;
 
@@ -19,12 +19,13 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, LintLevel, Origin, Severity, Span};
 use crate::resolve::Resolver;
-use crate::rules::{Rule, RuleMeta};
 use crate::source::SourceFile;
+use crate::source::macros::MacroCache;
 use crate::workspace::{Package, TargetKind, Workspace, module_decls};
 
-pub use macros::MacroCall;
-pub use visitor::{Call, CallFrame, Chain, Step};
+pub use crate::source::cfg::{has_cfg_test, is_test_fn};
+pub use rule::{OptionTable, Rule, RuleMeta, RuleOptions, Settings, layer_options};
+pub use visitor::{Call, CallFrame, Chain, MacroCall, Step};
 
 /// Settings of one run that are not per package.
 #[derive(Debug, Clone, Default)]
@@ -36,24 +37,38 @@ pub struct Options {
     pub report_unused_suppressions: bool,
     /// Do not mask secrets in output (`--show-secrets`, for local debugging).
     pub show_secrets: bool,
+    /// Each package's validated configuration, in the order of
+    /// [`Workspace::packages`]; a package without one is checked with the
+    /// defaults.
+    pub settings: Vec<Settings>,
+}
+
+impl Options {
+    fn settings(&self, package: usize) -> &Settings {
+        static DEFAULT: std::sync::LazyLock<Settings> = std::sync::LazyLock::new(Settings::default);
+        self.settings.get(package).unwrap_or(&DEFAULT)
+    }
 }
 
 /// What a rule sees of the package its file belongs to.
 pub struct PackageCx<'w> {
     pub package: &'w Package,
+    pub settings: &'w Settings,
     /// Enabled rules with the severity they report at.
     rules: Vec<(&'static dyn Rule, Severity)>,
     exclude: globset::GlobSet,
     show_secrets: bool,
     /// Renamed dependencies, for the resolver.
     renames: Arc<HashMap<String, String>>,
+    /// Every rule the run knows, enabled or not: `twelve:allow` may name them.
+    known: Vec<&'static str>,
 }
 
 impl<'w> PackageCx<'w> {
-    pub fn new(package: &'w Package, rules: &[&'static dyn Rule], options: &Options) -> Self {
+    pub fn new(package: &'w Package, settings: &'w Settings, rules: &[&'static dyn Rule], options: &Options) -> Self {
         let mut levels: HashMap<&'static str, LintLevel> =
             rules.iter().map(|r| (r.meta().name, r.meta().default_level)).collect();
-        for (name, level) in &package.config.lints {
+        for (name, level) in &settings.lints {
             if let Some(slot) = levels.get_mut(name.as_str()) {
                 *slot = *level;
             }
@@ -83,16 +98,18 @@ impl<'w> PackageCx<'w> {
             .filter_map(|r| levels[r.meta().name].severity().map(|s| (*r, s)))
             .collect();
         let mut exclude = globset::GlobSetBuilder::new();
-        for glob in &package.config.exclude {
+        for glob in &settings.exclude {
             if let Ok(g) = globset::Glob::new(glob) {
                 exclude.add(g);
             }
         }
         Self {
             package,
+            settings,
             rules,
             exclude: exclude.build().unwrap_or_else(|_| globset::GlobSet::empty()),
             show_secrets: options.show_secrets,
+            known: levels.keys().copied().collect(),
             renames: Arc::new(
                 package
                     .dependencies
@@ -153,6 +170,7 @@ impl Fact {
 /// What a rule's package-level check sees and reports through.
 pub struct PackageReport<'a> {
     pub package: &'a Package,
+    settings: &'a Settings,
     /// The workspace root (where the root `Cargo.toml` and `Cargo.lock` are).
     pub workspace_root: &'a Path,
     rule: &'static RuleMeta,
@@ -162,6 +180,11 @@ pub struct PackageReport<'a> {
 }
 
 impl PackageReport<'_> {
+    /// The rule's configured options, when its table was given.
+    pub fn options<T: 'static>(&self) -> Option<&T> {
+        self.settings.options(self.rule.name)
+    }
+
     /// A secret value as it may appear in a message: its first four
     /// characters and `…`, or all of it with `--show-secrets`.
     pub fn redacted(&self, secret: &str) -> String {
@@ -230,7 +253,8 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     let packages: Vec<PackageCx> = workspace
         .packages
         .iter()
-        .map(|p| PackageCx::new(p, rules, options))
+        .enumerate()
+        .map(|(i, p)| PackageCx::new(p, options.settings(i), rules, options))
         .collect();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     let mut wave = Vec::new();
@@ -340,6 +364,7 @@ fn check_package(
             .partition(|f| f.origin.package == index && f.rule == meta.name);
         let mut report = PackageReport {
             package: pcx.package,
+            settings: pcx.settings,
             workspace_root,
             rule: meta,
             severity: *severity,
@@ -365,7 +390,7 @@ fn check_package(
     }
     let mut out = Vec::new();
     for (file, mut ds) in by_file {
-        suppress::apply(&file, &mut ds, false);
+        suppress::apply(&file, &mut ds, false, &pcx.known);
         out.extend(ds);
     }
     out
@@ -381,7 +406,19 @@ pub fn check_source(
     text: &str,
     kind: TargetKind,
 ) -> Vec<Diagnostic> {
-    single_file(package, rules, path, text, kind, |pcx, file, pass| {
+    check_source_with(package, &Settings::default(), rules, path, text, kind)
+}
+
+/// [`check_source`] with the package's configuration.
+pub fn check_source_with(
+    package: &Package,
+    settings: &Settings,
+    rules: &[&'static dyn Rule],
+    path: &Path,
+    text: &str,
+    kind: TargetKind,
+) -> Vec<Diagnostic> {
+    single_file(package, settings, rules, path, text, kind, |pcx, file, pass| {
         let mut found = pass.diagnostics;
         let mut facts = pass.facts;
         found.extend(check_package(0, pcx, package.dir(), &mut facts, &mut Vec::new()));
@@ -391,7 +428,7 @@ pub fn check_source(
                 d.map_files(|f| Arc::ptr_eq(f, file).then(|| masked.clone()));
             }
         }
-        suppress::apply(file, &mut found, false);
+        suppress::apply(file, &mut found, false, &pcx.known);
         found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         dedup(&mut found);
         found
@@ -408,20 +445,21 @@ pub fn check_source_facts(
     text: &str,
     kind: TargetKind,
 ) -> Vec<Fact> {
-    single_file(package, rules, path, text, kind, |_, _, pass| pass.facts).unwrap_or_default()
+    single_file(package, &Settings::default(), rules, path, text, kind, |_, _, pass| pass.facts).unwrap_or_default()
 }
 
 /// One file's pass as the root of a target of `package`, handed to `then`;
 /// a `parse_error` diagnostic when it does not parse.
 fn single_file<T>(
     package: &Package,
+    settings: &Settings,
     rules: &[&'static dyn Rule],
     path: &Path,
     text: &str,
     kind: TargetKind,
     then: impl FnOnce(&PackageCx, &Arc<SourceFile>, visitor::Pass) -> T,
 ) -> Result<T, Box<Diagnostic>> {
-    let pcx = PackageCx::new(package, rules, &Options::default());
+    let pcx = PackageCx::new(package, settings, rules, &Options::default());
     let file = Arc::new(SourceFile::new(path, text.to_string()));
     let job = Job {
         path: path.to_path_buf(),
@@ -523,7 +561,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
 
     let resolver = Resolver::with_context(job.module.clone(), &ast.items, job.context.clone());
     let child_context = resolver.child_context();
-    let macros_parsed: std::rc::Rc<macros::MacroCache> = Default::default();
+    let macros_parsed: std::rc::Rc<MacroCache> = Default::default();
     for decl in module_decls(&job.path, job.mod_rs, &ast.items, &macros_parsed) {
         let span = Span::new(file.clone(), decl.span.clone());
         match decl.file {
@@ -570,7 +608,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         if !pass.redactions.is_empty() && !pcx.show_secrets {
             result.masked = Some(Arc::new(file.masked(&pass.redactions)));
         }
-        suppress::apply(&file, &mut found, options.report_unused_suppressions);
+        suppress::apply(&file, &mut found, options.report_unused_suppressions, &pcx.known);
         for d in &mut found {
             d.origin = Some(job.origin);
         }
@@ -598,6 +636,11 @@ pub struct Cx<'a> {
 impl<'a> Cx<'a> {
     pub fn package(&self) -> &Package {
         self.package.package
+    }
+
+    /// The rule's configured options, when its table was given.
+    pub fn options<T: 'static>(&self) -> Option<&T> {
+        self.package.settings.options(self.rule.name)
     }
 
     pub fn file(&self) -> &Arc<SourceFile> {
@@ -715,79 +758,10 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// `#[cfg(test)]`, `#[cfg(all(test, ..))]`: code that exists only in tests.
-/// Evaluates the predicate with `test` false and everything else unknown.
-pub fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
-    fn eval(meta: &syn::Meta) -> Option<bool> {
-        match meta {
-            syn::Meta::Path(p) if p.is_ident("test") => Some(false),
-            syn::Meta::List(list) => {
-                let args = list
-                    .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
-                    .ok()?;
-                let values: Vec<Option<bool>> = args.iter().map(eval).collect();
-                if list.path.is_ident("all") {
-                    if values.contains(&Some(false)) {
-                        Some(false)
-                    } else if values.iter().all(|v| *v == Some(true)) {
-                        Some(true)
-                    } else {
-                        None
-                    }
-                } else if list.path.is_ident("any") {
-                    if values.contains(&Some(true)) {
-                        Some(true)
-                    } else if values.iter().all(|v| *v == Some(false)) {
-                        Some(false)
-                    } else {
-                        None
-                    }
-                } else if list.path.is_ident("not") && values.len() == 1 {
-                    values[0].map(|v| !v)
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        }
-    }
-    attrs.iter().filter(|a| a.path().is_ident("cfg")).any(|a| {
-        a.parse_args::<syn::Meta>()
-            .ok()
-            .is_some_and(|m| eval(&m) == Some(false))
-    })
-}
-
-/// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]` and friends.
-pub fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        a.path().segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "test" | "bench" | "rstest" | "test_case" | "quickcheck" | "proptest"
-            )
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn attrs(src: &str) -> Vec<syn::Attribute> {
-        let item: syn::ItemFn = syn::parse_str(&format!("{src} fn f() {{}}")).unwrap();
-        item.attrs
-    }
-
-    #[test]
-    fn cfg_test_predicates() {
-        assert!(has_cfg_test(&attrs("#[cfg(test)]")));
-        assert!(has_cfg_test(&attrs("#[cfg(all(test, feature = \"x\"))]")));
-        assert!(has_cfg_test(&attrs("#[cfg(all(unix, test))]")));
-        assert!(!has_cfg_test(&attrs("#[cfg(not(test))]")));
-        assert!(!has_cfg_test(&attrs("#[cfg(any(test, feature = \"mock\"))]")));
-        assert!(!has_cfg_test(&attrs("#[cfg(unix)]")));
-    }
 
     #[test]
     fn check_source_reports_a_parse_error() {
@@ -803,18 +777,12 @@ mod tests {
         assert_eq!(found[0].span.start().line, 1);
     }
 
-    #[test]
-    fn test_attributes() {
-        assert!(is_test_fn(&attrs("#[test]")));
-        assert!(is_test_fn(&attrs("#[tokio::test(flavor = \"multi_thread\")]")));
-        assert!(!is_test_fn(&attrs("#[tokio::main]")));
-    }
 
     crate::declare_rule! {
         /// ### What it does
         /// Reports the initializer of the local passed to `probe(x)`, and
         /// once per package how many probes it saw.
-        pub Probe => "probe", crate::rules::Factor::Processes, Warn, fixable: false, options: []
+        pub Probe => "probe", crate::factor::Factor::Processes, Warn, fixable: false, options: []
     }
 
     impl Rule for Probe {

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use syn::visit::{self, Visit};
 
-use super::{Cx, Fact, Job, PackageCx, has_cfg_test, is_test_fn, macros};
+use super::{Cx, Fact, Job, PackageCx, Rule, has_cfg_test, is_test_fn};
 use crate::diagnostic::Diagnostic;
-use crate::resolve::Resolver;
-use crate::rules::Rule;
+use crate::resolve::{Resolver, resolve_macro};
 use crate::source::SourceFile;
+use crate::source::macros::{self, MacroCache};
 use crate::workspace::TargetKind;
 
 /// A method applied in a chain: `.append(true)` is `append` with
@@ -47,6 +47,32 @@ impl Chain {
         self.steps
             .iter()
             .any(|s| names.contains(&s.name.as_str()) && s.bool_arg != Some(false))
+    }
+}
+
+/// A macro invocation as rules see it.
+pub struct MacroCall<'a> {
+    pub mac: &'a syn::Macro,
+    /// Canonical candidates: `std::env` for `env!`, `tracing::info` for an
+    /// imported `info!`.
+    pub paths: &'a [String],
+    /// The arguments, when the macro takes expressions.
+    pub args: Option<&'a [syn::Expr]>,
+}
+
+impl MacroCall<'_> {
+    pub fn is(&self, table: &[&str]) -> bool {
+        self.paths.iter().any(|p| table.contains(&p.as_str()))
+    }
+
+    /// The first argument when it is a string literal.
+    pub fn first_str(&self) -> Option<&syn::LitStr> {
+        match self.args?.first()? {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) => Some(s),
+            _ => None,
+        }
     }
 }
 
@@ -133,7 +159,7 @@ pub(super) struct State {
     bindings: HashMap<String, Binding>,
     /// Parsed macro bodies, shared with module discovery, so a macro is
     /// parsed once even when binding provenance looks into it again.
-    macros_parsed: Rc<macros::MacroCache>,
+    macros_parsed: Rc<MacroCache>,
 }
 
 impl State {
@@ -316,7 +342,7 @@ pub(super) fn run(
     job: &Job,
     package: &PackageCx,
     resolver: Resolver,
-    macros_parsed: Rc<macros::MacroCache>,
+    macros_parsed: Rc<MacroCache>,
 ) -> Pass {
     let mut consts = HashMap::new();
     index_consts(&job.module, &ast.items, &mut consts);
@@ -667,8 +693,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         if body.template {
             return;
         }
-        let paths = macros::resolve(&self.state.resolver, &mac.path);
-        let call = macros::MacroCall {
+        let paths = resolve_macro(&self.state.resolver, &mac.path);
+        let call = MacroCall {
             mac,
             paths: &paths,
             args: body.args.as_deref(),
@@ -702,7 +728,8 @@ mod tests {
 
     use crate::declare_rule;
     use crate::engine::Cx;
-    use crate::rules::{Factor, Rule, RuleMeta};
+    use crate::engine::{Rule, RuleMeta};
+    use crate::factor::Factor;
     use crate::test_support::check_rule;
 
     declare_rule! {

@@ -1,9 +1,11 @@
 //! The rules, one file each, grouped by factor.
 //!
-//! A rule is declared with [`declare_rule!`], which keeps its documentation
-//! (the doc comment, printed by `cargo twelve explain`) next to its metadata.
-//! A rule implements the [`Rule`] hooks it needs; the engine calls every
-//! enabled rule from a single syntax-tree pass per file.
+//! A rule is declared with [`crate::declare_rule!`], which keeps its
+//! documentation (the doc comment, printed by `cargo twelve explain`) next
+//! to its metadata. A rule implements the [`Rule`] hooks it needs; the
+//! engine calls every enabled rule from a single syntax-tree pass per file.
+//! [`ALL`] is the registry: the engine receives it as a parameter and
+//! never names this module.
 
 pub mod admin_processes;
 pub mod backing_services;
@@ -19,192 +21,8 @@ pub mod port_binding;
 pub mod processes;
 pub(crate) mod services;
 
-use crate::diagnostic::LintLevel;
-use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport};
-
-/// The twelve factors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub enum Factor {
-    Codebase,
-    Dependencies,
-    Config,
-    BackingServices,
-    BuildReleaseRun,
-    Processes,
-    PortBinding,
-    Concurrency,
-    Disposability,
-    DevProdParity,
-    Logs,
-    AdminProcesses,
-}
-
-impl Factor {
-    pub const ALL: [Factor; 12] = [
-        Factor::Codebase,
-        Factor::Dependencies,
-        Factor::Config,
-        Factor::BackingServices,
-        Factor::BuildReleaseRun,
-        Factor::Processes,
-        Factor::PortBinding,
-        Factor::Concurrency,
-        Factor::Disposability,
-        Factor::DevProdParity,
-        Factor::Logs,
-        Factor::AdminProcesses,
-    ];
-
-    /// The roman numeral of the factor, `I` to `XII`.
-    pub fn numeral(self) -> &'static str {
-        ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"][self as usize]
-    }
-
-    pub fn title(self) -> &'static str {
-        [
-            "Codebase",
-            "Dependencies",
-            "Config",
-            "Backing services",
-            "Build, release, run",
-            "Processes",
-            "Port binding",
-            "Concurrency",
-            "Disposability",
-            "Dev/prod parity",
-            "Logs",
-            "Admin processes",
-        ][self as usize]
-    }
-
-    fn page(self) -> &'static str {
-        [
-            "codebase",
-            "dependencies",
-            "config",
-            "backing-services",
-            "build-release-run",
-            "processes",
-            "port-binding",
-            "concurrency",
-            "disposability",
-            "dev-prod-parity",
-            "logs",
-            "admin-processes",
-        ][self as usize]
-    }
-
-    pub fn url(self) -> String {
-        format!("https://12factor.net/{}", self.page())
-    }
-}
-
-/// What `cargo twelve rules` and `explain` show of a rule.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub name: &'static str,
-    pub factor: Factor,
-    pub default_level: LintLevel,
-    /// Whether some findings carry a machine-applicable suggestion.
-    pub fixable: bool,
-    /// Option keys accepted in the rule's config table.
-    pub options: &'static [&'static str],
-    /// The doc comment as the compiler sees it (each line indented by one
-    /// space); [`RuleMeta::docs`] gives the Markdown.
-    pub raw_docs: &'static str,
-}
-
-impl RuleMeta {
-    /// The documentation, Markdown: What it does / Why is this bad /
-    /// Example / Use instead.
-    pub fn docs(&self) -> String {
-        self.raw_docs
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// The first line of "What it does", for tables.
-    pub fn summary(&self) -> &'static str {
-        self.raw_docs
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .unwrap_or("")
-    }
-}
-
-/// Declares a rule: a unit struct, its [`RuleMeta`] and its docs.
-///
-/// ```ignore
-/// declare_rule! {
-///     /// ### What it does
-///     /// ...
-///     pub FilesystemWrite => "filesystem_write", Factor::Processes, Warn, fixable: false, options: []
-/// }
-/// ```
-#[macro_export]
-macro_rules! declare_rule {
-    (
-        $(#[doc = $doc:expr])*
-        $vis:vis $ty:ident => $name:literal, $factor:expr, $level:ident, fixable: $fixable:expr, options: [$($opt:literal),*]
-    ) => {
-        $(#[doc = $doc])*
-        #[derive(Debug, Default, Clone, Copy)]
-        $vis struct $ty;
-
-        impl $ty {
-            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
-                name: $name,
-                factor: $factor,
-                default_level: $crate::diagnostic::LintLevel::$level,
-                fixable: $fixable,
-                options: &[$($opt),*],
-                raw_docs: concat!($($doc, "\n"),*),
-            };
-        }
-    };
-}
-
-/// The hooks a rule can implement. Each is called by the engine's single
-/// pass over a file, with a [`Cx`] that knows where the node is.
-pub trait Rule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
-
-    /// A call of a path (`std::fs::write(..)`) or a method (`opts.open(..)`),
-    /// resolved through the file's imports and local bindings.
-    fn check_call(&self, _cx: &mut Cx<'_>, _call: &Call<'_>) {}
-
-    /// A macro invocation anywhere (expression, statement or item position).
-    fn check_macro(&self, _cx: &mut Cx<'_>, _mac: &MacroCall<'_>) {}
-
-    /// A string, byte-string or raw-string literal, including those found
-    /// inside macro arguments.
-    fn check_lit(&self, _cx: &mut Cx<'_>, _lit: &syn::Lit) {}
-
-    /// Every expression, before its sub-expressions (struct literals,
-    /// assignments, `match` arms, ...). Calls and macros also get their own
-    /// hooks.
-    fn check_expr(&self, _cx: &mut Cx<'_>, _expr: &syn::Expr) {}
-
-    /// A `let` statement, before its initializer is visited.
-    fn check_local(&self, _cx: &mut Cx<'_>, _local: &syn::Local) {}
-
-    /// An item (fn, static, struct, mod, ...), before its contents.
-    fn check_item(&self, _cx: &mut Cx<'_>, _item: &syn::Item) {}
-
-    /// Once per package, after every file's pass, with the facts this rule
-    /// recorded with [`Cx::record`]: for checks that need the whole package
-    /// (is there a signal handler anywhere?) or its manifest.
-    fn check_package(&self, _cx: &mut PackageReport<'_>, _facts: &[Fact]) {}
-
-    /// Markdown that `cargo twelve explain` prints after the docs, generated
-    /// from the rule's data tables so it cannot drift from them.
-    fn explain_appendix(&self) -> Option<String> {
-        None
-    }
-}
+pub use crate::engine::{Rule, RuleMeta};
+pub use crate::factor::Factor;
 
 /// Every rule, in the order `cargo twelve rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
@@ -297,11 +115,5 @@ mod tests {
     fn closest_suggests_typos_only() {
         assert_eq!(closest("filesystem_writes"), Some("filesystem_write"));
         assert_eq!(closest("nothing_like_it"), None);
-    }
-
-    #[test]
-    fn factor_urls() {
-        assert_eq!(Factor::BuildReleaseRun.url(), "https://12factor.net/build-release-run");
-        assert_eq!(Factor::AdminProcesses.numeral(), "XII");
     }
 }

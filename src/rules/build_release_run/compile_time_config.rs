@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit};
-use crate::engine::{Cx, MacroCall};
+use crate::engine::{Cx, MacroCall, OptionTable, RuleOptions, layer_options};
 use crate::rules::backing_services::connections::address_of;
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -65,9 +65,22 @@ fn set_by_build_environment(name: &str) -> bool {
         || BUILD_ENVIRONMENT_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
+/// Options of `compile_time_config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompileTimeConfigOptions {
+    /// Variables that may be read with `env!` besides the ones Cargo sets,
+    /// such as a commit hash stamped in by CI.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
 impl Rule for CompileTimeConfig {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
+        Ok(std::sync::Arc::new(layer_options::<CompileTimeConfigOptions>(table, base, Self::META.options)?))
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
@@ -93,7 +106,9 @@ impl Rule for CompileTimeConfig {
         let package = cx.package();
         if set_by_build_environment(&name)
             || (package.build_env.contains(&name) && connection.is_none())
-            || package.config.rules.compile_time_config.allow.contains(&name)
+            || cx
+                .options::<CompileTimeConfigOptions>()
+                .is_some_and(|o| o.allow.contains(&name))
         {
             return;
         }
@@ -197,11 +212,18 @@ fn main() {
     let runtime = std::env::var("DATABASE_URL");
 }
 "#;
-        let found = check_rule_in(&CompileTimeConfig, src, |p| {
-            p.build_env.insert("GIT_SHA".into());
-            p.build_env.insert("BUILT_AT".into());
-            p.config.rules.compile_time_config.allow.push("CI_PIPELINE_ID".into());
-        });
+        let options = super::CompileTimeConfigOptions {
+            allow: vec!["CI_PIPELINE_ID".into()],
+        };
+        let found = crate::test_support::check_rule_configured(
+            &CompileTimeConfig,
+            src,
+            |p| {
+                p.build_env.insert("GIT_SHA".into());
+                p.build_env.insert("BUILT_AT".into());
+            },
+            options,
+        );
         assert!(found.is_empty(), "{found:?}");
     }
 

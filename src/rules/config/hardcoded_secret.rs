@@ -5,10 +5,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use regex::Regex;
 
-use crate::config::HardcodedSecretOptions;
 use crate::declare_rule;
 use crate::diagnostic::Span;
-use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport, has_cfg_test, is_test_fn};
+use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport, has_cfg_test, is_test_fn, OptionTable, RuleOptions, layer_options};
 use crate::rules::config::env_files::{self, parse_env};
 use crate::rules::config::secret_patterns::{self, Kind};
 use crate::rules::config::secret_values::{Class, plausible_value, secret_name};
@@ -382,7 +381,8 @@ fn secret_callee(name: &str) -> Option<Class> {
 
 impl HardcodedSecret {
     fn options<'c>(cx: &'c Cx<'_>) -> &'c HardcodedSecretOptions {
-        &cx.package().config.rules.hardcoded_secret
+        static DEFAULT: LazyLock<HardcodedSecretOptions> = LazyLock::new(HardcodedSecretOptions::default);
+        cx.options().unwrap_or(&DEFAULT)
     }
 
     /// Reports `range` (file offsets of the secret) inside the literal `lit`.
@@ -472,9 +472,50 @@ fn report_secret(d: &mut crate::diagnostic::Diagnostic, label: &str) {
         .help("read it from the environment or a secret manager at startup (`std::env::var(\"…\")`), and rotate this credential");
 }
 
+/// A detector family added in the configuration of `hardcoded_secret`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraPattern {
+    /// Shown in messages: "hardcoded <name>".
+    pub name: String,
+    /// The secret is capture group 1 when there is one, else the match.
+    pub regex: String,
+}
+
+/// Options of `hardcoded_secret`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HardcodedSecretOptions {
+    /// More detector families, such as an internal token format.
+    #[serde(default)]
+    pub extra_patterns: Vec<ExtraPattern>,
+    /// Regexes of values that are not secrets (matched against the whole
+    /// value), such as a published test key.
+    #[serde(default)]
+    pub allow_values: Vec<String>,
+}
+
+impl HardcodedSecretOptions {
+    /// Every regex compiles.
+    pub fn validate(&self) -> Result<(), String> {
+        for p in &self.extra_patterns {
+            regex::Regex::new(&p.regex).map_err(|e| format!("invalid regex in `extra_patterns` `{}`: {e}", p.name))?;
+        }
+        for v in &self.allow_values {
+            regex::Regex::new(v).map_err(|e| format!("invalid regex in `allow_values`: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
 impl Rule for HardcodedSecret {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
+        let options: HardcodedSecretOptions = layer_options(table, base, Self::META.options)?;
+        options.validate()?;
+        Ok(std::sync::Arc::new(options))
     }
 
     fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
@@ -636,7 +677,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
-        let options = cx.package.config.rules.hardcoded_secret.clone();
+        let options = cx.options::<HardcodedSecretOptions>().cloned().unwrap_or_default();
         let dir = cx.package.dir().to_path_buf();
         let mut files: Vec<(std::path::PathBuf, FileKind)> = Vec::new();
         for d in env_files::env_dirs(&dir) {
@@ -844,9 +885,8 @@ pub fn families_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::HardcodedSecret;
-    use crate::config::ExtraPattern;
     use crate::diagnostic::Diagnostic;
-    use crate::test_support::{check_rule, check_rule_in};
+    use crate::test_support::check_rule;
 
     fn found(src: &str) -> Vec<Diagnostic> {
         check_rule(&HardcodedSecret, src)
@@ -1150,15 +1190,14 @@ const INTERNAL: &str = "acme_4f9c2b7e1d8a3f6c5b0e9d2a7c4f1b8e";
 const STRIPE: &str = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
 const TOKEN: &str = "Qm8vT2pL9xW4nR7kAbC9";
 "#;
-        let f = check_rule_in(&HardcodedSecret, src, |p| {
-            let o = &mut p.config.rules.hardcoded_secret;
-            o.extra_patterns.push(ExtraPattern {
+        let mut o = super::HardcodedSecretOptions::default();
+            o.extra_patterns.push(super::ExtraPattern {
                 name: "Acme token".into(),
                 regex: r"\bacme_[a-f0-9]{32}\b".into(),
             });
-            o.allow_values.push("^sk_live_v8GM".into());
-            o.allow_values.push("^Qm8vT2".into());
-        });
+        o.allow_values.push("^sk_live_v8GM".into());
+        o.allow_values.push("^Qm8vT2".into());
+        let f = crate::test_support::check_rule_with_options(&HardcodedSecret, src, o);
         let messages: Vec<_> = f.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["hardcoded Acme token `acme…`"]);
     }

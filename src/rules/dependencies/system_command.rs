@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::engine::{Call, Cx};
+use crate::engine::{Call, Cx, OptionTable, RuleOptions, layer_options};
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -236,9 +236,22 @@ fn str_lit(cx: &Cx<'_>, expr: &syn::Expr, depth: usize) -> Option<syn::LitStr> {
     }
 }
 
+/// Options of `system_command`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SystemCommandOptions {
+    /// Tools that are a declared part of the runtime image and may be run
+    /// by name (`git`, `ffmpeg`).
+    #[serde(default)]
+    pub allowed: Vec<String>,
+}
+
 impl Rule for SystemCommand {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
+        Ok(std::sync::Arc::new(layer_options::<SystemCommandOptions>(table, base, Self::META.options)?))
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
@@ -256,13 +269,8 @@ impl Rule for SystemCommand {
             return;
         }
         if cx
-            .package()
-            .config
-            .rules
-            .system_command
-            .allowed
-            .iter()
-            .any(|a| a == tool || *a == value)
+            .options::<SystemCommandOptions>()
+            .is_some_and(|o| o.allowed.iter().any(|a| a == tool || *a == value))
         {
             return;
         }
@@ -280,7 +288,7 @@ impl Rule for SystemCommand {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{check_rule, check_rule_in};
+    use crate::test_support::check_rule;
 
     use super::SystemCommand;
 
@@ -363,9 +371,10 @@ mod tests {
     fn uses_curl() { std::process::Command::new("curl").status().unwrap(); }
 }
 "#;
-        let found = check_rule_in(&SystemCommand, src, |p| {
-            p.config.rules.system_command.allowed = vec!["git".into()];
-        });
+        let options = super::SystemCommandOptions {
+            allowed: vec!["git".into()],
+        };
+        let found = crate::test_support::check_rule_with_options(&SystemCommand, src, options);
         let lines: Vec<_> = found.iter().map(|d| d.span.start().line).collect();
         assert_eq!(lines, [4]);
     }

@@ -1,7 +1,7 @@
 use syn::spanned::Spanned;
 
 use crate::declare_rule;
-use crate::engine::{Call, Cx};
+use crate::engine::{Call, Cx, OptionTable, RuleOptions, layer_options};
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -431,9 +431,22 @@ impl FilesystemWrite {
     }
 }
 
+/// Options of `filesystem_write`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FilesystemWriteOptions {
+    /// Extra functions (canonical paths) whose result counts as scratch
+    /// space, like `std::env::temp_dir`.
+    #[serde(default)]
+    pub scratch_dirs: Vec<String>,
+}
+
 impl Rule for FilesystemWrite {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
+        Ok(std::sync::Arc::new(layer_options::<FilesystemWriteOptions>(table, base, Self::META.options)?))
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
@@ -455,7 +468,9 @@ impl Rule for FilesystemWrite {
                 return;
             }
             let sources = cx.sources(arg);
-            let scratch = &cx.package().config.rules.filesystem_write.scratch_dirs;
+            let scratch: &[String] = cx
+                .options::<FilesystemWriteOptions>()
+                .map_or(&[], |o| &o.scratch_dirs);
             if sources
                 .iter()
                 .any(|s| SCRATCH_SOURCES.contains(&s.as_str()) || scratch.contains(s))

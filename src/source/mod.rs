@@ -1,8 +1,13 @@
-//! Source files: reading, the line index, and parsing with `syn`.
+//! Source files: reading, the line index, and parsing with `syn`; what
+//! can be read off the syntax alone: macro bodies ([`macros`]) and test
+//! attributes ([`cfg`]).
 //!
 //! Every file is read and parsed exactly once per run. Byte offsets in
 //! diagnostics are offsets into [`SourceFile::text`], which is the file as it
 //! is on disk.
+
+pub mod cfg;
+pub mod macros;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
