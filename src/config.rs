@@ -223,7 +223,13 @@ mod tests {
         assert_eq!(config.lints["filesystem_write"], LintLevel::Allow);
         assert_eq!(config.lints["compile_time_config"], LintLevel::Allow);
         assert_eq!(config.exclude, ["gen/**"]);
-        assert_eq!(config.options::<CompileTimeConfigOptions>("compile_time_config").unwrap().allow, ["GIT_SHA"]);
+        assert_eq!(
+            config
+                .options::<CompileTimeConfigOptions>("compile_time_config")
+                .unwrap()
+                .allow,
+            ["GIT_SHA"]
+        );
     }
 
     #[test]
@@ -291,7 +297,13 @@ mod tests {
             json!({"compile_time_config": {"allow": ["A"], "alow": ["B"]}}),
             json!({}),
         );
-        assert_eq!(config.options::<CompileTimeConfigOptions>("compile_time_config").unwrap().allow, ["A"]);
+        assert_eq!(
+            config
+                .options::<CompileTimeConfigOptions>("compile_time_config")
+                .unwrap()
+                .allow,
+            ["A"]
+        );
         assert_eq!(issues.len(), 1);
         assert!(!issues[0].is_error);
         assert_eq!(issues[0].key, "[workspace.metadata.twelve] compile_time_config.alow");

@@ -1,17 +1,27 @@
 //! `cargo twelve`: checks Rust services against the Twelve-Factor App
 //! (<https://12factor.net>) and reports compiler-style diagnostics.
 //!
-//! The pipeline: [`workspace`] loads `cargo metadata` and selects targets,
-//! [`engine`] parses each file once ([`source`]), resolves names
-//! ([`resolve`]) and runs every enabled [`rules`] in one pass, and
-//! [`diagnostic`] renders the findings in the requested format.
+//! The modules are layered; data flows down and a module names only the
+//! layers below it (`tests/layers.rs` keeps it so):
+//!
+//! 1. [`source`] (files, parsing, macro bodies), [`resolve`] (imports to
+//!    canonical paths) and [`factor`] (the twelve factors);
+//! 2. [`workspace`] (`cargo metadata`, targets, module discovery, the raw
+//!    `metadata.twelve` tables) and [`manifest`] (`Cargo.toml` with spans);
+//! 3. [`diagnostic`]: the model and its emitters;
+//! 4. [`engine`]: the `Rule` trait, the single pass over each file, `Cx`,
+//!    facts and per-package `Settings`; it is handed its rules;
+//! 5. [`rules`]: one file per rule, and the registry [`rules::ALL`];
+//! 6. [`config`] (validates `metadata.twelve` against the registry), then
+//!    the commands [`report`] and [`env_inventory`];
+//! 7. [`cli`].
 
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
-pub mod factor;
 pub mod engine;
 pub mod env_inventory;
+pub mod factor;
 pub mod manifest;
 pub mod report;
 pub mod resolve;
@@ -118,7 +128,14 @@ pub(crate) mod test_support {
         adjust(&mut pkg);
         let mut settings = crate::engine::Settings::default();
         settings.options.insert(rule.meta().name, std::sync::Arc::new(options));
-        crate::engine::check_source_with(&pkg, &settings, &[rule], Path::new("/app/src/lib.rs"), src, TargetKind::Lib)
+        crate::engine::check_source_with(
+            &pkg,
+            &settings,
+            &[rule],
+            Path::new("/app/src/lib.rs"),
+            src,
+            TargetKind::Lib,
+        )
     }
 
     /// Findings of one rule on a whole package written to a scratch

@@ -438,7 +438,6 @@ pub fn resolve_macro(resolver: &Resolver, path: &syn::Path) -> Vec<String> {
     paths
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,7 +123,13 @@ fn crate_paths(tokens: TokenStream, out: &mut BTreeSet<String>) {
 /// The top-level module a file of `src/` belongs to.
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy()
+        .into_owned();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -161,8 +167,15 @@ fn layers_point_down() {
             }
         }
     }
-    assert!(checked > 50, "only {checked} cross-module paths seen: is the scan broken?");
-    assert!(violations.is_empty(), "layers must point down:\n{}", violations.join("\n"));
+    assert!(
+        checked > 50,
+        "only {checked} cross-module paths seen: is the scan broken?"
+    );
+    assert!(
+        violations.is_empty(),
+        "layers must point down:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]

@@ -445,7 +445,10 @@ pub fn check_source_facts(
     text: &str,
     kind: TargetKind,
 ) -> Vec<Fact> {
-    single_file(package, &Settings::default(), rules, path, text, kind, |_, _, pass| pass.facts).unwrap_or_default()
+    single_file(package, &Settings::default(), rules, path, text, kind, |_, _, pass| {
+        pass.facts
+    })
+    .unwrap_or_default()
 }
 
 /// One file's pass as the root of a target of `package`, handed to `then`;
@@ -762,7 +765,6 @@ impl<'a> Cx<'a> {
 mod tests {
     use super::*;
 
-
     #[test]
     fn check_source_reports_a_parse_error() {
         let found = check_source(
@@ -776,7 +778,6 @@ mod tests {
         assert_eq!(found[0].code, "parse_error");
         assert_eq!(found[0].span.start().line, 1);
     }
-
 
     crate::declare_rule! {
         /// ### What it does

@@ -181,4 +181,3 @@ impl Settings {
         self.options.get(name)?.downcast_ref()
     }
 }
-

@@ -10,7 +10,6 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 
-
 /// Logging macros whose arguments may start with `target:`/`parent:` and use
 /// `?x` / `%x` field sigils.
 const LOG_MACROS: &[&str] = &[

@@ -80,7 +80,11 @@ impl Rule for CompileTimeConfig {
     }
 
     fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
-        Ok(std::sync::Arc::new(layer_options::<CompileTimeConfigOptions>(table, base, Self::META.options)?))
+        Ok(std::sync::Arc::new(layer_options::<CompileTimeConfigOptions>(
+            table,
+            base,
+            Self::META.options,
+        )?))
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {

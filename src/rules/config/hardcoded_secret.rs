@@ -7,7 +7,9 @@ use regex::Regex;
 
 use crate::declare_rule;
 use crate::diagnostic::Span;
-use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport, has_cfg_test, is_test_fn, OptionTable, RuleOptions, layer_options};
+use crate::engine::{
+    Call, Cx, Fact, MacroCall, OptionTable, PackageReport, RuleOptions, has_cfg_test, is_test_fn, layer_options,
+};
 use crate::rules::config::env_files::{self, parse_env};
 use crate::rules::config::secret_patterns::{self, Kind};
 use crate::rules::config::secret_values::{Class, plausible_value, secret_name};
@@ -1191,10 +1193,10 @@ const STRIPE: &str = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
 const TOKEN: &str = "Qm8vT2pL9xW4nR7kAbC9";
 "#;
         let mut o = super::HardcodedSecretOptions::default();
-            o.extra_patterns.push(super::ExtraPattern {
-                name: "Acme token".into(),
-                regex: r"\bacme_[a-f0-9]{32}\b".into(),
-            });
+        o.extra_patterns.push(super::ExtraPattern {
+            name: "Acme token".into(),
+            regex: r"\bacme_[a-f0-9]{32}\b".into(),
+        });
         o.allow_values.push("^sk_live_v8GM".into());
         o.allow_values.push("^Qm8vT2".into());
         let f = crate::test_support::check_rule_with_options(&HardcodedSecret, src, o);

@@ -251,7 +251,11 @@ impl Rule for SystemCommand {
     }
 
     fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
-        Ok(std::sync::Arc::new(layer_options::<SystemCommandOptions>(table, base, Self::META.options)?))
+        Ok(std::sync::Arc::new(layer_options::<SystemCommandOptions>(
+            table,
+            base,
+            Self::META.options,
+        )?))
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {

@@ -446,7 +446,11 @@ impl Rule for FilesystemWrite {
     }
 
     fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
-        Ok(std::sync::Arc::new(layer_options::<FilesystemWriteOptions>(table, base, Self::META.options)?))
+        Ok(std::sync::Arc::new(layer_options::<FilesystemWriteOptions>(
+            table,
+            base,
+            Self::META.options,
+        )?))
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
@@ -468,9 +472,7 @@ impl Rule for FilesystemWrite {
                 return;
             }
             let sources = cx.sources(arg);
-            let scratch: &[String] = cx
-                .options::<FilesystemWriteOptions>()
-                .map_or(&[], |o| &o.scratch_dirs);
+            let scratch: &[String] = cx.options::<FilesystemWriteOptions>().map_or(&[], |o| &o.scratch_dirs);
             if sources
                 .iter()
                 .any(|s| SCRATCH_SOURCES.contains(&s.as_str()) || scratch.contains(s))
