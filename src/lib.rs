@@ -105,7 +105,14 @@ pub(crate) mod test_support {
     pub fn check_rule_in(rule: &'static dyn Rule, src: &str, adjust: impl FnOnce(&mut Package)) -> Vec<Diagnostic> {
         let mut pkg = package();
         adjust(&mut pkg);
-        crate::engine::check_source(&pkg, &[rule], Path::new("/app/src/lib.rs"), src, TargetKind::Lib)
+        crate::engine::check_source(
+            &pkg,
+            &Default::default(),
+            &[rule],
+            Path::new("/app/src/lib.rs"),
+            src,
+            TargetKind::Lib,
+        )
     }
 
     /// Same, with the rule's options configured.
@@ -128,7 +135,7 @@ pub(crate) mod test_support {
         adjust(&mut pkg);
         let mut settings = crate::engine::Settings::default();
         settings.options.insert(rule.meta().name, std::sync::Arc::new(options));
-        crate::engine::check_source_with(
+        crate::engine::check_source(
             &pkg,
             &settings,
             &[rule],

@@ -401,24 +401,14 @@ fn check_package(
 /// facts. For tests and embedding.
 pub fn check_source(
     package: &Package,
-    rules: &[&'static dyn Rule],
-    path: &Path,
-    text: &str,
-    kind: TargetKind,
-) -> Vec<Diagnostic> {
-    check_source_with(package, &Settings::default(), rules, path, text, kind)
-}
-
-/// [`check_source`] with the package's configuration.
-pub fn check_source_with(
-    package: &Package,
     settings: &Settings,
     rules: &[&'static dyn Rule],
     path: &Path,
     text: &str,
     kind: TargetKind,
 ) -> Vec<Diagnostic> {
-    single_file(package, settings, rules, path, text, kind, |pcx, file, pass| {
+    let pcx = PackageCx::new(package, settings, rules, &Options::default());
+    single_file(&pcx, path, text, kind, |pcx, file, pass| {
         let mut found = pass.diagnostics;
         let mut facts = pass.facts;
         found.extend(check_package(0, pcx, package.dir(), &mut facts, &mut Vec::new()));
@@ -445,24 +435,21 @@ pub fn check_source_facts(
     text: &str,
     kind: TargetKind,
 ) -> Vec<Fact> {
-    single_file(package, &Settings::default(), rules, path, text, kind, |_, _, pass| {
-        pass.facts
-    })
-    .unwrap_or_default()
+    let settings = Settings::default();
+    let pcx = PackageCx::new(package, &settings, rules, &Options::default());
+    single_file(&pcx, path, text, kind, |_, _, pass| pass.facts).unwrap_or_default()
 }
 
 /// One file's pass as the root of a target of `package`, handed to `then`;
 /// a `parse_error` diagnostic when it does not parse.
 fn single_file<T>(
-    package: &Package,
-    settings: &Settings,
-    rules: &[&'static dyn Rule],
+    pcx: &PackageCx,
     path: &Path,
     text: &str,
     kind: TargetKind,
     then: impl FnOnce(&PackageCx, &Arc<SourceFile>, visitor::Pass) -> T,
 ) -> Result<T, Box<Diagnostic>> {
-    let pcx = PackageCx::new(package, settings, rules, &Options::default());
+    let package = pcx.package;
     let file = Arc::new(SourceFile::new(path, text.to_string()));
     let job = Job {
         path: path.to_path_buf(),
@@ -478,9 +465,9 @@ fn single_file<T>(
     let result = match file.parse() {
         Ok(ast) => {
             let resolver = Resolver::with_context(job.module.clone(), &ast.items, job.context.clone());
-            let pass = visitor::run(&file, &ast, &job, &pcx, resolver, Default::default());
+            let pass = visitor::run(&file, &ast, &job, pcx, resolver, Default::default());
             drop(ast);
-            Ok(then(&pcx, &file, pass))
+            Ok(then(pcx, &file, pass))
         }
         // The error's span is read before spans are invalidated below.
         Err(err) => Err(Box::new(Diagnostic::new(
@@ -769,6 +756,7 @@ mod tests {
     fn check_source_reports_a_parse_error() {
         let found = check_source(
             &crate::test_support::package(),
+            &Default::default(),
             crate::rules::ALL,
             Path::new("/app/src/lib.rs"),
             "fn broken( {}\n",
@@ -817,6 +805,7 @@ fn b() { probe(x); let y = (1, 2); probe(y); }
 "#;
         let found = check_source(
             &crate::test_support::package(),
+            &Default::default(),
             &[&Probe],
             Path::new("/app/src/lib.rs"),
             src,

@@ -489,6 +489,7 @@ pub fn deserialize(path: &str) -> FileAppender {
 "#;
         let found = crate::engine::check_source(
             &crate::test_support::package(),
+            &Default::default(),
             &[&LogToFile],
             std::path::Path::new("/app/src/lib.rs"),
             &src.replace("crate::", "log4rs::"),
@@ -499,6 +500,7 @@ pub fn deserialize(path: &str) -> FileAppender {
         log4rs.name = "log4rs".into();
         let own = crate::engine::check_source(
             &log4rs,
+            &Default::default(),
             &[&LogToFile],
             std::path::Path::new("/log4rs/src/lib.rs"),
             src,
