@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostic::LintLevel;
-use crate::engine::Settings;
+use crate::engine::{Scope, Settings};
 use crate::rules;
 use crate::workspace::Workspace;
 
@@ -121,6 +121,28 @@ fn apply(settings: &mut Settings, table: &Value, layer: &Layer<'_>, issues: &mut
                     }
                 }
             }
+            "scope" => match parse_scope(value) {
+                Ok(scope) => settings.scope = Some(scope),
+                Err(message) => issue(true, key.clone(), message),
+            },
+            "services" | "one_shot" | "dev_tools" => match value
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+            {
+                Some(Some(names)) => {
+                    let slot = match key.as_str() {
+                        "services" => &mut settings.services,
+                        "one_shot" => &mut settings.one_shot,
+                        _ => &mut settings.dev_tools,
+                    };
+                    *slot = names;
+                }
+                _ => issue(
+                    true,
+                    key.clone(),
+                    "expected an array of binary, package or subcommand names".into(),
+                ),
+            },
             "exclude" => match value
                 .as_array()
                 .map(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
@@ -149,6 +171,15 @@ fn apply(settings: &mut Settings, table: &Value, layer: &Layer<'_>, issues: &mut
                         continue;
                     };
                     for option in options.keys() {
+                        if option == "scope" && meta.scope == Scope::Service {
+                            match parse_scope(&options[option]) {
+                                Ok(scope) => {
+                                    settings.rule_scopes.insert(meta.name, scope);
+                                }
+                                Err(message) => issue(true, format!("{key}.{option}"), message),
+                            }
+                            continue;
+                        }
                         if !meta.options.contains(&option.as_str()) {
                             let known = if meta.options.is_empty() {
                                 "it has no options".to_string()
@@ -174,12 +205,22 @@ fn apply(settings: &mut Settings, table: &Value, layer: &Layer<'_>, issues: &mut
                 None => {
                     let message = match rules::closest(other) {
                         Some(close) => format!("unknown key (a rule's options table? did you mean `{close}`)"),
-                        None => "unknown key (expected `lints`, `exclude` or a rule name)".to_string(),
+                        None => "unknown key (expected `lints`, `exclude`, `scope`, `services`, `one_shot`, `dev_tools` or a rule name)"
+                            .to_string(),
                     };
                     issue(false, key.clone(), message);
                 }
             },
         }
+    }
+}
+
+/// `"service"` (the default: code a service runs) or `"all"`.
+fn parse_scope(value: &Value) -> Result<Scope, String> {
+    match value.as_str() {
+        Some("service") => Ok(Scope::Service),
+        Some("all") => Ok(Scope::All),
+        _ => Err("expected \"service\" or \"all\"".into()),
     }
 }
 

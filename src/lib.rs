@@ -150,7 +150,8 @@ pub(crate) mod test_support {
     /// `src/lib.rs`, `src/bin/x.rs`, `log4rs.yaml`, ...), and `manifest` is
     /// added to the package's `Cargo.toml` (`[dependencies]` and such). Runs
     /// the package-level hooks too. The package is named `app`; the rule runs at
-    /// warn level even when it is allowed by default.
+    /// warn level even when it is allowed by default, and everywhere, not
+    /// only in code a service runs ([`check_workspace`] tests that).
     pub fn check_package_rule(rule: &'static dyn Rule, manifest: &str, files: &[(&str, &str)]) -> Vec<Diagnostic> {
         let dir = tempfile::tempdir().expect("scratch dir");
         let toml = format!(
@@ -168,10 +169,45 @@ pub(crate) mod test_support {
         };
         let workspace = crate::workspace::Workspace::load(&selection).expect("cargo metadata");
         // Rules allowed by default are tested at warn.
+        let settings = crate::engine::Settings {
+            scope: Some(crate::engine::Scope::All),
+            ..Default::default()
+        };
         let options = crate::engine::Options {
             overrides: vec![(rule.meta().name.to_string(), crate::diagnostic::LintLevel::Warn)],
+            settings: vec![settings],
             ..Default::default()
         };
         crate::engine::check(&workspace, &[rule], &options).diagnostics
+    }
+
+    /// A whole workspace written to a scratch directory (`files` holds
+    /// every `Cargo.toml`, the root's `[workspace]` included), checked as
+    /// `cargo twelve --workspace` checks it: configuration read from
+    /// `metadata.twelve`, rules at warn level, service scoping on.
+    pub fn check_workspace(rules: &[&'static dyn Rule], files: &[(&str, &str)]) -> crate::engine::Outcome {
+        let dir = tempfile::tempdir().expect("scratch dir");
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+            std::fs::write(path, text).expect("file");
+        }
+        let selection = crate::workspace::Selection {
+            manifest_path: Some(dir.path().join("Cargo.toml")),
+            workspace: true,
+            ..Default::default()
+        };
+        let workspace = crate::workspace::Workspace::load(&selection).expect("cargo metadata");
+        let (settings, issues) = crate::config::load(&workspace);
+        assert!(issues.is_empty(), "{issues:?}");
+        let options = crate::engine::Options {
+            overrides: rules
+                .iter()
+                .map(|r| (r.meta().name.to_string(), crate::diagnostic::LintLevel::Warn))
+                .collect(),
+            settings,
+            ..Default::default()
+        };
+        crate::engine::check(&workspace, rules, &options)
     }
 }

@@ -165,6 +165,10 @@ pub struct Diagnostic {
     pub helps: Vec<String>,
     pub suggestion: Option<Suggestion>,
     pub origin: Option<Origin>,
+    /// The canonical path of the function, `static` or `const` the finding
+    /// is in (`app::storage::save`), for the service model: it decides
+    /// whether a deployed service runs that code.
+    pub item: Option<String>,
 }
 
 impl Diagnostic {
@@ -181,6 +185,7 @@ impl Diagnostic {
             helps: Vec::new(),
             suggestion: None,
             origin: None,
+            item: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! files its file declares, and the next wave takes those. A file reached
 //! from several targets is read, parsed and checked once.
 
+pub mod model;
 mod rule;
 mod suppress;
 mod visitor;
@@ -24,7 +25,8 @@ use crate::source::macros::MacroCache;
 use crate::workspace::{Package, TargetKind, Workspace, module_decls};
 
 pub use crate::source::cfg::{has_cfg_test, is_test_fn};
-pub use rule::{OptionTable, Rule, RuleMeta, RuleOptions, Settings, layer_options};
+pub use model::{Entry, EntryKind, Model};
+pub use rule::{OptionTable, Rule, RuleMeta, RuleOptions, Scope, Settings, layer_options};
 pub use visitor::{Call, CallFrame, Chain, MacroCall, Step};
 
 /// Settings of one run that are not per package.
@@ -44,6 +46,17 @@ pub struct Options {
 }
 
 impl Options {
+    /// Entry points named in any package's configuration.
+    fn overrides_of_entries(&self) -> model::Overrides {
+        let mut o = model::Overrides::default();
+        for s in &self.settings {
+            o.services.extend(s.services.iter().cloned());
+            o.one_shot.extend(s.one_shot.iter().cloned());
+            o.dev_tools.extend(s.dev_tools.iter().cloned());
+        }
+        o
+    }
+
     fn settings(&self, package: usize) -> &Settings {
         static DEFAULT: std::sync::LazyLock<Settings> = std::sync::LazyLock::new(Settings::default);
         self.settings.get(package).unwrap_or(&DEFAULT)
@@ -62,6 +75,9 @@ pub struct PackageCx<'w> {
     renames: Arc<HashMap<String, String>>,
     /// Every rule the run knows, enabled or not: `twelve:allow` may name them.
     known: Vec<&'static str>,
+    /// The lib and bin crate names of every package in the run: paths into
+    /// them are edges of the service model.
+    pub workspace_crates: Arc<std::collections::HashSet<String>>,
 }
 
 impl<'w> PackageCx<'w> {
@@ -110,6 +126,7 @@ impl<'w> PackageCx<'w> {
             exclude: exclude.build().unwrap_or_else(|_| globset::GlobSet::empty()),
             show_secrets: options.show_secrets,
             known: levels.keys().copied().collect(),
+            workspace_crates: Default::default(),
             renames: Arc::new(
                 package
                     .dependencies
@@ -170,6 +187,13 @@ impl Fact {
 /// What a rule's package-level check sees and reports through.
 pub struct PackageReport<'a> {
     pub package: &'a Package,
+    /// The package's index in the workspace, for [`Entry::package`].
+    pub index: usize,
+    /// The workspace service model.
+    pub model: &'a Model,
+    /// Every fact this rule recorded in the workspace, all packages
+    /// included, for checks that follow calls across crates.
+    pub workspace_facts: &'a [Fact],
     settings: &'a Settings,
     /// The workspace root (where the root `Cargo.toml` and `Cargo.lock` are).
     pub workspace_root: &'a Path,
@@ -228,6 +252,8 @@ pub struct Outcome {
     pub facts: Vec<Fact>,
     pub lines: usize,
     pub bytes: usize,
+    /// The workspace service model: entry points and what they run.
+    pub model: Model,
 }
 
 /// One file to analyse.
@@ -250,11 +276,24 @@ struct Job {
 
 /// Checks every selected target of every selected package.
 pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Options) -> Outcome {
+    let crates: Arc<std::collections::HashSet<String>> = Arc::new(
+        workspace
+            .packages
+            .iter()
+            .flat_map(|p| &p.targets)
+            .filter(|t| matches!(t.kind, TargetKind::Lib | TargetKind::Bin))
+            .map(|t| t.crate_name.clone())
+            .collect(),
+    );
     let packages: Vec<PackageCx> = workspace
         .packages
         .iter()
         .enumerate()
-        .map(|(i, p)| PackageCx::new(p, options.settings(i), rules, options))
+        .map(|(i, p)| {
+            let mut pcx = PackageCx::new(p, options.settings(i), rules, options);
+            pcx.workspace_crates = crates.clone();
+            pcx
+        })
         .collect();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     let mut wave = Vec::new();
@@ -282,6 +321,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
 
     let mut outcome = Outcome::default();
     let mut facts: Vec<Fact> = Vec::new();
+    let mut model_facts = Vec::new();
     let mut masked: HashMap<PathBuf, Arc<SourceFile>> = HashMap::new();
     while !wave.is_empty() {
         let results: Vec<FileResult> = wave
@@ -292,6 +332,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         for result in results {
             outcome.diagnostics.extend(result.diagnostics);
             facts.extend(result.facts);
+            model_facts.push(result.model);
             if let Some(m) = result.masked {
                 masked.insert(m.path.clone(), m);
             }
@@ -308,9 +349,17 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         }
         wave = next;
     }
-    let mut kept = Vec::new();
+    let model = Model::build(workspace, model_facts, &options.overrides_of_entries());
+    // Each rule's facts, all packages, in package order.
+    let mut by_rule: HashMap<&'static str, Vec<Fact>> = HashMap::new();
+    for fact in facts {
+        by_rule.entry(fact.rule).or_default().push(fact);
+    }
+    for list in by_rule.values_mut() {
+        list.sort_by_key(|f| f.origin.package);
+    }
     for (pi, pcx) in packages.iter().enumerate() {
-        let found = check_package(pi, pcx, &workspace.root, &mut facts, &mut kept);
+        let found = check_package(pi, pcx, &workspace.root, &by_rule, &model);
         // A finding in a file shared by several packages (the workspace
         // root's `Cargo.toml`) is reported once per run.
         for d in found {
@@ -325,8 +374,11 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
             }
         }
     }
-    kept.append(&mut facts);
-    outcome.facts = kept;
+    scope_to_services(&mut outcome.diagnostics, workspace, rules, options, &model);
+    let mut names: Vec<&'static str> = by_rule.keys().copied().collect();
+    names.sort_by_key(|n| rules.iter().position(|r| r.meta().name == *n));
+    outcome.facts = names.into_iter().flat_map(|n| by_rule.remove(n).unwrap_or_default()).collect();
+    outcome.model = model;
     if !masked.is_empty() {
         for d in &mut outcome.diagnostics {
             d.map_files(|f| masked.get(&f.path).cloned());
@@ -335,6 +387,55 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     dedup(&mut outcome.diagnostics);
     outcome
+}
+
+/// Keeps the findings of service-scoped rules only where a service entry
+/// point runs the code, with a note naming the way there for library code;
+/// `scope = "all"` keeps them all.
+fn scope_to_services(
+    diagnostics: &mut Vec<Diagnostic>,
+    workspace: &Workspace,
+    rules: &[&'static dyn Rule],
+    options: &Options,
+    model: &Model,
+) {
+    let scoped: Vec<&'static str> = rules
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| m.scope == Scope::Service)
+        .map(|m| m.name)
+        .collect();
+    diagnostics.retain_mut(|d| {
+        if !scoped.contains(&d.code) {
+            return true;
+        }
+        let Some(origin) = d.origin else { return true };
+        if options.settings(origin.package).scope_of(d.code) == Scope::All {
+            return true;
+        }
+        let Some(item) = d.item.as_deref() else {
+            // Module-level code (an attribute, a package file): the
+            // package's code runs in a service or it does not.
+            return model.serves_package(origin.package);
+        };
+        let Some((entry, path)) = model.service_path(item) else {
+            return false;
+        };
+        let in_lib = workspace
+            .packages
+            .get(origin.package)
+            .and_then(|p| p.targets.get(origin.target))
+            .is_some_and(|t| t.kind == TargetKind::Lib);
+        if in_lib && path.len() > 1 {
+            let shown: Vec<String> = path
+                .iter()
+                .enumerate()
+                .map(|(i, p)| if i == 0 { "main".to_string() } else { p.clone() })
+                .collect();
+            d.note(format!("runs in service binary `{}`: {}", entry.name, shown.join(" → ")));
+        }
+        true
+    });
 }
 
 /// Drops repeated findings from sorted diagnostics: a rule reports a node
@@ -352,18 +453,20 @@ fn check_package(
     index: usize,
     pcx: &PackageCx,
     workspace_root: &Path,
-    facts: &mut Vec<Fact>,
-    kept: &mut Vec<Fact>,
+    by_rule: &HashMap<&'static str, Vec<Fact>>,
+    model: &Model,
 ) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (rule, severity) in &pcx.rules {
         let meta = rule.meta();
-        let mine: Vec<Fact>;
-        (mine, *facts) = std::mem::take(facts)
-            .into_iter()
-            .partition(|f| f.origin.package == index && f.rule == meta.name);
+        let all: &[Fact] = by_rule.get(meta.name).map_or(&[], Vec::as_slice);
+        let start = all.partition_point(|f| f.origin.package < index);
+        let end = all.partition_point(|f| f.origin.package <= index);
         let mut report = PackageReport {
             package: pcx.package,
+            index,
+            model,
+            workspace_facts: all,
             settings: pcx.settings,
             workspace_root,
             rule: meta,
@@ -371,8 +474,7 @@ fn check_package(
             out: &mut found,
             show_secrets: pcx.show_secrets,
         };
-        rule.check_package(&mut report, &mine);
-        kept.extend(mine);
+        rule.check_package(&mut report, &all[start..end]);
     }
     for d in &mut found {
         d.origin.get_or_insert(Origin {
@@ -410,8 +512,11 @@ pub fn check_source(
     let pcx = PackageCx::new(package, settings, rules, &Options::default());
     single_file(&pcx, path, text, kind, |pcx, file, pass| {
         let mut found = pass.diagnostics;
-        let mut facts = pass.facts;
-        found.extend(check_package(0, pcx, package.dir(), &mut facts, &mut Vec::new()));
+        let mut by_rule: HashMap<&'static str, Vec<Fact>> = HashMap::new();
+        for fact in pass.facts {
+            by_rule.entry(fact.rule).or_default().push(fact);
+        }
+        found.extend(check_package(0, pcx, package.dir(), &by_rule, &Model::default()));
         if !pass.redactions.is_empty() && !pcx.show_secrets {
             let masked = Arc::new(file.masked(&pass.redactions));
             for d in &mut found {
@@ -486,6 +591,7 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 struct FileResult {
+    model: model::FileFacts,
     file: Option<Arc<SourceFile>>,
     diagnostics: Vec<Diagnostic>,
     facts: Vec<Fact>,
@@ -496,6 +602,7 @@ struct FileResult {
 
 fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Options) -> FileResult {
     let mut result = FileResult {
+        model: Default::default(),
         file: None,
         diagnostics: Vec::new(),
         facts: Vec::new(),
@@ -595,6 +702,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         let pass = visitor::run(&file, &ast, job, pcx, resolver, macros_parsed);
         let mut found = pass.diagnostics;
         result.facts = pass.facts;
+        result.model = pass.model;
         if !pass.redactions.is_empty() && !pcx.show_secrets {
             result.masked = Some(Arc::new(file.masked(&pass.redactions)));
         }
@@ -733,8 +841,16 @@ impl<'a> Cx<'a> {
     /// Reports a finding of the current rule; returns it for labels,
     /// notes, helps and suggestions.
     pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.out.push(finding(self.rule, self.severity, span, message));
+        let mut d = finding(self.rule, self.severity, span, message);
+        d.item = self.state.owners.last().cloned();
+        self.out.push(d);
         self.out.last_mut().expect("just pushed")
+    }
+
+    /// The canonical path of the function, `static` or `const` the node is
+    /// in: the service model's node.
+    pub fn owner(&self) -> Option<&str> {
+        self.state.owners.last().map(String::as_str)
     }
 
     /// Records a fact for this rule's [`Rule::check_package`].

@@ -11,6 +11,18 @@ use super::{Call, Cx, Fact, MacroCall, PackageReport};
 use crate::diagnostic::LintLevel;
 use crate::factor::Factor;
 
+/// Where a rule reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Only code a service entry point runs (the workspace service model);
+    /// CLIs, dev tools and libraries no service uses stay quiet.
+    Service,
+    /// All checked code.
+    #[default]
+    All,
+}
+
 /// What `cargo twelve rules` and `explain` show of a rule.
 #[derive(Debug)]
 pub struct RuleMeta {
@@ -21,6 +33,9 @@ pub struct RuleMeta {
     pub fixable: bool,
     /// Option keys accepted in the rule's config table.
     pub options: &'static [&'static str],
+    /// Where it reports by default; `scope = "all"` widens a service-scoped
+    /// rule.
+    pub scope: Scope,
     /// The doc comment as the compiler sees it (each line indented by one
     /// space); [`RuleMeta::docs`] gives the Markdown.
     pub raw_docs: &'static str,
@@ -58,9 +73,11 @@ impl RuleMeta {
 /// ```
 #[macro_export]
 macro_rules! declare_rule {
+    (@scope) => { $crate::engine::Scope::All };
+    (@scope $scope:ident) => { $crate::engine::Scope::$scope };
     (
         $(#[doc = $doc:expr])*
-        $vis:vis $ty:ident => $name:literal, $factor:expr, $level:ident, fixable: $fixable:expr, options: [$($opt:literal),*]
+        $vis:vis $ty:ident => $name:literal, $factor:expr, $level:ident, fixable: $fixable:expr, options: [$($opt:literal),*] $(, scope: $scope:ident)?
     ) => {
         $(#[doc = $doc])*
         #[derive(Debug, Default, Clone, Copy)]
@@ -73,6 +90,7 @@ macro_rules! declare_rule {
                 default_level: $crate::diagnostic::LintLevel::$level,
                 fixable: $fixable,
                 options: &[$($opt),*],
+                scope: $crate::declare_rule!(@scope $($scope)?),
                 raw_docs: concat!($($doc, "\n"),*),
             };
         }
@@ -163,6 +181,16 @@ pub struct Settings {
     pub exclude: Vec<String>,
     /// Rule name to its options, for rules whose table was given.
     pub options: BTreeMap<&'static str, RuleOptions>,
+    /// `scope = "all"` at the top of the table: every service-scoped rule
+    /// reports everywhere.
+    pub scope: Option<Scope>,
+    /// `scope` in a rule's own table.
+    pub rule_scopes: BTreeMap<&'static str, Scope>,
+    /// Entry points configured as services, one-shot programs or dev
+    /// tools (binary, package or subcommand names), overriding the model.
+    pub services: Vec<String>,
+    pub one_shot: Vec<String>,
+    pub dev_tools: Vec<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -176,6 +204,15 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// Where rule `name` reports when it is service-scoped by default.
+    pub fn scope_of(&self, name: &str) -> Scope {
+        self.rule_scopes
+            .get(name)
+            .copied()
+            .or(self.scope)
+            .unwrap_or(Scope::Service)
+    }
+
     /// The options of rule `name`, when they were configured as a `T`.
     pub fn options<T: 'static>(&self, name: &str) -> Option<&T> {
         self.options.get(name)?.downcast_ref()

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use syn::visit::{self, Visit};
 
+use super::model::{self, ArmLabel, Callee, FileFacts, Marker, markers};
 use super::{Cx, Fact, Job, PackageCx, Rule, has_cfg_test, is_test_fn};
 use crate::diagnostic::Diagnostic;
 use crate::resolve::{Resolver, resolve_macro};
@@ -160,6 +161,12 @@ pub(super) struct State {
     /// Parsed macro bodies, shared with module discovery, so a macro is
     /// parsed once even when binding provenance looks into it again.
     macros_parsed: Rc<MacroCache>,
+    /// Canonical paths of the enclosing functions, `static`s and `const`s:
+    /// the service model's node the code belongs to.
+    pub owners: Vec<String>,
+    /// The dispatching `match` arms around the node, innermost last
+    /// (indices into the file's [`FileFacts::arms`]).
+    arms: Vec<usize>,
 }
 
 impl State {
@@ -303,12 +310,17 @@ struct FileVisitor<'a> {
     facts: Vec<Fact>,
     redactions: Vec<std::ops::Range<usize>>,
     origin: crate::diagnostic::Origin,
+    model: FileFacts,
+    /// Whether this file's code can run in a deployed process (lib and bin
+    /// targets), so the service model records it.
+    modeled: bool,
 }
 
 /// What one pass over a file produced.
 pub(super) struct Pass {
     pub diagnostics: Vec<Diagnostic>,
     pub facts: Vec<Fact>,
+    pub model: FileFacts,
     /// Byte ranges of secrets, masked in every rendering.
     pub redactions: Vec<std::ops::Range<usize>>,
 }
@@ -366,8 +378,12 @@ pub(super) fn run(
             calls: Vec::new(),
             bindings: HashMap::new(),
             macros_parsed,
+            owners: Vec::new(),
+            arms: Vec::new(),
         },
         out: Vec::new(),
+        model: FileFacts::default(),
+        modeled: matches!(job.kind, TargetKind::Lib | TargetKind::Bin),
     };
     if has_cfg_test(&ast.attrs) {
         v.state.base_test = true;
@@ -378,6 +394,7 @@ pub(super) fn run(
     Pass {
         diagnostics: v.out,
         facts: v.facts,
+        model: v.model,
         redactions: v.redactions,
     }
 }
@@ -417,13 +434,16 @@ impl FileVisitor<'_> {
             if let Some(ty) = self.state.impl_types.last() {
                 path = format!("{path}::{ty}");
             }
-            self.state.fn_paths.push(format!("{path}::{name}"));
+            let full = format!("{path}::{name}");
+            self.state.fn_paths.push(full.clone());
+            self.state.owners.push(full);
             self.state.fns.push(name);
         }
         body(self);
         if let Some(saved) = saved {
             self.state.fns.pop();
             self.state.fn_paths.pop();
+            self.state.owners.pop();
             self.state.bindings = saved;
         }
         self.state.items.pop();
@@ -457,6 +477,7 @@ impl FileVisitor<'_> {
             _ => return CallFrame::default(),
         };
         self.each_rule(|rule, cx| rule.check_call(cx, &call));
+        self.record_call(&call);
         let first_str = match call.args.first() {
             Some(syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s), ..
@@ -493,6 +514,259 @@ impl FileVisitor<'_> {
         }
         self.state.calls.pop();
     }
+}
+
+/// The service model's side of the pass.
+impl FileVisitor<'_> {
+    /// Whether the node here is code a deployed process may run.
+    fn modeling(&self) -> bool {
+        self.modeled && !self.state.in_test()
+    }
+
+    fn record_node(&mut self, ident: &syn::Ident, main: Option<bool>) {
+        if !self.modeling() {
+            return;
+        }
+        let Some(path) = self.state.owners.last() else { return };
+        self.model.nodes.push(model::Node {
+            path: path.clone(),
+            origin: self.origin,
+            span: crate::diagnostic::Span::new(self.file.clone(), ident.span().byte_range()),
+            main,
+        });
+    }
+
+    /// An edge from the enclosing node to the workspace paths `path` names.
+    fn record_path(&mut self, path: &syn::Path, span: proc_macro2::Span) {
+        if !self.modeling() || self.state.owners.is_empty() {
+            return;
+        }
+        let crates = &self.package.workspace_crates;
+        let paths: Vec<String> = self
+            .state
+            .resolver
+            .resolve(path)
+            .into_iter()
+            .filter(|p| p.split("::").next().is_some_and(|c| crates.contains(c)) && p.contains("::"))
+            .collect();
+        if !paths.is_empty() {
+            self.record_edge(Callee::Paths(paths), span);
+        }
+    }
+
+    fn record_edge(&mut self, to: Callee, span: proc_macro2::Span) {
+        let Some(from) = self.state.owners.last() else { return };
+        self.model.edges.push(model::Edge {
+            from: from.clone(),
+            to,
+            span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
+            arm: self.state.arms.last().copied(),
+        });
+    }
+
+    fn record_marker(&mut self, marker: Marker, range: std::ops::Range<usize>) {
+        if !self.modeling() {
+            return;
+        }
+        let Some(owner) = self.state.owners.last() else { return };
+        self.model.markers.push(model::MarkerAt {
+            owner: owner.clone(),
+            marker,
+            span: crate::diagnostic::Span::new(self.file.clone(), range),
+            arm: self.state.arms.last().copied(),
+        });
+    }
+
+    /// Serve calls, serve methods and queue consumers; method edges.
+    fn record_call(&mut self, call: &Call<'_>) {
+        if !self.modeling() {
+            return;
+        }
+        use syn::spanned::Spanned;
+        let expr_span = call.expr.span();
+        let range = match call.method {
+            Some(m) => m.span().byte_range().start..expr_span.byte_range().end,
+            None => expr_span.byte_range(),
+        };
+        let marker = |what: String, family: model::Family, defaults: model::Defaults| Marker {
+            what,
+            family,
+            defaults,
+        };
+        if let Some(method) = call.method {
+            let name = method.to_string();
+            for (m, roots) in markers::SERVE_METHODS {
+                if name == *m && (roots.is_empty() || call.chain.root_is(roots)) {
+                    let (family, what) = if roots.is_empty() {
+                        (model::Family::Loop, format!("`{name}`"))
+                    } else {
+                        (model::Family::Other, format!("`{}`", roots[0]))
+                    };
+                    self.record_marker(marker(what, family, model::Defaults::None), range.clone());
+                }
+            }
+            for (m, krate, min_args) in markers::CONSUME_METHODS {
+                if name == *m && call.args.len() >= *min_args && self.package.package.dependency(krate).is_some() {
+                    let what = format!("a {krate} consumer (`{name}`)");
+                    self.record_marker(marker(what, model::Family::Loop, model::Defaults::None), range.clone());
+                }
+            }
+            if !markers::COMMON_METHODS.contains(&name.as_str()) {
+                let ty = match call.expr {
+                    syn::Expr::MethodCall(mc) if matches!(&*mc.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) => {
+                        self.state.owners.last().and_then(|o| o.rsplit_once("::")).map(|(t, _)| t.to_string())
+                    }
+                    _ => None,
+                };
+                self.record_edge(Callee::Method { name, ty }, method.span());
+            }
+            return;
+        }
+        if let Some((path, family, defaults)) = markers::SERVE_CALLS
+            .iter()
+            .find(|(p, _, _)| call.paths.iter().any(|c| c == p))
+        {
+            self.record_marker(marker(format!("`{path}`"), *family, *defaults), range);
+        }
+    }
+
+    /// Loops that keep a process alive: around `accept`/`incoming`, or
+    /// endless in a binary's `main`.
+    fn record_loop(&mut self, expr: &syn::Expr) {
+        if !self.modeling() {
+            return;
+        }
+        let mut finder = markers::AcceptFinder::default();
+        match expr {
+            syn::Expr::Loop(l) => finder.visit_block(&l.body),
+            syn::Expr::While(w) => {
+                finder.visit_expr(&w.cond);
+                finder.visit_block(&w.body);
+            }
+            syn::Expr::ForLoop(f) => {
+                finder.visit_expr(&f.expr);
+                finder.visit_block(&f.body);
+            }
+            _ => return,
+        }
+        let loop_marker = |what: &str| Marker {
+            what: what.into(),
+            family: model::Family::Loop,
+            defaults: model::Defaults::None,
+        };
+        if let Some(range) = finder.found.filter(|_| !markers::is_one_shot(expr)) {
+            self.record_marker(loop_marker("a loop over a listener"), range);
+            return;
+        }
+        if let syn::Expr::Loop(l) = expr
+            && self.state.kind == TargetKind::Bin
+            && self.state.resolver.current_module().len() == 1
+            && self.state.fns.last().is_some_and(|f| f == "main")
+            && markers::is_endless(l)
+        {
+            self.record_marker(loop_marker("an endless loop"), l.loop_token.span.byte_range());
+        }
+    }
+
+    /// `pub use` re-exports, for calls through them from other crates.
+    fn record_use(&mut self, item: &syn::ItemUse) {
+        if !self.modeling() || matches!(item.vis, syn::Visibility::Inherited) {
+            return;
+        }
+        fn walk(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Vec<String>, Option<String>)>) {
+            match tree {
+                syn::UseTree::Path(p) => {
+                    prefix.push(p.ident.to_string());
+                    walk(&p.tree, prefix, out);
+                    prefix.pop();
+                }
+                syn::UseTree::Name(n) => {
+                    let mut full = prefix.clone();
+                    full.push(n.ident.to_string());
+                    out.push((full, Some(n.ident.to_string())));
+                }
+                syn::UseTree::Rename(r) => {
+                    let mut full = prefix.clone();
+                    full.push(r.ident.to_string());
+                    out.push((full, Some(r.rename.to_string())));
+                }
+                syn::UseTree::Glob(_) => out.push((prefix.clone(), None)),
+                syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, prefix, out)),
+            }
+        }
+        let mut found = Vec::new();
+        walk(&item.tree, &mut Vec::new(), &mut found);
+        let module = self.state.resolver.current_module().join("::");
+        for (target, name) in found {
+            if target.is_empty() || (target.len() == 1 && target[0] == "self") {
+                continue;
+            }
+            let resolved = self.state.resolver.resolve_segments(&target);
+            let key = match &name {
+                Some(n) if n != "self" => format!("{module}::{n}"),
+                _ => module.clone(),
+            };
+            self.model.aliases.push((key, resolved));
+        }
+    }
+
+    /// The subcommand a `match` arm selects, when the `match` dispatches.
+    fn arm_label(&self, scrutinee: &syn::Expr, pat: &syn::Pat) -> Option<ArmLabel> {
+        let mut pat = pat;
+        loop {
+            match pat {
+                syn::Pat::Or(o) => pat = o.cases.first()?,
+                syn::Pat::Reference(r) => pat = &r.pat,
+                syn::Pat::Paren(p) => pat = &p.pat,
+                syn::Pat::Ident(i) if i.subpat.is_some() => pat = &i.subpat.as_ref()?.1,
+                syn::Pat::TupleStruct(t)
+                    if t.path.get_ident().is_some_and(|i| i == "Some" || i == "Ok") && t.elems.len() == 1 =>
+                {
+                    pat = t.elems.first()?;
+                }
+                _ => break,
+            }
+        }
+        let path = match pat {
+            syn::Pat::TupleStruct(t) => &t.path,
+            syn::Pat::Struct(s) => &s.path,
+            syn::Pat::Path(p) => &p.path,
+            syn::Pat::Tuple(t) => {
+                // `Some(("serve", m))` on `matches.subcommand()`.
+                use quote::ToTokens;
+                if !scrutinee.to_token_stream().to_string().contains("subcommand") {
+                    return None;
+                }
+                return match t.elems.first()? {
+                    syn::Pat::Lit(syn::PatLit {
+                        lit: syn::Lit::Str(s), ..
+                    }) => Some(ArmLabel::Name(s.value())),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        };
+        if path.segments.len() < 2 {
+            return None;
+        }
+        let variant = path.segments.last()?.ident.to_string();
+        let mut enum_path = path.clone();
+        enum_path.segments.pop();
+        enum_path.segments.pop_punct();
+        let enums = self.state.resolver.resolve(&enum_path);
+        Some(ArmLabel::Variant { enums, variant })
+    }
+}
+
+/// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`,
+/// `#[argh(subcommand)]`, structopt's `#[derive(StructOpt)]` on an enum.
+fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {
+    use quote::ToTokens;
+    attrs.iter().any(|a| {
+        let text = a.meta.to_token_stream().to_string();
+        (a.path().is_ident("derive") && (text.contains("Subcommand") || text.contains("StructOpt")))
+            || (a.path().is_ident("argh") && text.contains("subcommand"))
+    })
 }
 
 fn item_label(item: &syn::Item) -> Option<String> {
@@ -547,8 +821,38 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
             syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
             _ => None,
         };
+        let owner = match item {
+            syn::Item::Static(syn::ItemStatic { ident, .. }) | syn::Item::Const(syn::ItemConst { ident, .. }) => {
+                Some(format!("{}::{ident}", self.state.resolver.current_module().join("::")))
+            }
+            _ => None,
+        };
+        let owned = owner.is_some();
+        if let Some(owner) = owner {
+            self.state.owners.push(owner);
+        }
         self.with_item(item_attrs(item), label, fn_name, |v| {
             v.each_rule(|rule, cx| rule.check_item(cx, item));
+            match item {
+                syn::Item::Fn(f) => {
+                    let root_bin = v.state.kind == TargetKind::Bin && v.state.resolver.current_module().len() == 1;
+                    let launch = f.attrs.iter().any(|a| {
+                        let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+                        segs.first().is_some_and(|s| s == "shuttle_runtime") || segs.iter().any(|s| s == "launch")
+                    });
+                    let main = (root_bin && (f.sig.ident == "main" || launch)).then_some(launch);
+                    v.record_node(&f.sig.ident, main);
+                }
+                syn::Item::Static(syn::ItemStatic { ident, .. }) | syn::Item::Const(syn::ItemConst { ident, .. }) => {
+                    v.record_node(ident, None);
+                }
+                syn::Item::Enum(e) if v.modeling() && is_subcommand_enum(&e.attrs) => {
+                    let path = format!("{}::{}", v.state.resolver.current_module().join("::"), e.ident);
+                    v.model.subcommand_enums.push(path);
+                }
+                syn::Item::Use(u) => v.record_use(u),
+                _ => {}
+            }
             match item {
                 syn::Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
@@ -569,11 +873,15 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 _ => visit::visit_item(v, item),
             }
         });
+        if owned {
+            self.state.owners.pop();
+        }
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let name = f.sig.ident.to_string();
         self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
+            v.record_node(&f.sig.ident, None);
             visit::visit_impl_item_fn(v, f)
         });
     }
@@ -581,6 +889,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         let name = f.sig.ident.to_string();
         self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
+            v.record_node(&f.sig.ident, None);
             visit::visit_trait_item_fn(v, f)
         });
     }
@@ -673,6 +982,39 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     self.visit_angle_bracketed_generic_arguments(turbofish);
                 }
                 self.visit_args(frame, m.args.iter());
+            }
+            syn::Expr::Path(p) => {
+                self.record_path(&p.path, p.path.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()));
+                visit::visit_expr(self, expr);
+            }
+            syn::Expr::Struct(s) => {
+                self.record_path(&s.path, s.path.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()));
+                visit::visit_expr(self, expr);
+            }
+            syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
+                self.record_loop(expr);
+                visit::visit_expr(self, expr);
+            }
+            syn::Expr::Match(m) => {
+                for attr in &m.attrs {
+                    self.visit_attribute(attr);
+                }
+                self.visit_expr(&m.expr);
+                for arm in &m.arms {
+                    let label = if self.modeling() { self.arm_label(&m.expr, &arm.pat) } else { None };
+                    let pushed = label.is_some();
+                    if let Some(label) = label {
+                        self.model.arms.push(model::Arm {
+                            label,
+                            parent: self.state.arms.last().copied(),
+                        });
+                        self.state.arms.push(self.model.arms.len() - 1);
+                    }
+                    self.visit_arm(arm);
+                    if pushed {
+                        self.state.arms.pop();
+                    }
+                }
             }
             _ => visit::visit_expr(self, expr),
         }

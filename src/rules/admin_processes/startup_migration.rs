@@ -49,7 +49,7 @@ declare_rule! {
     ///     Ok(())
     /// }
     /// ```
-    pub StartupMigration => "startup_migration", Factor::AdminProcesses, Allow, fixable: false, options: []
+    pub StartupMigration => "startup_migration", Factor::AdminProcesses, Allow, fixable: false, options: [], scope: Service
 }
 
 /// Dependencies that run migrations; without one the rule records nothing.

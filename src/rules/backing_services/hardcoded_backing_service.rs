@@ -47,7 +47,7 @@ declare_rule! {
     /// let pool = PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
     /// let redis = redis::Client::open(std::env::var("REDIS_URL")?)?;
     /// ```
-    pub HardcodedBackingService => "hardcoded_backing_service", Factor::BackingServices, Warn, fixable: false, options: []
+    pub HardcodedBackingService => "hardcoded_backing_service", Factor::BackingServices, Warn, fixable: false, options: [], scope: Service
 }
 
 /// Facts for constants defined in one file and used in another.

@@ -40,7 +40,7 @@ declare_rule! {
     /// ### Options
     /// `allow = ["GIT_SHA"]`: variables that are meant to be baked into the
     /// build, such as a commit hash stamped in by CI.
-    pub CompileTimeConfig => "compile_time_config", Factor::BuildReleaseRun, Warn, fixable: false, options: ["allow"]
+    pub CompileTimeConfig => "compile_time_config", Factor::BuildReleaseRun, Warn, fixable: false, options: ["allow"], scope: Service
 }
 
 /// Macros that read the environment of the compiler.

@@ -40,7 +40,7 @@ declare_rule! {
     ///     serve();
     /// }
     /// ```
-    pub Daemonize => "daemonize", Factor::Concurrency, Warn, fixable: false, options: []
+    pub Daemonize => "daemonize", Factor::Concurrency, Warn, fixable: false, options: [], scope: Service
 }
 
 /// Calls that detach the process from its supervisor.

@@ -43,7 +43,7 @@ declare_rule! {
     /// ### Options
     /// `allowed = ["git"]`: tools that are a declared part of the runtime
     /// image and may be run by name.
-    pub SystemCommand => "system_command", Factor::Dependencies, Warn, fixable: false, options: ["allowed"]
+    pub SystemCommand => "system_command", Factor::Dependencies, Warn, fixable: false, options: ["allowed"], scope: Service
 }
 
 /// Constructors of a child process, by crate.

@@ -42,7 +42,7 @@ declare_rule! {
     /// // stdout is the default writer; `.json()` gives structured events
     /// tracing_subscriber::fmt().json().init();
     /// ```
-    pub LogToFile => "log_to_file", Factor::Logs, Warn, fixable: false, options: []
+    pub LogToFile => "log_to_file", Factor::Logs, Warn, fixable: false, options: [], scope: Service
 }
 
 /// Calls that make a log file, by canonical path, with how to name them.

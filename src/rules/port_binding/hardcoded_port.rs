@@ -42,7 +42,7 @@ declare_rule! {
     /// let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
     /// axum::serve(listener, app).await?;
     /// ```
-    pub HardcodedPort => "hardcoded_port", Factor::PortBinding, Warn, fixable: true, options: []
+    pub HardcodedPort => "hardcoded_port", Factor::PortBinding, Warn, fixable: true, options: [], scope: Service
 }
 
 /// Functions that bind a listening socket, with the index of the address

@@ -50,7 +50,7 @@ declare_rule! {
     /// ### Options
     /// `scratch_dirs = ["my_crate::paths::scratch"]`: functions whose result
     /// is scratch space like `std::env::temp_dir`.
-    pub FilesystemWrite => "filesystem_write", Factor::Processes, Warn, fixable: false, options: ["scratch_dirs"]
+    pub FilesystemWrite => "filesystem_write", Factor::Processes, Warn, fixable: false, options: ["scratch_dirs"], scope: Service
 }
 
 /// Modules with std's filesystem API, by crate.

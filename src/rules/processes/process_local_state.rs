@@ -44,7 +44,7 @@ declare_rule! {
     /// let store = RedisStore::new(pool);
     /// let app = Router::new().layer(SessionManagerLayer::new(store));
     /// ```
-    pub ProcessLocalState => "process_local_state", Factor::Processes, Warn, fixable: false, options: []
+    pub ProcessLocalState => "process_local_state", Factor::Processes, Warn, fixable: false, options: [], scope: Service
 }
 
 /// Interior-mutability wrappers that make a static writable.
