@@ -125,10 +125,11 @@ fn apply(settings: &mut Settings, table: &Value, layer: &Layer<'_>, issues: &mut
                 Ok(scope) => settings.scope = Some(scope),
                 Err(message) => issue(true, key.clone(), message),
             },
-            "services" | "one_shot" | "dev_tools" => match value
-                .as_array()
-                .map(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
-            {
+            "services" | "one_shot" | "dev_tools" => match value.as_array().map(|a| {
+                a.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+            }) {
                 Some(Some(names)) => {
                     let slot = match key.as_str() {
                         "services" => &mut settings.services,

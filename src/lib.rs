@@ -81,6 +81,7 @@ pub(crate) mod test_support {
         let ws = crate::workspace::Workspace {
             root: dir.to_path_buf(),
             packages,
+            context: Vec::new(),
             twelve: None,
         };
         crate::engine::check(&ws, &[rule], &Default::default()).diagnostics
@@ -185,6 +186,7 @@ pub(crate) mod test_support {
     /// every `Cargo.toml`, the root's `[workspace]` included), checked as
     /// `cargo twelve --workspace` checks it: configuration read from
     /// `metadata.twelve`, rules at warn level, service scoping on.
+    #[allow(dead_code)]
     pub fn check_workspace(rules: &[&'static dyn Rule], files: &[(&str, &str)]) -> crate::engine::Outcome {
         let dir = tempfile::tempdir().expect("scratch dir");
         for (path, text) in files {

@@ -120,6 +120,9 @@ pub struct Target {
     pub src_path: PathBuf,
     /// The target as `cargo metadata` printed it, for JSON messages.
     pub raw: cargo_metadata::Target,
+    /// Chosen by the target flags. A lib or bin that is not is still read,
+    /// for the service model, and nothing in it is reported.
+    pub selected: bool,
 }
 
 /// One selected package.
@@ -158,7 +161,11 @@ impl Package {
 #[derive(Debug)]
 pub struct Workspace {
     pub root: PathBuf,
+    /// The selected packages.
     pub packages: Vec<Package>,
+    /// The other members, with their lib and bin targets: read for the
+    /// service model (what calls what across crates), never reported.
+    pub context: Vec<Package>,
     /// The `[workspace.metadata.twelve]` table as written, unvalidated.
     pub twelve: Option<serde_json::Value>,
 }
@@ -221,7 +228,7 @@ impl Workspace {
                         .filter(|p| metadata.workspace_default_members.contains(&p.id))
                         .copied()
                         .collect();
-                    if defaults.is_empty() { members } else { defaults }
+                    if defaults.is_empty() { members.clone() } else { defaults }
                 }
             }
         };
@@ -229,57 +236,71 @@ impl Workspace {
         let mut seen = BTreeSet::new();
         let mut packages = Vec::new();
         for pkg in chosen {
-            if !seen.insert(pkg.id.repr.clone()) {
-                continue;
+            if seen.insert(pkg.id.repr.clone()) {
+                packages.push(Self::package(pkg, Some(selection)));
             }
-            let manifest = pkg.manifest_path.as_std_path();
-            let mut targets: Vec<Target> = pkg
-                .targets
-                .iter()
-                .filter_map(|t| {
-                    let kind = TargetKind::of(t)?;
-                    Some(Target {
-                        name: t.name.clone(),
-                        crate_name: t.name.replace('-', "_"),
-                        kind,
-                        src_path: t.src_path.clone().into_std_path_buf(),
-                        raw: t.clone(),
-                    })
-                })
-                .collect();
-            let build_env = targets
-                .iter()
-                .find(|t| t.kind == TargetKind::BuildScript)
-                .and_then(|t| std::fs::read_to_string(&t.src_path).ok())
-                .map(|text| build_script_env(&text))
-                .unwrap_or_default();
-            let with_build_script = selection.all_targets;
-            targets.retain(|t| {
-                if t.kind == TargetKind::BuildScript {
-                    with_build_script
-                } else {
-                    selection.wants(t)
-                }
-            });
-            // Library first, so a file shared by several targets belongs to it.
-            targets.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-            packages.push(Package {
-                id: pkg.id.repr.clone(),
-                name: pkg.name.to_string(),
-                version: pkg.version.to_string(),
-                manifest_path: manifest.to_path_buf(),
-                targets,
-                twelve: pkg.metadata.get("twelve").cloned(),
-                build_env,
-                dependencies: pkg.dependencies.clone(),
-                features: pkg.features.clone(),
-            });
         }
+        let context = members
+            .iter()
+            .filter(|p| !seen.contains(&p.id.repr))
+            .map(|p| Self::package(p, None))
+            .collect();
         Ok(Self {
             root,
             packages,
+            context,
             twelve: metadata.workspace_metadata.get("twelve").cloned(),
         })
+    }
+
+    /// A member as checked: the targets `selection` chooses, plus its lib
+    /// and bins for the service model; `None` for a member that is not
+    /// selected (lib and bins only, none selected).
+    fn package(pkg: &cargo_metadata::Package, selection: Option<&Selection>) -> Package {
+        let mut targets: Vec<Target> = pkg
+            .targets
+            .iter()
+            .filter_map(|t| {
+                let kind = TargetKind::of(t)?;
+                Some(Target {
+                    name: t.name.clone(),
+                    crate_name: t.name.replace('-', "_"),
+                    kind,
+                    src_path: t.src_path.clone().into_std_path_buf(),
+                    raw: t.clone(),
+                    selected: false,
+                })
+            })
+            .collect();
+        let build_env = targets
+            .iter()
+            .find(|t| t.kind == TargetKind::BuildScript)
+            .and_then(|t| std::fs::read_to_string(&t.src_path).ok())
+            .map(|text| build_script_env(&text))
+            .unwrap_or_default();
+        for t in &mut targets {
+            t.selected = selection.is_some_and(|s| {
+                if t.kind == TargetKind::BuildScript {
+                    s.all_targets
+                } else {
+                    s.wants(t)
+                }
+            });
+        }
+        targets.retain(|t| t.selected || matches!(t.kind, TargetKind::Lib | TargetKind::Bin));
+        // Library first, so a file shared by several targets belongs to it.
+        targets.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        Package {
+            id: pkg.id.repr.clone(),
+            name: pkg.name.to_string(),
+            version: pkg.version.to_string(),
+            manifest_path: pkg.manifest_path.clone().into_std_path_buf(),
+            targets,
+            twelve: pkg.metadata.get("twelve").cloned(),
+            build_env,
+            dependencies: pkg.dependencies.clone(),
+            features: pkg.features.clone(),
+        }
     }
 }
 

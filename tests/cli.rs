@@ -251,13 +251,16 @@ fn package_selection_like_cargo() {
 fn targets_default_to_lib_and_bins() {
     let dir = fixture("service");
     let default = run(&dir, &[]);
-    assert!(default.stderr.contains("(6 files, 92 lines)"), "{}", default.stderr);
+    assert!(default.stderr.contains("(6 files, 112 lines)"), "{}", default.stderr);
     let all = run(&dir, &["--all-targets"]);
     // The test target and build script are read, and neither reports.
-    assert!(all.stderr.contains("(8 files, 106 lines)"), "{}", all.stderr);
+    assert!(all.stderr.contains("(8 files, 126 lines)"), "{}", all.stderr);
     assert!(all.stderr.contains("6 warnings emitted"));
     let lib = run(&dir, &["--lib", "--message-format=short"]);
     assert!(lib.stderr.contains("(5 files"), "{}", lib.stderr);
+    // The binary is not checked, but the service model still reads it: the
+    // library code its `main` runs is service code.
+    assert!(lib.stderr.contains("6 warnings emitted"), "{}", lib.stderr);
     let bin = run(&dir, &["--bin", "service", "-q"]);
     assert_eq!(bin.code, 0, "{}", bin.stderr);
 }
@@ -360,9 +363,12 @@ fn output_is_deterministic() {
 }
 
 /// A throwaway crate: `files` are (path, contents) under the crate root.
+/// Its rules report everywhere (`scope = "all"`).
 fn scratch_crate(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let manifest = "[package]\nname = \"scratch\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+    // Every rule everywhere: these crates test the engine, not the
+    // service model.
+    let manifest = "[package]\nname = \"scratch\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.twelve]\nscope = \"all\"\n\n[workspace]\n";
     let mut all = vec![("Cargo.toml", manifest)];
     all.extend_from_slice(files);
     for (path, text) in all {
@@ -451,11 +457,16 @@ fn config_layers_and_exclude() {
         ),
     ]);
     let manifest = dir.path().join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace(
-        "[workspace]\n",
-        "[workspace]\n\n[workspace.metadata.twelve]\nlints = { filesystem_write = \"allow\" }\n\n\
-         [package.metadata.twelve]\nlints = { filesystem_write = \"deny\" }\nexclude = [\"src/generated.rs\"]\n",
-    );
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace(
+            "[workspace]\n",
+            "[workspace]\n\n[workspace.metadata.twelve]\nlints = { filesystem_write = \"allow\" }\n",
+        )
+        .replace(
+            "scope = \"all\"\n",
+            "scope = \"all\"\nlints = { filesystem_write = \"deny\" }\nexclude = [\"src/generated.rs\"]\n",
+        );
     std::fs::write(&manifest, text).unwrap();
     let r = run(dir.path(), &["--message-format=short", "-q"]);
     assert_eq!(

@@ -101,7 +101,8 @@ fn allowed_system_command_from_the_manifest() {
     .unwrap();
     std::fs::write(
         dir.path().join("src/main.rs"),
-        "use std::process::Command;\nfn main() {\n    Command::new(\"git\").arg(\"status\").status().unwrap();\n    Command::new(\"curl\").arg(\"-V\").status().unwrap();\n}\n",
+        "use std::process::Command;\nfn handle() {\n    Command::new(\"git\").arg(\"status\").status().unwrap();\n    Command::new(\"curl\").arg(\"-V\").status().unwrap();\n}\n\
+         fn main() {\n    let port = std::env::var(\"PORT\").unwrap();\n    let listener = std::net::TcpListener::bind(format!(\"0.0.0.0:{port}\")).unwrap();\n    for _conn in listener.incoming() {\n        handle();\n    }\n}\n",
     )
     .unwrap();
     let (code, _, stderr) = run(dir.path(), &["--message-format=short", "-q"]);

@@ -260,6 +260,8 @@ pub struct Outcome {
 struct Job {
     path: PathBuf,
     origin: Origin,
+    /// Read for the service model only: a target that is not selected.
+    model_only: bool,
     /// Module path, crate name first.
     module: Vec<String>,
     mod_rs: bool,
@@ -276,17 +278,17 @@ struct Job {
 
 /// Checks every selected target of every selected package.
 pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Options) -> Outcome {
+    // The selected packages, then the other members: read for the model.
+    let all: Vec<&Package> = workspace.packages.iter().chain(&workspace.context).collect();
+    let selected = workspace.packages.len();
     let crates: Arc<std::collections::HashSet<String>> = Arc::new(
-        workspace
-            .packages
-            .iter()
+        all.iter()
             .flat_map(|p| &p.targets)
             .filter(|t| matches!(t.kind, TargetKind::Lib | TargetKind::Bin))
             .map(|t| t.crate_name.clone())
             .collect(),
     );
-    let packages: Vec<PackageCx> = workspace
-        .packages
+    let packages: Vec<PackageCx> = all
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -297,10 +299,21 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         .collect();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     let mut wave = Vec::new();
-    for (pi, package) in workspace.packages.iter().enumerate() {
+    // Selected targets first, so a file they share with a context target
+    // is reported.
+    let mut targets: Vec<(usize, usize, bool)> = Vec::new();
+    for (pi, package) in all.iter().enumerate() {
         for (ti, target) in package.targets.iter().enumerate() {
+            targets.push((pi, ti, pi >= selected || !target.selected));
+        }
+    }
+    targets.sort_by_key(|(_, _, context)| *context);
+    for (pi, ti, context) in targets {
+        let target = &all[pi].targets[ti];
+        {
             let job = Job {
                 path: target.src_path.clone(),
+                model_only: context,
                 origin: Origin {
                     package: pi,
                     target: ti,
@@ -330,9 +343,13 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
             .collect();
         let mut next = Vec::new();
         for result in results {
-            outcome.diagnostics.extend(result.diagnostics);
             facts.extend(result.facts);
             model_facts.push(result.model);
+            if result.context {
+                next.extend(result.children.into_iter().filter(|j| seen.insert(canonical(&j.path))));
+                continue;
+            }
+            outcome.diagnostics.extend(result.diagnostics);
             if let Some(m) = result.masked {
                 masked.insert(m.path.clone(), m);
             }
@@ -349,7 +366,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         }
         wave = next;
     }
-    let model = Model::build(workspace, model_facts, &options.overrides_of_entries());
+    let model = Model::build(&all, model_facts, &options.overrides_of_entries());
     // Each rule's facts, all packages, in package order.
     let mut by_rule: HashMap<&'static str, Vec<Fact>> = HashMap::new();
     for fact in facts {
@@ -360,6 +377,11 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     }
     for (pi, pcx) in packages.iter().enumerate() {
         let found = check_package(pi, pcx, &workspace.root, &by_rule, &model);
+        // Nothing is reported in what is read only for the model.
+        let found = found.into_iter().filter(|d| {
+            d.origin
+                .is_none_or(|o| o.package < selected && all[o.package].targets.get(o.target).is_none_or(|t| t.selected))
+        });
         // A finding in a file shared by several packages (the workspace
         // root's `Cargo.toml`) is reported once per run.
         for d in found {
@@ -374,10 +396,13 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
             }
         }
     }
-    scope_to_services(&mut outcome.diagnostics, workspace, rules, options, &model);
+    scope_to_services(&mut outcome.diagnostics, &all, rules, options, &model);
     let mut names: Vec<&'static str> = by_rule.keys().copied().collect();
     names.sort_by_key(|n| rules.iter().position(|r| r.meta().name == *n));
-    outcome.facts = names.into_iter().flat_map(|n| by_rule.remove(n).unwrap_or_default()).collect();
+    outcome.facts = names
+        .into_iter()
+        .flat_map(|n| by_rule.remove(n).unwrap_or_default())
+        .collect();
     outcome.model = model;
     if !masked.is_empty() {
         for d in &mut outcome.diagnostics {
@@ -394,7 +419,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
 /// `scope = "all"` keeps them all.
 fn scope_to_services(
     diagnostics: &mut Vec<Diagnostic>,
-    workspace: &Workspace,
+    packages: &[&Package],
     rules: &[&'static dyn Rule],
     options: &Options,
     model: &Model,
@@ -421,8 +446,7 @@ fn scope_to_services(
         let Some((entry, path)) = model.service_path(item) else {
             return false;
         };
-        let in_lib = workspace
-            .packages
+        let in_lib = packages
             .get(origin.package)
             .and_then(|p| p.targets.get(origin.target))
             .is_some_and(|t| t.kind == TargetKind::Lib);
@@ -432,7 +456,11 @@ fn scope_to_services(
                 .enumerate()
                 .map(|(i, p)| if i == 0 { "main".to_string() } else { p.clone() })
                 .collect();
-            d.note(format!("runs in service binary `{}`: {}", entry.name, shown.join(" → ")));
+            d.note(format!(
+                "runs in service binary `{}`: {}",
+                entry.name,
+                shown.join(" → ")
+            ));
         }
         true
     });
@@ -479,7 +507,7 @@ fn check_package(
     for d in &mut found {
         d.origin.get_or_insert(Origin {
             package: index,
-            target: 0,
+            target: pcx.package.targets.iter().position(|t| t.selected).unwrap_or(0),
         });
     }
     // Inline suppression works for package-level findings too.
@@ -558,6 +586,7 @@ fn single_file<T>(
     let file = Arc::new(SourceFile::new(path, text.to_string()));
     let job = Job {
         path: path.to_path_buf(),
+        model_only: false,
         origin: Origin { package: 0, target: 0 },
         module: vec![package.name.replace('-', "_")],
         mod_rs: true,
@@ -591,6 +620,7 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 struct FileResult {
+    context: bool,
     model: model::FileFacts,
     file: Option<Arc<SourceFile>>,
     diagnostics: Vec<Diagnostic>,
@@ -602,6 +632,7 @@ struct FileResult {
 
 fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Options) -> FileResult {
     let mut result = FileResult {
+        context: job.model_only,
         model: Default::default(),
         file: None,
         diagnostics: Vec::new(),
@@ -667,6 +698,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
                 module.extend(decl.relative_module);
                 result.children.push(Job {
                     path,
+                    model_only: job.model_only,
                     origin: job.origin,
                     module,
                     mod_rs: decl.mod_rs,

@@ -588,11 +588,7 @@ impl FileVisitor<'_> {
             Some(m) => m.span().byte_range().start..expr_span.byte_range().end,
             None => expr_span.byte_range(),
         };
-        let marker = |what: String, family: model::Family, defaults: model::Defaults| Marker {
-            what,
-            family,
-            defaults,
-        };
+        let marker = |what: String, family: model::Family, defaults: model::Defaults| Marker { what, family, defaults };
         if let Some(method) = call.method {
             let name = method.to_string();
             for (m, roots) in markers::SERVE_METHODS {
@@ -614,7 +610,11 @@ impl FileVisitor<'_> {
             if !markers::COMMON_METHODS.contains(&name.as_str()) {
                 let ty = match call.expr {
                     syn::Expr::MethodCall(mc) if matches!(&*mc.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) => {
-                        self.state.owners.last().and_then(|o| o.rsplit_once("::")).map(|(t, _)| t.to_string())
+                        self.state
+                            .owners
+                            .last()
+                            .and_then(|o| o.rsplit_once("::"))
+                            .map(|(t, _)| t.to_string())
                     }
                     _ => None,
                 };
@@ -984,11 +984,23 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 self.visit_args(frame, m.args.iter());
             }
             syn::Expr::Path(p) => {
-                self.record_path(&p.path, p.path.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()));
+                self.record_path(
+                    &p.path,
+                    p.path
+                        .segments
+                        .last()
+                        .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()),
+                );
                 visit::visit_expr(self, expr);
             }
             syn::Expr::Struct(s) => {
-                self.record_path(&s.path, s.path.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()));
+                self.record_path(
+                    &s.path,
+                    s.path
+                        .segments
+                        .last()
+                        .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span()),
+                );
                 visit::visit_expr(self, expr);
             }
             syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
@@ -1001,7 +1013,11 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 }
                 self.visit_expr(&m.expr);
                 for arm in &m.arms {
-                    let label = if self.modeling() { self.arm_label(&m.expr, &arm.pat) } else { None };
+                    let label = if self.modeling() {
+                        self.arm_label(&m.expr, &arm.pat)
+                    } else {
+                        None
+                    };
                     let pushed = label.is_some();
                     if let Some(label) = label {
                         self.model.arms.push(model::Arm {

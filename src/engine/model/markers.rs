@@ -41,7 +41,6 @@ pub enum Family {
     Other,
 }
 
-
 /// Serve calls by canonical path.
 pub const SERVE_CALLS: &[(&str, Family, Defaults)] = &[
     ("axum::serve", Family::GracefulShutdown, Defaults::None),
@@ -129,7 +128,6 @@ pub const CONSUME_METHODS: &[(&str, &str, usize)] = &[
     ("into_on_message", "redis", 0),
 ];
 
-
 /// Methods too common to be worth a call-graph edge.
 pub const COMMON_METHODS: &[&str] = &[
     "unwrap",
@@ -204,7 +202,6 @@ pub const COMMON_METHODS: &[&str] = &[
     "values",
 ];
 
-
 /// `listener.accept()` / `listener.incoming()` (no arguments).
 #[derive(Default)]
 pub struct AcceptFinder {
@@ -271,9 +268,32 @@ struct Exits<'l> {
 
 /// Words of a condition that make it a shutdown check.
 const SHUTDOWN_WORDS: &[&str] = &[
-    "shutdown", "stop", "stopped", "running", "quit", "exit", "terminate", "terminated", "term", "cancel",
-    "cancelled", "canceled", "done", "closing", "closed", "signal", "signals", "ctrl_c", "kill", "killed", "alive",
-    "shutting", "interrupt", "interrupted", "finished", "graceful",
+    "shutdown",
+    "stop",
+    "stopped",
+    "running",
+    "quit",
+    "exit",
+    "terminate",
+    "terminated",
+    "term",
+    "cancel",
+    "cancelled",
+    "canceled",
+    "done",
+    "closing",
+    "closed",
+    "signal",
+    "signals",
+    "ctrl_c",
+    "kill",
+    "killed",
+    "alive",
+    "shutting",
+    "interrupt",
+    "interrupted",
+    "finished",
+    "graceful",
 ];
 
 /// Whether the tokens name a shutdown flag or signal: `running.load(..)`,
@@ -406,4 +426,3 @@ pub fn is_one_shot(expr: &syn::Expr) -> bool {
     };
     e.breaks || e.returns
 }
-

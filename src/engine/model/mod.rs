@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 pub use markers::{Defaults, Family, Marker};
 
 use crate::diagnostic::{Origin, Span};
-use crate::workspace::{TargetKind, Workspace};
+use crate::workspace::{Package, TargetKind};
 
 /// What the callee of an edge may be.
 #[derive(Debug, Clone)]
@@ -214,7 +214,7 @@ fn is_type_segment(s: &str) -> bool {
 
 impl Model {
     /// Joins the facts of every file and classifies the entry points.
-    pub fn build(workspace: &Workspace, files: Vec<FileFacts>, overrides: &Overrides) -> Self {
+    pub fn build(packages: &[&Package], files: Vec<FileFacts>, overrides: &Overrides) -> Self {
         let mut m = Model::default();
         for file in files {
             let base = m.arms.len();
@@ -251,7 +251,7 @@ impl Model {
         for list in m.methods.values_mut().chain(m.types.values_mut()) {
             list.sort();
         }
-        m.find_entries(workspace, overrides);
+        m.find_entries(packages, overrides);
         m.walk_services();
         m
     }
@@ -415,8 +415,8 @@ impl Model {
         out
     }
 
-    fn find_entries(&mut self, workspace: &Workspace, overrides: &Overrides) {
-        let dev_only = dev_only_packages(workspace);
+    fn find_entries(&mut self, packages: &[&Package], overrides: &Overrides) {
+        let dev_only = dev_only_packages(packages);
         let mut mains: Vec<&Node> = self.nodes.values().filter(|n| n.main.is_some()).collect();
         mains.sort_by_key(|n| (n.origin.package, n.origin.target, n.path.clone()));
         let mut entries = Vec::new();
@@ -427,8 +427,10 @@ impl Model {
             if !done.insert((pi, ti)) {
                 continue;
             }
-            let Some(package) = workspace.packages.get(pi) else { continue };
-            let Some(target) = package.targets.get(ti) else { continue };
+            let Some(package) = packages.get(pi) else { continue };
+            let Some(target) = package.targets.get(ti) else {
+                continue;
+            };
             if target.kind != TargetKind::Bin {
                 continue;
             }
@@ -474,7 +476,10 @@ impl Model {
                 } else if named(&overrides.dev_tools) {
                     (EntryKind::DevTool, "configured in `dev_tools`".to_string())
                 } else if is_dev_package(&package.name) {
-                    (EntryKind::DevTool, format!("package `{}` is a developer tool", package.name))
+                    (
+                        EntryKind::DevTool,
+                        format!("package `{}` is a developer tool", package.name),
+                    )
                 } else if dev_only.contains(&package.name) {
                     (
                         EntryKind::DevTool,
@@ -485,7 +490,10 @@ impl Model {
                 } else if always {
                     (EntryKind::Service, "its `main` attribute starts a service".to_string())
                 } else {
-                    (EntryKind::OneShot, "no serve call, listener loop, consumer or endless loop".to_string())
+                    (
+                        EntryKind::OneShot,
+                        "no serve call, listener loop, consumer or endless loop".to_string(),
+                    )
                 };
                 entries.push(Entry {
                     name,
@@ -567,10 +575,10 @@ impl Model {
 
 /// Members that other members depend on only as a dev-dependency: test
 /// support.
-fn dev_only_packages(workspace: &Workspace) -> HashSet<String> {
+fn dev_only_packages(packages: &[&Package]) -> HashSet<String> {
     let mut normal: HashSet<&str> = HashSet::new();
     let mut dev: HashSet<&str> = HashSet::new();
-    for p in &workspace.packages {
+    for p in packages {
         for d in &p.dependencies {
             if d.kind == cargo_metadata::DependencyKind::Development {
                 dev.insert(d.name.as_str());
@@ -579,8 +587,7 @@ fn dev_only_packages(workspace: &Workspace) -> HashSet<String> {
             }
         }
     }
-    workspace
-        .packages
+    packages
         .iter()
         .filter(|p| dev.contains(p.name.as_str()) && !normal.contains(p.name.as_str()))
         .map(|p| p.name.clone())

@@ -625,6 +625,7 @@ fn open() { let c = redis::Client::open("redis://127.0.0.1/"); }
                 kind: crate::workspace::TargetKind::Bin,
                 src_path: "/app/src/main.rs".into(),
                 raw,
+                selected: true,
             });
         });
         let got: Vec<usize> = with_bin.iter().map(|d| d.span.start().line).collect();
