@@ -186,7 +186,6 @@ pub(crate) mod test_support {
     /// every `Cargo.toml`, the root's `[workspace]` included), checked as
     /// `cargo twelve --workspace` checks it: configuration read from
     /// `metadata.twelve`, rules at warn level, service scoping on.
-    #[allow(dead_code)]
     pub fn check_workspace(rules: &[&'static dyn Rule], files: &[(&str, &str)]) -> crate::engine::Outcome {
         let dir = tempfile::tempdir().expect("scratch dir");
         for (path, text) in files {

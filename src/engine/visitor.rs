@@ -1018,17 +1018,35 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     } else {
                         None
                     };
-                    let pushed = label.is_some();
-                    if let Some(label) = label {
-                        self.model.arms.push(model::Arm {
-                            label,
-                            parent: self.state.arms.last().copied(),
-                        });
-                        self.state.arms.push(self.model.arms.len() - 1);
-                    }
+                    // A dispatching arm is a node of its own, reached from
+                    // the function through an edge in the arm: what it runs
+                    // (and what is reported in it) belongs to its subcommand.
+                    let pushed = match (label, self.state.owners.last()) {
+                        (Some(label), Some(owner)) => {
+                            use syn::spanned::Spanned;
+                            let span = arm.pat.span();
+                            let node = format!("{owner}::#{}", span.byte_range().start);
+                            self.model.arms.push(model::Arm {
+                                label,
+                                parent: self.state.arms.last().copied(),
+                            });
+                            self.state.arms.push(self.model.arms.len() - 1);
+                            self.record_edge(Callee::Paths(vec![node.clone()]), span);
+                            self.state.owners.push(node.clone());
+                            self.model.nodes.push(model::Node {
+                                path: node,
+                                origin: self.origin,
+                                span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
+                                main: None,
+                            });
+                            true
+                        }
+                        _ => false,
+                    };
                     self.visit_arm(arm);
                     if pushed {
                         self.state.arms.pop();
+                        self.state.owners.pop();
                     }
                 }
             }

@@ -12,6 +12,8 @@
 //! reaches.
 
 pub mod markers;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -559,6 +561,8 @@ impl Model {
             at = parent;
         }
         path.reverse();
+        // Dispatching arms are nodes of their own, not worth a hop.
+        path.retain(|p| !p.contains("::#"));
         Some((&self.entries[*entry], path))
     }
 

@@ -1,0 +1,328 @@
+//! The service model on whole workspaces written the way real ones are:
+//! several crates, renamed dependencies, re-exports, clap subcommands,
+//! shutdown flags and configuration overrides. `filesystem_write` is the
+//! probe: it is scoped to code a service runs.
+
+use crate::engine::EntryKind;
+use crate::rules::processes::filesystem_write::FilesystemWrite;
+use crate::test_support::check_workspace;
+
+const ROOT: &str = "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n";
+
+fn manifest(name: &str, extra: &str) -> String {
+    format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{extra}\n")
+}
+
+/// `file:line` of each finding, and its notes.
+fn found(files: &[(&str, &str)]) -> Vec<String> {
+    let outcome = check_workspace(&[&FilesystemWrite], files);
+    outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "filesystem_write")
+        .map(|d| {
+            // Relative to the scratch directory `/tmp/.tmpXXXX/`.
+            let path = d.span.path().to_string_lossy().replace('\\', "/");
+            let tmp = path.find("/.tmp").map_or(0, |i| i + 1);
+            let at = path[tmp..]
+                .split_once('/')
+                .map_or(path.as_str(), |(_, rest)| rest)
+                .to_string();
+            let notes: Vec<&str> = d
+                .notes
+                .iter()
+                .filter(|n| n.starts_with("runs in"))
+                .map(String::as_str)
+                .collect();
+            format!("{at}:{} {}", d.span.start().line, notes.join(" | "))
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+fn entries(files: &[(&str, &str)]) -> Vec<(String, EntryKind)> {
+    let outcome = check_workspace(&[&FilesystemWrite], files);
+    outcome
+        .model
+        .entries()
+        .iter()
+        .map(|e| (e.name.clone(), e.kind))
+        .collect()
+}
+
+const DB_LIB: &str = r#"//! Storage shared by the server and the admin CLI.
+mod blobs;
+
+pub use blobs::save_upload;
+pub use blobs::{export as export_all};
+
+pub fn untouched() {
+    std::fs::write("never-called.bin", b"x").unwrap();
+}
+"#;
+
+const DB_BLOBS: &str = r#"use std::fs;
+use std::path::PathBuf;
+
+pub fn save_upload(name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let path = PathBuf::from("uploads").join(name);
+    fs::write(&path, bytes)?;
+    Ok(path)
+}
+
+pub fn export(to: &str) -> std::io::Result<()> {
+    fs::write(to, b"dump")
+}
+"#;
+
+const SERVER: &str = r#"use axum::{routing::post, Router};
+use storage::save_upload;
+
+async fn upload(body: axum::body::Bytes) -> &'static str {
+    save_upload("a.bin", &body).unwrap();
+    "ok"
+}
+
+#[tokio::main]
+async fn main() {
+    let app = Router::new().route("/upload", post(upload));
+    let port = std::env::var("PORT").unwrap();
+    let listener = tokio::net::TcpListener::bind(format!("0.0.0.0:{port}")).await.unwrap();
+    axum::serve(listener, app).await.unwrap();
+}
+"#;
+
+const ADMIN: &str = r#"fn main() {
+    let to = std::env::args().nth(1).unwrap_or_else(|| "dump.bin".into());
+    app_db::export_all(&to).unwrap();
+    std::fs::write("admin.log", b"done").unwrap();
+}
+"#;
+
+fn workspace() -> Vec<(&'static str, String)> {
+    vec![
+        ("Cargo.toml", ROOT.to_string()),
+        ("crates/app-db/Cargo.toml", manifest("app-db", "")),
+        ("crates/app-db/src/lib.rs", DB_LIB.to_string()),
+        ("crates/app-db/src/blobs.rs", DB_BLOBS.to_string()),
+        (
+            "crates/server/Cargo.toml",
+            manifest(
+                "server",
+                "[dependencies]\naxum = \"0.8\"\ntokio = \"1\"\nstorage = { package = \"app-db\", path = \"../app-db\" }\n",
+            ),
+        ),
+        ("crates/server/src/main.rs", SERVER.to_string()),
+        (
+            "crates/admin/Cargo.toml",
+            manifest("admin", "[dependencies]\napp-db = { path = \"../app-db\" }\n"),
+        ),
+        ("crates/admin/src/main.rs", ADMIN.to_string()),
+        ("crates/xtask/Cargo.toml", manifest("xtask", "")),
+        (
+            "crates/xtask/src/main.rs",
+            "fn main() { loop { std::fs::write(\"target/dist.tar\", b\"x\").unwrap(); } }\n".to_string(),
+        ),
+    ]
+}
+
+fn borrowed<'a>(files: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    files.iter().map(|(p, t)| (*p, t.as_str())).collect()
+}
+
+#[test]
+fn library_code_a_service_runs_through_a_renamed_dependency_and_a_re_export() {
+    let files = workspace();
+    assert_eq!(
+        found(&borrowed(&files)),
+        [
+            "crates/app-db/src/blobs.rs:6 runs in service binary `server`: main → server::upload → app_db::blobs::save_upload"
+        ]
+    );
+}
+
+#[test]
+fn entry_points_are_classified() {
+    let files = workspace();
+    let mut got = entries(&borrowed(&files));
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("admin".to_string(), EntryKind::OneShot),
+            ("server".to_string(), EntryKind::Service),
+            ("xtask".to_string(), EntryKind::DevTool),
+        ]
+    );
+}
+
+#[test]
+fn configuration_overrides_the_verdicts() {
+    let mut files = workspace();
+    files[0]
+        .1
+        .push_str("\n[workspace.metadata.twelve]\nservices = [\"admin\"]\none_shot = [\"server\"]\n");
+    let mut got = found(&borrowed(&files));
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "crates/admin/src/main.rs:4",
+            "crates/app-db/src/blobs.rs:11 runs in service binary `admin`: main → app_db::blobs::export"
+        ]
+    );
+}
+
+#[test]
+fn scope_all_reports_everywhere() {
+    let mut files = workspace();
+    files[0].1.push_str("\n[workspace.metadata.twelve]\nscope = \"all\"\n");
+    assert_eq!(found(&borrowed(&files)).len(), 5);
+    let mut files = workspace();
+    files[0]
+        .1
+        .push_str("\n[workspace.metadata.twelve.filesystem_write]\nscope = \"all\"\n");
+    assert_eq!(found(&borrowed(&files)).len(), 5);
+}
+
+#[test]
+fn a_library_only_workspace_reports_nothing() {
+    let files = [
+        ("Cargo.toml", ROOT),
+        (
+            "crates/app-db/Cargo.toml",
+            "[package]\nname = \"app-db\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/app-db/src/lib.rs", DB_LIB),
+        ("crates/app-db/src/blobs.rs", DB_BLOBS),
+    ];
+    assert_eq!(found(&files), Vec::<String>::new());
+}
+
+const SUBCOMMANDS: &str = r#"use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// Run the HTTP server.
+    Serve { port: u16 },
+    /// Print the JSON schema of the API.
+    ExportSchema,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    std::fs::write("last-run.txt", b"x")?;
+    match cli.command {
+        Commands::Serve { port } => serve(port).await,
+        Commands::ExportSchema => {
+            std::fs::write("schema.json", schema())?;
+            Ok(())
+        }
+    }
+}
+
+fn schema() -> String {
+    String::new()
+}
+
+async fn serve(port: u16) -> anyhow::Result<()> {
+    std::fs::create_dir_all("cache")?;
+    let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
+    axum::serve(listener, axum::Router::new()).await?;
+    Ok(())
+}
+"#;
+
+#[test]
+fn each_subcommand_is_an_entry_point() {
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+        (
+            "app/Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("app/src/main.rs", SUBCOMMANDS),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("app export-schema".to_string(), EntryKind::OneShot),
+            ("app serve".to_string(), EntryKind::Service),
+        ]
+    );
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    // The write before the dispatch runs for `serve` too; `export-schema`'s
+    // own write does not run in the service.
+    assert_eq!(lines, ["app/src/main.rs:20", "app/src/main.rs:35"]);
+}
+
+#[test]
+fn a_listener_loop_that_stops_on_a_shutdown_flag_is_a_server() {
+    let main = r#"use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+fn main() -> std::io::Result<()> {
+    let running = Arc::new(AtomicBool::new(true));
+    let r = running.clone();
+    ctrlc::set_handler(move || r.store(false, Ordering::SeqCst)).unwrap();
+    let listener = TcpListener::bind(std::env::var("ADDR").unwrap())?;
+    for stream in listener.incoming() {
+        if !running.load(Ordering::SeqCst) {
+            break;
+        }
+        let _ = stream?;
+        std::fs::write("seen.log", b"x")?;
+    }
+    Ok(())
+}
+"#;
+    let oauth = r#"use std::net::TcpListener;
+
+fn main() -> std::io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    for stream in listener.incoming() {
+        let _ = stream?;
+        std::fs::write("token.json", b"{}")?;
+        return Ok(());
+    }
+    Ok(())
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"relay\", \"login\"]\n"),
+        (
+            "relay/Cargo.toml",
+            "[package]\nname = \"relay\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("relay/src/main.rs", main),
+        (
+            "login/Cargo.toml",
+            "[package]\nname = \"login\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("login/src/main.rs", oauth),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("login".to_string(), EntryKind::OneShot),
+            ("relay".to_string(), EntryKind::Service),
+        ]
+    );
+    assert_eq!(found(&files).len(), 1);
+}
