@@ -82,6 +82,11 @@ pub(crate) mod test_support {
         check_manifest_in(rule, &root, files)
     }
 
+    /// The line of each finding, in order.
+    pub fn lines_of(found: &[Diagnostic]) -> Vec<usize> {
+        found.iter().map(|d| d.span.start().line).collect()
+    }
+
     /// `severity: message` of each finding, in order.
     pub fn messages(found: &[Diagnostic]) -> Vec<String> {
         found

@@ -475,13 +475,10 @@ impl Rule for HardcodedBackingService {
 #[cfg(test)]
 mod tests {
     use super::HardcodedBackingService;
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&HardcodedBackingService, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&HardcodedBackingService, src))
     }
 
     #[test]

@@ -286,15 +286,12 @@ impl Rule for Daemonize {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     use super::Daemonize;
 
     fn lines(src: &str) -> Vec<usize> {
-        let mut found: Vec<usize> = check_rule(&Daemonize, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect();
+        let mut found = lines_of(&check_rule(&Daemonize, src));
         found.sort();
         found
     }

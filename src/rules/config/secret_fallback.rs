@@ -647,13 +647,10 @@ impl Rule for SecretFallback {
 #[cfg(test)]
 mod tests {
     use super::SecretFallback;
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&SecretFallback, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&SecretFallback, src))
     }
 
     #[test]

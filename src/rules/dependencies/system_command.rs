@@ -280,15 +280,12 @@ impl Rule for SystemCommand {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{check_rule, check_rule_in};
+    use crate::test_support::{check_rule, check_rule_in, lines_of};
 
     use super::SystemCommand;
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&SystemCommand, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&SystemCommand, src))
     }
 
     #[test]

@@ -494,15 +494,12 @@ impl Rule for FilesystemWrite {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     use super::FilesystemWrite;
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&FilesystemWrite, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&FilesystemWrite, src))
     }
 
     #[test]

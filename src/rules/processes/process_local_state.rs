@@ -360,29 +360,23 @@ impl Rule for ProcessLocalState {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{check_rule, check_rule_in};
+    use crate::test_support::{check_rule, check_rule_in, lines_of};
 
     use super::{ProcessLocalState, words};
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&ProcessLocalState, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&ProcessLocalState, src))
     }
 
     fn service_lines(src: &str) -> Vec<usize> {
-        check_rule_in(&ProcessLocalState, src, |p| {
+        lines_of(&check_rule_in(&ProcessLocalState, src, |p| {
             p.dependencies = serde_json::from_value(serde_json::json!([{
                 "name": "axum", "source": "registry+https://github.com/rust-lang/crates.io-index",
                 "req": "^0.8", "kind": null, "rename": null, "optional": false,
                 "uses_default_features": true, "features": [], "target": null, "registry": null
             }]))
             .unwrap();
-        })
-        .iter()
-        .map(|d| d.span.start().line)
-        .collect()
+        }))
     }
 
     #[test]

@@ -392,7 +392,7 @@ mod tests {
     use super::HardcodedSecret;
     use crate::config::ExtraPattern;
     use crate::diagnostic::Diagnostic;
-    use crate::test_support::{check_rule, check_rule_in};
+    use crate::test_support::{check_rule, check_rule_in, lines_of};
 
     fn found(src: &str) -> Vec<Diagnostic> {
         check_rule(&HardcodedSecret, src)
@@ -400,7 +400,7 @@ mod tests {
 
     /// (line, message) of each finding.
     fn lines(src: &str) -> Vec<usize> {
-        found(src).iter().map(|d| d.span.start().line).collect()
+        lines_of(&found(src))
     }
 
     #[test]
