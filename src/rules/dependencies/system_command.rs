@@ -1,5 +1,6 @@
 use crate::declare_rule;
 use crate::engine::{Call, Cx};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -242,7 +243,7 @@ impl Rule for SystemCommand {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if call.method.is_some() || cx.in_test() || cx.target_kind().is_build_time() {
+        if call.method.is_some() || is_test_or_build_time(cx) {
             return;
         }
         let Some(ctor) = call.matched(COMMAND_CONSTRUCTORS) else {

@@ -2,6 +2,7 @@ use syn::spanned::Spanned;
 
 use crate::declare_rule;
 use crate::engine::{Call, Cx};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -437,7 +438,7 @@ impl Rule for FilesystemWrite {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         let Some(found) = Self::find(cx, call) else { return };

@@ -3,6 +3,7 @@ use syn::parse::{ParseStream, Parser};
 
 use crate::declare_rule;
 use crate::engine::{Call, Cx, MacroCall};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::naming::words;
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -309,7 +310,7 @@ impl Rule for ProcessLocalState {
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
         let syn::Item::Static(s) = item else { return };
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         // `thread_local!` bodies parse as items too; `check_macro` names them.
@@ -334,7 +335,7 @@ impl Rule for ProcessLocalState {
             "thread_local" => "thread-local",
             _ => return,
         };
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         for s in macro_statics(mac.mac.tokens.clone()) {
@@ -343,7 +344,7 @@ impl Rule for ProcessLocalState {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if call.method.is_some() || cx.in_test() || cx.target_kind().is_build_time() {
+        if call.method.is_some() || is_test_or_build_time(cx) {
             return;
         }
         let Some(store) = call.matched(MEMORY_SESSION_STORES) else {
