@@ -94,6 +94,34 @@ pub(crate) mod test_support {
         check_manifest_in(rule, &root, files)
     }
 
+    /// The line of each finding, in order.
+    pub fn lines_of(found: &[Diagnostic]) -> Vec<usize> {
+        found.iter().map(|d| d.span.start().line).collect()
+    }
+
+    /// `file:line message` of each finding, in order, the file by its name
+    /// alone.
+    pub fn file_line_messages(found: &[Diagnostic]) -> Vec<String> {
+        found
+            .iter()
+            .map(|d| {
+                let file = d.span.path().file_name().unwrap().to_string_lossy().to_string();
+                format!("{file}:{} {}", d.span.start().line, d.message)
+            })
+            .collect()
+    }
+
+    /// A `src/bin/migrate.rs` that runs the sqlx migrations and exits: an
+    /// admin process, not a service.
+    pub const MIGRATE_BIN: &str = r#"
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
+    sqlx::migrate!().run(&pool).await?;
+    Ok(())
+}
+"#;
+
     /// `severity: message` of each finding, in order.
     pub fn messages(found: &[Diagnostic]) -> Vec<String> {
         found

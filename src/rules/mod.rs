@@ -11,6 +11,7 @@ pub mod admin_processes;
 pub mod backing_services;
 pub mod build_release_run;
 pub mod codebase;
+pub(crate) mod common;
 pub mod concurrency;
 pub mod config;
 pub mod dependencies;

@@ -275,18 +275,12 @@ impl Rule for StartupMigration {
 #[cfg(test)]
 mod tests {
     use super::StartupMigration;
-    use crate::test_support::check_package_rule;
+    use crate::test_support::{MIGRATE_BIN, check_package_rule, file_line_messages};
 
     const SQLX: &str = "[dependencies]\nsqlx = \"0.8\"\ntokio = \"1\"\naxum = \"0.8\"\n";
 
     fn found(manifest: &str, files: &[(&str, &str)]) -> Vec<String> {
-        check_package_rule(&StartupMigration, manifest, files)
-            .iter()
-            .map(|d| {
-                let file = d.span.path().file_name().unwrap().to_string_lossy().to_string();
-                format!("{file}:{} {}", d.span.start().line, d.message)
-            })
-            .collect()
+        file_line_messages(&check_package_rule(&StartupMigration, manifest, files))
     }
 
     const SERVE: &str = r#"
@@ -397,14 +391,6 @@ async fn migrate(pool: &sqlx::PgPool) -> anyhow::Result<()> {{
 }}
 {SERVE}"#
         );
-        let admin = r#"
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
-    sqlx::migrate!().run(&pool).await?;
-    Ok(())
-}
-"#;
         let test_only = format!(
             r#"
 #[tokio::main]
@@ -421,7 +407,7 @@ mod tests {{
                 SQLX,
                 &[
                     ("src/main.rs", &main),
-                    ("src/bin/migrate.rs", admin),
+                    ("src/bin/migrate.rs", MIGRATE_BIN),
                     ("src/bin/web.rs", &test_only)
                 ]
             ),

@@ -4,6 +4,7 @@ use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::backing_services::connections::{address_of, config_struct, connect_function, connect_method};
 use crate::rules::backing_services::urls::{Address, Service, literal_value_range, service_address};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::workspace::TargetKind;
 
@@ -208,10 +209,6 @@ fn looks_like_const(path: &syn::Path) -> bool {
 }
 
 impl HardcodedBackingService {
-    fn skip(cx: &Cx<'_>) -> bool {
-        cx.in_test() || cx.target_kind().is_build_time()
-    }
-
     /// Masks a password in the literal at `token` whose value is `value`.
     fn mask(cx: &mut Cx<'_>, token: Range<usize>, value: &str, password: Range<usize>) {
         let (inner, exact) = literal_value_range(&cx.file().text, token, value);
@@ -260,7 +257,7 @@ impl Rule for HardcodedBackingService {
     }
 
     fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
-        if Self::skip(cx) {
+        if is_test_or_build_time(cx) {
             return;
         }
         let syn::Lit::Str(s) = lit else { return };
@@ -304,7 +301,7 @@ impl Rule for HardcodedBackingService {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if Self::skip(cx) {
+        if is_test_or_build_time(cx) {
             return;
         }
         let own = cx.module()[0].clone();
@@ -364,7 +361,7 @@ impl Rule for HardcodedBackingService {
 
     fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
         let syn::Expr::Struct(lit) = expr else { return };
-        if Self::skip(cx) {
+        if is_test_or_build_time(cx) {
             return;
         }
         let own = cx.module()[0].clone();
@@ -397,7 +394,7 @@ impl Rule for HardcodedBackingService {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        if Self::skip(cx) {
+        if is_test_or_build_time(cx) {
             return;
         }
         let (ident, expr) = match item {
@@ -475,13 +472,10 @@ impl Rule for HardcodedBackingService {
 #[cfg(test)]
 mod tests {
     use super::HardcodedBackingService;
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&HardcodedBackingService, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&HardcodedBackingService, src))
     }
 
     #[test]

@@ -2,6 +2,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit};
 use crate::engine::{Cx, MacroCall, OptionTable, RuleOptions, layer_options};
 use crate::rules::backing_services::connections::address_of;
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -88,7 +89,7 @@ impl Rule for CompileTimeConfig {
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         let dotenv = mac.is(DOTENV_MACROS)

@@ -4,6 +4,7 @@ use syn::visit::Visit;
 use crate::declare_rule;
 use crate::diagnostic::Span;
 use crate::engine::{Call, Cx, Fact, PackageReport};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -208,7 +209,7 @@ impl Rule for Daemonize {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         if let Some(method) = call.method {
@@ -286,15 +287,12 @@ impl Rule for Daemonize {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     use super::Daemonize;
 
     fn lines(src: &str) -> Vec<usize> {
-        let mut found: Vec<usize> = check_rule(&Daemonize, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect();
+        let mut found = lines_of(&check_rule(&Daemonize, src));
         found.sort();
         found
     }

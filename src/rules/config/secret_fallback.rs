@@ -5,6 +5,7 @@ use syn::spanned::Spanned;
 use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::backing_services::urls::{literal_value_range, url_password};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::config::secret_names::is_secret_name;
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -479,7 +480,7 @@ impl Rule for SecretFallback {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         let Some(method) = call.method else { return };
@@ -544,7 +545,7 @@ impl Rule for SecretFallback {
     }
 
     fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         match expr {
@@ -573,7 +574,7 @@ impl Rule for SecretFallback {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         match item {
@@ -647,13 +648,10 @@ impl Rule for SecretFallback {
 #[cfg(test)]
 mod tests {
     use super::SecretFallback;
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&SecretFallback, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&SecretFallback, src))
     }
 
     #[test]

@@ -6,13 +6,10 @@
 //! bound as, and by `cargo twelve env`.
 
 pub use crate::rules::naming::words;
-/// Words that make a name a secret.
-const SECRET_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "passphrase",
-    "pass",
-    "pwd",
+
+/// Words that name a credential, for both classifiers of secret names: this
+/// one and `secret_values::secret_name`.
+pub(crate) const CREDENTIAL_WORDS: &[&str] = &[
     "secret",
     "secrets",
     "token",
@@ -22,8 +19,16 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
     "credentials",
     "creds",
-    "dsn",
 ];
+
+/// Words that name where a secret is rather than the secret, for both
+/// classifiers of secret names: `TOKEN_URL`, `secret_path`.
+pub(crate) const LOCATION_WORDS: &[&str] = &[
+    "url", "uri", "endpoint", "host", "hostname", "port", "path", "file", "filename", "dir",
+];
+
+/// Words that make a name a secret, with [`CREDENTIAL_WORDS`].
+const SECRET_WORDS: &[&str] = &["password", "passwd", "passphrase", "pass", "pwd", "dsn"];
 
 /// Glued compounds that end in a secret word: `dbpassword`, `apitoken`,
 /// `clientsecret`, `accesskey`.
@@ -79,18 +84,8 @@ const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
 ];
 
 /// Words that make the name about a secret rather than the secret itself:
-/// where it is, how long it lives, how it is sent.
+/// where it is ([`LOCATION_WORDS`]), how long it lives, how it is sent.
 const NON_SECRET_WORDS: &[&str] = &[
-    "url",
-    "uri",
-    "endpoint",
-    "host",
-    "hostname",
-    "port",
-    "path",
-    "file",
-    "filename",
-    "dir",
     "directory",
     "ttl",
     "expiry",
@@ -180,11 +175,14 @@ pub fn is_secret_name(name: &str) -> bool {
     if NON_SECRET_NAMES.contains(&joined.as_str()) {
         return false;
     }
-    if words.iter().any(|w| NON_SECRET_WORDS.contains(&w.as_str())) {
+    if words
+        .iter()
+        .any(|w| NON_SECRET_WORDS.contains(&w.as_str()) || LOCATION_WORDS.contains(&w.as_str()))
+    {
         return false;
     }
     words.iter().enumerate().any(|(i, w)| {
-        if SECRET_WORDS.contains(&w.as_str()) {
+        if SECRET_WORDS.contains(&w.as_str()) || CREDENTIAL_WORDS.contains(&w.as_str()) {
             return true;
         }
         if w == "key" || w == "keys" {

@@ -3,7 +3,9 @@
 //! bound to them look like a credential rather than a key name, a message,
 //! a placeholder, a path or a hash.
 
+use crate::rules::config::secret_names::{CREDENTIAL_WORDS, LOCATION_WORDS};
 pub use crate::rules::naming::words;
+
 /// How a secret is shaped, by the name it is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
@@ -26,18 +28,9 @@ const PASSWORD_WORDS: &[&str] = &[
 
 /// Words that make a name a token, key or secret on their own.
 const TOKEN_WORDS: &[&str] = &[
-    "secret",
-    "secrets",
-    "token",
-    "tokens",
-    "apikey",
-    "apikeys",
     "apitoken",
     "authtoken",
     "accesstoken",
-    "credential",
-    "credentials",
-    "creds",
     "auth",
     "authorization",
     "bearer",
@@ -139,19 +132,9 @@ const NOT_SECRET_LAST_WORDS: &[&str] = &[
     "names",
     "id",
     "ids",
-    "url",
     "urls",
-    "uri",
-    "endpoint",
-    "host",
-    "hostname",
-    "port",
-    "path",
     "paths",
-    "file",
-    "filename",
     "files",
-    "dir",
     "env",
     "var",
     "vars",
@@ -320,7 +303,10 @@ const HOLDER_WORDS: &[&str] = &[
 pub fn secret_name(name: &str) -> Option<Class> {
     let mut words = words(name);
     let last = words.last()?;
-    if NOT_SECRET_LAST_WORDS.contains(&last.as_str()) || words.iter().any(|w| NOT_SECRET_WORDS.contains(&w.as_str())) {
+    if NOT_SECRET_LAST_WORDS.contains(&last.as_str())
+        || LOCATION_WORDS.contains(&last.as_str())
+        || words.iter().any(|w| NOT_SECRET_WORDS.contains(&w.as_str()))
+    {
         return None;
     }
     while words.len() > 1 && words.last().is_some_and(|w| HOLDER_WORDS.contains(&w.as_str())) {
@@ -330,7 +316,7 @@ pub fn secret_name(name: &str) -> Option<Class> {
     if PASSWORD_WORDS.contains(&last) {
         return Some(Class::Password);
     }
-    if TOKEN_WORDS.contains(&last) {
+    if TOKEN_WORDS.contains(&last) || CREDENTIAL_WORDS.contains(&last) {
         return Some(Class::Token);
     }
     let qualified_key = (last == "key" || last == "keys")
@@ -362,7 +348,11 @@ fn is_secret_word_name(value: &str) -> bool {
     let segments: Vec<String> = value.split(['-', '_', '.', ':']).map(str::to_ascii_lowercase).collect();
     let names_secret = segments.len() > 1
         && segments.iter().any(|s| {
-            PASSWORD_WORDS.contains(&s.as_str()) || TOKEN_WORDS.contains(&s.as_str()) || s == "key" || s == "keys"
+            PASSWORD_WORDS.contains(&s.as_str())
+                || TOKEN_WORDS.contains(&s.as_str())
+                || CREDENTIAL_WORDS.contains(&s.as_str())
+                || s == "key"
+                || s == "keys"
         });
     upper_name || names_secret
 }

@@ -40,6 +40,16 @@ declare_rule! {
     pub MissingLockfile => "missing_lockfile", Factor::Dependencies, Warn, fixable: false, options: []
 }
 
+/// The workspace root's `[workspace]` or `[package]` header: the same line
+/// for every member, so a finding there is reported once.
+fn root_header(root_manifest: &Manifest) -> Span {
+    let key = root_manifest
+        .table_key("workspace")
+        .or_else(|| root_manifest.table_key("package"))
+        .unwrap_or(0..0);
+    Span::new(root_manifest.file.clone(), key)
+}
+
 /// Whether the package builds a binary: a selected bin target, a
 /// `[[bin]]` table, or cargo's auto-discovered `src/main.rs` / `src/bin/`.
 fn builds_binary(package: &Package, manifest: &Manifest) -> bool {
@@ -70,14 +80,8 @@ impl Rule for MissingLockfile {
         };
         let Some(root_manifest) = root_manifest else { return };
         if !lock.is_file() {
-            // Point at the workspace root's `[workspace]` or `[package]`
-            // header, the same line for every member, so it is reported once.
-            let key = root_manifest
-                .table_key("workspace")
-                .or_else(|| root_manifest.table_key("package"))
-                .unwrap_or(0..0);
             cx.report(
-                Span::new(root_manifest.file.clone(), key),
+                root_header(&root_manifest),
                 "this workspace builds a binary but has no `Cargo.lock`",
             )
             .label("no `Cargo.lock` next to this manifest")
@@ -102,12 +106,8 @@ impl Rule for MissingLockfile {
                     .help("remove the pattern (or add `!Cargo.lock` after it) and commit `Cargo.lock`");
             }
             _ => {
-                let key = root_manifest
-                    .table_key("workspace")
-                    .or_else(|| root_manifest.table_key("package"))
-                    .unwrap_or(0..0);
                 cx.report(
-                    Span::new(root_manifest.file.clone(), key),
+                    root_header(&root_manifest),
                     format!("`Cargo.lock` is ignored by git (`{}`)", source.display()),
                 )
                 .note("this workspace builds a binary: its exact dependency graph belongs in the codebase")

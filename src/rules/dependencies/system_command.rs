@@ -1,5 +1,6 @@
 use crate::declare_rule;
 use crate::engine::{Call, Cx, OptionTable, RuleOptions, layer_options};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -259,7 +260,7 @@ impl Rule for SystemCommand {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if call.method.is_some() || cx.in_test() || cx.target_kind().is_build_time() {
+        if call.method.is_some() || is_test_or_build_time(cx) {
             return;
         }
         let Some(ctor) = call.matched(COMMAND_CONSTRUCTORS) else {
@@ -292,15 +293,12 @@ impl Rule for SystemCommand {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     use super::SystemCommand;
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&SystemCommand, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&SystemCommand, src))
     }
 
     #[test]

@@ -154,7 +154,13 @@ fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Diagnostic;
     use crate::test_support::{check_manifest, messages};
+
+    /// Findings on a one-package workspace whose root `Cargo.toml` is `manifest`.
+    fn check_root(manifest: &str) -> Vec<Diagnostic> {
+        check_manifest(&WildcardDependency, &[("Cargo.toml", manifest)])
+    }
 
     #[test]
     fn requirements_without_upper_bound() {
@@ -181,11 +187,8 @@ mod tests {
 
     #[test]
     fn fires_in_every_dependency_table() {
-        let found = check_manifest(
-            &WildcardDependency,
-            &[(
-                "Cargo.toml",
-                r#"[package]
+        let found = check_root(
+            r#"[package]
 name = "app"
 version = "0.1.0"
 
@@ -209,7 +212,6 @@ version = "0.52"
 [dev-dependencies]
 insta = "*"
 "#,
-            )],
         );
         assert_eq!(
             messages(&found),
@@ -263,11 +265,8 @@ insta = "*"
 
     #[test]
     fn bounded_requirements_are_fine() {
-        let found = check_manifest(
-            &WildcardDependency,
-            &[(
-                "Cargo.toml",
-                r#"[package]
+        let found = check_root(
+            r#"[package]
 name = "app"
 
 [dependencies]
@@ -281,19 +280,14 @@ git-dep = { git = "https://example.com/x.git", rev = "abc" }
 [dependencies.axum]
 version = "0.7"
 "#,
-            )],
         );
         assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]
     fn suppressed_with_a_toml_comment() {
-        let found = check_manifest(
-            &WildcardDependency,
-            &[(
-                "Cargo.toml",
-                "[package]\nname = \"app\"\n\n[dependencies]\n# twelve:allow(wildcard_dependency)\nserde = \"*\"\nlog = \"*\" # twelve:allow(wildcard_dependency)\n",
-            )],
+        let found = check_root(
+            "[package]\nname = \"app\"\n\n[dependencies]\n# twelve:allow(wildcard_dependency)\nserde = \"*\"\nlog = \"*\" # twelve:allow(wildcard_dependency)\n",
         );
         assert!(found.is_empty(), "{found:?}");
     }

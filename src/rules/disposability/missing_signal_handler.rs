@@ -132,20 +132,14 @@ impl Rule for MissingSignalHandler {
 mod tests {
     use super::MissingSignalHandler;
     use crate::diagnostic::Diagnostic;
-    use crate::test_support::check_package_rule;
+    use crate::test_support::{MIGRATE_BIN, check_package_rule, file_line_messages};
 
     fn check(manifest: &str, files: &[(&str, &str)]) -> Vec<Diagnostic> {
         check_package_rule(&MissingSignalHandler, manifest, files)
     }
 
     fn found(manifest: &str, files: &[(&str, &str)]) -> Vec<String> {
-        check(manifest, files)
-            .iter()
-            .map(|d| {
-                let file = d.span.path().file_name().unwrap().to_string_lossy().to_string();
-                format!("{file}:{} {}", d.span.start().line, d.message)
-            })
-            .collect()
+        file_line_messages(&check(manifest, files))
     }
 
     const TOKIO: &str = "[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\naxum = \"0.8\"\n";
@@ -315,16 +309,8 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 "#;
-        let migrate = r#"
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
-    sqlx::migrate!().run(&pool).await?;
-    Ok(())
-}
-"#;
         assert_eq!(
-            found(TOKIO, &[("src/main.rs", cli), ("src/bin/migrate.rs", migrate)]),
+            found(TOKIO, &[("src/main.rs", cli), ("src/bin/migrate.rs", MIGRATE_BIN)]),
             Vec::<String>::new()
         );
     }

@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 use crate::declare_rule;
 use crate::diagnostic::Span;
 use crate::engine::{Call, Cx, Fact, PackageReport};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -220,7 +221,7 @@ impl Rule for LogToFile {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         if let Some(method) = call.method {

@@ -3,6 +3,7 @@ use std::ops::Range;
 use crate::declare_rule;
 use crate::diagnostic::{Applicability, Edit, Span};
 use crate::engine::{Call, Cx, Fact, PackageReport};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -386,7 +387,7 @@ impl Rule for HardcodedPort {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         let Some(addr) = bind_address(call) else { return };

@@ -2,6 +2,7 @@ use syn::spanned::Spanned;
 
 use crate::declare_rule;
 use crate::engine::{Call, Cx, OptionTable, RuleOptions, layer_options};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -454,7 +455,7 @@ impl Rule for FilesystemWrite {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         let Some(found) = Self::find(cx, call) else { return };
@@ -511,15 +512,12 @@ impl Rule for FilesystemWrite {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::check_rule;
+    use crate::test_support::{check_rule, lines_of};
 
     use super::FilesystemWrite;
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&FilesystemWrite, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&FilesystemWrite, src))
     }
 
     #[test]

@@ -3,6 +3,7 @@ use syn::parse::{ParseStream, Parser};
 
 use crate::declare_rule;
 use crate::engine::{Call, Cx, MacroCall};
+use crate::rules::common::is_test_or_build_time;
 use crate::rules::naming::words;
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -309,7 +310,7 @@ impl Rule for ProcessLocalState {
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
         let syn::Item::Static(s) = item else { return };
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         // `thread_local!` bodies parse as items too; `check_macro` names them.
@@ -334,7 +335,7 @@ impl Rule for ProcessLocalState {
             "thread_local" => "thread-local",
             _ => return,
         };
-        if cx.in_test() || cx.target_kind().is_build_time() {
+        if is_test_or_build_time(cx) {
             return;
         }
         for s in macro_statics(mac.mac.tokens.clone()) {
@@ -343,7 +344,7 @@ impl Rule for ProcessLocalState {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if call.method.is_some() || cx.in_test() || cx.target_kind().is_build_time() {
+        if call.method.is_some() || is_test_or_build_time(cx) {
             return;
         }
         let Some(store) = call.matched(MEMORY_SESSION_STORES) else {
@@ -360,29 +361,23 @@ impl Rule for ProcessLocalState {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{check_rule, check_rule_in};
+    use crate::test_support::{check_rule, check_rule_in, lines_of};
 
     use super::{ProcessLocalState, words};
 
     fn lines(src: &str) -> Vec<usize> {
-        check_rule(&ProcessLocalState, src)
-            .iter()
-            .map(|d| d.span.start().line)
-            .collect()
+        lines_of(&check_rule(&ProcessLocalState, src))
     }
 
     fn service_lines(src: &str) -> Vec<usize> {
-        check_rule_in(&ProcessLocalState, src, |p| {
+        lines_of(&check_rule_in(&ProcessLocalState, src, |p| {
             p.dependencies = serde_json::from_value(serde_json::json!([{
                 "name": "axum", "source": "registry+https://github.com/rust-lang/crates.io-index",
                 "req": "^0.8", "kind": null, "rename": null, "optional": false,
                 "uses_default_features": true, "features": [], "target": null, "registry": null
             }]))
             .unwrap();
-        })
-        .iter()
-        .map(|d| d.span.start().line)
-        .collect()
+        }))
     }
 
     #[test]

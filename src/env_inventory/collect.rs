@@ -1,39 +1,13 @@
-//! `cargo twelve env`: the app's configuration surface, every environment
-//! variable the code reads, collected in the engine's single pass by
-//! [`EnvReads`], a rule that reports nothing and records facts.
-//!
-//! Sources: `std::env::var`/`var_os`, `dotenvy::var`, `envy::from_env::<T>()`
-//! (the fields of `T` become the names, with `envy::prefixed(..)`),
-//! `config::Environment::with_prefix`, figment's `Env::prefixed`, and clap's
-//! `#[arg(env = "..")]`.
+//! The collector: the [`EnvReads`] hooks that record each read during the
+//! engine's pass, and [`inventory`], which turns the facts into read sites.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
-
-use crate::declare_rule;
+use super::{EnvReads, EnvVar, Fallback, Read, looks_secret};
 use crate::diagnostic::Span;
 use crate::engine::{Call, Cx, Fact, MacroCall, Outcome};
-use crate::rules::{Factor, Rule, RuleMeta};
-
-declare_rule! {
-    /// ### What it does
-    /// Collects the environment variables the code reads, for
-    /// `cargo twelve env` and `cargo twelve report`. It never reports.
-    ///
-    /// ### Why is this bad
-    /// Nothing is: this is the inventory of the config surface.
-    ///
-    /// ### Example
-    /// ```rust,ignore
-    /// let url = std::env::var("DATABASE_URL")?;
-    /// ```
-    ///
-    /// ### Use instead
-    /// Document every variable in `.env.example` (`cargo twelve env --format dotenv`).
-    pub EnvReads => "env_inventory", Factor::Config, Warn, fixable: false, options: []
-}
+use crate::rules::{Rule, RuleMeta};
 
 /// Functions that read one variable by name: the canonical path and the
 /// source shown in the inventory.
@@ -78,100 +52,6 @@ const CLAP_DEFAULT_KEYS: &[&str] = &[
     "default_values",
     "default_missing_value",
 ];
-
-/// Whether a name looks like it holds a secret.
-const SECRET_WORDS: &[&str] = &[
-    "SECRET",
-    "PASSWORD",
-    "PASSWD",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-    "AUTH_KEY",
-    "SIGNING_KEY",
-    "ENCRYPTION_KEY",
-    "DSN",
-];
-const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD"];
-const NOT_SECRET_SUFFIXES: &[&str] = &["_PUBLIC_KEY", "_KEY_ID", "_KEY_PATH", "_KEY_FILE", "_TOKEN_URL"];
-
-pub fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    if NOT_SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s)) {
-        return false;
-    }
-    SECRET_WORDS.iter().any(|w| upper.contains(w)) || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
-}
-
-/// Whether the code supplies a value when the variable is unset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Fallback {
-    /// Not visible from the read site (the result is passed on).
-    Unknown,
-    /// Required: `?`, `.unwrap()` or `.expect(..)` on the read.
-    No,
-    /// Absence is handled (`.ok()`, `Option<T>` fields).
-    Optional,
-    /// A default value (`unwrap_or`, `#[serde(default)]`, `default_value`).
-    Yes,
-}
-
-impl Fallback {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unknown => "?",
-            Self::No => "no",
-            Self::Yes => "yes",
-            Self::Optional => "optional",
-        }
-    }
-}
-
-/// What the collector records.
-#[derive(Debug, Clone)]
-enum Read {
-    Var {
-        name: String,
-        source: &'static str,
-    },
-    /// A default or optional marker for the read at the same span.
-    Handled(Fallback),
-    Prefix {
-        prefix: String,
-        source: &'static str,
-    },
-    Envy {
-        ty: String,
-        prefix: String,
-    },
-    Struct {
-        name: String,
-        fields: Vec<(String, Fallback)>,
-    },
-    Clap {
-        name: String,
-        default: Fallback,
-    },
-}
-
-/// One read site of the inventory.
-#[derive(Debug, Clone, Serialize)]
-pub struct EnvVar {
-    /// The variable, or `PREFIX_*` for a prefix source.
-    pub name: String,
-    /// File relative to the workspace root.
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    /// How it is read: `std::env::var`, `envy::from_env::<Config>`, ...
-    pub source: String,
-    pub default: Fallback,
-    pub secret: bool,
-}
 
 impl Rule for EnvReads {
     fn meta(&self) -> &'static RuleMeta {
@@ -651,87 +531,6 @@ pub fn collect(workspace: &crate::workspace::Workspace, options: &crate::engine:
     (inventory(&outcome.facts, &workspace.root), outcome)
 }
 
-/// `NAME  DEFAULT  SECRET  SOURCE  READ AT`, one line per read site.
-pub fn render_table(vars: &[EnvVar]) -> String {
-    let mut rows = vec![[
-        "NAME".to_string(),
-        "DEFAULT".to_string(),
-        "SECRET".to_string(),
-        "SOURCE".to_string(),
-        "READ AT".to_string(),
-    ]];
-    for v in vars {
-        rows.push([
-            v.name.clone(),
-            v.default.as_str().to_string(),
-            if v.secret { "yes" } else { "no" }.to_string(),
-            v.source.clone(),
-            format!("{}:{}", v.file, v.line),
-        ]);
-    }
-    let widths: Vec<usize> = (0..5)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
-            if i == 4 {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    let names: std::collections::BTreeSet<&str> = vars.iter().map(|v| v.name.as_str()).collect();
-    out.push_str(&format!(
-        "\n{} variable{} read at {} site{}\n",
-        names.len(),
-        if names.len() == 1 { "" } else { "s" },
-        vars.len(),
-        if vars.len() == 1 { "" } else { "s" }
-    ));
-    out
-}
-
-/// A ready `.env.example`: each key once with an empty value, and a
-/// comment with its read sites. Prefix sources are listed as comments.
-pub fn render_dotenv(vars: &[EnvVar]) -> String {
-    let mut out = String::from(
-        "# The configuration this app reads from the environment.\n# Generated by `cargo twelve env --format dotenv`.\n",
-    );
-    let mut by_name: BTreeMap<&str, Vec<&EnvVar>> = BTreeMap::new();
-    for v in vars {
-        by_name.entry(&v.name).or_default().push(v);
-    }
-    for (name, sites) in by_name {
-        out.push('\n');
-        let default = sites.iter().map(|s| s.default).max().unwrap_or(Fallback::Unknown);
-        let mut notes = Vec::new();
-        notes.push(match default {
-            Fallback::Unknown => "default not known",
-            Fallback::No => "required",
-            Fallback::Yes => "has a default",
-            Fallback::Optional => "optional",
-        });
-        if sites.iter().any(|s| s.secret) {
-            notes.push("secret: never commit a real value");
-        }
-        for s in &sites {
-            out.push_str(&format!("# {}:{} ({})\n", s.file, s.line, s.source));
-        }
-        out.push_str(&format!("# {}\n", notes.join(", ")));
-        if name.ends_with('*') {
-            out.push_str(&format!("# {name}: any variable with this prefix is read\n"));
-        } else {
-            out.push_str(&format!("{name}=\n"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -896,68 +695,5 @@ fn f(ctx: &Ctx) {
 }
 "#;
         assert!(names(src).is_empty());
-    }
-
-    #[test]
-    fn secret_names() {
-        for n in [
-            "JWT_SECRET",
-            "DATABASE_PASSWORD",
-            "GITHUB_TOKEN",
-            "STRIPE_API_KEY",
-            "AWS_SECRET_ACCESS_KEY",
-            "SENTRY_DSN",
-        ] {
-            assert!(looks_secret(n), "{n}");
-        }
-        for n in [
-            "PORT",
-            "DATABASE_URL",
-            "RUST_LOG",
-            "JWT_PUBLIC_KEY",
-            "AWS_ACCESS_KEY_ID",
-            "TLS_KEY_PATH",
-            "KEYBOARD",
-        ] {
-            assert!(!looks_secret(n), "{n}");
-        }
-    }
-
-    #[test]
-    fn dotenv_lists_each_key_once() {
-        let vars = vec![
-            EnvVar {
-                name: "DATABASE_URL".into(),
-                file: "src/main.rs".into(),
-                line: 3,
-                column: 5,
-                source: "std::env::var".into(),
-                default: Fallback::No,
-                secret: false,
-            },
-            EnvVar {
-                name: "DATABASE_URL".into(),
-                file: "src/db.rs".into(),
-                line: 9,
-                column: 1,
-                source: "std::env::var".into(),
-                default: Fallback::Yes,
-                secret: false,
-            },
-            EnvVar {
-                name: "APP_*".into(),
-                file: "src/config.rs".into(),
-                line: 2,
-                column: 1,
-                source: "config::Environment::with_prefix".into(),
-                default: Fallback::Optional,
-                secret: false,
-            },
-        ];
-        let text = render_dotenv(&vars);
-        assert_eq!(text.matches("DATABASE_URL=\n").count(), 1);
-        assert!(text.contains("# src/db.rs:9 (std::env::var)\n"));
-        assert!(text.contains("# APP_*: any variable with this prefix is read\n"));
-        assert!(!text.contains("APP_*="));
     }
 }

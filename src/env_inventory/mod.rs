@@ -1,0 +1,161 @@
+//! `cargo twelve env`: the app's configuration surface, every environment
+//! variable the code reads, collected in the engine's single pass by
+//! [`EnvReads`], a rule that reports nothing and records facts.
+//!
+//! Sources: `std::env::var`/`var_os`, `dotenvy::var`, `envy::from_env::<T>()`
+//! (the fields of `T` become the names, with `envy::prefixed(..)`),
+//! `config::Environment::with_prefix`, figment's `Env::prefixed`, and clap's
+//! `#[arg(env = "..")]`.
+
+use serde::Serialize;
+
+use crate::declare_rule;
+use crate::rules::Factor;
+
+mod collect;
+mod render;
+
+pub use collect::{collect, inventory};
+pub use render::{render_dotenv, render_table};
+
+declare_rule! {
+    /// ### What it does
+    /// Collects the environment variables the code reads, for
+    /// `cargo twelve env` and `cargo twelve report`. It never reports.
+    ///
+    /// ### Why is this bad
+    /// Nothing is: this is the inventory of the config surface.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// let url = std::env::var("DATABASE_URL")?;
+    /// ```
+    ///
+    /// ### Use instead
+    /// Document every variable in `.env.example` (`cargo twelve env --format dotenv`).
+    pub EnvReads => "env_inventory", Factor::Config, Warn, fixable: false, options: []
+}
+
+/// Whether a name looks like it holds a secret.
+const SECRET_WORDS: &[&str] = &[
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+    "AUTH_KEY",
+    "SIGNING_KEY",
+    "ENCRYPTION_KEY",
+    "DSN",
+];
+const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD"];
+const NOT_SECRET_SUFFIXES: &[&str] = &["_PUBLIC_KEY", "_KEY_ID", "_KEY_PATH", "_KEY_FILE", "_TOKEN_URL"];
+
+pub fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    if NOT_SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s)) {
+        return false;
+    }
+    SECRET_WORDS.iter().any(|w| upper.contains(w)) || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
+}
+
+/// Whether the code supplies a value when the variable is unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fallback {
+    /// Not visible from the read site (the result is passed on).
+    Unknown,
+    /// Required: `?`, `.unwrap()` or `.expect(..)` on the read.
+    No,
+    /// Absence is handled (`.ok()`, `Option<T>` fields).
+    Optional,
+    /// A default value (`unwrap_or`, `#[serde(default)]`, `default_value`).
+    Yes,
+}
+
+impl Fallback {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "?",
+            Self::No => "no",
+            Self::Yes => "yes",
+            Self::Optional => "optional",
+        }
+    }
+}
+
+/// What the collector records.
+#[derive(Debug, Clone)]
+enum Read {
+    Var {
+        name: String,
+        source: &'static str,
+    },
+    /// A default or optional marker for the read at the same span.
+    Handled(Fallback),
+    Prefix {
+        prefix: String,
+        source: &'static str,
+    },
+    Envy {
+        ty: String,
+        prefix: String,
+    },
+    Struct {
+        name: String,
+        fields: Vec<(String, Fallback)>,
+    },
+    Clap {
+        name: String,
+        default: Fallback,
+    },
+}
+
+/// One read site of the inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvVar {
+    /// The variable, or `PREFIX_*` for a prefix source.
+    pub name: String,
+    /// File relative to the workspace root.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// How it is read: `std::env::var`, `envy::from_env::<Config>`, ...
+    pub source: String,
+    pub default: Fallback,
+    pub secret: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for n in [
+            "JWT_SECRET",
+            "DATABASE_PASSWORD",
+            "GITHUB_TOKEN",
+            "STRIPE_API_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "SENTRY_DSN",
+        ] {
+            assert!(looks_secret(n), "{n}");
+        }
+        for n in [
+            "PORT",
+            "DATABASE_URL",
+            "RUST_LOG",
+            "JWT_PUBLIC_KEY",
+            "AWS_ACCESS_KEY_ID",
+            "TLS_KEY_PATH",
+            "KEYBOARD",
+        ] {
+            assert!(!looks_secret(n), "{n}");
+        }
+    }
+}
