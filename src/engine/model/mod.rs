@@ -171,6 +171,8 @@ pub struct Model {
     service_reach: HashMap<String, (usize, Option<String>)>,
     /// Packages with code that a service runs.
     service_packages: HashSet<usize>,
+    /// The node of each dispatching `match` arm and the arm.
+    dispatch_arms: HashMap<String, usize>,
 }
 
 /// Package names of test-support and developer-tool crates.
@@ -229,6 +231,12 @@ impl Model {
             }
             for mut e in file.edges {
                 e.arm = e.arm.map(|a| a + base);
+                if let (Callee::Paths(p), Some(arm)) = (&e.to, e.arm)
+                    && let [node] = p.as_slice()
+                    && node.contains("::#")
+                {
+                    m.dispatch_arms.insert(node.clone(), arm);
+                }
                 m.edges.entry(e.from.clone()).or_default().push(m.edge_list.len());
                 m.edge_list.push(e);
             }
@@ -569,6 +577,13 @@ impl Model {
     /// Whether some service runs code of this package.
     pub fn serves_package(&self, package: usize) -> bool {
         self.service_packages.contains(&package)
+    }
+
+    /// Whether `node` (a `match` arm's node) selects a subcommand.
+    pub fn is_dispatch_arm(&self, node: &str) -> bool {
+        self.dispatch_arms
+            .get(node)
+            .is_some_and(|&a| self.is_subcommand(&self.arms[a].label))
     }
 
     /// Whether any entry point is a service.

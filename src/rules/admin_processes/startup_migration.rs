@@ -2,8 +2,7 @@ use syn::spanned::Spanned;
 
 use crate::declare_rule;
 use crate::diagnostic::Span;
-use crate::engine::{Call, Cx, Fact, MacroCall, PackageReport};
-use crate::rules::services::{self, Graph};
+use crate::engine::{Call, Cx, EntryKind, Fact, MacroCall, PackageReport};
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::workspace::TargetKind;
 
@@ -95,8 +94,17 @@ struct Migration {
 }
 
 /// A branch body of an `if` or `match` that is not about a `Result` or
-/// `Option`: what runs there is gated (by a subcommand, a flag, config).
-struct Gated;
+/// `Option`: what runs there is gated (by a flag, config). A `match` arm
+/// carries the service model's node for it: when the arm selects a
+/// subcommand, the model already judges that subcommand on its own.
+struct Gated {
+    arm: Option<String>,
+}
+
+/// Code a deployed process can run.
+fn runs(cx: &Cx<'_>) -> bool {
+    !cx.in_test() && matches!(cx.target_kind(), TargetKind::Lib | TargetKind::Bin)
+}
 
 fn ends_with_path(path: &str, suffix: &str) -> bool {
     path == suffix || path.strip_suffix(suffix).is_some_and(|p| p.ends_with("::"))
@@ -135,7 +143,6 @@ impl Rule for StartupMigration {
         if !enabled(cx) {
             return;
         }
-        services::record_call(cx, call);
         let Some(caller) = cx.enclosing_fn_path().map(str::to_string) else {
             return;
         };
@@ -190,10 +197,11 @@ impl Rule for StartupMigration {
     }
 
     fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
-        if !enabled(cx) {
+        // Gates anywhere: the flag may sit in the binary, the migration in
+        // a library crate.
+        if !runs(cx) {
             return;
         }
-        services::record_expr(cx, expr);
         match expr {
             syn::Expr::If(i) => {
                 if let syn::Expr::Let(l) = &*i.cond
@@ -202,10 +210,10 @@ impl Rule for StartupMigration {
                     return;
                 }
                 let span = cx.span(&i.then_branch);
-                cx.record(span, Gated);
+                cx.record(span, Gated { arm: None });
                 if let Some((_, e)) = &i.else_branch {
                     let span = cx.span(e);
-                    cx.record(span, Gated);
+                    cx.record(span, Gated { arm: None });
                 }
             }
             syn::Expr::Match(m) => {
@@ -214,23 +222,25 @@ impl Rule for StartupMigration {
                 }
                 for arm in &m.arms {
                     let span = cx.span(&arm.body);
-                    cx.record(span, Gated);
+                    let node = cx
+                        .owner()
+                        .map(|o| format!("{o}::#{}", arm.pat.span().byte_range().start));
+                    cx.record(span, Gated { arm: node });
                 }
             }
             _ => {}
         }
     }
 
-    fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        if enabled(cx) {
-            services::record_item(cx, item);
-        }
-    }
-
-    fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
-        let gates: Vec<&Span> = facts
+    fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
+        let model = cx.model;
+        let gates: Vec<&Span> = cx
+            .workspace_facts
             .iter()
-            .filter(|f| f.get::<Gated>().is_some())
+            .filter(|f| {
+                f.get::<Gated>()
+                    .is_some_and(|g| g.arm.as_deref().is_none_or(|a| !model.is_dispatch_arm(a)))
+            })
             .map(|f| &f.span)
             .collect();
         let gated = |span: &Span| {
@@ -238,35 +248,34 @@ impl Rule for StartupMigration {
                 .iter()
                 .any(|g| g.path() == span.path() && g.range.start <= span.range.start && span.range.end <= g.range.end)
         };
-        let graph = Graph::new(facts);
-        for bin in services::analyze(cx.package, facts) {
-            if !bin.is_service() {
+        for entry in model.entries() {
+            if entry.kind != EntryKind::Service || entry.package != cx.index {
                 continue;
             }
-            let at_startup = graph.reach(&bin.main_path, |s| !gated(s));
-            let name = &cx.package.targets[bin.target].name;
-            for fact in facts {
+            let Some((serve_span, marker)) = entry.evidence.first() else {
+                continue;
+            };
+            let at_startup = model.reach(entry, &|s| !gated(s));
+            for fact in cx.workspace_facts {
                 let Some(m) = fact.get::<Migration>() else { continue };
-                let in_scope = fact.origin.target == bin.target
-                    || cx
-                        .package
-                        .targets
-                        .get(fact.origin.target)
-                        .is_some_and(|t| t.kind == TargetKind::Lib);
-                if !in_scope || !at_startup.contains(&m.caller) || gated(&fact.span) {
+                if !at_startup.contains(&m.caller) || gated(&fact.span) {
                     continue;
                 }
-                let (serve_span, marker) = &bin.markers[0];
+                let what = match &entry.subcommand {
+                    Some(_) => format!("service subcommand `{}`", entry.name),
+                    None => format!("service binary `{}`", entry.name),
+                };
                 let d = cx
                     .report(
                         fact.span.clone(),
-                        format!("{} runs schema migrations at start-up of service binary `{name}`", m.what),
+                        format!("{} runs schema migrations at start-up of {what}", m.what),
                     )
                     .label("runs every time an instance of the service starts")
                     .secondary(serve_span.clone(), format!("the same process then runs {}", marker.what))
                     .note("migrations are an admin process: run them once per release as a one-off process, not inside every instance, where they race during rolling deploys and crash-loop the service when they fail")
                     .help("move them to a dedicated binary (`src/bin/migrate.rs`), a `migrate` subcommand, or the release step (`sqlx migrate run`, `diesel migration run`, a Kubernetes Job)");
                 d.origin = Some(fact.origin);
+                d.item = Some(m.caller.clone());
             }
         }
     }

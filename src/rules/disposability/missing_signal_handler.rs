@@ -1,6 +1,7 @@
 use crate::declare_rule;
+use crate::engine::model::Family;
 use crate::engine::{Call, Cx, Fact, PackageReport};
-use crate::rules::services::{self, Family, Handling};
+use crate::rules::services::{self, Handling};
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -72,26 +73,29 @@ impl Rule for MissingSignalHandler {
         services::record_expr(cx, expr);
     }
 
-    fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        services::record_item(cx, item);
-    }
-
-    fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
-        for bin in services::analyze(cx.package, facts) {
-            if !bin.is_service() || bin.framework_handles {
+    fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
+        for service in services::services(cx) {
+            if service.framework_handles {
                 continue;
             }
-            let handling = bin.handling;
+            let handling = service.handling;
             if matches!(handling, Some(Handling::Term | Handling::Unknown)) {
                 continue;
             }
-            let name = &cx.package.targets[bin.target].name;
-            let (marker_span, marker) = &bin.markers[0];
+            let entry = service.entry;
+            // A service configured as one has no marker to point at.
+            let Some((marker_span, marker)) = entry.evidence.first() else {
+                continue;
+            };
             let int_only = handling == Some(Handling::IntOnly);
+            let what = match &entry.subcommand {
+                Some(_) => format!("subcommand `{}`", entry.name),
+                None => format!("binary `{}`", entry.name),
+            };
             let message = if int_only {
-                format!("binary `{name}` handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send")
+                format!("{what} handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send")
             } else {
-                format!("binary `{name}` is a long-running service but never handles SIGTERM")
+                format!("{what} is a long-running service but never handles SIGTERM")
             };
             let help = match marker.family {
                 Family::GracefulShutdown => {
@@ -111,7 +115,7 @@ impl Rule for MissingSignalHandler {
                 }
             };
             let d = cx
-                .report(bin.main.clone(), message)
+                .report(entry.main_span.clone(), message)
                 .label(if int_only {
                     "stops on Ctrl-C, but SIGTERM kills it mid-request"
                 } else {
@@ -123,7 +127,10 @@ impl Rule for MissingSignalHandler {
                 d.note("`tokio::signal::ctrl_c()` and `ctrlc` (without its `termination` feature) only catch SIGINT");
             }
             d.help(help);
-            d.origin = Some(bin.origin);
+            d.origin = Some(crate::diagnostic::Origin {
+                package: entry.package,
+                target: entry.target,
+            });
         }
     }
 }

@@ -1,66 +1,27 @@
-//! Which binaries of a package are long-running services, and how they
-//! handle SIGTERM. Shared by `missing_signal_handler` (IX) and
-//! `startup_migration` (XII).
-//!
-//! During the file pass, [`record_call`], [`record_expr`] and
-//! [`record_item`] note facts: calls between the package's own functions,
-//! serve calls, listener loops, queue consumers, signal registrations and
-//! each binary's `main`. [`analyze`] then walks, for every binary target,
-//! the calls reachable from `main` (the lib crate included).
+//! How the services of the workspace handle SIGTERM, for
+//! `missing_signal_handler` (IX). The engine's service model
+//! ([`crate::engine::model`]) finds the entry points, classifies them and
+//! walks what each runs; during the pass, [`record_call`] and
+//! [`record_expr`] note signal registrations and framework signal defaults
+//! turned off, each with the function it is in.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use crate::diagnostic::{Origin, Span};
-use crate::engine::{Call, Cx, Fact};
+use crate::diagnostic::Span;
+use crate::engine::model::Defaults;
+use crate::engine::{Call, Cx, Entry, EntryKind, Fact, PackageReport};
 use crate::workspace::{Package, TargetKind};
 
 mod scan;
 mod tables;
 
-use scan::{AcceptFinder, PathNames, SignalScan, is_endless, is_one_shot};
+use scan::{PathNames, SignalScan};
 use tables::{
-    COMMON_METHODS, CONSUME_METHODS, CTRL_C, CTRLC_HANDLERS, KNOWN_CRATES, SENDERS, SERVE_CALLS, SERVE_METHODS,
-    SIGNAL_HOOK_CRATES, SIGTERM_NAMES, TERM_HANDLING_CALLS, TERM_HANDLING_METHODS, TOKIO_SIGNAL_REEXPORTS,
+    CTRL_C, CTRLC_HANDLERS, KNOWN_CRATES, SENDERS, SIGNAL_HOOK_CRATES, SIGTERM_NAMES, TERM_HANDLING_CALLS,
+    TERM_HANDLING_METHODS, TOKIO_SIGNAL_REEXPORTS,
 };
-
-/// Whether a framework stops gracefully on SIGTERM by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Defaults {
-    /// Nothing: the app must listen for SIGTERM.
-    None,
-    /// actix-web, actix-server, ntex: yes, unless `.disable_signals()` or
-    /// `.shutdown_signal(..)`.
-    Actix,
-    /// Rocket 0.5: yes, unless its shutdown config clears the signals.
-    Rocket,
-    /// shuttle, loco, pingora: always.
-    Always,
-}
-
-/// Something that keeps a process running.
-#[derive(Debug, Clone)]
-pub(crate) struct Marker {
-    /// What it is, for the label: `axum::serve`, `a listener loop`.
-    pub what: String,
-    /// Framework family, for the help text.
-    pub family: Family,
-    pub defaults: Defaults,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Family {
-    /// `with_graceful_shutdown` (axum, hyper 0.14).
-    GracefulShutdown,
-    Warp,
-    Tonic,
-    Poem,
-    /// Hyper 1 connections, listener loops, queue consumers, endless loops.
-    Loop,
-    Other,
-}
 
 /// How a place in the code handles termination signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,40 +35,18 @@ pub(crate) enum Handling {
     Term,
 }
 
-/// What callee a call may reach.
+/// What the pass notes about signals, in function `owner`.
 #[derive(Debug, Clone)]
-pub(crate) enum Callee {
-    /// Canonical candidates of a path call into the package.
-    Paths(Vec<String>),
-    /// A method: its name, and the receiver's type when known
-    /// (`self`, `Type::new()..`).
-    Method { name: String, ty: Option<String> },
-}
-
-/// A fact of the service graph.
-#[derive(Debug, Clone)]
-pub(crate) enum GraphFact {
-    Call {
-        caller: String,
-        callee: Callee,
-    },
-    Marker {
-        caller: String,
-        marker: Marker,
-    },
-    Signal {
+pub(crate) enum SignalFact {
+    Handles {
         handling: Handling,
-    },
-    /// A binary's `main`; `always` when its attributes promise signal
-    /// handling (`#[shuttle_runtime::main]`).
-    Main {
-        path: String,
-        always: bool,
+        owner: Option<String>,
     },
     /// `.disable_signals()`/`.shutdown_signal(..)` on an actix server, or a
     /// Rocket config that clears its shutdown signals.
     DefaultsOff {
         actix: bool,
+        owner: Option<String>,
     },
 }
 
@@ -141,40 +80,28 @@ fn ends_with_path(path: &str, suffix: &str) -> bool {
     path == suffix || path.strip_suffix(suffix).is_some_and(|p| p.ends_with("::"))
 }
 
-fn span_of_call(cx: &Cx<'_>, call: &Call<'_>) -> Span {
-    let expr = call.expr;
-    match (call.method, expr) {
-        (Some(m), _) => cx.span_of(m.span().byte_range().start..expr.span().byte_range().end),
-        (None, syn::Expr::Call(c)) => {
-            let full = cx.span(expr);
-            if full.start().line == full.end().line {
-                full
-            } else {
-                cx.span(&c.func)
-            }
-        }
-        _ => cx.span(expr),
-    }
-}
-
-/// Whether the code around is code the service graph ignores: test code,
-/// build scripts, and packages without a binary (no `main`, no service).
+/// Code a deployed process cannot run: tests, build scripts, examples.
 fn skip(cx: &Cx<'_>) -> bool {
-    cx.in_test()
-        || !matches!(cx.target_kind(), TargetKind::Lib | TargetKind::Bin)
-        || !cx.package().targets.iter().any(|t| t.kind == TargetKind::Bin)
+    cx.in_test() || !matches!(cx.target_kind(), TargetKind::Lib | TargetKind::Bin)
 }
 
-/// Records the facts a call gives: edges, serve markers, signal handling.
+fn handles(cx: &mut Cx<'_>, span: Span, handling: Handling) {
+    let owner = cx.owner().map(str::to_string);
+    cx.record(span, SignalFact::Handles { handling, owner });
+}
+
+fn defaults_off(cx: &mut Cx<'_>, span: Span, actix: bool) {
+    let owner = cx.owner().map(str::to_string);
+    cx.record(span, SignalFact::DefaultsOff { actix, owner });
+}
+
+/// Records the signal handling a call gives.
 pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
     if skip(cx) {
         return;
     }
-    let Some(caller) = cx.enclosing_fn_path().map(str::to_string) else {
-        return;
-    };
     let prefixes = crate_names(cx.package());
-    let span = span_of_call(cx, call);
+    let span = cx.span(call.expr);
 
     // Signal registrations that name SIGTERM in their arguments.
     let name = match call.method {
@@ -203,66 +130,20 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
             }
         }
         if scan.term && !scan.ignore {
-            cx.record(
-                span.clone(),
-                GraphFact::Signal {
-                    handling: Handling::Term,
-                },
-            );
+            handles(cx, span.clone(), Handling::Term);
         }
     }
 
     if let Some(method) = call.method {
         let method = method.to_string();
-        for (m, roots) in SERVE_METHODS {
-            if method == *m && (roots.is_empty() || call.chain.root_is(roots)) {
-                let family = if roots.is_empty() { Family::Loop } else { Family::Other };
-                let what = if roots.is_empty() {
-                    format!("`{method}`")
-                } else {
-                    format!("`{}`", roots[0])
-                };
-                cx.record(
-                    span.clone(),
-                    GraphFact::Marker {
-                        caller: caller.clone(),
-                        marker: Marker {
-                            what,
-                            family,
-                            defaults: Defaults::None,
-                        },
-                    },
-                );
-            }
-        }
-        for (m, krate, min_args) in CONSUME_METHODS {
-            if method == *m && call.args.len() >= *min_args && cx.package().dependency(krate).is_some() {
-                cx.record(
-                    span.clone(),
-                    GraphFact::Marker {
-                        caller: caller.clone(),
-                        marker: Marker {
-                            what: format!("a {krate} consumer (`{method}`)"),
-                            family: Family::Loop,
-                            defaults: Defaults::None,
-                        },
-                    },
-                );
-            }
-        }
         if TERM_HANDLING_METHODS.contains(&method.as_str()) {
-            cx.record(
-                span.clone(),
-                GraphFact::Signal {
-                    handling: Handling::Term,
-                },
-            );
+            handles(cx, span.clone(), Handling::Term);
         }
         let actix = ["actix-web", "actix-server", "ntex"]
             .iter()
             .any(|d| cx.package().dependency(d).is_some());
         if actix && (method == "disable_signals" || (method == "shutdown_signal" && call.args.len() == 1)) {
-            cx.record(span.clone(), GraphFact::DefaultsOff { actix: true });
+            defaults_off(cx, span.clone(), true);
         }
         // Rocket: `config.shutdown.signals.clear()`.
         if method == "clear"
@@ -271,36 +152,12 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
             && matches!(&f.member, syn::Member::Named(n) if n == "signals")
             && cx.package().dependency("rocket").is_some()
         {
-            cx.record(span.clone(), GraphFact::DefaultsOff { actix: false });
-        }
-        if !COMMON_METHODS.contains(&method.as_str()) {
-            let ty = receiver_type(call, &caller, &prefixes);
-            cx.record(
-                span,
-                GraphFact::Call {
-                    caller,
-                    callee: Callee::Method { name: method, ty },
-                },
-            );
+            defaults_off(cx, span, false);
         }
         return;
     }
 
-    // Path calls.
     let paths: Vec<String> = call.paths.iter().map(|p| normalize_tokio(p)).collect();
-    if let Some((path, family, defaults)) = SERVE_CALLS.iter().find(|(p, _, _)| paths.iter().any(|c| c == p)) {
-        cx.record(
-            span.clone(),
-            GraphFact::Marker {
-                caller: caller.clone(),
-                marker: Marker {
-                    what: format!("`{path}`"),
-                    family: *family,
-                    defaults: *defaults,
-                },
-            },
-        );
-    }
     let handling = if paths.iter().any(|p| CTRL_C.iter().any(|c| ends_with_path(p, c))) {
         Some(Handling::IntOnly)
     } else if paths.iter().any(|p| ends_with_path(p, "SignalKind::terminate")) {
@@ -319,23 +176,7 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
         None
     };
     if let Some(handling) = handling {
-        cx.record(span.clone(), GraphFact::Signal { handling });
-    }
-    let mut local: Vec<String> = paths.iter().filter(|p| is_local(p, &prefixes)).cloned().collect();
-    // Functions passed by name: `thread::spawn(worker)`, `.map(handle)`.
-    for arg in &call.args {
-        if let syn::Expr::Path(p) = arg {
-            local.extend(cx.resolve(&p.path).into_iter().filter(|p| is_local(p, &prefixes)));
-        }
-    }
-    if !local.is_empty() {
-        cx.record(
-            span,
-            GraphFact::Call {
-                caller,
-                callee: Callee::Paths(local),
-            },
-        );
+        handles(cx, span, handling);
     }
 }
 
@@ -352,36 +193,13 @@ fn looks_like_external_shutdown(path: &str, prefixes: &[String]) -> bool {
     last.contains("shutdown") || last.contains("signal") || last.contains("graceful")
 }
 
-/// The type a method is called on, when the syntax says: `self.run()` in an
-/// `impl`, or `Server::new(..).run()` with `Server` of this package.
-fn receiver_type(call: &Call<'_>, caller: &str, prefixes: &[String]) -> Option<String> {
-    if let syn::Expr::MethodCall(m) = call.expr
-        && let syn::Expr::Path(p) = &*m.receiver
-        && p.path.is_ident("self")
-    {
-        return caller.rsplit_once("::").map(|(ty, _)| ty.to_string());
-    }
-    call.chain
-        .root
-        .iter()
-        .filter(|r| is_local(r, prefixes))
-        .find_map(|r| r.rsplit_once("::").map(|(ty, _)| ty.to_string()))
-        .filter(|_| call.chain.steps.len() == 1)
-        .filter(|ty| {
-            ty.rsplit("::")
-                .next()
-                .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
-        })
-}
-
-/// Records loops that keep a process alive: around `accept`/`incoming`, or
-/// endless in `main`.
+/// Records signal-hook's SIGTERM constants and Rocket shutdown configs
+/// that leave SIGTERM out.
 pub(crate) fn record_expr(cx: &mut Cx<'_>, expr: &syn::Expr) {
     if skip(cx) {
         return;
     }
     match expr {
-        syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {}
         syn::Expr::Path(p) => {
             // signal-hook's constants are only for registering handlers:
             // `for sig in TERM_SIGNALS { flag::register(*sig, ..) }`.
@@ -397,14 +215,8 @@ pub(crate) fn record_expr(cx: &mut Cx<'_>, expr: &syn::Expr) {
                     .any(|r| SIGNAL_HOOK_CRATES.iter().any(|c| r.starts_with(c)))
             {
                 let span = cx.span(p);
-                cx.record(
-                    span,
-                    GraphFact::Signal {
-                        handling: Handling::Term,
-                    },
-                );
+                handles(cx, span, Handling::Term);
             }
-            return;
         }
         syn::Expr::Struct(s) => {
             // Rocket: `Shutdown { signals: .., .. }` without SIGTERM.
@@ -416,250 +228,77 @@ pub(crate) fn record_expr(cx: &mut Cx<'_>, expr: &syn::Expr) {
                         names.visit_expr(&field.expr);
                         if !names.0.iter().any(|n| n == "Term") {
                             let span = cx.span(field);
-                            cx.record(span, GraphFact::DefaultsOff { actix: false });
+                            defaults_off(cx, span, false);
                         }
                     }
                 }
             }
-            return;
-        }
-        _ => return,
-    }
-    let Some(caller) = cx.enclosing_fn_path().map(str::to_string) else {
-        return;
-    };
-    let mut finder = AcceptFinder::default();
-    match expr {
-        syn::Expr::Loop(l) => finder.visit_block(&l.body),
-        syn::Expr::While(w) => {
-            finder.visit_expr(&w.cond);
-            finder.visit_block(&w.body);
-        }
-        syn::Expr::ForLoop(f) => {
-            finder.visit_expr(&f.expr);
-            finder.visit_block(&f.body);
         }
         _ => {}
     }
-    if let Some(range) = finder.found.filter(|_| !is_one_shot(expr)) {
-        let span = cx.span_of(range);
-        cx.record(
-            span,
-            GraphFact::Marker {
-                caller,
-                marker: Marker {
-                    what: "a loop over a listener".into(),
-                    family: Family::Loop,
-                    defaults: Defaults::None,
-                },
-            },
-        );
-        return;
-    }
-    if let syn::Expr::Loop(l) = expr
-        && cx.target_kind() == TargetKind::Bin
-        && cx.module().len() == 1
-        && cx.enclosing_fn() == Some("main")
-        && is_endless(l)
-    {
-        let span = cx.span(&l.loop_token);
-        cx.record(
-            span,
-            GraphFact::Marker {
-                caller,
-                marker: Marker {
-                    what: "an endless loop".into(),
-                    family: Family::Loop,
-                    defaults: Defaults::None,
-                },
-            },
-        );
-    }
 }
 
-/// Records a binary's `main` and entry attributes.
-pub(crate) fn record_item(cx: &mut Cx<'_>, item: &syn::Item) {
-    if skip(cx) || cx.target_kind() != TargetKind::Bin || cx.module().len() != 1 {
-        return;
-    }
-    let syn::Item::Fn(f) = item else { return };
-    if f.sig.ident != "main" {
-        return;
-    }
-    let always = f.attrs.iter().any(|a| {
-        let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
-        segs.first().is_some_and(|s| s == "shuttle_runtime") || segs.iter().any(|s| s == "launch")
-    });
-    let path = format!("{}::main", cx.module()[0]);
-    let span = cx.span(&f.sig.ident);
-    cx.record(span, GraphFact::Main { path, always });
-}
-
-/// What one binary of the package does.
-pub(crate) struct Binary {
-    pub target: usize,
-    /// Where `main` is, for the finding's JSON fields.
-    pub origin: Origin,
-    /// The name of `main`.
-    pub main: Span,
-    /// Serve calls and loops reachable from `main`, in source order.
-    pub markers: Vec<(Span, Marker)>,
-    /// The canonical path of `main`.
-    pub main_path: String,
-    /// The strongest signal handling in the binary and its lib, if any.
+/// A service entry point of the package being checked, and how what it
+/// runs handles SIGTERM.
+pub(crate) struct Service<'m> {
+    pub entry: &'m Entry,
+    /// The strongest signal handling in the code it runs, if any.
     pub handling: Option<Handling>,
     /// Whether a framework handles SIGTERM for it.
     pub framework_handles: bool,
 }
 
-impl Binary {
-    pub fn is_service(&self) -> bool {
-        !self.markers.is_empty()
-    }
-}
-
-/// The call graph of a package, from its facts.
-pub(crate) struct Graph<'f> {
-    edges: HashMap<&'f str, Vec<(&'f Span, &'f Callee)>>,
-    /// Function paths by their last segment, for method calls.
-    by_name: HashMap<&'f str, Vec<&'f str>>,
-    known: HashSet<&'f str>,
-}
-
-impl<'f> Graph<'f> {
-    pub fn new(facts: &'f [Fact]) -> Self {
-        let mut edges: HashMap<&str, Vec<(&Span, &Callee)>> = HashMap::new();
-        let mut known: HashSet<&str> = HashSet::new();
-        for fact in facts {
-            match fact.get::<GraphFact>() {
-                Some(GraphFact::Call { caller, callee }) => {
-                    edges.entry(caller).or_default().push((&fact.span, callee));
-                    known.insert(caller);
+/// The service entry points of `cx`'s package, each judged on the code it
+/// runs across the workspace: a `server` subcommand that handles SIGTERM
+/// does not cover a `worker` subcommand that never does.
+pub(crate) fn services<'m>(cx: &PackageReport<'m>) -> Vec<Service<'m>> {
+    let model = cx.model;
+    let mut out = Vec::new();
+    for entry in model.entries() {
+        if entry.kind != EntryKind::Service || entry.package != cx.index {
+            continue;
+        }
+        let reach: HashSet<String> = model.reach(entry, &|_| true);
+        // What the binary's other subcommands run: a handler there is
+        // theirs. A handler no entry point is seen to reach (called through
+        // a trait, a callback) counts for its whole package.
+        let siblings: HashSet<String> = model
+            .entries()
+            .iter()
+            .filter(|e| e.package == entry.package && e.target == entry.target && e.name != entry.name)
+            .flat_map(|e| model.reach(e, &|_| true))
+            .collect();
+        let runs = |f: &Fact, owner: &Option<String>| match owner {
+            Some(o) => reach.contains(o) || (f.origin.package == entry.package && !siblings.contains(o)),
+            None => f.origin.package == entry.package,
+        };
+        let mut handling = None;
+        let (mut actix_off, mut rocket_off) = (false, false);
+        for f in cx.workspace_facts {
+            match f.get::<SignalFact>() {
+                Some(SignalFact::Handles { handling: h, owner }) if runs(f, owner) => {
+                    handling = handling.max(Some(*h));
                 }
-                Some(GraphFact::Marker { caller, .. }) => {
-                    known.insert(caller);
+                Some(SignalFact::DefaultsOff { actix, owner }) if runs(f, owner) => {
+                    if *actix {
+                        actix_off = true;
+                    } else {
+                        rocket_off = true;
+                    }
                 }
                 _ => {}
             }
         }
-        let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
-        for k in &known {
-            if let Some((_, last)) = k.rsplit_once("::") {
-                by_name.entry(last).or_default().push(k);
-            }
-        }
-        Self { edges, by_name, known }
-    }
-
-    /// Functions reachable from `root` through edges `follow` accepts.
-    pub fn reach(&self, root: &str, follow: impl Fn(&Span) -> bool) -> HashSet<String> {
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut queue: VecDeque<&str> = VecDeque::new();
-        if let Some(k) = self.known.get(root) {
-            seen.insert(k);
-            queue.push_back(k);
-        }
-        while let Some(f) = queue.pop_front() {
-            for (span, callee) in self.edges.get(f).into_iter().flatten() {
-                if !follow(span) {
-                    continue;
-                }
-                let mut next: Vec<&str> = Vec::new();
-                match callee {
-                    Callee::Paths(paths) => {
-                        next.extend(paths.iter().filter_map(|p| self.known.get(p.as_str()).copied()));
-                    }
-                    Callee::Method { name, ty } => {
-                        let exact = ty
-                            .as_ref()
-                            .and_then(|t| self.known.get(format!("{t}::{name}").as_str()).copied());
-                        match exact {
-                            Some(e) => next.push(e),
-                            None => {
-                                // A method of some type of this package.
-                                for cand in self.by_name.get(name.as_str()).into_iter().flatten() {
-                                    let parent = cand.rsplit_once("::").map_or("", |(p, _)| p);
-                                    let ty = parent.rsplit("::").next().unwrap_or_default();
-                                    if ty.starts_with(|c: char| c.is_ascii_uppercase()) {
-                                        next.push(cand);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                for n in next {
-                    if seen.insert(n) {
-                        queue.push_back(n);
-                    }
-                }
-            }
-        }
-        seen.into_iter().map(str::to_string).collect()
-    }
-}
-
-/// Every binary target of the package with a `main`: whether it is a
-/// service, and how it handles SIGTERM.
-pub(crate) fn analyze(package: &Package, facts: &[Fact]) -> Vec<Binary> {
-    let graph = Graph::new(facts);
-    let lib: BTreeSet<usize> = package
-        .targets
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.kind == TargetKind::Lib)
-        .map(|(i, _)| i)
-        .collect();
-    let mut out: Vec<Binary> = Vec::new();
-    for fact in facts {
-        let Some(GraphFact::Main { path, always }) = fact.get::<GraphFact>() else {
-            continue;
-        };
-        let target = fact.origin.target;
-        // `#[cfg(..)] fn main` twice: one binary.
-        if out.iter().any(|b| b.target == target) {
-            continue;
-        }
-        let in_scope = |f: &Fact| f.origin.target == target || lib.contains(&f.origin.target);
-        let reachable = graph.reach(path, |_| true);
-        let mut markers: Vec<(Span, Marker)> = facts
-            .iter()
-            .filter_map(|f| match f.get::<GraphFact>() {
-                Some(GraphFact::Marker { caller, marker }) if reachable.contains(caller) && in_scope(f) => {
-                    Some((f.span.clone(), marker.clone()))
-                }
-                _ => None,
-            })
-            .collect();
-        markers.sort_by_key(|(s, _)| (s.path().to_path_buf(), s.range.start));
-        let handling = facts
-            .iter()
-            .filter(|f| in_scope(f))
-            .filter_map(|f| match f.get::<GraphFact>() {
-                Some(GraphFact::Signal { handling }) => Some(*handling),
-                _ => None,
-            })
-            .max();
-        let off = |actix: bool| {
-            facts
-                .iter()
-                .filter(|f| in_scope(f))
-                .any(|f| matches!(f.get::<GraphFact>(), Some(GraphFact::DefaultsOff { actix: a }) if *a == actix))
-        };
-        let rocket_off = off(false) || rocket_toml_clears_signals(package);
-        let framework_handles = *always
-            || markers.iter().any(|(_, m)| match m.defaults {
+        rocket_off |= rocket_toml_clears_signals(cx.package);
+        let framework_handles = entry.always
+            || entry.evidence.iter().any(|(_, m)| match m.defaults {
                 Defaults::None => false,
-                Defaults::Actix => !off(true),
+                Defaults::Actix => !actix_off,
                 Defaults::Rocket => !rocket_off,
                 Defaults::Always => true,
             });
-        out.push(Binary {
-            target,
-            origin: fact.origin,
-            main: fact.span.clone(),
-            markers,
-            main_path: path.clone(),
+        out.push(Service {
+            entry,
             handling,
             framework_handles,
         });
