@@ -51,15 +51,23 @@ pub struct MacroBody {
     pub template: bool,
 }
 
-/// Parsed macro bodies of one file by the address of the macro node, so
-/// each body is parsed once per file. Entries live as long as the cache,
-/// so addresses of nodes inside them are not reused.
+/// Parsed macro bodies of one file by the address of the macro node and
+/// where it is written, so each body is parsed once per file. Entries live
+/// as long as the cache, so addresses of nodes inside them are not reused;
+/// a macro found by [`scan`] is a temporary whose address the next one
+/// takes, and only its place in the file tells the two apart.
 #[derive(Default)]
-pub struct MacroCache(RefCell<HashMap<usize, Rc<MacroBody>>>);
+pub struct MacroCache(RefCell<HashMap<(usize, usize, usize), Rc<MacroBody>>>);
 
 impl MacroCache {
     pub fn get(&self, mac: &syn::Macro) -> Rc<MacroBody> {
-        let key = mac as *const syn::Macro as usize;
+        let start = mac
+            .path
+            .segments
+            .first()
+            .map_or(0, |s| s.ident.span().byte_range().start);
+        let end = mac.delimiter.span().close().byte_range().end;
+        let key = (mac as *const syn::Macro as usize, start, end);
         if let Some(body) = self.0.borrow().get(&key) {
             return body.clone();
         }
@@ -362,5 +370,26 @@ mod tests {
             })
             .collect();
         assert_eq!(macros, ["format"]);
+    }
+
+    #[test]
+    fn scanned_macros_do_not_share_a_cached_body() {
+        // Scanned macros are temporaries that take one another's address.
+        let outer = syn::parse_file(
+            r#"lazy_static! { static ref V: &'static str = match option_env!("A") { Some(v) => v, None => env!("B") }; }"#,
+        )
+        .unwrap();
+        let syn::Item::Macro(outer) = &outer.items[0] else {
+            panic!()
+        };
+        let cache = MacroCache::default();
+        let mut firsts = Vec::new();
+        for token in scan(&outer.mac.tokens) {
+            if let Scanned::Macro(inner) = token {
+                let body = cache.get(&inner);
+                firsts.push(body.args.as_ref().map(|a| show(&a[0])));
+            }
+        }
+        assert_eq!(firsts, [Some(r#""A""#.to_string()), Some(r#""B""#.to_string())]);
     }
 }
