@@ -110,8 +110,16 @@ pub fn parse_body(mac: &syn::Macro) -> MacroBody {
     if let Ok(args) = Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
         return exprs(args.into_iter().collect());
     }
-    // Statement-like bodies; DSLs such as `lazy_static!` fail here and fall
-    // back to `cfg_if!`-style item groups, then to scanning.
+    if name == "lazy_static"
+        && let Some(items) = lazy_static_items(mac.tokens.clone())
+    {
+        return MacroBody {
+            items,
+            ..MacroBody::default()
+        };
+    }
+    // Statement-like bodies; other DSLs fail here and fall back to
+    // `cfg_if!`-style item groups, then to scanning.
     let Ok(stmts) = (|input: ParseStream| syn::Block::parse_within(input)).parse2(mac.tokens.clone()) else {
         return MacroBody {
             items: item_groups(mac.tokens.clone()),
@@ -133,6 +141,21 @@ pub fn parse_body(mac: &syn::Macro) -> MacroBody {
     }
     body.args = Some(args);
     body
+}
+
+/// `lazy_static! { static ref NAME: T = init; }` as the `static` items it
+/// declares, so their initializers are visited as code.
+fn lazy_static_items(tokens: TokenStream) -> Option<Vec<syn::Item>> {
+    let mut after_static = false;
+    let tokens: TokenStream = tokens
+        .into_iter()
+        .filter(|tt| {
+            let is_ref = after_static && matches!(tt, TokenTree::Ident(i) if i == "ref");
+            after_static = matches!(tt, TokenTree::Ident(i) if i == "static");
+            !is_ref
+        })
+        .collect();
+    syn::parse2::<syn::File>(tokens).ok().map(|f| f.items)
 }
 
 /// Items in the brace groups of a body such as `cfg_if!`'s
@@ -348,6 +371,10 @@ mod tests {
         ));
         assert_eq!(body.items.len(), 3);
         assert!(parse_body(&mac("quote! { env!(\"X\") }")).template);
+        let body = parse_body(&mac(
+            "lazy_static! { static ref A: u8 = 1; pub static ref B: String = std::fs::read_to_string(\"b\").unwrap(); }",
+        ));
+        assert_eq!(body.items.len(), 2);
     }
 
     #[test]
@@ -375,16 +402,10 @@ mod tests {
     #[test]
     fn scanned_macros_do_not_share_a_cached_body() {
         // Scanned macros are temporaries that take one another's address.
-        let outer = syn::parse_file(
-            r#"lazy_static! { static ref V: &'static str = match option_env!("A") { Some(v) => v, None => env!("B") }; }"#,
-        )
-        .unwrap();
-        let syn::Item::Macro(outer) = &outer.items[0] else {
-            panic!()
-        };
+        let outer = mac(r#"json!({ "prefix": option_env!("A"), "data_dir": env!("B") })"#);
         let cache = MacroCache::default();
         let mut firsts = Vec::new();
-        for token in scan(&outer.mac.tokens) {
+        for token in scan(&outer.tokens) {
             if let Scanned::Macro(inner) = token {
                 let body = cache.get(&inner);
                 firsts.push(body.args.as_ref().map(|a| show(&a[0])));

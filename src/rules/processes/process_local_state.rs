@@ -312,11 +312,12 @@ impl Rule for ProcessLocalState {
         if cx.in_test() || cx.target_kind().is_build_time() {
             return;
         }
-        // `thread_local!` bodies parse as items too; `check_macro` names them.
+        // `thread_local!` and `lazy_static!` bodies parse as items too;
+        // `check_macro` names them.
         if cx
             .macro_stack()
             .iter()
-            .any(|m| m.rsplit("::").next() == Some("thread_local"))
+            .any(|m| matches!(m.rsplit("::").next(), Some("thread_local" | "lazy_static")))
         {
             return;
         }
