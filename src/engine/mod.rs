@@ -438,7 +438,7 @@ fn scope_to_services(
         if options.settings(origin.package).scope_of(d.code) == Scope::All {
             return true;
         }
-        let Some(item) = d.item.as_deref() else {
+        let Some(item) = d.item.as_deref().or_else(|| model.locate(&d.span)) else {
             // Module-level code (an attribute, a package file): the
             // package's code runs in a service or it does not.
             return model.serves_package(origin.package);

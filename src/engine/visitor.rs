@@ -523,7 +523,7 @@ impl FileVisitor<'_> {
         self.modeled && !self.state.in_test()
     }
 
-    fn record_node(&mut self, ident: &syn::Ident, main: Option<bool>) {
+    fn record_node(&mut self, ident: &syn::Ident, extent: proc_macro2::Span, main: Option<bool>) {
         if !self.modeling() {
             return;
         }
@@ -532,6 +532,7 @@ impl FileVisitor<'_> {
             path: path.clone(),
             origin: self.origin,
             span: crate::diagnostic::Span::new(self.file.clone(), ident.span().byte_range()),
+            extent: extent.byte_range(),
             main,
         });
     }
@@ -841,10 +842,10 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                         segs.first().is_some_and(|s| s == "shuttle_runtime") || segs.iter().any(|s| s == "launch")
                     });
                     let main = (root_bin && (f.sig.ident == "main" || launch)).then_some(launch);
-                    v.record_node(&f.sig.ident, main);
+                    v.record_node(&f.sig.ident, syn::spanned::Spanned::span(f), main);
                 }
                 syn::Item::Static(syn::ItemStatic { ident, .. }) | syn::Item::Const(syn::ItemConst { ident, .. }) => {
-                    v.record_node(ident, None);
+                    v.record_node(ident, syn::spanned::Spanned::span(item), None);
                 }
                 syn::Item::Enum(e) if v.modeling() && is_subcommand_enum(&e.attrs) => {
                     let path = format!("{}::{}", v.state.resolver.current_module().join("::"), e.ident);
@@ -881,7 +882,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let name = f.sig.ident.to_string();
         self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
-            v.record_node(&f.sig.ident, None);
+            v.record_node(&f.sig.ident, syn::spanned::Spanned::span(f), None);
             visit::visit_impl_item_fn(v, f)
         });
     }
@@ -889,7 +890,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         let name = f.sig.ident.to_string();
         self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
-            v.record_node(&f.sig.ident, None);
+            v.record_node(&f.sig.ident, syn::spanned::Spanned::span(f), None);
             visit::visit_trait_item_fn(v, f)
         });
     }
@@ -1037,6 +1038,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                                 path: node,
                                 origin: self.origin,
                                 span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
+                                extent: arm.span().byte_range(),
                                 main: None,
                             });
                             true

@@ -51,15 +51,23 @@ pub struct MacroBody {
     pub template: bool,
 }
 
-/// Parsed macro bodies of one file by the address of the macro node, so
-/// each body is parsed once per file. Entries live as long as the cache,
-/// so addresses of nodes inside them are not reused.
+/// Parsed macro bodies of one file by the address of the macro node and
+/// where it is written, so each body is parsed once per file. Entries live
+/// as long as the cache, so addresses of nodes inside them are not reused;
+/// a macro found by [`scan`] is a temporary whose address the next one
+/// takes, and only its place in the file tells the two apart.
 #[derive(Default)]
-pub struct MacroCache(RefCell<HashMap<usize, Rc<MacroBody>>>);
+pub struct MacroCache(RefCell<HashMap<(usize, usize, usize), Rc<MacroBody>>>);
 
 impl MacroCache {
     pub fn get(&self, mac: &syn::Macro) -> Rc<MacroBody> {
-        let key = mac as *const syn::Macro as usize;
+        let start = mac
+            .path
+            .segments
+            .first()
+            .map_or(0, |s| s.ident.span().byte_range().start);
+        let end = mac.delimiter.span().close().byte_range().end;
+        let key = (mac as *const syn::Macro as usize, start, end);
         if let Some(body) = self.0.borrow().get(&key) {
             return body.clone();
         }
@@ -102,8 +110,16 @@ pub fn parse_body(mac: &syn::Macro) -> MacroBody {
     if let Ok(args) = Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
         return exprs(args.into_iter().collect());
     }
-    // Statement-like bodies; DSLs such as `lazy_static!` fail here and fall
-    // back to `cfg_if!`-style item groups, then to scanning.
+    if name == "lazy_static"
+        && let Some(items) = lazy_static_items(mac.tokens.clone())
+    {
+        return MacroBody {
+            items,
+            ..MacroBody::default()
+        };
+    }
+    // Statement-like bodies; other DSLs fail here and fall back to
+    // `cfg_if!`-style item groups, then to scanning.
     let Ok(stmts) = (|input: ParseStream| syn::Block::parse_within(input)).parse2(mac.tokens.clone()) else {
         return MacroBody {
             items: item_groups(mac.tokens.clone()),
@@ -125,6 +141,21 @@ pub fn parse_body(mac: &syn::Macro) -> MacroBody {
     }
     body.args = Some(args);
     body
+}
+
+/// `lazy_static! { static ref NAME: T = init; }` as the `static` items it
+/// declares, so their initializers are visited as code.
+fn lazy_static_items(tokens: TokenStream) -> Option<Vec<syn::Item>> {
+    let mut after_static = false;
+    let tokens: TokenStream = tokens
+        .into_iter()
+        .filter(|tt| {
+            let is_ref = after_static && matches!(tt, TokenTree::Ident(i) if i == "ref");
+            after_static = matches!(tt, TokenTree::Ident(i) if i == "static");
+            !is_ref
+        })
+        .collect();
+    syn::parse2::<syn::File>(tokens).ok().map(|f| f.items)
 }
 
 /// Items in the brace groups of a body such as `cfg_if!`'s
@@ -340,6 +371,10 @@ mod tests {
         ));
         assert_eq!(body.items.len(), 3);
         assert!(parse_body(&mac("quote! { env!(\"X\") }")).template);
+        let body = parse_body(&mac(
+            "lazy_static! { static ref A: u8 = 1; pub static ref B: String = std::fs::read_to_string(\"b\").unwrap(); }",
+        ));
+        assert_eq!(body.items.len(), 2);
     }
 
     #[test]
@@ -362,5 +397,20 @@ mod tests {
             })
             .collect();
         assert_eq!(macros, ["format"]);
+    }
+
+    #[test]
+    fn scanned_macros_do_not_share_a_cached_body() {
+        // Scanned macros are temporaries that take one another's address.
+        let outer = mac(r#"json!({ "prefix": option_env!("A"), "data_dir": env!("B") })"#);
+        let cache = MacroCache::default();
+        let mut firsts = Vec::new();
+        for token in scan(&outer.tokens) {
+            if let Scanned::Macro(inner) = token {
+                let body = cache.get(&inner);
+                firsts.push(body.args.as_ref().map(|a| show(&a[0])));
+            }
+        }
+        assert_eq!(firsts, [Some(r#""A""#.to_string()), Some(r#""B""#.to_string())]);
     }
 }

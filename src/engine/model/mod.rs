@@ -39,6 +39,8 @@ pub struct Node {
     pub path: String,
     pub origin: Origin,
     pub span: Span,
+    /// The byte range of the whole item (or `match` arm) in its file.
+    pub extent: std::ops::Range<usize>,
     /// `Some` for a binary's `main` (or Rocket's `#[launch]` function):
     /// whether its attributes promise a service (`#[launch]`,
     /// `#[shuttle_runtime::main]`).
@@ -173,6 +175,8 @@ pub struct Model {
     service_packages: HashSet<usize>,
     /// The node of each dispatching `match` arm and the arm.
     dispatch_arms: HashMap<String, usize>,
+    /// Each file's nodes by extent, for findings that do not name theirs.
+    by_file: HashMap<std::path::PathBuf, Vec<(std::ops::Range<usize>, String)>>,
 }
 
 /// Package names of test-support and developer-tool crates.
@@ -260,6 +264,12 @@ impl Model {
         }
         for list in m.methods.values_mut().chain(m.types.values_mut()) {
             list.sort();
+        }
+        for node in m.nodes.values() {
+            m.by_file
+                .entry(node.span.path().to_path_buf())
+                .or_default()
+                .push((node.extent.clone(), node.path.clone()));
         }
         m.find_entries(packages, overrides);
         m.walk_services();
@@ -577,6 +587,17 @@ impl Model {
     /// Whether some service runs code of this package.
     pub fn serves_package(&self, package: usize) -> bool {
         self.service_packages.contains(&package)
+    }
+
+    /// The innermost node whose code holds `span`: for findings a rule
+    /// reports from its package-level check.
+    pub fn locate(&self, span: &Span) -> Option<&str> {
+        self.by_file
+            .get(span.path())?
+            .iter()
+            .filter(|(r, _)| r.start <= span.range.start && span.range.end <= r.end)
+            .min_by_key(|(r, _)| r.end - r.start)
+            .map(|(_, p)| p.as_str())
     }
 
     /// Whether `node` (a `match` arm's node) selects a subcommand.

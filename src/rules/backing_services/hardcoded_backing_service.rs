@@ -174,19 +174,21 @@ fn config_literal(expr: &syn::Expr) -> Option<syn::LitStr> {
 const CLAP_ATTRS: &[&str] = &["arg", "clap", "structopt"];
 const CLAP_DEFAULTS: &[&str] = &["default_value", "default_missing_value"];
 
-/// The string defaults of a clap field.
-fn clap_defaults(attrs: &[syn::Attribute]) -> Vec<syn::LitStr> {
+/// The values of `key = value` settings in a field's attributes: the
+/// attributes named in `names`, the keys in `keys`, as `(attribute, value)`.
+/// `#[arg(long, default_value = "db")]` gives `("arg", "db")`. Shared with
+/// `filesystem_write`, which judges the defaults of other derives too.
+pub(crate) fn attribute_settings(attrs: &[syn::Attribute], names: &[&str], keys: &[&str]) -> Vec<(String, syn::Expr)> {
     let mut out = Vec::new();
-    for attr in attrs.iter().filter(|a| CLAP_ATTRS.iter().any(|n| a.path().is_ident(n))) {
+    for attr in attrs {
+        let Some(name) = names.iter().find(|n| attr.path().is_ident(n)) else {
+            continue;
+        };
         let _ = attr.parse_nested_meta(|meta| {
             if meta.input.peek(syn::Token![=]) {
                 let value: syn::Expr = meta.value()?.parse()?;
-                if CLAP_DEFAULTS.iter().any(|k| meta.path.is_ident(k))
-                    && let syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s), ..
-                    }) = value
-                {
-                    out.push(s);
+                if keys.iter().any(|k| meta.path.is_ident(k)) {
+                    out.push((name.to_string(), value));
                 }
             } else if meta.input.peek(syn::token::Paren) {
                 let _: proc_macro2::TokenTree = meta.input.parse()?;
@@ -195,6 +197,19 @@ fn clap_defaults(attrs: &[syn::Attribute]) -> Vec<syn::LitStr> {
         });
     }
     out
+}
+
+/// The string defaults of a clap field.
+fn clap_defaults(attrs: &[syn::Attribute]) -> Vec<syn::LitStr> {
+    attribute_settings(attrs, CLAP_ATTRS, CLAP_DEFAULTS)
+        .into_iter()
+        .filter_map(|(_, value)| match value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) => Some(s),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Constants are named in upper case; a lower-case single segment is a

@@ -9,16 +9,25 @@ declare_rule! {
     /// ### What it does
     /// Finds configuration read at compile time with `env!`, `option_env!`,
     /// or `dotenv!` (`dotenv_codegen`, `dotenvy_macro`), which reads the
-    /// `.env` file of the machine that compiles. Variables that Cargo sets
-    /// while compiling (`CARGO_PKG_VERSION`, `CARGO_MANIFEST_DIR`, `OUT_DIR`,
-    /// ...), toolchain facts (`MACOSX_DEPLOYMENT_TARGET`, `DOCS_RS`,
-    /// `RUSTC_BOOTSTRAP`), variables the package's own build script emits with
-    /// `cargo:rustc-env=`, and code that runs at compile time (build scripts,
-    /// procedural macros, `quote!` templates) are fine, except in the address
-    /// of a connection (`PgPool::connect(env!("DATABASE_URL"))`,
+    /// `.env` file of the machine that compiles.
+    ///
+    /// Only configuration is reported. Build and version stamps are facts
+    /// about the build and belong in it, so they are never reported:
+    /// variables that Cargo and the toolchain set (`CARGO_PKG_VERSION`,
+    /// `CARGO_MANIFEST_DIR`, `OUT_DIR`, `TARGET`, `PROFILE`, `HOST`,
+    /// `RUSTC_VERSION`, `MACOSX_DEPLOYMENT_TARGET`, `DOCS_RS`), those of
+    /// build-info crates and CI (`VERGEN_GIT_SHA`, `GITHUB_SHA`,
+    /// `CI_COMMIT_SHA`, `BUILD_NUMBER`, `SOURCE_DATE_EPOCH`), and any name
+    /// with a stamp word between its underscores (`APP_VERSION`, `GIT_HASH`,
+    /// `BUILD_TIMESTAMP`, `RELEASE_DATE`); `cargo twelve explain
+    /// compile_time_config` lists the words, prefixes and names. Variables
+    /// the package's own build script emits with `cargo:rustc-env=`, and
+    /// code that runs at compile time (build scripts, procedural macros,
+    /// `quote!` templates) are fine too, except in the address of a
+    /// connection (`PgPool::connect(env!("DATABASE_URL"))`,
     /// `redis::Client::open(..)`, and the other constructors of
-    /// `hardcoded_backing_service`): a database URL baked in by a build script
-    /// is still baked in.
+    /// `hardcoded_backing_service`): a database URL baked in by a build
+    /// script is still baked in.
     ///
     /// ### Why is this bad
     /// A twelve-factor build produces one artifact that is released to every
@@ -39,20 +48,52 @@ declare_rule! {
     /// ```
     ///
     /// ### Options
-    /// `allow = ["GIT_SHA"]`: variables that are meant to be baked into the
-    /// build, such as a commit hash stamped in by CI.
+    /// `allow = ["RELEASE_CHANNEL"]`: variables that are meant to be baked
+    /// into the build besides the stamps above.
     pub CompileTimeConfig => "compile_time_config", Factor::BuildReleaseRun, Warn, fixable: false, options: ["allow"], scope: Service
 }
 
 /// Macros that read the environment of the compiler.
 const COMPILE_TIME_ENV_MACROS: &[&str] = &["std::env", "std::option_env"];
 
-/// Variables Cargo sets when it compiles a crate, and facts about the build
-/// toolchain that are build inputs by nature (the Apple deployment
-/// targets, docs.rs builds, the compiler's bootstrap switch).
-const BUILD_ENVIRONMENT_VARS: &[&str] = &["CARGO", "OUT_DIR", "RUSTC_BOOTSTRAP", "DOCS_RS"];
-const BUILD_ENVIRONMENT_PREFIXES: &[&str] = &["CARGO_"];
-const BUILD_ENVIRONMENT_SUFFIXES: &[&str] = &["_DEPLOYMENT_TARGET"];
+/// Build and version stamps, by exact name: what Cargo and the toolchain
+/// set while compiling, and CI build numbers.
+const STAMP_NAMES: &[&str] = &[
+    "CARGO",
+    "OUT_DIR",
+    "RUSTC",
+    "RUSTDOC",
+    "DOCS_RS",
+    "TARGET",
+    "PROFILE",
+    "HOST",
+    "SOURCE_DATE_EPOCH",
+    "BUILD_NUMBER",
+];
+
+/// Stamps by prefix: Cargo's `CARGO_PKG_*` and `CARGO_MANIFEST_DIR`, the
+/// compiler's `RUSTC_*`, vergen's `VERGEN_*`, CI's `GITHUB_*` and `CI_*`.
+const STAMP_PREFIXES: &[&str] = &["CARGO_", "RUSTC_", "VERGEN_", "GITHUB_", "CI_"];
+
+/// Stamps by suffix: the Apple deployment targets of the toolchain.
+const STAMP_SUFFIXES: &[&str] = &["_DEPLOYMENT_TARGET"];
+
+/// Words that mark a stamp anywhere between a name's underscores:
+/// `APP_VERSION`, `GIT_SHA`, `BUILD_TIMESTAMP`, `RELEASE_DATE`.
+const STAMP_WORDS: &[&str] = &[
+    "VERSION",
+    "SHA",
+    "COMMIT",
+    "GIT",
+    "VERGEN",
+    "BUILD",
+    "BUILT",
+    "CI",
+    "HASH",
+    "REVISION",
+    "TIMESTAMP",
+    "DATE",
+];
 
 /// Macros that read a `.env` file (and the environment) at compile time.
 const DOTENV_MACROS: &[&str] = &["dotenv_codegen::dotenv", "dotenvy_macro::dotenv", "dotenv::dotenv"];
@@ -60,17 +101,39 @@ const DOTENV_MACROS: &[&str] = &["dotenv_codegen::dotenv", "dotenvy_macro::doten
 /// Crates whose `dotenv!` a bare `dotenv!` is, through `#[macro_use]`.
 const DOTENV_MACRO_CRATES: &[&str] = &["dotenv_codegen", "dotenvy_macro"];
 
-fn set_by_build_environment(name: &str) -> bool {
-    BUILD_ENVIRONMENT_VARS.contains(&name)
-        || BUILD_ENVIRONMENT_PREFIXES.iter().any(|p| name.starts_with(p))
-        || BUILD_ENVIRONMENT_SUFFIXES.iter().any(|s| name.ends_with(s))
+/// Whether `name` is a build or version stamp rather than configuration.
+fn is_stamp(name: &str) -> bool {
+    STAMP_NAMES.contains(&name)
+        || STAMP_PREFIXES.iter().any(|p| name.starts_with(p))
+        || STAMP_SUFFIXES.iter().any(|s| name.ends_with(s))
+        || name
+            .split('_')
+            .any(|w| STAMP_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w)))
+}
+
+/// The stamp tables, for `cargo twelve explain`.
+fn stamps_table() -> String {
+    fn list(items: &[&str], decorate: impl Fn(&str) -> String) -> String {
+        items.iter().map(|i| decorate(i)).collect::<Vec<_>>().join(", ")
+    }
+    format!(
+        "### Stamps that are never reported\n\
+         - words of the name, between `_`: {}\n\
+         - prefixes: {}\n\
+         - suffixes: {}\n\
+         - names: {}\n",
+        list(STAMP_WORDS, |w| format!("`{w}`")),
+        list(STAMP_PREFIXES, |p| format!("`{p}*`")),
+        list(STAMP_SUFFIXES, |s| format!("`*{s}`")),
+        list(STAMP_NAMES, |n| format!("`{n}`")),
+    )
 }
 
 /// Options of `compile_time_config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CompileTimeConfigOptions {
-    /// Variables that may be read with `env!` besides the ones Cargo sets,
-    /// such as a commit hash stamped in by CI.
+    /// Variables that may be read with `env!` besides the build and
+    /// version stamps, such as a release channel chosen at build time.
     #[serde(default)]
     pub allow: Vec<String>,
 }
@@ -78,6 +141,10 @@ pub struct CompileTimeConfigOptions {
 impl Rule for CompileTimeConfig {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn explain_appendix(&self) -> Option<String> {
+        Some(stamps_table())
     }
 
     fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
@@ -109,7 +176,7 @@ impl Rule for CompileTimeConfig {
             .find_map(|f| address_of(f, &own))
             .map(|(_, callee)| callee);
         let package = cx.package();
-        if set_by_build_environment(&name)
+        if is_stamp(&name)
             || (package.build_env.contains(&name) && connection.is_none())
             || cx
                 .options::<CompileTimeConfigOptions>()
@@ -204,32 +271,160 @@ fn main() {
     #[test]
     fn cargo_and_build_script_vars_are_fine() {
         let src = r#"
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+const NAME: &str = env!("CARGO_PKG_NAME");
 static SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/schema.sql"));
 fn main() {
     let dir = env!("CARGO_MANIFEST_DIR");
     let min_macos = option_env!("MACOSX_DEPLOYMENT_TARGET");
     let tokens = quote::quote! { option_env!("GENERATED_CODE_READS_THIS") };
     let bin = env!("CARGO_BIN_EXE_app");
-    let sha = env!("GIT_SHA");
-    let at = option_env!("BUILT_AT");
-    let ci = env!("CI_PIPELINE_ID");
+    let features = env!("APP_FEATURES");
+    let channel = option_env!("RELEASE_CHANNEL");
     let runtime = std::env::var("DATABASE_URL");
 }
 "#;
         let options = super::CompileTimeConfigOptions {
-            allow: vec!["CI_PIPELINE_ID".into()],
+            allow: vec!["RELEASE_CHANNEL".into()],
         };
         let found = crate::test_support::check_rule_configured(
             &CompileTimeConfig,
             src,
             |p| {
-                p.build_env.insert("GIT_SHA".into());
-                p.build_env.insert("BUILT_AT".into());
+                p.build_env.insert("APP_FEATURES".into());
             },
             options,
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn build_and_version_stamps_are_never_reported() {
+        let src = r#"
+use clap::Parser;
+use serde_json::json;
+
+pub const VERSION: &str = match option_env!("VERGEN_GIT_SEMVER_LIGHTWEIGHT") {
+    Some(v) => v,
+    None => env!("VERGEN_BUILD_SEMVER"),
+};
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("VERGEN_GIT_SHA"), ")");
+static BUILT_AT: &str = env!("VERGEN_BUILD_TIMESTAMP");
+
+lazy_static::lazy_static! {
+    static ref COMMIT: String = option_env!("GITHUB_SHA").or(option_env!("CI_COMMIT_SHA")).unwrap_or("dev").into();
+}
+
+#[derive(Parser)]
+#[command(version = VERSION)]
+struct Cli {}
+
+pub fn build_info() -> serde_json::Value {
+    json!({
+        "version": env!("APP_VERSION"),
+        "git": option_env!("GIT_HASH"),
+        "build": option_env!("BUILD_NUMBER"),
+        "epoch": option_env!("SOURCE_DATE_EPOCH"),
+        "date": option_env!("RELEASE_DATE"),
+        "revision": option_env!("SOURCE_REVISION"),
+        "target": env!("TARGET"),
+        "profile": env!("PROFILE"),
+        "host": env!("HOST"),
+        "rustc": env!("RUSTC_VERSION"),
+        "ci": option_env!("CI"),
+        "commit": option_env!("LAST_COMMIT_TIMESTAMP"),
+        "built_by": option_env!("BUILT_BY"),
+    })
+}
+"#;
+        assert!(names(src).is_empty(), "{:?}", names(src));
+    }
+
+    #[test]
+    fn stamp_tables_are_explained() {
+        let text = super::stamps_table();
+        for entry in ["`VERGEN`", "`GITHUB_*`", "`SOURCE_DATE_EPOCH`", "`*_DEPLOYMENT_TARGET`"] {
+            assert!(text.contains(entry), "{entry} in {text}");
+        }
+    }
+
+    /// Each finding names, in its message and its suggestion, the variable
+    /// its own macro reads; `others` are the names it must not mention.
+    fn assert_names_own_variable(src: &str, expected: usize) {
+        let found = check_rule(&CompileTimeConfig, src);
+        assert_eq!(found.len(), expected, "{src}\n{found:?}");
+        for d in &found {
+            let snippet = d.span.snippet();
+            let read = snippet.split('"').nth(1).expect("a quoted name");
+            let other = if read == "APP_PREFIX" {
+                "APP_DATA_DIR"
+            } else {
+                "APP_PREFIX"
+            };
+            assert!(d.message.contains(&format!("`{read}`")), "{snippet}: {}", d.message);
+            assert!(!d.message.contains(other), "{snippet}: {}", d.message);
+            if let Some(s) = &d.suggestion {
+                assert!(s.message.contains(read), "{snippet}: {}", s.message);
+                assert!(
+                    s.edits[0].replacement.contains(read),
+                    "{snippet}: {}",
+                    s.edits[0].replacement
+                );
+                assert!(
+                    !s.edits[0].replacement.contains(other),
+                    "{snippet}: {}",
+                    s.edits[0].replacement
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn messages_name_the_variable_the_macro_reads() {
+        // Regression: in `lazy_static!` and `json!` bodies the second macro
+        // was reported with the first one's variable, and its suggestion
+        // swapped that name in.
+        assert_names_own_variable(
+            r#"
+pub const PREFIX: &str = match option_env!("APP_PREFIX") {
+    Some(v) => v,
+    None => env!("APP_DATA_DIR"),
+};
+"#,
+            2,
+        );
+        assert_names_own_variable(
+            r#"
+lazy_static::lazy_static! {
+    static ref PREFIX: &'static str = match option_env!("APP_PREFIX") {
+        Some(v) => v,
+        None => env!("APP_DATA_DIR"),
+    };
+}
+"#,
+            2,
+        );
+        assert_names_own_variable(
+            r#"
+use std::path::PathBuf;
+pub fn data_dir() -> PathBuf {
+    PathBuf::from(option_env!("APP_PREFIX").unwrap_or(env!("APP_DATA_DIR")))
+}
+"#,
+            2,
+        );
+        assert_names_own_variable(
+            r#"pub const DIR: &str = concat!(env!("APP_PREFIX"), "-", env!("APP_DATA_DIR"));"#,
+            2,
+        );
+        assert_names_own_variable(
+            r#"
+use serde_json::json;
+pub fn settings() -> serde_json::Value {
+    json!({ "prefix": option_env!("APP_PREFIX"), "data_dir": env!("APP_DATA_DIR") })
+}
+"#,
+            2,
+        );
     }
 
     #[test]

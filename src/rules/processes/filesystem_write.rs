@@ -1,7 +1,12 @@
+use std::collections::HashSet;
+
 use syn::spanned::Spanned;
+use syn::visit::Visit;
 
 use crate::declare_rule;
-use crate::engine::{Call, Cx, OptionTable, RuleOptions, layer_options};
+use crate::diagnostic::Diagnostic;
+use crate::engine::{Call, Cx, Fact, OptionTable, PackageReport, RuleOptions, has_cfg_test, layer_options};
+use crate::rules::backing_services::hardcoded_backing_service::attribute_settings;
 use crate::rules::common::is_test_or_build_time;
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -12,8 +17,12 @@ declare_rule! {
     /// `tokio::fs`, `async_std::fs`, `fs_err`, `fs_extra` or a `cap_std`
     /// `Dir`; embedded databases kept in a local file (`rusqlite`
     /// `Connection::open`, `sled`, `rocksdb`, `redb`, `heed`, a `sqlite:` URL
-    /// naming a file); and temporary files made permanent
+    /// naming a file, also as a field's default in an attribute such as
+    /// `#[arg(default_value = "sqlite://data.db")]` or derive_builder's
+    /// `#[builder(default = ..)]`); and temporary files made permanent
     /// (`NamedTempFile::persist`/`keep`, `TempDir::keep`/`into_path`).
+    /// Writes in the initializer of a `lazy_static!`, `LazyLock` or
+    /// `once_cell` `Lazy` static are reported like any other.
     ///
     /// ### Why is this bad
     /// Twelve-factor processes are stateless and share nothing. A container's
@@ -23,7 +32,11 @@ declare_rule! {
     /// between instances.
     ///
     /// Writes under `std::env::temp_dir()` or a `tempfile` directory in the
-    /// same function are scratch space and are not reported, and neither are
+    /// same function, or under a `tempfile::TempDir` or `NamedTempFile` that
+    /// the struct holds in a field (`self.dir.path().join(..)`), are scratch
+    /// space and are not reported. Neither is removing a stale Unix socket
+    /// just before binding it (`fs::remove_file(&path)` then
+    /// `UnixListener::bind(&path)` in the same function), nor are
     /// in-memory databases (`open_in_memory`, `:memory:`,
     /// `sqlite::memory:`, sled's `temporary(true)`), test code, a build script
     /// or a procedural macro. Opening an existing file for writing without
@@ -110,6 +123,43 @@ const SCRATCH_SOURCES: &[&str] = &[
     "tempfile::NamedTempFile::new_in",
     "tempfile::Builder::new",
 ];
+
+/// `tempfile` types whose path is scratch space, held in a struct field.
+const SCRATCH_TYPES: &[&str] = &[
+    "tempfile::TempDir",
+    "tempfile::NamedTempFile",
+    "tempfile::TempPath",
+    "tempdir::TempDir",
+];
+
+/// Crates of `SCRATCH_TYPES`: a package without them holds none.
+const SCRATCH_CRATES: &[&str] = &["tempfile", "tempdir"];
+
+/// Types of `UNIX_SOCKET_BINDS`: a file that does not name one binds none.
+const SOCKET_TYPES: &[&str] = &["UnixListener", "UnixDatagram"];
+
+/// Unix socket constructors that fail when their path exists, so a stale
+/// socket file is removed just before them.
+const UNIX_SOCKET_BINDS: &[&str] = &[
+    "std::os::unix::net::UnixListener::bind",
+    "std::os::unix::net::UnixDatagram::bind",
+    "tokio::net::UnixListener::bind",
+    "tokio::net::UnixDatagram::bind",
+    "async_std::os::unix::net::UnixListener::bind",
+    "async_std::os::unix::net::UnixDatagram::bind",
+    "async_net::unix::UnixListener::bind",
+    "smol::net::unix::UnixListener::bind",
+];
+
+/// Attributes of derives whose `key = value` settings give a field's
+/// default (clap, structopt, derive_builder, typed-builder, bon, serde,
+/// confique, envconfig), and those keys.
+const DEFAULT_ATTRS: &[&str] = &["arg", "clap", "structopt", "builder", "serde", "config", "envconfig"];
+const DEFAULT_KEYS: &[&str] = &["default", "default_value", "default_value_t", "default_missing_value"];
+
+/// Attributes whose whole argument is a field's default: smart-default's
+/// `#[default = ..]` or `#[default(..)]`, `#[serde_inline_default(..)]`.
+const DEFAULT_VALUE_ATTRS: &[&str] = &["default", "serde_inline_default"];
 
 /// `fs_extra` functions and `cap_std` associated functions that write, by
 /// full path, with the index of the written path.
@@ -297,6 +347,156 @@ fn is_memory_db(path: &str) -> bool {
     path.is_empty() || path == ":memory:" || path.starts_with("file::memory:")
 }
 
+/// Whether a field's type is, or wraps, a `tempfile` type (`TempDir`,
+/// `Option<NamedTempFile>`, `Arc<TempDir>`).
+fn holds_scratch(cx: &Cx<'_>, ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => {
+            cx.resolve(&p.path).iter().any(|c| SCRATCH_TYPES.contains(&c.as_str()))
+                || p.path.segments.last().is_some_and(|seg| match &seg.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a.args.iter().any(|g| match g {
+                        syn::GenericArgument::Type(t) => holds_scratch(cx, t),
+                        _ => false,
+                    }),
+                    _ => false,
+                })
+        }
+        syn::Type::Reference(r) => holds_scratch(cx, &r.elem),
+        syn::Type::Paren(p) => holds_scratch(cx, &p.elem),
+        _ => false,
+    }
+}
+
+fn member_name(member: &syn::Member) -> String {
+    match member {
+        syn::Member::Named(i) => i.to_string(),
+        syn::Member::Unnamed(i) => i.index.to_string(),
+    }
+}
+
+/// The field of `self` a path is built from: `dir` for
+/// `self.dir.path().join("x")`, also through a local binding.
+fn self_field(cx: &Cx<'_>, expr: &syn::Expr, depth: usize) -> Option<String> {
+    match expr {
+        syn::Expr::Field(f) => match &*f.base {
+            syn::Expr::Path(p) if p.path.is_ident("self") => Some(member_name(&f.member)),
+            base => self_field(cx, base, depth),
+        },
+        syn::Expr::MethodCall(m) => self_field(cx, &m.receiver, depth),
+        syn::Expr::Reference(r) => self_field(cx, &r.expr, depth),
+        syn::Expr::Paren(p) => self_field(cx, &p.expr, depth),
+        syn::Expr::Try(t) => self_field(cx, &t.expr, depth),
+        syn::Expr::Path(p) if depth < 3 => {
+            let init = cx.local_init(&p.path.get_ident()?.to_string())?;
+            self_field(cx, init, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+/// A path argument as written, for telling whether two calls name the
+/// same path: `&socket_path` and `socket_path` are the same.
+fn path_text(cx: &Cx<'_>, mut expr: &syn::Expr) -> String {
+    while let syn::Expr::Reference(syn::ExprReference { expr: inner, .. })
+    | syn::Expr::Paren(syn::ExprParen { expr: inner, .. }) = expr
+    {
+        expr = inner;
+    }
+    cx.span(expr).snippet().split_whitespace().collect()
+}
+
+/// The function a node is in, unique within the package.
+fn function_key(cx: &Cx<'_>) -> Option<String> {
+    Some(format!("{}#{}", cx.file().path.display(), cx.enclosing_fn_path()?))
+}
+
+/// `sqlite:` file URLs in a default value: its string literals, and the
+/// code inside a string that derive_builder parses as an expression
+/// (`default = r#"String::from("sqlite://users.db")"#`).
+fn sqlite_file_urls(expr: &syn::Expr, out: &mut Vec<String>) {
+    struct Lits<'o>(&'o mut Vec<String>);
+    impl Visit<'_> for Lits<'_> {
+        fn visit_lit_str(&mut self, s: &syn::LitStr) {
+            let value = s.value();
+            if is_sqlite_file_url(&value) {
+                self.0.push(value);
+            } else if let Ok(code) = syn::parse_str::<syn::Expr>(&value) {
+                sqlite_file_urls(&code, self.0);
+            }
+        }
+    }
+    Lits(out).visit_expr(expr);
+}
+
+/// The defaults a field's attributes give it.
+fn attribute_defaults(attrs: &[syn::Attribute]) -> Vec<syn::Expr> {
+    let mut out: Vec<syn::Expr> = attribute_settings(attrs, DEFAULT_ATTRS, DEFAULT_KEYS)
+        .into_iter()
+        .map(|(_, value)| value)
+        .collect();
+    for attr in attrs
+        .iter()
+        .filter(|a| DEFAULT_VALUE_ATTRS.iter().any(|n| a.path().is_ident(n)))
+    {
+        match &attr.meta {
+            syn::Meta::NameValue(nv) => out.push(nv.value.clone()),
+            syn::Meta::List(list) => out.extend(list.parse_args::<syn::Expr>()),
+            syn::Meta::Path(_) => {}
+        }
+    }
+    out
+}
+
+/// What this rule records for its package-level check.
+enum Note {
+    /// A write that another part of the package may show to be scratch
+    /// space or a stale socket.
+    Pending {
+        what: String,
+        kind: Kind,
+        /// `(struct, field)`: the path is built from `self.field`.
+        field: Option<(String, String)>,
+        /// `(function, path)`: a removed file, maybe a socket bound next.
+        removed: Option<(String, String)>,
+        /// The function it is in, for the service model.
+        item: Option<String>,
+    },
+    /// `struct owner { field: TempDir }`.
+    ScratchField { owner: String, field: String },
+    /// `UnixListener::bind(path)` in `function`.
+    Bind { function: String, path: String },
+}
+
+fn message(what: &str, kind: Kind) -> String {
+    match kind {
+        Kind::File => format!("{what} writes to the local filesystem"),
+        Kind::Database => format!("{what} keeps a database in a local file"),
+        Kind::Persist => format!("{what} turns a temporary file into a permanent one"),
+    }
+}
+
+fn explain(d: &mut Diagnostic, kind: Kind) {
+    let note =
+        "twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service";
+    match kind {
+        Kind::File => {
+            d.label("this file is lost on restart and invisible to other instances")
+                .note(note)
+                .help("store it in a database or object storage addressed through config; for scratch files that may vanish, use `std::env::temp_dir()` or `tempfile`");
+        }
+        Kind::Database => {
+            d.label("this database is lost on restart and invisible to other instances")
+                .note(note)
+                .help("use a database server addressed through config (`DATABASE_URL`); an in-memory database is fine for data that may vanish");
+        }
+        Kind::Persist => {
+            d.label("the kept file is lost on restart and invisible to other instances")
+                .note(note)
+                .help("store the result in a database or object storage addressed through config, or let the temporary file be deleted");
+        }
+    }
+}
+
 impl FilesystemWrite {
     fn find(cx: &Cx<'_>, call: &Call<'_>) -> Option<Found> {
         if let Some(method) = call.method {
@@ -458,13 +658,22 @@ impl Rule for FilesystemWrite {
         if is_test_or_build_time(cx) {
             return;
         }
+        if call.method.is_none()
+            && call.is(UNIX_SOCKET_BINDS)
+            && let (Some(function), Some(path)) = (function_key(cx), call.args.first())
+        {
+            let path = path_text(cx, path);
+            let span = cx.span(call.expr);
+            cx.record(span, Note::Bind { function, path });
+        }
         let Some(found) = Self::find(cx, call) else { return };
         // A crate's own implementation of the API (`sled::open` inside sled).
         if found.api.split("::").next() == Some(cx.module()[0].as_str()) {
             return;
         }
 
-        if let Some(arg) = found.path_arg.and_then(|i| call.args.get(i)) {
+        let path = found.path_arg.and_then(|i| call.args.get(i)).copied();
+        if let Some(arg) = path {
             if let syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s), ..
             }) = arg
@@ -486,33 +695,126 @@ impl Rule for FilesystemWrite {
             (Some(method), expr) => cx.span_of(method.span().byte_range().start..expr.span().byte_range().end),
             (None, expr) => cx.span(expr),
         };
-        let what = found.what;
-        match found.kind {
-            Kind::File => {
-                cx.report(span, format!("{what} writes to the local filesystem"))
-                    .label("this file is lost on restart and invisible to other instances")
-                    .note("twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service")
-                    .help("store it in a database or object storage addressed through config; for scratch files that may vanish, use `std::env::temp_dir()` or `tempfile`");
+        // Whether the path is scratch space or a stale socket may only be
+        // known from another file (the struct) or later in the function
+        // (the bind): decided in `check_package`, and only where it can be.
+        let field = path
+            .filter(|_| SCRATCH_CRATES.iter().any(|c| cx.package().dependency(c).is_some()))
+            .and_then(|arg| {
+                let owner = cx.enclosing_fn_path()?.rsplit("::").nth(1)?.to_string();
+                Some((owner, self_field(cx, arg, 0)?))
+            });
+        let removed = path
+            .filter(|_| found.kind == Kind::File && found.api.ends_with("::remove_file"))
+            .filter(|_| SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t)))
+            .and_then(|arg| Some((function_key(cx)?, path_text(cx, arg))));
+        if field.is_some() || removed.is_some() {
+            cx.record(
+                span,
+                Note::Pending {
+                    what: found.what,
+                    kind: found.kind,
+                    field,
+                    removed,
+                    item: cx.owner().map(str::to_string),
+                },
+            );
+            return;
+        }
+        explain(cx.report(span, message(&found.what, found.kind)), found.kind);
+    }
+
+    fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        if cx.in_test() || cx.target_kind().is_build_time() {
+            return;
+        }
+        let (owner, fields): (Option<&syn::Ident>, Vec<&syn::Field>) = match item {
+            syn::Item::Struct(s) => (Some(&s.ident), s.fields.iter().collect()),
+            syn::Item::Enum(e) => (None, e.variants.iter().flat_map(|v| v.fields.iter()).collect()),
+            _ => return,
+        };
+        for (index, field) in fields.into_iter().enumerate() {
+            if has_cfg_test(&field.attrs) {
+                continue;
             }
-            Kind::Database => {
-                cx.report(span, format!("{what} keeps a database in a local file"))
-                    .label("this database is lost on restart and invisible to other instances")
-                    .note("twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service")
-                    .help("use a database server addressed through config (`DATABASE_URL`); an in-memory database is fine for data that may vanish");
+            let name = field
+                .ident
+                .as_ref()
+                .map_or_else(|| index.to_string(), |i| i.to_string());
+            if let Some(owner) = owner
+                && holds_scratch(cx, &field.ty)
+            {
+                let span = cx.span(&field.ty);
+                cx.record(
+                    span,
+                    Note::ScratchField {
+                        owner: owner.to_string(),
+                        field: name.clone(),
+                    },
+                );
             }
-            Kind::Persist => {
-                cx.report(span, format!("{what} turns a temporary file into a permanent one"))
-                    .label("the kept file is lost on restart and invisible to other instances")
-                    .note("twelve-factor processes are stateless and share nothing: data that must persist belongs in a backing service")
-                    .help("store the result in a database or object storage addressed through config, or let the temporary file be deleted");
+            for default in attribute_defaults(&field.attrs) {
+                let mut urls = Vec::new();
+                sqlite_file_urls(&default, &mut urls);
+                let Some(url) = urls.first() else { continue };
+                let what = match &field.ident {
+                    Some(ident) => format!("the default `{url}` of `{ident}`"),
+                    None => format!("the default `{url}`"),
+                };
+                let span = cx.span(&default);
+                explain(cx.report(span, message(&what, Kind::Database)), Kind::Database);
             }
+        }
+    }
+
+    fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
+        let mut scratch_fields = HashSet::new();
+        let mut binds = Vec::new();
+        for fact in facts {
+            match fact.get::<Note>() {
+                Some(Note::ScratchField { owner, field }) => {
+                    scratch_fields.insert((owner.as_str(), field.as_str()));
+                }
+                Some(Note::Bind { function, path }) => binds.push((function.as_str(), path.as_str(), fact)),
+                _ => {}
+            }
+        }
+        for fact in facts {
+            let Some(Note::Pending {
+                what,
+                kind,
+                field,
+                removed,
+                item,
+            }) = fact.get::<Note>()
+            else {
+                continue;
+            };
+            if field
+                .as_ref()
+                .is_some_and(|(owner, field)| scratch_fields.contains(&(owner.as_str(), field.as_str())))
+            {
+                continue;
+            }
+            // `let _ = fs::remove_file(&path); UnixListener::bind(&path)`.
+            if removed.as_ref().is_some_and(|(function, path)| {
+                binds
+                    .iter()
+                    .any(|(f, p, bind)| f == function && p == path && bind.span.range.start > fact.span.range.start)
+            }) {
+                continue;
+            }
+            let d = cx.report(fact.span.clone(), message(what, *kind));
+            d.origin = Some(fact.origin);
+            d.item = item.clone();
+            explain(d, *kind);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{check_rule, lines_of};
+    use crate::test_support::{check_package_rule, check_rule, check_rule_in, lines_of};
 
     use super::FilesystemWrite;
 
@@ -826,5 +1128,232 @@ mod db {
 "#;
         let found = crate::test_support::check_rule_in(&FilesystemWrite, src, |p| p.name = "sled".into());
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn tempfile_fields_of_the_struct_are_scratch() {
+        let src = r#"
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+impl Scratch {
+    fn put(&self, body: &[u8]) -> std::io::Result<()> {
+        fs::write(self.0.path().join("input"), body)
+    }
+}
+
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    log: NamedTempFile,
+    keep: Option<TempDir>,
+    root: PathBuf,
+}
+
+use tempfile::{NamedTempFile, TempDir};
+
+struct Scratch(TempDir);
+
+impl Workspace {
+    pub fn write_input(&self, name: &str, body: &str) -> std::io::Result<()> {
+        fs::write(self.dir.path().join(name), body)?;
+        let out = self.dir.path().join("out");
+        fs::create_dir_all(&out)?;
+        let mut log = OpenOptions::new().append(true).open(self.log.path())?;
+        writeln!(log, "{name}")?;
+        let keep = self.keep.as_ref().expect("a kept directory");
+        fs::write(keep.path().join("x"), body)?;
+        fs::write(self.root.join("index.html"), body)                           // 32
+    }
+}
+
+struct Site {
+    dir: PathBuf,
+}
+impl Site {
+    fn publish(&self) -> std::io::Result<()> {
+        fs::write(self.dir.join("index.html"), "<html>")                         // 41
+    }
+}
+"#;
+        let found = check_rule_in(&FilesystemWrite, src, |p| {
+            p.dependencies.push(
+                serde_json::from_value(serde_json::json!({
+                    "name": "tempfile", "req": "^3", "kind": null, "optional": false,
+                    "uses_default_features": true, "features": [], "target": null, "rename": null,
+                    "registry": null, "source": "registry+https://github.com/rust-lang/crates.io-index"
+                }))
+                .unwrap(),
+            );
+        });
+        let at: Vec<usize> = found.iter().map(|d| d.span.start().line).collect();
+        assert_eq!(at, [32, 41]);
+    }
+
+    #[test]
+    fn tempfile_fields_declared_in_another_file_are_scratch() {
+        let found = check_package_rule(
+            &FilesystemWrite,
+            "[dependencies]\ntempfile = \"3\"",
+            &[
+                (
+                    "src/lib.rs",
+                    "mod sandbox;\npub struct Sandbox {\n    pub(crate) dir: tempfile::TempDir,\n}\n",
+                ),
+                (
+                    "src/sandbox.rs",
+                    r#"
+use crate::Sandbox;
+
+impl Sandbox {
+    pub fn stage(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::write(self.dir.path().join(name), bytes)
+    }
+    pub fn export(&self, bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::write("export.bin", bytes)
+    }
+}
+"#,
+                ),
+            ],
+        );
+        let at: Vec<(String, usize)> = found
+            .iter()
+            .map(|d| {
+                (
+                    d.span.file.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    d.span.start().line,
+                )
+            })
+            .collect();
+        assert_eq!(at, [("sandbox.rs".to_string(), 9)]);
+    }
+
+    #[test]
+    fn removing_a_stale_socket_before_binding_it_is_fine() {
+        let src = r#"
+use std::fs;
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+
+pub fn serve(path: &Path) -> std::io::Result<()> {
+    let _ = fs::remove_file(path);
+    let listener = UnixListener::bind(path)?;
+    for stream in listener.incoming() { handle(stream?); }
+    Ok(())
+}
+
+pub async fn serve_tokio(socket_path: std::path::PathBuf) -> anyhow::Result<()> {
+    if socket_path.exists() {
+        tokio::fs::remove_file(&socket_path).await?;
+    }
+    let listener = tokio::net::UnixListener::bind(&socket_path)?;
+    loop { let (stream, _) = listener.accept().await?; }
+}
+
+pub async fn serve_async_std(cfg: &Config) -> std::io::Result<()> {
+    async_std::fs::remove_file(&cfg.socket).await.ok();
+    let listener = async_std::os::unix::net::UnixListener::bind(&cfg.socket).await?;
+    Ok(())
+}
+
+pub fn other_path(path: &Path, old: &Path) -> std::io::Result<()> {
+    fs::remove_file(old)?;                                                   // 28
+    let listener = UnixListener::bind(path)?;
+    Ok(())
+}
+
+pub fn cleanup(path: &Path) {
+    let _ = fs::remove_file(path);                                           // 34
+}
+
+pub fn bind_then_remove(path: &Path) -> std::io::Result<()> {
+    let listener = UnixListener::bind(path)?;
+    fs::remove_file(path)?;                                                  // 39
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [28, 34, 39]);
+    }
+
+    #[test]
+    fn writes_in_lazy_initializers_fire() {
+        let src = r#"
+use std::fs;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use once_cell::sync::Lazy;
+use lazy_static::lazy_static;
+
+static DATA_DIR: Lazy<PathBuf> = Lazy::new(|| {
+    let dir = PathBuf::from("data");
+    fs::create_dir_all(&dir).expect("data dir");                            // 10
+    dir
+});
+
+pub static UPLOADS: LazyLock<PathBuf> = LazyLock::new(|| {
+    std::fs::create_dir_all("uploads").unwrap();                            // 15
+    PathBuf::from("uploads")
+});
+
+lazy_static! {
+    static ref CACHE_DIR: PathBuf = {
+        fs::create_dir_all("cache").unwrap();                               // 21
+        PathBuf::from("cache")
+    };
+    static ref LOG: std::fs::File = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open("app.log")                                                    // 27
+        .unwrap();
+    static ref SCRATCH: PathBuf = std::env::temp_dir().join("app");
+    static ref TOKEN: String = std::fs::read_to_string("token").unwrap_or_default();
+}
+"#;
+        assert_eq!(lines(src), [10, 15, 21, 27]);
+    }
+
+    #[test]
+    fn sqlite_file_defaults_in_attributes_fire() {
+        let src = r###"
+use clap::Parser;
+use derive_builder::Builder;
+use serde::Deserialize;
+
+#[derive(Builder)]
+pub struct Store {
+    #[builder(default = r#"String::from("sqlite://users.db?mode=rwc")"#)]     // 8
+    url: String,
+    #[builder(setter(into), default = "String::from(\"sqlite::memory:\")")]
+    cache_url: String,
+    #[builder(default = "\"sqlite://file.db?mode=memory&cache=shared\".into()")]
+    shared: String,
+}
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data.db")]  // 18
+    database_url: String,
+    #[arg(long, default_value = "postgres://db.internal/app")]
+    replica_url: String,
+}
+
+#[derive(Deserialize, SmartDefault)]
+struct Settings {
+    #[serde(default = "default_database_url")]
+    database_url: String,
+    #[default = "sqlite:app.sqlite"]                                          // 28
+    events_url: String,
+    #[cfg(test)]
+    #[default = "sqlite://test.db"]
+    test_url: String,
+}
+"###;
+        assert_eq!(lines(src), [8, 18, 28]);
+        let found = check_rule(&FilesystemWrite, src);
+        assert_eq!(
+            found[0].message,
+            "the default `sqlite://users.db?mode=rwc` of `url` keeps a database in a local file"
+        );
     }
 }

@@ -19,10 +19,15 @@ declare_rule! {
     /// In a library, a static is reported only when its name or types speak
     /// of users (`SESSIONS`, `HashMap<UserId, Cart>`); in a package that
     /// depends on a web framework (axum, actix-web, warp, rocket, poem,
-    /// salvo, tide, tonic, ...) every such static is, unless its name says
-    /// it is a cache, buffer, pool or registry of the program's own things
-    /// (`CONTENT_TYPE_CACHE`, `BUF`, `CALLSITES`). Immutable statics (a
-    /// compiled `Regex`, a config string, an `AtomicU64` counter) are not.
+    /// salvo, tide, tonic, ...) every such static is, unless it is the
+    /// program's own: a cache, buffer, pool or registry by its name
+    /// (`OPERATOR_CACHE`, `CONN_CACHE`, `LRU`, `BUF`, `CALLSITES`) or a
+    /// cache by its type (`lru::LruCache`, moka's or quick_cache's `Cache`,
+    /// `cached::SizedCache`), or timing and counters (`TIMINGS`, a
+    /// `thread_local!` `RefCell<Vec<Instant>>`). Per-user state in a cache
+    /// (`SESSIONS: LruCache<SessionId, Session>`) is still reported.
+    /// Immutable statics (a compiled `Regex`, a config string, an
+    /// `AtomicU64` counter) are not.
     ///
     /// ### Why is this bad
     /// Twelve-factor processes are stateless and share nothing. A session or
@@ -67,6 +72,19 @@ const COLLECTION_SUFFIXES: &[&str] = &["Map", "Set"];
 /// Maps that are their own lock.
 const CONCURRENT_MAPS: &[&str] = &["DashMap", "DashSet", "SkipMap", "SkipSet"];
 
+/// Caches that are their own lock (moka's, mini-moka's and quick_cache's
+/// `Cache<K, V>`) and caches kept behind one (`cached`'s, `schnellru`'s,
+/// `clru`'s): mutable state, reported only when it holds per-user data.
+const CONCURRENT_CACHES: &[&str] = &["Cache", "SegmentedCache"];
+const CACHES: &[&str] = &[
+    "SizedCache",
+    "UnboundCache",
+    "TimedCache",
+    "TimedSizedCache",
+    "LruMap",
+    "CLruCache",
+];
+
 /// Words of a name or type that point at per-user data.
 const USER_WORDS: &[&str] = &[
     "session",
@@ -88,25 +106,49 @@ const USER_WORDS: &[&str] = &[
     "upload",
 ];
 
-/// Words of a static's name that say it is a cache, a buffer or a
-/// registry of the program's own things, not data of users.
+/// Words of a static's name that say it is a cache, a buffer, a registry
+/// of the program's own things, or timing and counters, not data of users.
 const INTERNAL_WORDS: &[&str] = &[
     "cache",
+    "caches",
     "cached",
+    "lru",
     "memo",
+    "memos",
+    "memoize",
+    "memoized",
     "pool",
+    "pools",
     "buf",
     "buffer",
     "buffers",
     "scratch",
     "intern",
     "interner",
+    "interned",
     "registry",
+    "registries",
     "registered",
     "callsite",
     "callsites",
     "metric",
     "metrics",
+    "timer",
+    "timers",
+    "timing",
+    "timings",
+    "start",
+    "started",
+    "elapsed",
+    "deadline",
+    "deadlines",
+    "latency",
+    "latencies",
+    "counter",
+    "counters",
+    "stats",
+    "histogram",
+    "histograms",
     "hook",
     "hooks",
     "lock",
@@ -118,6 +160,17 @@ const INTERNAL_WORDS: &[&str] = &[
     "tests",
     "mock",
     "mocks",
+];
+
+/// Words of a type that make it a cache: `lru::LruCache`, moka's and
+/// quick_cache's `Cache`, `cached::SizedCache`, `schnellru::LruMap`.
+const CACHE_TYPE_WORDS: &[&str] = &["cache", "cached", "lru", "memo"];
+
+/// Types that measure time; a static holding only these (and numbers or
+/// `&'static str` labels) is timing, not data.
+const TIMING_TYPES: &[&str] = &["Instant", "Duration", "SystemTime"];
+const NUMBER_TYPES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
 ];
 
 /// Dependencies that make a package a web or RPC service.
@@ -166,7 +219,7 @@ struct Shape {
 }
 
 fn is_collection(name: &str) -> bool {
-    COLLECTIONS.contains(&name) || COLLECTION_SUFFIXES.iter().any(|s| name.ends_with(s))
+    COLLECTIONS.contains(&name) || CACHES.contains(&name) || COLLECTION_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
 fn generic_types(seg: &syn::PathSegment) -> Vec<&syn::Type> {
@@ -193,7 +246,8 @@ fn walk(ty: &syn::Type, lock: Option<&str>, mutable_static: bool, shape: &mut Sh
             let Some(last) = p.path.segments.last() else { return };
             let name = last.ident.to_string();
             if shape.state.is_none() {
-                if CONCURRENT_MAPS.contains(&name.as_str()) {
+                let concurrent_cache = CONCURRENT_CACHES.contains(&name.as_str()) && generic_types(last).len() >= 2;
+                if CONCURRENT_MAPS.contains(&name.as_str()) || concurrent_cache {
                     shape.state = Some(format!("{name}<..>"));
                 } else if is_collection(&name) && (lock.is_some() || mutable_static) {
                     shape.state = Some(match lock {
@@ -219,6 +273,67 @@ fn walk(ty: &syn::Type, lock: Option<&str>, mutable_static: bool, shape: &mut Sh
         syn::Type::Slice(s) => walk(&s.elem, lock, mutable_static, shape),
         _ => {}
     }
+}
+
+/// What a type holds past its containers, for [`is_timing`].
+#[derive(PartialEq)]
+enum Leaf {
+    Timing,
+    Plain,
+    Other,
+}
+
+fn leaves(ty: &syn::Type, out: &mut Vec<Leaf>) {
+    match ty {
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return out.push(Leaf::Other);
+            };
+            let inner = generic_types(last);
+            if !inner.is_empty() {
+                inner.into_iter().for_each(|t| leaves(t, out));
+                return;
+            }
+            let name = last.ident.to_string();
+            out.push(if TIMING_TYPES.contains(&name.as_str()) {
+                Leaf::Timing
+            } else if NUMBER_TYPES.contains(&name.as_str()) || name == "bool" {
+                Leaf::Plain
+            } else {
+                Leaf::Other
+            });
+        }
+        // `&'static str`: a label such as a metric's name.
+        syn::Type::Reference(r)
+            if r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+                && matches!(&*r.elem, syn::Type::Path(p) if p.path.is_ident("str")) =>
+        {
+            out.push(Leaf::Plain)
+        }
+        syn::Type::Reference(r) => leaves(&r.elem, out),
+        syn::Type::Paren(p) => leaves(&p.elem, out),
+        syn::Type::Group(g) => leaves(&g.elem, out),
+        syn::Type::Tuple(t) => t.elems.iter().for_each(|e| leaves(e, out)),
+        syn::Type::Array(a) => leaves(&a.elem, out),
+        syn::Type::Slice(s) => leaves(&s.elem, out),
+        _ => out.push(Leaf::Other),
+    }
+}
+
+/// Whether a type holds only timing (`Vec<Instant>`,
+/// `HashMap<&'static str, (Duration, u64)>`).
+fn is_timing(ty: &syn::Type) -> bool {
+    let mut out = Vec::new();
+    leaves(ty, &mut out);
+    out.contains(&Leaf::Timing) && !out.contains(&Leaf::Other)
+}
+
+/// Whether a type is a cache by its name: `lru::LruCache`, `moka::sync::Cache`.
+fn is_cache_type(idents: &[String]) -> bool {
+    idents
+        .iter()
+        .flat_map(|i| words(i))
+        .any(|w| CACHE_TYPE_WORDS.contains(&w.as_str()))
 }
 
 fn is_user_word(word: &str) -> bool {
@@ -284,7 +399,10 @@ impl ProcessLocalState {
         let Some(state) = shape.state else { return };
         let name = ident.to_string();
         let user = user_word(&name, &shape.idents);
-        let internal = words(&name).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()));
+        // Caches, by name or type, and timing are the program's own.
+        let internal = words(&name).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()))
+            || is_cache_type(&shape.idents)
+            || is_timing(ty);
         if user.is_none() && (internal || !is_service(cx)) {
             return;
         }
@@ -313,11 +431,12 @@ impl Rule for ProcessLocalState {
         if is_test_or_build_time(cx) {
             return;
         }
-        // `thread_local!` bodies parse as items too; `check_macro` names them.
+        // `thread_local!` and `lazy_static!` bodies parse as items too;
+        // `check_macro` names them.
         if cx
             .macro_stack()
             .iter()
-            .any(|m| m.rsplit("::").next() == Some("thread_local"))
+            .any(|m| matches!(m.rsplit("::").next(), Some("thread_local" | "lazy_static")))
         {
             return;
         }
@@ -477,5 +596,63 @@ mod own { pub struct MemoryStore; impl MemoryStore { pub fn default() -> Self { 
 fn other() { own::MemoryStore::default(); }
 "#;
         assert_eq!(lines(src), [5]);
+    }
+
+    #[test]
+    fn timing_and_caches_of_a_service_are_quiet() {
+        let src = r#"
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use lru::LruCache;
+use moka::sync::Cache;
+use once_cell::sync::Lazy;
+
+thread_local! {
+    static START: Cell<Instant> = Cell::new(Instant::now());
+    static TIMER: RefCell<Option<Instant>> = const { RefCell::new(None) };
+    static TIMINGS: RefCell<Vec<(String, Duration)>> = RefCell::new(Vec::new());
+    static MARKS: RefCell<Vec<Instant>> = RefCell::new(Vec::new());
+    static COUNTERS: RefCell<HashMap<&'static str, u64>> = RefCell::new(HashMap::new());
+}
+static REQUEST_TIMES: Mutex<Vec<(Instant, Duration)>> = Mutex::new(Vec::new());
+
+static OPERATOR_CACHE: Lazy<Mutex<HashMap<PathBuf, Operator>>> = Lazy::new(Default::default);
+static CONN_CACHE: LazyLock<Mutex<HashMap<String, redis::aio::MultiplexedConnection>>> =
+    LazyLock::new(Default::default);
+static LRU: Lazy<Mutex<LruCache<String, Bytes>>> = Lazy::new(|| Mutex::new(LruCache::unbounded()));
+static THUMBNAILS: Lazy<Mutex<LruCache<u64, Bytes>>> = Lazy::new(|| Mutex::new(LruCache::unbounded()));
+static RESPONSES: LazyLock<Cache<String, Bytes>> = LazyLock::new(|| Cache::new(10_000));
+static PAGES: Lazy<quick_cache::sync::Cache<String, Bytes>> = Lazy::new(|| quick_cache::sync::Cache::new(500));
+static TEMPLATES: Lazy<Mutex<cached::SizedCache<String, String>>> =
+    Lazy::new(|| Mutex::new(cached::SizedCache::with_size(50)));
+"#;
+        assert_eq!(service_lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn per_user_state_fires_in_caches_and_beside_timers() {
+        let src = r#"
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex};
+use std::time::Instant;
+
+use lru::LruCache;
+use once_cell::sync::Lazy;
+
+static SESSIONS: Lazy<Mutex<LruCache<SessionId, Session>>> = Lazy::new(|| Mutex::new(LruCache::unbounded())); // 10
+static LAST_SEEN: LazyLock<Mutex<HashMap<SessionId, Instant>>> = LazyLock::new(Default::default);       // 11
+static CARTS: Lazy<moka::future::Cache<UserId, Cart>> = Lazy::new(|| moka::future::Cache::new(10_000)); // 12
+static USER_CACHE: LazyLock<Mutex<HashMap<u64, User>>> = LazyLock::new(Default::default);               // 13
+static OPERATORS: Lazy<Mutex<HashMap<PathBuf, Operator>>> = Lazy::new(Default::default);                 // 14
+"#;
+        assert_eq!(service_lines(src), [10, 11, 12, 13, 14]);
+        // In a library only per-user state is reported.
+        assert_eq!(lines(src), [10, 11, 12, 13]);
     }
 }
