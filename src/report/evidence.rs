@@ -149,6 +149,18 @@ impl Seen {
             })
             .collect()
     }
+
+    /// The kinds of each `Seen::ProfileSchemes`: debug, then release.
+    pub(super) fn profiles<'a>(
+        seen: impl IntoIterator<Item = &'a Seen>,
+    ) -> Vec<(&'a BTreeSet<&'static str>, &'a BTreeSet<&'static str>)> {
+        seen.into_iter()
+            .filter_map(|s| match s {
+                Seen::ProfileSchemes { debug, release } => Some((debug, release)),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Rule for Evidence {
@@ -684,14 +696,9 @@ fn f() {
     if cfg!(debug_assertions) { tracing::debug!("dev"); }
 }
 "#;
-        let found: Vec<(Vec<&str>, Vec<&str>)> = seen_in(src)
-            .iter()
-            .filter_map(|s| match s {
-                Seen::ProfileSchemes { debug, release } => {
-                    Some((debug.iter().copied().collect(), release.iter().copied().collect()))
-                }
-                _ => None,
-            })
+        let found: Vec<(Vec<&str>, Vec<&str>)> = Seen::profiles(&seen_in(src))
+            .into_iter()
+            .map(|(debug, release)| (debug.iter().copied().collect(), release.iter().copied().collect()))
             .collect();
         assert_eq!(
             found,

@@ -346,15 +346,7 @@ fn dev_prod_parity(project: &Project<'_>, verdict: &mut Verdict) {
     if !verdict.applicable {
         verdict.evidence.push("no backing services to keep alike".into());
     }
-    let profiles: Vec<(&BTreeSet<&str>, &BTreeSet<&str>)> = project
-        .seen
-        .iter()
-        .filter_map(|s| match s {
-            Seen::ProfileSchemes { debug, release } => Some((debug, release)),
-            _ => None,
-        })
-        .collect();
-    let (split, debug, release) = profile_split(&profiles);
+    let (split, debug, release) = profile_split(&Seen::profiles(project.seen.iter().copied()));
     if split {
         verdict.evidence.push(format!(
             "debug builds use {}, release builds {}",
@@ -539,15 +531,7 @@ const DATABASE_URL: &str = "postgres://db.internal/app";
 #[cfg(debug_assertions)]
 fn seed_cache() { redis::Client::open("redis://localhost").unwrap(); }
 "#;
-        let facts = seen_in(src);
-        let profiles: Vec<_> = facts
-            .iter()
-            .filter_map(|s| match s {
-                Seen::ProfileSchemes { debug, release } => Some((debug, release)),
-                _ => None,
-            })
-            .collect();
-        let (split, debug, release) = profile_split(&profiles);
+        let (split, debug, release) = profile_split(&Seen::profiles(&seen_in(src)));
         assert!(split);
         assert_eq!(debug.into_iter().collect::<Vec<_>>(), ["sqlite"]);
         assert_eq!(release.into_iter().collect::<Vec<_>>(), ["postgres"]);
@@ -555,14 +539,7 @@ fn seed_cache() { redis::Client::open("redis://localhost").unwrap(); }
         let same = seen_in(
             "#[cfg(debug_assertions)]\nconst U: &str = \"postgres://localhost/app\";\n#[cfg(not(debug_assertions))]\nconst U: &str = \"postgres://db.internal/app\";\n",
         );
-        let profiles: Vec<_> = same
-            .iter()
-            .filter_map(|s| match s {
-                Seen::ProfileSchemes { debug, release } => Some((debug, release)),
-                _ => None,
-            })
-            .collect();
-        assert!(!profile_split(&profiles).0);
+        assert!(!profile_split(&Seen::profiles(&same)).0);
     }
 
     #[test]
