@@ -14,6 +14,7 @@ use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact};
 use crate::env_inventory;
 use crate::rules::concurrency::daemonize;
+use crate::rules::services;
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::workspace::{TargetKind, Workspace};
 
@@ -36,23 +37,29 @@ declare_rule! {
     pub Evidence => "report_evidence", Factor::Disposability, Warn, fixable: false, options: []
 }
 
-/// Calls that handle a termination signal or wire up graceful shutdown.
-const SHUTDOWN_CALLS: &[&str] = &[
-    "tokio::signal::ctrl_c",
+/// Calls that register a signal handler, whichever the signal. The
+/// signal-handler rule tells SIGTERM from SIGINT by the arguments; for the
+/// report, any handler is evidence of shutdown handling.
+const SIGNAL_REGISTRATIONS: &[&str] = &[
     "tokio::signal::unix::signal",
     "signal_hook::flag::register",
     "signal_hook::flag::register_conditional_shutdown",
     "signal_hook::iterator::Signals::new",
     "signal_hook_tokio::Signals::new",
     "signal_hook_async_std::Signals::new",
-    "ctrlc::set_handler",
-    "ctrlc::try_set_handler",
     "nix::sys::signal::sigaction",
     "async_signal::Signals::new",
-    "actix_rt::signal::ctrl_c",
-    "actix_web::rt::signal::ctrl_c",
 ];
-const SHUTDOWN_METHODS: &[&str] = &[
+/// Calls that handle a termination signal: the registrations, and the
+/// signal-handler rule's `ctrl_c`, `ctrlc` and shutdown-library tables.
+const SHUTDOWN_CALLS: &[&[&str]] = &[
+    SIGNAL_REGISTRATIONS,
+    services::CTRL_C,
+    services::CTRLC_HANDLERS,
+    services::TERM_HANDLING_CALLS,
+];
+/// Methods that wire up graceful shutdown.
+const GRACEFUL_SHUTDOWN_METHODS: &[&str] = &[
     "with_graceful_shutdown",
     "serve_with_shutdown",
     "serve_with_incoming_shutdown",
@@ -61,6 +68,8 @@ const SHUTDOWN_METHODS: &[&str] = &[
     "graceful_shutdown",
     "shutdown_signal",
 ];
+/// Methods that handle a termination signal or wire up graceful shutdown.
+const SHUTDOWN_METHODS: &[&[&str]] = &[GRACEFUL_SHUTDOWN_METHODS, services::TERM_HANDLING_METHODS];
 /// Loggers that write to stdout/stderr.
 const STREAM_LOGGERS: &[&str] = &[
     "tracing_subscriber::fmt",
@@ -116,9 +125,15 @@ const SCHEMES: &[(&str, &str)] = &[
     ("nats://", "nats"),
 ];
 
-/// Calls that detach the process from its supervisor: the `daemonize`
-/// rule's tables, and the `daemonize` crate's constructor.
+/// The `daemonize` crate's constructor.
 const DAEMONIZE_CONSTRUCTORS: &[&str] = &["daemonize::Daemonize::new"];
+/// Calls that detach the process from its supervisor: the constructor and
+/// the `daemonize` rule's tables.
+const DAEMONIZE_CALLS: &[&[&str]] = &[
+    DAEMONIZE_CONSTRUCTORS,
+    daemonize::DAEMON_FUNCTIONS,
+    daemonize::FORK_FUNCTIONS,
+];
 
 /// What the evidence collector records.
 #[derive(Debug, Clone)]
@@ -173,20 +188,16 @@ impl Rule for Evidence {
             return;
         }
         let span = cx.span(call.expr);
-        if let Some(p) = call.matched(SHUTDOWN_CALLS) {
+        if let Some(p) = matched(call, SHUTDOWN_CALLS) {
             cx.record(span, Seen::Shutdown(p.to_string()));
         } else if let Some(m) = call
             .method
-            .filter(|m| SHUTDOWN_METHODS.contains(&m.to_string().as_str()))
+            .filter(|m| SHUTDOWN_METHODS.iter().any(|t| t.contains(&m.to_string().as_str())))
         {
             cx.record(span, Seen::Shutdown(format!(".{m}(..)")));
         } else if let Some(p) = call.matched(STREAM_LOGGERS) {
             cx.record(span, Seen::StreamLogger(p.to_string()));
-        } else if let Some(p) = call
-            .matched(DAEMONIZE_CONSTRUCTORS)
-            .or_else(|| call.matched(daemonize::DAEMON_FUNCTIONS))
-            .or_else(|| call.matched(daemonize::FORK_FUNCTIONS))
-        {
+        } else if let Some(p) = matched(call, DAEMONIZE_CALLS) {
             cx.record(span, Seen::Daemonize(p.to_string()));
         } else if let Some(p) = call.matched(FILE_LOGGERS) {
             cx.record(span, Seen::FileLogger(p.to_string()));
@@ -257,6 +268,11 @@ impl Rule for Evidence {
             cx.record(span, Seen::ProfileSchemes { debug: d, release: r });
         }
     }
+}
+
+/// The first entry of the first table the call's path is in.
+fn matched<'t>(call: &Call<'_>, tables: &[&[&'t str]]) -> Option<&'t str> {
+    tables.iter().find_map(|t| call.matched(t))
 }
 
 fn derives_subcommand(attrs: &[syn::Attribute]) -> bool {
@@ -738,6 +754,19 @@ async fn main() {
                 .any(|s| matches!(s, Seen::StreamLogger(p) if p == "tracing_subscriber::fmt"))
         );
         assert!(s.iter().any(|s| matches!(s, Seen::Subcommands(v) if v.len() == 3)));
+        // The signal-handler rule's tables: shutdown libraries, `ctrlc`.
+        let s = seen_in(
+            "fn main() { let s = tokio_graceful::Shutdown::default(); ctrlc::set_handler(|| {}).unwrap(); Toplevel::new(run).catch_signals(); }\n",
+        );
+        let names: Vec<&Seen> = s.iter().collect();
+        assert_eq!(
+            Seen::names(&names, Seen::Shutdown).into_iter().collect::<Vec<_>>(),
+            [
+                ".catch_signals(..)",
+                "ctrlc::set_handler",
+                "tokio_graceful::Shutdown::default"
+            ]
+        );
     }
 
     #[test]
