@@ -14,6 +14,7 @@ use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact};
 use crate::env_inventory;
 use crate::rules::concurrency::daemonize;
+use crate::rules::logs::log_to_file;
 use crate::rules::services;
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::workspace::{TargetKind, Workspace};
@@ -91,24 +92,6 @@ const STREAM_LOGGERS: &[&str] = &[
     "femme::start",
     "fern::Dispatch::new",
 ];
-/// Loggers that write to files the app manages.
-const FILE_LOGGERS: &[&str] = &[
-    "tracing_appender::rolling::minutely",
-    "tracing_appender::rolling::hourly",
-    "tracing_appender::rolling::daily",
-    "tracing_appender::rolling::weekly",
-    "tracing_appender::rolling::never",
-    "tracing_appender::rolling::RollingFileAppender::new",
-    "tracing_appender::rolling::RollingFileAppender::builder",
-    "log4rs::append::file::FileAppender::builder",
-    "log4rs::append::rolling_file::RollingFileAppender::builder",
-    "fern::log_file",
-    "simplelog::WriteLogger::init",
-    "simplelog::WriteLogger::new",
-    "sloggers::file::FileLoggerBuilder::new",
-];
-const FILE_LOGGER_METHODS: &[&str] = &["log_to_file", "log_to_file_and_writer"];
-
 /// URL schemes of backing services, and the kind each names.
 const SCHEMES: &[(&str, &str)] = &[
     ("postgres://", "postgres"),
@@ -199,13 +182,8 @@ impl Rule for Evidence {
             cx.record(span, Seen::StreamLogger(p.to_string()));
         } else if let Some(p) = matched(call, DAEMONIZE_CALLS) {
             cx.record(span, Seen::Daemonize(p.to_string()));
-        } else if let Some(p) = call.matched(FILE_LOGGERS) {
-            cx.record(span, Seen::FileLogger(p.to_string()));
-        } else if let Some(m) = call
-            .method
-            .filter(|m| FILE_LOGGER_METHODS.contains(&m.to_string().as_str()))
-        {
-            cx.record(span, Seen::FileLogger(format!(".{m}(..)")));
+        } else if let Some(name) = file_logger(cx, call) {
+            cx.record(span, Seen::FileLogger(name));
         }
     }
 
@@ -273,6 +251,33 @@ impl Rule for Evidence {
 /// The first entry of the first table the call's path is in.
 fn matched<'t>(call: &Call<'_>, tables: &[&[&'t str]]) -> Option<&'t str> {
     tables.iter().find_map(|t| call.matched(t))
+}
+
+/// A call that writes logs to a file, by the `log_to_file` rule's tables:
+/// a file sink, a writer sink given a file, or a file method of a
+/// dependency (flexi_logger's `log_to_file`).
+fn file_logger(cx: &Cx<'_>, call: &Call<'_>) -> Option<String> {
+    if let Some(m) = call.method {
+        let m = m.to_string();
+        let writes = log_to_file::FILE_METHODS
+            .iter()
+            .any(|(name, krate)| *name == m && cx.package().dependency(krate).is_some());
+        return writes.then(|| format!(".{m}(..)"));
+    }
+    let sink = log_to_file::FILE_SINKS.iter().map(|(p, _)| *p).find(|p| call.is(&[p]));
+    let writer = || {
+        log_to_file::WRITER_SINKS
+            .iter()
+            .find(|(p, index, _)| {
+                call.is(&[p])
+                    && call
+                        .args
+                        .get(*index)
+                        .is_some_and(|a| log_to_file::is_file(&cx.sources(a)))
+            })
+            .map(|(p, _, _)| *p)
+    };
+    sink.or_else(writer).map(str::to_string)
 }
 
 fn derives_subcommand(attrs: &[syn::Attribute]) -> bool {
@@ -685,8 +690,12 @@ pub(super) fn compose_kinds(text: &str) -> BTreeSet<&'static str> {
 /// What the collector sees in one file of a binary.
 #[cfg(test)]
 pub(super) fn seen_in(src: &str) -> Vec<Seen> {
-    let pkg = crate::test_support::package();
-    crate::engine::check_source_facts(&pkg, &[&Evidence], Path::new("/app/src/main.rs"), src, TargetKind::Bin)
+    seen_in_package(&crate::test_support::package(), src)
+}
+
+#[cfg(test)]
+fn seen_in_package(pkg: &crate::workspace::Package, src: &str) -> Vec<Seen> {
+    crate::engine::check_source_facts(pkg, &[&Evidence], Path::new("/app/src/main.rs"), src, TargetKind::Bin)
         .iter()
         .filter_map(|f| f.get::<Seen>().cloned())
         .collect()
@@ -767,6 +776,46 @@ async fn main() {
                 "tokio_graceful::Shutdown::default"
             ]
         );
+    }
+
+    #[test]
+    fn log_files_as_the_log_to_file_rule_sees_them() {
+        let src = r#"
+fn main() {
+    let a = tracing_appender::rolling::daily("/var/log", "app.log");
+    let b = fern::DateBased::new("logs/", "%Y-%m-%d.log");
+    simplelog::WriteLogger::init(Level::Info, Config::default(), std::fs::File::create("app.log").unwrap());
+    Logger::try_with_str("info").unwrap().log_to_file(FileSpec::default());
+}
+"#;
+        let files = |s: &[Seen]| -> Vec<String> {
+            let s: Vec<&Seen> = s.iter().collect();
+            Seen::names(&s, Seen::FileLogger)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(
+            files(&seen_in(src)),
+            [
+                "fern::DateBased::new",
+                "simplelog::WriteLogger::init",
+                "tracing_appender::rolling::daily"
+            ]
+        );
+        // A writer sink is a file logger only when given a file.
+        let stdout = "fn main() { simplelog::WriteLogger::init(Level::Info, Config::default(), std::io::stdout()); }\n";
+        assert!(files(&seen_in(stdout)).is_empty());
+        // `log_to_file` is flexi_logger's when the package depends on it.
+        let mut pkg = crate::test_support::package();
+        pkg.dependencies.push(
+            serde_json::from_value(serde_json::json!({
+                "name": "flexi_logger", "req": "*", "kind": null, "optional": false, "uses_default_features": true,
+                "features": [], "target": null, "rename": null, "registry": null, "source": null
+            }))
+            .unwrap(),
+        );
+        assert!(files(&seen_in_package(&pkg, src)).contains(&".log_to_file(..)".to_string()));
     }
 
     #[test]
