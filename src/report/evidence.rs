@@ -13,6 +13,7 @@ use syn::visit::Visit;
 use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact};
 use crate::env_inventory;
+use crate::rules::backing_services::urls::{self, Service};
 use crate::rules::concurrency::daemonize;
 use crate::rules::logs::log_to_file;
 use crate::rules::services;
@@ -92,22 +93,6 @@ const STREAM_LOGGERS: &[&str] = &[
     "femme::start",
     "fern::Dispatch::new",
 ];
-/// URL schemes of backing services, and the kind each names.
-const SCHEMES: &[(&str, &str)] = &[
-    ("postgres://", "postgres"),
-    ("postgresql://", "postgres"),
-    ("mysql://", "mysql"),
-    ("mariadb://", "mysql"),
-    ("sqlite:", "sqlite"),
-    ("redis://", "redis"),
-    ("rediss://", "redis"),
-    ("amqp://", "rabbitmq"),
-    ("amqps://", "rabbitmq"),
-    ("mongodb://", "mongodb"),
-    ("mongodb+srv://", "mongodb"),
-    ("nats://", "nats"),
-];
-
 /// The `daemonize` crate's constructor.
 const DAEMONIZE_CONSTRUCTORS: &[&str] = &["daemonize::Daemonize::new"];
 /// Calls that detach the process from its supervisor: the constructor and
@@ -325,6 +310,42 @@ fn cfg_debug(attrs: &[syn::Attribute]) -> Option<bool> {
         .find_map(|a| a.parse_args::<syn::Meta>().ok().as_ref().and_then(debug_meta))
 }
 
+/// The kind of backing service a URL names by its scheme, from the
+/// schemes of `urls` (and sqlx's `sqlite:` without slashes). A scheme that
+/// names a service only with its port (`tls://`) does not count.
+fn url_kind(url: &str) -> Option<&'static str> {
+    let scheme = match url.split_once("://") {
+        Some((scheme, _)) => scheme,
+        None if url.starts_with("sqlite:") => "sqlite",
+        None => return None,
+    };
+    let (name, service) = urls::SCHEMES.iter().find(|(s, _)| s.eq_ignore_ascii_case(scheme))?;
+    if urls::SCHEMES_NEEDING_PORT.contains(name) {
+        return None;
+    }
+    kind(*service)
+}
+
+/// The report's name for a kind of backing service.
+fn kind(service: Service) -> Option<&'static str> {
+    Some(match service {
+        urls::POSTGRES => "postgres",
+        urls::MYSQL => "mysql",
+        urls::SQLITE => "sqlite",
+        urls::REDIS => "redis",
+        urls::AMQP => "rabbitmq",
+        urls::MONGODB => "mongodb",
+        urls::NATS => "nats",
+        urls::KAFKA => "kafka",
+        urls::MEMCACHED => "memcached",
+        urls::CLICKHOUSE => "clickhouse",
+        urls::ELASTICSEARCH => "elasticsearch",
+        urls::CASSANDRA => "cassandra",
+        urls::NEO4J => "neo4j",
+        _ => return None,
+    })
+}
+
 /// Backing-service kinds named by URL literals in a subtree, macro
 /// arguments included.
 fn schemes_in(walk: impl FnOnce(&mut SchemeVisitor)) -> BTreeSet<&'static str> {
@@ -340,7 +361,7 @@ struct SchemeVisitor {
 
 impl SchemeVisitor {
     fn text(&mut self, s: &str) {
-        if let Some((_, kind)) = SCHEMES.iter().find(|(scheme, _)| s.starts_with(scheme)) {
+        if let Some(kind) = url_kind(s) {
             self.kinds.insert(kind);
         }
     }
@@ -816,6 +837,20 @@ fn main() {
             .unwrap(),
         );
         assert!(files(&seen_in_package(&pkg, src)).contains(&".log_to_file(..)".to_string()));
+    }
+
+    #[test]
+    fn url_kinds_by_the_schemes_of_urls() {
+        assert_eq!(url_kind("postgresql://db/app"), Some("postgres"));
+        assert_eq!(url_kind("mariadb://db/app"), Some("mysql"));
+        assert_eq!(url_kind("sqlite::memory:"), Some("sqlite"));
+        assert_eq!(url_kind("sqlite://dev.db"), Some("sqlite"));
+        assert_eq!(url_kind("amqps://broker"), Some("rabbitmq"));
+        assert_eq!(url_kind("valkey://cache:6379"), Some("redis"));
+        assert_eq!(url_kind("kafka://broker:9092"), Some("kafka"));
+        assert_eq!(url_kind("tls://nats:4222"), None);
+        assert_eq!(url_kind("https://example.com"), None);
+        assert_eq!(url_kind("see postgres://db"), None);
     }
 
     #[test]
