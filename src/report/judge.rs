@@ -7,6 +7,7 @@ use super::Status;
 use super::evidence::{Project, Seen, compose_kinds, dotenv_keys};
 use crate::manifest;
 use crate::rules::Factor;
+use crate::rules::services::{self, Defaults};
 
 /// Variables every process sees, not app config to document.
 const SYSTEM_VARS: &[&str] = &[
@@ -40,8 +41,9 @@ const SYSTEM_VARS: &[&str] = &[
     "SystemRoot",
 ];
 const SYSTEM_PREFIXES: &[&str] = &["XDG_", "CARGO_", "LC_"];
-/// Servers that stop gracefully on SIGTERM without any code.
-const SIGTERM_BY_DEFAULT: &[&str] = &["actix-web", "rocket", "shuttle-runtime", "loco-rs"];
+/// shuttle stops gracefully on SIGTERM; the signal-handler rule knows it
+/// by `#[shuttle_runtime::main]`.
+const SHUTTLE: &str = "shuttle-runtime";
 /// Names of binaries and subcommands that are admin tasks.
 const ADMIN_WORDS: &[&str] = &[
     "migrate",
@@ -322,11 +324,7 @@ fn concurrency(project: &Project<'_>, verdict: &mut Verdict) {
 fn disposability(project: &Project<'_>, verdict: &mut Verdict) {
     verdict.applicable = project.has_bin();
     let handlers = Seen::names(&project.seen, Seen::Shutdown);
-    let builtin: Vec<&str> = SIGTERM_BY_DEFAULT
-        .iter()
-        .copied()
-        .filter(|c| project.deps.contains(c))
-        .collect();
+    let builtin: Vec<&str> = project.deps.iter().copied().filter(|d| stops_on_sigterm(d)).collect();
     if !handlers.is_empty() {
         verdict.evidence.push(format!("graceful shutdown: {}", list(&handlers)));
     } else if !builtin.is_empty() {
@@ -339,6 +337,17 @@ fn disposability(project: &Project<'_>, verdict: &mut Verdict) {
             .push("no signal handling or graceful shutdown found".into());
         verdict.worst(Status::Warn);
     }
+}
+
+/// Whether a server dependency stops gracefully on SIGTERM without any
+/// code: shuttle, or the crate of a serve call the signal-handler rule
+/// trusts to (actix-web, Rocket, loco, ...).
+fn stops_on_sigterm(dependency: &str) -> bool {
+    let krate = dependency.replace('-', "_");
+    dependency == SHUTTLE
+        || services::SERVE_CALLS
+            .iter()
+            .any(|(path, _, defaults)| *defaults != Defaults::None && path.split("::").next() == Some(&*krate))
 }
 
 fn dev_prod_parity(project: &Project<'_>, verdict: &mut Verdict) {
@@ -546,6 +555,16 @@ fn seed_cache() { redis::Client::open("redis://localhost").unwrap(); }
     fn admin_words() {
         assert!(is_admin_word("Migrate") && is_admin_word("SeedDemoData") && !is_admin_word("Serve"));
         assert!(is_admin_word("api-migrate") && !is_admin_word("tasker") && !is_admin_word("client"));
+    }
+
+    #[test]
+    fn servers_that_stop_on_sigterm_by_themselves() {
+        for d in ["actix-web", "rocket", "shuttle-runtime", "loco-rs", "ntex", "pingora"] {
+            assert!(stops_on_sigterm(d), "{d}");
+        }
+        for d in ["axum", "warp", "hyper", "tonic", "poem", "tokio"] {
+            assert!(!stops_on_sigterm(d), "{d}");
+        }
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub(crate) enum GraphFact {
 }
 
 /// Serve calls by canonical path.
-const SERVE_CALLS: &[(&str, Family, Defaults)] = &[
+pub(crate) const SERVE_CALLS: &[(&str, Family, Defaults)] = &[
     ("axum::serve", Family::GracefulShutdown, Defaults::None),
     ("axum::serve::serve", Family::GracefulShutdown, Defaults::None),
     ("axum::Server::bind", Family::GracefulShutdown, Defaults::None),
