@@ -15,6 +15,7 @@ use crate::engine::{Call, Cx, Fact};
 use crate::env_inventory;
 use crate::rules::backing_services::urls::{self, Service};
 use crate::rules::concurrency::daemonize;
+use crate::rules::config::env_files;
 use crate::rules::logs::log_to_file;
 use crate::rules::services;
 use crate::rules::{Factor, Rule, RuleMeta};
@@ -475,13 +476,9 @@ const COMPOSE_FILES: &[&str] = &[
     "docker-compose.yml",
     "docker-compose.yaml",
 ];
-const ENV_EXAMPLES: &[&str] = &[
-    ".env.example",
-    ".env.sample",
-    ".env.template",
-    ".env.dist",
-    "env.example",
-];
+/// `env.example`, after the `.env.<template>` files of `env_files`: not a
+/// dotenv file, but it documents the variables all the same.
+const ENV_EXAMPLE_UNDOTTED: &str = "env.example";
 const READMES: &[&str] = &["README.md", "README", "README.rst", "readme.md"];
 
 /// Project files, looked for in the workspace root and then in each
@@ -641,7 +638,12 @@ impl<'a> Project<'a> {
 
     /// The path and text of `.env.example` (or `.env.sample`, ...).
     pub fn env_example(&self) -> Option<(String, String)> {
-        self.files.read(ENV_EXAMPLES)
+        let names: Vec<String> = env_files::TEMPLATE_SUFFIXES
+            .iter()
+            .map(|s| format!(".env.{s}"))
+            .chain([ENV_EXAMPLE_UNDOTTED.to_string()])
+            .collect();
+        self.files.read(&names.iter().map(String::as_str).collect::<Vec<_>>())
     }
 
     pub fn readme(&self) -> Option<(String, String)> {
