@@ -7,6 +7,7 @@ use super::Status;
 use super::evidence::{Project, Seen, compose_kinds, dotenv_keys};
 use crate::manifest;
 use crate::rules::Factor;
+use crate::rules::naming::words;
 use crate::rules::services::{self, Defaults};
 
 /// Variables every process sees, not app config to document.
@@ -467,14 +468,7 @@ fn admin_processes(project: &Project<'_>, verdict: &mut Verdict) {
 /// Whether a binary or subcommand name has an admin word in it:
 /// `migrate`, `api-migrate`, `SeedDemoData`, `run_migrations`.
 fn is_admin_word(name: &str) -> bool {
-    let mut snake = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            snake.push('_');
-        }
-        snake.push(c.to_ascii_lowercase());
-    }
-    snake.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+    words(name).iter().any(|w| {
         let w = w.strip_suffix('s').filter(|s| s.len() > 2).unwrap_or(w);
         ADMIN_WORDS.contains(&w)
     })
@@ -555,6 +549,7 @@ fn seed_cache() { redis::Client::open("redis://localhost").unwrap(); }
     fn admin_words() {
         assert!(is_admin_word("Migrate") && is_admin_word("SeedDemoData") && !is_admin_word("Serve"));
         assert!(is_admin_word("api-migrate") && !is_admin_word("tasker") && !is_admin_word("client"));
+        assert!(is_admin_word("run_migrations") && is_admin_word("DBSeed") && is_admin_word("CLI"));
     }
 
     #[test]
