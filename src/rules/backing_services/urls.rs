@@ -71,7 +71,7 @@ pub const GENERIC: Service = Service {
 };
 
 /// URL schemes of backing services.
-const SCHEMES: &[(&str, Service)] = &[
+pub(crate) const SCHEMES: &[(&str, Service)] = &[
     ("postgres", POSTGRES),
     ("postgresql", POSTGRES),
     ("mysql", MYSQL),
@@ -98,7 +98,7 @@ const SCHEMES: &[(&str, Service)] = &[
 
 /// Schemes that are only a service address with a port of `PORTS`
 /// (`tls://` is also NATS's, but not only).
-const SCHEMES_NEEDING_PORT: &[&str] = &["tls"];
+pub(crate) const SCHEMES_NEEDING_PORT: &[&str] = &["tls"];
 
 /// Well-known ports of backing services.
 const PORTS: &[(u16, Service)] = &[

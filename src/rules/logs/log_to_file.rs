@@ -47,7 +47,7 @@ declare_rule! {
 }
 
 /// Calls that make a log file, by canonical path, with how to name them.
-const FILE_SINKS: &[(&str, &str)] = &[
+pub(crate) const FILE_SINKS: &[(&str, &str)] = &[
     ("log4rs::append::file::FileAppender::builder", "log4rs `FileAppender`"),
     (
         "log4rs::append::rolling_file::RollingFileAppender::builder",
@@ -108,7 +108,7 @@ const SYSTEM_SINKS: &[(&str, &str)] = &[
 
 /// Constructors that take a writer: logs go to a file when it is one.
 /// (path, index of the writer argument, name)
-const WRITER_SINKS: &[(&str, usize, &str)] = &[
+pub(crate) const WRITER_SINKS: &[(&str, usize, &str)] = &[
     ("simplelog::WriteLogger::new", 2, "simplelog's `WriteLogger`"),
     ("simplelog::WriteLogger::init", 2, "simplelog's `WriteLogger`"),
     ("slog_term::PlainDecorator::new", 0, "`slog_term::PlainDecorator`"),
@@ -132,7 +132,7 @@ const WRITER_SINKS: &[(&str, usize, &str)] = &[
 const WRITER_METHODS: &[(&str, &str)] = &[("with_writer", "tracing-subscriber"), ("chain", "fern")];
 
 /// Methods that log to a file, with their crate.
-const FILE_METHODS: &[(&str, &str)] = &[
+pub(crate) const FILE_METHODS: &[(&str, &str)] = &[
     ("log_to_file", "flexi_logger"),
     ("log_to_file_and_writer", "flexi_logger"),
 ];
@@ -164,7 +164,7 @@ struct InitFile {
     path: String,
 }
 
-fn is_file(sources: &BTreeSet<String>) -> bool {
+pub(crate) fn is_file(sources: &BTreeSet<String>) -> bool {
     sources.iter().any(|s| FILE_SOURCES.contains(&s.as_str()))
         && !sources.iter().any(|s| STREAM_SOURCES.contains(&s.as_str()))
 }

@@ -18,10 +18,8 @@ mod scan;
 mod tables;
 
 use scan::{PathNames, SignalScan};
-use tables::{
-    CTRL_C, CTRLC_HANDLERS, KNOWN_CRATES, SENDERS, SIGNAL_HOOK_CRATES, SIGTERM_NAMES, TERM_HANDLING_CALLS,
-    TERM_HANDLING_METHODS, TOKIO_SIGNAL_REEXPORTS,
-};
+pub(crate) use tables::{CTRL_C, CTRLC_HANDLERS, TERM_HANDLING_CALLS, TERM_HANDLING_METHODS};
+use tables::{KNOWN_CRATES, SENDERS, SIGNAL_HOOK_CRATES, SIGTERM_NAMES, TOKIO_SIGNAL_REEXPORTS};
 
 /// How a place in the code handles termination signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

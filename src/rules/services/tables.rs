@@ -3,7 +3,7 @@
 //! methods the graph knows.
 
 /// Functions that handle SIGINT only; any path ending in one of these.
-pub(super) const CTRL_C: &[&str] = &[
+pub(crate) const CTRL_C: &[&str] = &[
     "tokio::signal::ctrl_c",
     "actix_rt::signal::ctrl_c",
     "actix_web::rt::signal::ctrl_c",
@@ -17,15 +17,15 @@ pub(super) const TOKIO_SIGNAL_REEXPORTS: &[(&str, &str)] = &[
 ];
 
 /// `ctrlc`: SIGINT only unless the `termination` feature is on.
-pub(super) const CTRLC_HANDLERS: &[&str] = &["ctrlc::set_handler", "ctrlc::try_set_handler"];
+pub(crate) const CTRLC_HANDLERS: &[&str] = &["ctrlc::set_handler", "ctrlc::try_set_handler"];
 
 /// Libraries that catch SIGTERM themselves.
-pub(super) const TERM_HANDLING_CALLS: &[&str] = &[
+pub(crate) const TERM_HANDLING_CALLS: &[&str] = &[
     "tokio_graceful::Shutdown::default",
     "tokio_graceful::default_signal",
     "async_shutdown::ShutdownManager::wait_shutdown_triggered",
 ];
-pub(super) const TERM_HANDLING_METHODS: &[&str] = &["catch_signals"];
+pub(crate) const TERM_HANDLING_METHODS: &[&str] = &["catch_signals"];
 
 /// Callee names that send a signal rather than handle it.
 pub(super) const SENDERS: &[&str] = &["kill", "killpg", "raise", "pthread_kill", "tgkill", "sigqueue", "exit"];
