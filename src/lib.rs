@@ -187,15 +187,7 @@ async fn main() -> anyhow::Result<()> {
             "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{manifest}\n\n[workspace]\n"
         );
         std::fs::write(dir.path().join("Cargo.toml"), toml).expect("manifest");
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
-            std::fs::write(path, text).expect("file");
-        }
-        let selection = crate::workspace::Selection {
-            manifest_path: Some(dir.path().join("Cargo.toml")),
-            ..Default::default()
-        };
+        let selection = write_files(dir.path(), files);
         let workspace = crate::workspace::Workspace::load(&selection).expect("cargo metadata");
         // Rules allowed by default are tested at warn.
         let settings = crate::engine::Settings {
@@ -210,21 +202,29 @@ async fn main() -> anyhow::Result<()> {
         crate::engine::check(&workspace, &[rule], &options).diagnostics
     }
 
+    /// Writes `files` (relative path, text) under `dir`; the selection of
+    /// its `Cargo.toml`.
+    fn write_files(dir: &Path, files: &[(&str, &str)]) -> crate::workspace::Selection {
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+            std::fs::write(path, text).expect("file");
+        }
+        crate::workspace::Selection {
+            manifest_path: Some(dir.join("Cargo.toml")),
+            ..Default::default()
+        }
+    }
+
     /// A whole workspace written to a scratch directory (`files` holds
     /// every `Cargo.toml`, the root's `[workspace]` included), checked as
     /// `cargo twelve --workspace` checks it: configuration read from
     /// `metadata.twelve`, rules at warn level, service scoping on.
     pub fn check_workspace(rules: &[&'static dyn Rule], files: &[(&str, &str)]) -> crate::engine::Outcome {
         let dir = tempfile::tempdir().expect("scratch dir");
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
-            std::fs::write(path, text).expect("file");
-        }
         let selection = crate::workspace::Selection {
-            manifest_path: Some(dir.path().join("Cargo.toml")),
             workspace: true,
-            ..Default::default()
+            ..write_files(dir.path(), files)
         };
         let workspace = crate::workspace::Workspace::load(&selection).expect("cargo metadata");
         let (settings, issues) = crate::config::load(&workspace);

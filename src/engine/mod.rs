@@ -5,6 +5,7 @@
 //! files its file declares, and the next wave takes those. A file reached
 //! from several targets is read, parsed and checked once.
 
+mod cx;
 pub mod model;
 mod rule;
 mod suppress;
@@ -12,7 +13,6 @@ mod visitor;
 
 use std::any::Any;
 use std::collections::{BTreeSet, HashMap};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,6 +25,7 @@ use crate::source::macros::MacroCache;
 use crate::workspace::{Package, TargetKind, Workspace, module_decls};
 
 pub use crate::source::cfg::{has_cfg_test, is_test_fn};
+pub use cx::{Cx, PackageReport};
 pub use model::{Entry, EntryKind, Model};
 pub use rule::{OptionTable, Rule, RuleMeta, RuleOptions, Scope, Settings, layer_options};
 pub use visitor::{Call, CallFrame, Chain, MacroCall, Step};
@@ -182,63 +183,6 @@ impl Fact {
     pub fn get<T: 'static>(&self) -> Option<&T> {
         self.value.downcast_ref()
     }
-}
-
-/// What a rule's package-level check sees and reports through.
-pub struct PackageReport<'a> {
-    pub package: &'a Package,
-    /// The package's index in the workspace, for [`Entry::package`].
-    pub index: usize,
-    /// The workspace service model.
-    pub model: &'a Model,
-    /// Every fact this rule recorded in the workspace, all packages
-    /// included, for checks that follow calls across crates.
-    pub workspace_facts: &'a [Fact],
-    settings: &'a Settings,
-    /// The workspace root (where the root `Cargo.toml` and `Cargo.lock` are).
-    pub workspace_root: &'a Path,
-    rule: &'static RuleMeta,
-    severity: Severity,
-    out: &'a mut Vec<Diagnostic>,
-    show_secrets: bool,
-}
-
-impl PackageReport<'_> {
-    /// The rule's configured options, when its table was given.
-    pub fn options<T: 'static>(&self) -> Option<&T> {
-        self.settings.options(self.rule.name)
-    }
-
-    /// A secret value as it may appear in a message: its first four
-    /// characters and `…`, or all of it with `--show-secrets`.
-    pub fn redacted(&self, secret: &str) -> String {
-        if self.show_secrets {
-            secret.to_string()
-        } else {
-            crate::diagnostic::redact(secret)
-        }
-    }
-
-    /// `file` with `ranges` (secrets) masked, unless `--show-secrets`: the
-    /// copy package-level findings in a config file should point into.
-    pub fn masked(&self, file: &Arc<SourceFile>, ranges: &[Range<usize>]) -> Arc<SourceFile> {
-        if self.show_secrets || ranges.is_empty() {
-            file.clone()
-        } else {
-            Arc::new(file.masked(ranges))
-        }
-    }
-
-    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.out.push(finding(self.rule, self.severity, span, message));
-        self.out.last_mut().expect("just pushed")
-    }
-}
-
-fn finding(rule: &'static RuleMeta, severity: Severity, span: Span, message: impl Into<String>) -> Diagnostic {
-    let mut d = Diagnostic::new(rule.name, severity, span, message);
-    d.factor = Some(rule.factor);
-    d
 }
 
 /// The result of a run.
@@ -747,153 +691,6 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     drop(ast);
     proc_macro2::extra::invalidate_current_thread_spans();
     result
-}
-
-/// What rules are told about where they are; created by the engine for
-/// each hook call.
-pub struct Cx<'a> {
-    file: &'a Arc<SourceFile>,
-    package: &'a PackageCx<'a>,
-    state: &'a visitor::State,
-    rule: &'static RuleMeta,
-    severity: Severity,
-    out: &'a mut Vec<Diagnostic>,
-    facts: &'a mut Vec<Fact>,
-    redactions: &'a mut Vec<Range<usize>>,
-    origin: Origin,
-}
-
-impl<'a> Cx<'a> {
-    pub fn package(&self) -> &Package {
-        self.package.package
-    }
-
-    /// The rule's configured options, when its table was given.
-    pub fn options<T: 'static>(&self) -> Option<&T> {
-        self.package.settings.options(self.rule.name)
-    }
-
-    pub fn file(&self) -> &Arc<SourceFile> {
-        self.file
-    }
-
-    /// In a `#[cfg(test)]` module, a `#[test]` function, or a test,
-    /// bench or example target.
-    pub fn in_test(&self) -> bool {
-        self.state.in_test()
-    }
-
-    pub fn target_kind(&self) -> TargetKind {
-        self.state.kind
-    }
-
-    /// The canonical path of the innermost enclosing function:
-    /// `my_app::server::Server::start`.
-    pub fn enclosing_fn_path(&self) -> Option<&str> {
-        self.state.fn_paths.last().map(String::as_str)
-    }
-
-    /// The module the node is in, crate name first.
-    pub fn module(&self) -> &[String] {
-        self.state.resolver.current_module()
-    }
-
-    /// The initializer of a `const` or `static` of this file named by
-    /// `path` (`Client::open(REDIS_URL)` looks through to the literal).
-    pub fn const_init(&self, path: &syn::Path) -> Option<&syn::Expr> {
-        self.state.const_init(path)
-    }
-
-    /// The initializer of a local binding `let name = ..` of the enclosing
-    /// function (the latest one before this node), to look through one
-    /// level of indirection: `let addr = "0.0.0.0:8080"; bind(addr)`.
-    pub fn local_init(&self, name: &str) -> Option<&syn::Expr> {
-        self.state.local_init(name)
-    }
-
-    /// Masks `range` (a secret) in every rendering of this file: snippets,
-    /// JSON `text` and `rendered`. Unless `--show-secrets` is given.
-    pub fn redact(&mut self, range: Range<usize>) {
-        self.redactions.push(range);
-    }
-
-    /// A secret value as it may appear in a message: its first four
-    /// characters and `…`, or all of it with `--show-secrets`.
-    pub fn redacted(&self, secret: &str) -> String {
-        if self.package.show_secrets {
-            secret.to_string()
-        } else {
-            crate::diagnostic::redact(secret)
-        }
-    }
-
-    /// The innermost enclosing function's name.
-    pub fn enclosing_fn(&self) -> Option<&str> {
-        self.state.fns.last().map(String::as_str)
-    }
-
-    /// The innermost enclosing item, as `fn main`, `static CACHE`, `mod tests`.
-    pub fn enclosing_item(&self) -> Option<&str> {
-        self.state.items.last().map(String::as_str)
-    }
-
-    /// The calls whose arguments the node is in, innermost last: a literal
-    /// in `PgPool::connect(&format!("postgres://{h}/db"))` sees `connect`
-    /// with `arg` 0. Method receivers are not arguments.
-    pub fn call_stack(&self) -> &[CallFrame] {
-        &self.state.calls
-    }
-
-    /// Paths of the macros the node is inside, innermost last.
-    pub fn macro_stack(&self) -> &[String] {
-        &self.state.macros
-    }
-
-    /// Canonical candidates for a path written in this file.
-    pub fn resolve(&self, path: &syn::Path) -> Vec<String> {
-        self.state.resolver.resolve(path)
-    }
-
-    /// The canonical paths of calls whose value flows into `expr`, through
-    /// local `let` bindings: `dir.path().join("x")` after
-    /// `let dir = tempfile::tempdir()?` gives `tempfile::tempdir`.
-    pub fn sources(&self, expr: &syn::Expr) -> BTreeSet<String> {
-        self.state.sources(expr)
-    }
-
-    /// A span in this file.
-    pub fn span(&self, node: &impl syn::spanned::Spanned) -> Span {
-        Span::new(self.file.clone(), node.span().byte_range())
-    }
-
-    pub fn span_of(&self, range: Range<usize>) -> Span {
-        Span::new(self.file.clone(), range)
-    }
-
-    /// Reports a finding of the current rule; returns it for labels,
-    /// notes, helps and suggestions.
-    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        let mut d = finding(self.rule, self.severity, span, message);
-        d.item = self.state.owners.last().cloned();
-        self.out.push(d);
-        self.out.last_mut().expect("just pushed")
-    }
-
-    /// The canonical path of the function, `static` or `const` the node is
-    /// in: the service model's node.
-    pub fn owner(&self) -> Option<&str> {
-        self.state.owners.last().map(String::as_str)
-    }
-
-    /// Records a fact for this rule's [`Rule::check_package`].
-    pub fn record(&mut self, span: Span, value: impl Any + Send) {
-        self.facts.push(Fact {
-            rule: self.rule.name,
-            origin: self.origin,
-            span,
-            value: Box::new(value),
-        });
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,263 @@
+//! The service model's side of the pass: the functions, edges, markers,
+//! re-exports and dispatching arms of a file, recorded into its
+//! [`FileFacts`](crate::engine::model::FileFacts).
+
+use syn::visit::Visit;
+
+use super::{Call, FileVisitor};
+use crate::engine::model::{self, ArmLabel, Callee, Marker, markers};
+use crate::workspace::TargetKind;
+
+/// The service model's side of the pass.
+impl FileVisitor<'_> {
+    /// Whether the node here is code a deployed process may run.
+    pub(super) fn modeling(&self) -> bool {
+        self.modeled && !self.state.in_test()
+    }
+
+    pub(super) fn record_node(&mut self, ident: &syn::Ident, extent: proc_macro2::Span, main: Option<bool>) {
+        if !self.modeling() {
+            return;
+        }
+        let Some(path) = self.state.owners.last() else { return };
+        self.model.nodes.push(model::Node {
+            path: path.clone(),
+            origin: self.origin,
+            span: crate::diagnostic::Span::new(self.file.clone(), ident.span().byte_range()),
+            extent: extent.byte_range(),
+            main,
+        });
+    }
+
+    /// An edge from the enclosing node to the workspace paths `path` names.
+    pub(super) fn record_path(&mut self, path: &syn::Path, span: proc_macro2::Span) {
+        if !self.modeling() || self.state.owners.is_empty() {
+            return;
+        }
+        let crates = &self.package.workspace_crates;
+        let paths: Vec<String> = self
+            .state
+            .resolver
+            .resolve(path)
+            .into_iter()
+            .filter(|p| p.split("::").next().is_some_and(|c| crates.contains(c)) && p.contains("::"))
+            .collect();
+        if !paths.is_empty() {
+            self.record_edge(Callee::Paths(paths), span);
+        }
+    }
+
+    pub(super) fn record_edge(&mut self, to: Callee, span: proc_macro2::Span) {
+        let Some(from) = self.state.owners.last() else { return };
+        self.model.edges.push(model::Edge {
+            from: from.clone(),
+            to,
+            span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
+            arm: self.state.arms.last().copied(),
+        });
+    }
+
+    pub(super) fn record_marker(&mut self, marker: Marker, range: std::ops::Range<usize>) {
+        if !self.modeling() {
+            return;
+        }
+        let Some(owner) = self.state.owners.last() else { return };
+        self.model.markers.push(model::MarkerAt {
+            owner: owner.clone(),
+            marker,
+            span: crate::diagnostic::Span::new(self.file.clone(), range),
+            arm: self.state.arms.last().copied(),
+        });
+    }
+
+    /// Serve calls, serve methods and queue consumers; method edges.
+    pub(super) fn record_call(&mut self, call: &Call<'_>) {
+        if !self.modeling() {
+            return;
+        }
+        use syn::spanned::Spanned;
+        let expr_span = call.expr.span();
+        let range = match call.method {
+            Some(m) => m.span().byte_range().start..expr_span.byte_range().end,
+            None => expr_span.byte_range(),
+        };
+        let marker = |what: String, family: model::Family, defaults: model::Defaults| Marker { what, family, defaults };
+        if let Some(method) = call.method {
+            let name = method.to_string();
+            for (m, roots) in markers::SERVE_METHODS {
+                if name == *m && (roots.is_empty() || call.chain.root_is(roots)) {
+                    let (family, what) = if roots.is_empty() {
+                        (model::Family::Loop, format!("`{name}`"))
+                    } else {
+                        (model::Family::Other, format!("`{}`", roots[0]))
+                    };
+                    self.record_marker(marker(what, family, model::Defaults::None), range.clone());
+                }
+            }
+            for (m, krate, min_args) in markers::CONSUME_METHODS {
+                if name == *m && call.args.len() >= *min_args && self.package.package.dependency(krate).is_some() {
+                    let what = format!("a {krate} consumer (`{name}`)");
+                    self.record_marker(marker(what, model::Family::Loop, model::Defaults::None), range.clone());
+                }
+            }
+            if !markers::COMMON_METHODS.contains(&name.as_str()) {
+                let ty = match call.expr {
+                    syn::Expr::MethodCall(mc) if matches!(&*mc.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) => {
+                        self.state
+                            .owners
+                            .last()
+                            .and_then(|o| o.rsplit_once("::"))
+                            .map(|(t, _)| t.to_string())
+                    }
+                    _ => None,
+                };
+                self.record_edge(Callee::Method { name, ty }, method.span());
+            }
+            return;
+        }
+        if let Some((path, family, defaults)) = markers::SERVE_CALLS
+            .iter()
+            .find(|(p, _, _)| call.paths.iter().any(|c| c == p))
+        {
+            self.record_marker(marker(format!("`{path}`"), *family, *defaults), range);
+        }
+    }
+
+    /// Loops that keep a process alive: around `accept`/`incoming`, or
+    /// endless in a binary's `main`.
+    pub(super) fn record_loop(&mut self, expr: &syn::Expr) {
+        if !self.modeling() {
+            return;
+        }
+        let mut finder = markers::AcceptFinder::default();
+        match expr {
+            syn::Expr::Loop(l) => finder.visit_block(&l.body),
+            syn::Expr::While(w) => {
+                finder.visit_expr(&w.cond);
+                finder.visit_block(&w.body);
+            }
+            syn::Expr::ForLoop(f) => {
+                finder.visit_expr(&f.expr);
+                finder.visit_block(&f.body);
+            }
+            _ => return,
+        }
+        let loop_marker = |what: &str| Marker {
+            what: what.into(),
+            family: model::Family::Loop,
+            defaults: model::Defaults::None,
+        };
+        if let Some(range) = finder.found.filter(|_| !markers::is_one_shot(expr)) {
+            self.record_marker(loop_marker("a loop over a listener"), range);
+            return;
+        }
+        if let syn::Expr::Loop(l) = expr
+            && self.state.kind == TargetKind::Bin
+            && self.state.resolver.current_module().len() == 1
+            && self.state.fns.last().is_some_and(|f| f == "main")
+            && markers::is_endless(l)
+        {
+            self.record_marker(loop_marker("an endless loop"), l.loop_token.span.byte_range());
+        }
+    }
+
+    /// `pub use` re-exports, for calls through them from other crates.
+    pub(super) fn record_use(&mut self, item: &syn::ItemUse) {
+        if !self.modeling() || matches!(item.vis, syn::Visibility::Inherited) {
+            return;
+        }
+        fn walk(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Vec<String>, Option<String>)>) {
+            match tree {
+                syn::UseTree::Path(p) => {
+                    prefix.push(p.ident.to_string());
+                    walk(&p.tree, prefix, out);
+                    prefix.pop();
+                }
+                syn::UseTree::Name(n) => {
+                    let mut full = prefix.clone();
+                    full.push(n.ident.to_string());
+                    out.push((full, Some(n.ident.to_string())));
+                }
+                syn::UseTree::Rename(r) => {
+                    let mut full = prefix.clone();
+                    full.push(r.ident.to_string());
+                    out.push((full, Some(r.rename.to_string())));
+                }
+                syn::UseTree::Glob(_) => out.push((prefix.clone(), None)),
+                syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, prefix, out)),
+            }
+        }
+        let mut found = Vec::new();
+        walk(&item.tree, &mut Vec::new(), &mut found);
+        let module = self.state.resolver.current_module().join("::");
+        for (target, name) in found {
+            if target.is_empty() || (target.len() == 1 && target[0] == "self") {
+                continue;
+            }
+            let resolved = self.state.resolver.resolve_segments(&target);
+            let key = match &name {
+                Some(n) if n != "self" => format!("{module}::{n}"),
+                _ => module.clone(),
+            };
+            self.model.aliases.push((key, resolved));
+        }
+    }
+
+    /// The subcommand a `match` arm selects, when the `match` dispatches.
+    pub(super) fn arm_label(&self, scrutinee: &syn::Expr, pat: &syn::Pat) -> Option<ArmLabel> {
+        let mut pat = pat;
+        loop {
+            match pat {
+                syn::Pat::Or(o) => pat = o.cases.first()?,
+                syn::Pat::Reference(r) => pat = &r.pat,
+                syn::Pat::Paren(p) => pat = &p.pat,
+                syn::Pat::Ident(i) if i.subpat.is_some() => pat = &i.subpat.as_ref()?.1,
+                syn::Pat::TupleStruct(t)
+                    if t.path.get_ident().is_some_and(|i| i == "Some" || i == "Ok") && t.elems.len() == 1 =>
+                {
+                    pat = t.elems.first()?;
+                }
+                _ => break,
+            }
+        }
+        let path = match pat {
+            syn::Pat::TupleStruct(t) => &t.path,
+            syn::Pat::Struct(s) => &s.path,
+            syn::Pat::Path(p) => &p.path,
+            syn::Pat::Tuple(t) => {
+                // `Some(("serve", m))` on `matches.subcommand()`.
+                use quote::ToTokens;
+                if !scrutinee.to_token_stream().to_string().contains("subcommand") {
+                    return None;
+                }
+                return match t.elems.first()? {
+                    syn::Pat::Lit(syn::PatLit {
+                        lit: syn::Lit::Str(s), ..
+                    }) => Some(ArmLabel::Name(s.value())),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        };
+        if path.segments.len() < 2 {
+            return None;
+        }
+        let variant = path.segments.last()?.ident.to_string();
+        let mut enum_path = path.clone();
+        enum_path.segments.pop();
+        enum_path.segments.pop_punct();
+        let enums = self.state.resolver.resolve(&enum_path);
+        Some(ArmLabel::Variant { enums, variant })
+    }
+}
+
+/// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`,
+/// `#[argh(subcommand)]`, structopt's `#[derive(StructOpt)]` on an enum.
+pub(super) fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {
+    use quote::ToTokens;
+    attrs.iter().any(|a| {
+        let text = a.meta.to_token_stream().to_string();
+        (a.path().is_ident("derive") && (text.contains("Subcommand") || text.contains("StructOpt")))
+            || (a.path().is_ident("argh") && text.contains("subcommand"))
+    })
+}
