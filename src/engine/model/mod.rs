@@ -152,31 +152,68 @@ pub struct Overrides {
     pub dev_tools: Vec<String>,
 }
 
+/// Index of a node in the model.
+type Id = u32;
+const NONE: Id = Id::MAX;
+
+/// What an edge reaches, resolved once when the model is built.
+#[derive(Debug, Clone)]
+enum Targets {
+    Nodes(Vec<Id>),
+    /// A method on a receiver the syntax does not name: every method of a
+    /// workspace type with this name (an index into `method_lists`).
+    Methods(usize),
+}
+
+/// The nodes an entry point reaches: each with the node it was reached
+/// from, `NONE` where not reached.
+#[derive(Debug, Clone)]
+pub struct Reach<'m> {
+    model: &'m Model,
+    parent: std::borrow::Cow<'m, [Id]>,
+}
+
+impl Reach<'_> {
+    /// Whether the node with this canonical path is reached.
+    pub fn contains(&self, path: &str) -> bool {
+        self.model
+            .ids
+            .get(path)
+            .is_some_and(|&i| self.parent[i as usize] != NONE)
+    }
+}
+
 /// The service model of a run.
 #[derive(Debug, Default)]
 pub struct Model {
-    nodes: HashMap<String, Node>,
-    edges: HashMap<String, Vec<usize>>,
-    edge_list: Vec<Edge>,
+    ids: HashMap<String, Id>,
+    nodes: Vec<Node>,
+    /// Each node's outgoing edges.
+    out: Vec<Vec<usize>>,
+    edges: Vec<Edge>,
+    targets: Vec<Targets>,
+    /// Each edge's subcommand arm (see [`Model::subcommand_arm`]).
+    edge_arm: Vec<Option<usize>>,
+    method_lists: Vec<Vec<Id>>,
+    /// Each node's `impl` type group, `NONE` for free functions.
+    type_of: Vec<Id>,
+    type_members: Vec<Vec<Id>>,
     arms: Vec<Arm>,
-    markers: HashMap<String, Vec<usize>>,
-    marker_list: Vec<MarkerAt>,
+    markers: Vec<MarkerAt>,
+    node_markers: Vec<Vec<usize>>,
     subcommand_enums: HashSet<String>,
-    aliases: HashMap<String, Vec<String>>,
-    /// Method nodes by name, for method calls on unknown receivers.
-    methods: HashMap<String, Vec<String>>,
-    /// Type path to the method nodes of its `impl` blocks.
-    types: HashMap<String, Vec<String>>,
     pub entries: Vec<Entry>,
+    /// What each entry point reaches.
+    entry_reach: Vec<Vec<Id>>,
     /// Every node a service entry point reaches: the entry's index and the
     /// node it was reached from.
-    service_reach: HashMap<String, (usize, Option<String>)>,
+    service_reach: Vec<(usize, Id)>,
     /// Packages with code that a service runs.
     service_packages: HashSet<usize>,
     /// The node of each dispatching `match` arm and the arm.
     dispatch_arms: HashMap<String, usize>,
     /// Each file's nodes by extent, for findings that do not name theirs.
-    by_file: HashMap<std::path::PathBuf, Vec<(std::ops::Range<usize>, String)>>,
+    by_file: HashMap<std::path::PathBuf, Vec<(std::ops::Range<usize>, Id)>>,
 }
 
 /// Package names of test-support and developer-tool crates.
@@ -220,10 +257,54 @@ fn is_type_segment(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_uppercase())
 }
 
+/// What a path names while the model is built: re-exports and `impl`
+/// types, by canonical path.
+struct Names<'a> {
+    ids: &'a HashMap<String, Id>,
+    aliases: HashMap<String, Vec<String>>,
+    types: HashMap<String, Id>,
+    type_members: &'a [Vec<Id>],
+}
+
+impl Names<'_> {
+    /// The nodes `path` names, through `pub use` re-exports (`app::api::run`
+    /// with `pub use inner as api;` or `pub use inner::run;` in `app`):
+    /// each rewritten path is tried once, so cycles and fan-out stay
+    /// bounded.
+    fn resolve(&self, path: &str, out: &mut Vec<Id>) {
+        const MAX_TRIED: usize = 64;
+        let mut queue = vec![path.to_string()];
+        let mut tried: HashSet<String> = HashSet::new();
+        while let Some(p) = queue.pop() {
+            if tried.len() >= MAX_TRIED || !tried.insert(p.clone()) {
+                continue;
+            }
+            if let Some(&id) = self.ids.get(&p) {
+                out.push(id);
+                continue;
+            }
+            if let Some(&group) = self.types.get(&p) {
+                out.extend(&self.type_members[group as usize]);
+                continue;
+            }
+            let mut at = p.len();
+            while let Some(i) = p[..at].rfind("::") {
+                if let Some(targets) = self.aliases.get(&p[..at]) {
+                    let rest = &p[at..];
+                    queue.extend(targets.iter().map(|t| format!("{t}{rest}")));
+                    break;
+                }
+                at = i;
+            }
+        }
+    }
+}
+
 impl Model {
     /// Joins the facts of every file and classifies the entry points.
     pub fn build(packages: &[&Package], files: Vec<FileFacts>, overrides: &Overrides) -> Self {
         let mut m = Model::default();
+        let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
         for file in files {
             let base = m.arms.len();
             m.arms.extend(file.arms.into_iter().map(|mut a| {
@@ -231,7 +312,10 @@ impl Model {
                 a
             }));
             for node in file.nodes {
-                m.nodes.entry(node.path.clone()).or_insert(node);
+                if !m.ids.contains_key(&node.path) {
+                    m.ids.insert(node.path.clone(), m.nodes.len() as Id);
+                    m.nodes.push(node);
+                }
             }
             for mut e in file.edges {
                 e.arm = e.arm.map(|a| a + base);
@@ -241,87 +325,101 @@ impl Model {
                 {
                     m.dispatch_arms.insert(node.clone(), arm);
                 }
-                m.edges.entry(e.from.clone()).or_default().push(m.edge_list.len());
-                m.edge_list.push(e);
+                m.edges.push(e);
             }
             for mut mk in file.markers {
                 mk.arm = mk.arm.map(|a| a + base);
-                m.markers.entry(mk.owner.clone()).or_default().push(m.marker_list.len());
-                m.marker_list.push(mk);
+                m.markers.push(mk);
             }
             m.subcommand_enums.extend(file.subcommand_enums);
             for (from, to) in file.aliases {
-                m.aliases.entry(from).or_default().extend(to);
+                aliases.entry(from).or_default().extend(to);
             }
         }
-        for path in m.nodes.keys() {
-            if let Some((parent, name)) = path.rsplit_once("::")
+        let n = m.nodes.len();
+        // `impl` types and methods by name.
+        let mut types: HashMap<String, Id> = HashMap::new();
+        let mut methods: HashMap<String, Vec<Id>> = HashMap::new();
+        m.type_of = vec![NONE; n];
+        for (i, node) in m.nodes.iter().enumerate() {
+            if let Some((parent, name)) = node.path.rsplit_once("::")
                 && parent.rsplit("::").next().is_some_and(is_type_segment)
             {
-                m.methods.entry(name.to_string()).or_default().push(path.clone());
-                m.types.entry(parent.to_string()).or_default().push(path.clone());
+                let group = *types.entry(parent.to_string()).or_insert_with(|| {
+                    m.type_members.push(Vec::new());
+                    (m.type_members.len() - 1) as Id
+                });
+                m.type_members[group as usize].push(i as Id);
+                m.type_of[i] = group;
+                methods.entry(name.to_string()).or_default().push(i as Id);
             }
         }
-        for list in m.methods.values_mut().chain(m.types.values_mut()) {
-            list.sort();
+        let mut method_index: HashMap<String, usize> = HashMap::new();
+        for (name, list) in methods {
+            method_index.insert(name, m.method_lists.len());
+            m.method_lists.push(list);
         }
-        for node in m.nodes.values() {
+        // Every edge resolved once.
+        let names = Names {
+            ids: &m.ids,
+            aliases,
+            types,
+            type_members: &m.type_members,
+        };
+        let mut memo: HashMap<&str, Vec<Id>> = HashMap::new();
+        let mut targets = Vec::with_capacity(m.edges.len());
+        m.out = vec![Vec::new(); n];
+        for (ei, e) in m.edges.iter().enumerate() {
+            let t = match &e.to {
+                Callee::Paths(paths) => {
+                    let mut out = Vec::new();
+                    for p in paths {
+                        out.extend(
+                            memo.entry(p.as_str())
+                                .or_insert_with(|| {
+                                    let mut found = Vec::new();
+                                    names.resolve(p, &mut found);
+                                    found
+                                })
+                                .iter()
+                                .copied(),
+                        );
+                    }
+                    Targets::Nodes(out)
+                }
+                Callee::Method { name, ty } => {
+                    let exact = ty.as_ref().and_then(|t| m.ids.get(&format!("{t}::{name}")));
+                    match (exact, method_index.get(name)) {
+                        (Some(&id), _) => Targets::Nodes(vec![id]),
+                        (None, Some(&list)) => Targets::Methods(list),
+                        (None, None) => Targets::Nodes(Vec::new()),
+                    }
+                }
+            };
+            targets.push(t);
+            if let Some(&from) = m.ids.get(&e.from) {
+                m.out[from as usize].push(ei);
+            }
+        }
+        drop(memo);
+        drop(names);
+        m.targets = targets;
+        m.edge_arm = m.edges.iter().map(|e| m.subcommand_arm(e.arm)).collect();
+        m.node_markers = vec![Vec::new(); n];
+        for (mi, mk) in m.markers.iter().enumerate() {
+            if let Some(&id) = m.ids.get(&mk.owner) {
+                m.node_markers[id as usize].push(mi);
+            }
+        }
+        for (i, node) in m.nodes.iter().enumerate() {
             m.by_file
                 .entry(node.span.path().to_path_buf())
                 .or_default()
-                .push((node.extent.clone(), node.path.clone()));
+                .push((node.extent.clone(), i as Id));
         }
         m.find_entries(packages, overrides);
         m.walk_services();
         m
-    }
-
-    /// The nodes a callee may be, through re-exports and `impl` blocks.
-    fn targets(&self, callee: &Callee, out: &mut Vec<String>) {
-        match callee {
-            Callee::Paths(paths) => {
-                for p in paths {
-                    self.resolve_path(p, out, 0);
-                }
-            }
-            Callee::Method { name, ty } => {
-                if let Some(ty) = ty {
-                    let exact = format!("{ty}::{name}");
-                    if self.nodes.contains_key(&exact) {
-                        out.push(exact);
-                        return;
-                    }
-                }
-                out.extend(self.methods.get(name).into_iter().flatten().cloned());
-            }
-        }
-    }
-
-    fn resolve_path(&self, path: &str, out: &mut Vec<String>, depth: usize) {
-        if self.nodes.contains_key(path) {
-            out.push(path.to_string());
-            return;
-        }
-        if let Some(methods) = self.types.get(path) {
-            out.extend(methods.iter().cloned());
-            return;
-        }
-        if depth > 4 {
-            return;
-        }
-        // `app::api::run` where `pub use inner as api;` or
-        // `pub use inner::run;` in `app`.
-        let mut at = path.len();
-        while let Some(i) = path[..at].rfind("::") {
-            let (prefix, rest) = (&path[..at], &path[at..]);
-            if let Some(targets) = self.aliases.get(prefix) {
-                for t in targets {
-                    self.resolve_path(&format!("{t}{rest}"), out, depth + 1);
-                }
-                return;
-            }
-            at = i;
-        }
     }
 
     /// The dispatching arm of `arm`'s chain that selects a subcommand: the
@@ -352,74 +450,68 @@ impl Model {
         }
     }
 
-    /// Whether an edge or marker in `arm` runs for `dispatch`.
-    fn in_dispatch(&self, arm: Option<usize>, dispatch: Option<&(ArmLabel, usize)>) -> bool {
-        let Some((chosen, _)) = dispatch else { return true };
-        match self.subcommand_arm(arm) {
-            None => true,
-            Some(a) => {
-                let label = &self.arms[a].label;
-                !Self::same_enum(label, chosen) || label == chosen
-            }
-        }
+    /// Whether code in subcommand arm `sub` runs for `dispatch`.
+    fn in_dispatch(&self, sub: Option<usize>, dispatch: Option<&(ArmLabel, usize)>) -> bool {
+        let (Some((chosen, _)), Some(a)) = (dispatch, sub) else {
+            return true;
+        };
+        let label = &self.arms[a].label;
+        !Self::same_enum(label, chosen) || label == chosen
     }
 
     /// Breadth-first from `root`: every node reached, with the node it was
     /// reached from, following edges `follow` accepts.
-    fn walk(
-        &self,
-        root: &str,
-        dispatch: Option<&(ArmLabel, usize)>,
-        follow: &dyn Fn(&Edge) -> bool,
-    ) -> HashMap<String, Option<String>> {
-        let mut seen: HashMap<String, Option<String>> = HashMap::new();
+    fn walk(&self, root: Id, dispatch: Option<&(ArmLabel, usize)>, follow: &dyn Fn(&Edge) -> bool) -> Vec<Id> {
+        let mut parent = vec![NONE; self.nodes.len()];
         let mut queue = VecDeque::new();
-        seen.insert(root.to_string(), None);
-        queue.push_back(root.to_string());
-        let mut next = Vec::new();
+        parent[root as usize] = root;
+        queue.push_back(root);
+        let visit = |n: Id, from: Id, parent: &mut Vec<Id>, queue: &mut VecDeque<Id>| {
+            if parent[n as usize] == NONE {
+                parent[n as usize] = from;
+                queue.push_back(n);
+            }
+        };
         while let Some(f) = queue.pop_front() {
             // A method reached means its type is in use: its other methods
             // (trait impls the framework calls) run too.
-            if let Some((ty, _)) = f.rsplit_once("::")
-                && let Some(methods) = self.types.get(ty)
-            {
-                for m in methods {
-                    if !seen.contains_key(m) {
-                        seen.insert(m.clone(), Some(f.clone()));
-                        queue.push_back(m.clone());
-                    }
+            let group = self.type_of[f as usize];
+            if group != NONE {
+                for &m in &self.type_members[group as usize] {
+                    visit(m, f, &mut parent, &mut queue);
                 }
             }
-            for &ei in self.edges.get(&f).into_iter().flatten() {
-                let edge = &self.edge_list[ei];
-                if !self.in_dispatch(edge.arm, dispatch) || !follow(edge) {
+            for &ei in &self.out[f as usize] {
+                if !self.in_dispatch(self.edge_arm[ei], dispatch) || !follow(&self.edges[ei]) {
                     continue;
                 }
-                next.clear();
-                self.targets(&edge.to, &mut next);
-                for n in next.drain(..) {
-                    if !seen.contains_key(&n) {
-                        seen.insert(n.clone(), Some(f.clone()));
-                        queue.push_back(n);
-                    }
+                let list = match &self.targets[ei] {
+                    Targets::Nodes(v) => v.as_slice(),
+                    Targets::Methods(i) => self.method_lists[*i].as_slice(),
+                };
+                for &n in list {
+                    visit(n, f, &mut parent, &mut queue);
                 }
             }
         }
-        seen
+        parent
     }
 
     /// The subcommands a binary dispatches from `main`: the variants of
     /// the first subcommand `match` its calls reach.
-    fn dispatches(&self, main: &str) -> Vec<(ArmLabel, usize)> {
+    fn dispatches(&self, main: Id) -> Vec<(ArmLabel, usize)> {
         let reach = self.walk(main, None, &|_| true);
         let mut arms: Vec<usize> = Vec::new();
-        for f in reach.keys() {
-            for &ei in self.edges.get(f).into_iter().flatten() {
-                arms.extend(self.subcommand_arm(self.edge_list[ei].arm));
+        for (f, p) in reach.iter().enumerate() {
+            if *p == NONE {
+                continue;
             }
-            for &mi in self.markers.get(f).into_iter().flatten() {
-                arms.extend(self.subcommand_arm(self.marker_list[mi].arm));
-            }
+            arms.extend(self.out[f].iter().filter_map(|&ei| self.edge_arm[ei]));
+            arms.extend(
+                self.node_markers[f]
+                    .iter()
+                    .filter_map(|&mi| self.subcommand_arm(self.markers[mi].arm)),
+            );
         }
         arms.sort();
         arms.dedup();
@@ -437,11 +529,18 @@ impl Model {
 
     fn find_entries(&mut self, packages: &[&Package], overrides: &Overrides) {
         let dev_only = dev_only_packages(packages);
-        let mut mains: Vec<&Node> = self.nodes.values().filter(|n| n.main.is_some()).collect();
-        mains.sort_by_key(|n| (n.origin.package, n.origin.target, n.path.clone()));
+        let mut mains: Vec<Id> = (0..self.nodes.len() as Id)
+            .filter(|&i| self.nodes[i as usize].main.is_some())
+            .collect();
+        mains.sort_by_key(|&i| {
+            let n = &self.nodes[i as usize];
+            (n.origin.package, n.origin.target, n.path.clone())
+        });
         let mut entries = Vec::new();
+        let mut reaches = Vec::new();
         let mut done: HashSet<(usize, usize)> = HashSet::new();
-        for node in mains {
+        for id in mains {
+            let node = &self.nodes[id as usize];
             let (pi, ti) = (node.origin.package, node.origin.target);
             // `#[cfg(..)] fn main` twice: one binary.
             if !done.insert((pi, ti)) {
@@ -454,7 +553,7 @@ impl Model {
             if target.kind != TargetKind::Bin {
                 continue;
             }
-            let dispatches = self.dispatches(&node.path);
+            let dispatches = self.dispatches(id);
             let choices: Vec<Option<(ArmLabel, usize)>> = if dispatches.is_empty() {
                 vec![None]
             } else {
@@ -469,12 +568,15 @@ impl Model {
                     Some(s) => format!("{} {s}", target.name),
                     None => target.name.clone(),
                 };
-                let reach = self.walk(&node.path, dispatch.as_ref(), &|_| true);
+                let reach = self.walk(id, dispatch.as_ref(), &|_| true);
                 let mut evidence: Vec<(Span, Marker)> = Vec::new();
-                for f in reach.keys() {
-                    for &mi in self.markers.get(f).into_iter().flatten() {
-                        let mk = &self.marker_list[mi];
-                        if self.in_dispatch(mk.arm, dispatch.as_ref()) {
+                for (f, p) in reach.iter().enumerate() {
+                    if *p == NONE {
+                        continue;
+                    }
+                    for &mi in &self.node_markers[f] {
+                        let mk = &self.markers[mi];
+                        if self.in_dispatch(self.subcommand_arm(mk.arm), dispatch.as_ref()) {
                             evidence.push((mk.span.clone(), mk.marker.clone()));
                         }
                     }
@@ -529,26 +631,26 @@ impl Model {
                     always,
                     dispatch,
                 });
+                reaches.push(reach);
             }
         }
         self.entries = entries;
+        self.entry_reach = reaches;
     }
 
     fn walk_services(&mut self) {
-        let mut all: HashMap<String, (usize, Option<String>)> = HashMap::new();
+        let mut all = vec![(usize::MAX, NONE); self.nodes.len()];
         for (i, e) in self.entries.iter().enumerate() {
             if e.kind != EntryKind::Service {
                 continue;
             }
-            for (node, parent) in self.walk(&e.main, e.dispatch.as_ref(), &|_| true) {
-                all.entry(node).or_insert((i, parent));
+            for (node, &parent) in self.entry_reach[i].iter().enumerate() {
+                if parent != NONE && all[node].0 == usize::MAX {
+                    all[node] = (i, parent);
+                    self.service_packages.insert(self.nodes[node].origin.package);
+                }
             }
         }
-        self.service_packages = all
-            .keys()
-            .filter_map(|n| self.nodes.get(n))
-            .map(|n| n.origin.package)
-            .collect();
         self.service_reach = all;
     }
 
@@ -557,31 +659,55 @@ impl Model {
         &self.entries
     }
 
+    fn entry_index(&self, entry: &Entry) -> Option<usize> {
+        self.entries.iter().position(|e| std::ptr::eq(e, entry))
+    }
+
     /// The nodes `entry` reaches, following the edges `follow` accepts:
     /// `startup_migration` leaves out calls behind a flag.
-    pub fn reach(&self, entry: &Entry, follow: &dyn Fn(&Span) -> bool) -> HashSet<String> {
-        self.walk(&entry.main, entry.dispatch.as_ref(), &|e| follow(&e.span))
-            .into_keys()
-            .collect()
+    pub fn reach(&self, entry: &Entry, follow: &dyn Fn(&Span) -> bool) -> Reach<'_> {
+        let root = self.ids.get(&entry.main).copied();
+        let parent = match root {
+            Some(root) => std::borrow::Cow::Owned(self.walk(root, entry.dispatch.as_ref(), &|e| follow(&e.span))),
+            None => std::borrow::Cow::Owned(vec![NONE; self.nodes.len()]),
+        };
+        Reach { model: self, parent }
+    }
+
+    /// What `entry` reaches, following every edge.
+    pub fn reach_all(&self, entry: &Entry) -> Reach<'_> {
+        match self.entry_index(entry) {
+            Some(i) => Reach {
+                model: self,
+                parent: std::borrow::Cow::Borrowed(&self.entry_reach[i]),
+            },
+            None => self.reach(entry, &|_| true),
+        }
     }
 
     /// Whether a service runs node `item`, with the service entry point and
     /// the call path to it: `main → app::run → app::storage::save`.
     pub fn service_path(&self, item: &str) -> Option<(&Entry, Vec<String>)> {
-        let (entry, _) = self.service_reach.get(item)?;
-        let mut path = vec![item.to_string()];
-        let mut at = item;
-        while let Some((_, Some(parent))) = self.service_reach.get(at) {
-            if path.len() > 32 || path.contains(parent) {
-                break;
-            }
-            path.push(parent.clone());
-            at = parent;
+        let &id = self.ids.get(item)?;
+        let (entry, _) = *self.service_reach.get(id as usize)?;
+        if entry == usize::MAX {
+            return None;
+        }
+        let reach = &self.entry_reach[entry];
+        let mut path = vec![id];
+        let mut at = id;
+        while reach[at as usize] != at && path.len() <= 32 {
+            at = reach[at as usize];
+            path.push(at);
         }
         path.reverse();
         // Dispatching arms are nodes of their own, not worth a hop.
-        path.retain(|p| !p.contains("::#"));
-        Some((&self.entries[*entry], path))
+        let path = path
+            .into_iter()
+            .map(|i| self.nodes[i as usize].path.clone())
+            .filter(|p| !p.contains("::#"))
+            .collect();
+        Some((&self.entries[entry], path))
     }
 
     /// Whether some service runs code of this package.
@@ -597,7 +723,7 @@ impl Model {
             .iter()
             .filter(|(r, _)| r.start <= span.range.start && span.range.end <= r.end)
             .min_by_key(|(r, _)| r.end - r.start)
-            .map(|(_, p)| p.as_str())
+            .map(|(_, id)| self.nodes[*id as usize].path.as_str())
     }
 
     /// Whether `node` (a `match` arm's node) selects a subcommand.

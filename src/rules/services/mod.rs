@@ -5,8 +5,6 @@
 //! [`record_expr`] note signal registrations and framework signal defaults
 //! turned off, each with the function it is in.
 
-use std::collections::HashSet;
-
 use syn::visit::Visit;
 
 use crate::diagnostic::Span;
@@ -256,18 +254,20 @@ pub(crate) fn services<'m>(cx: &PackageReport<'m>) -> Vec<Service<'m>> {
         if entry.kind != EntryKind::Service || entry.package != cx.index {
             continue;
         }
-        let reach: HashSet<String> = model.reach(entry, &|_| true);
+        let reach = model.reach_all(entry);
         // What the binary's other subcommands run: a handler there is
         // theirs. A handler no entry point is seen to reach (called through
         // a trait, a callback) counts for its whole package.
-        let siblings: HashSet<String> = model
+        let siblings: Vec<_> = model
             .entries()
             .iter()
             .filter(|e| e.package == entry.package && e.target == entry.target && e.name != entry.name)
-            .flat_map(|e| model.reach(e, &|_| true))
+            .map(|e| model.reach_all(e))
             .collect();
         let runs = |f: &Fact, owner: &Option<String>| match owner {
-            Some(o) => reach.contains(o) || (f.origin.package == entry.package && !siblings.contains(o)),
+            Some(o) => {
+                reach.contains(o) || (f.origin.package == entry.package && !siblings.iter().any(|s| s.contains(o)))
+            }
             None => f.origin.package == entry.package,
         };
         let mut handling = None;
