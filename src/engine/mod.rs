@@ -78,7 +78,7 @@ pub struct PackageCx<'w> {
     known: Vec<&'static str>,
     /// The lib and bin crate names of every package in the run: paths into
     /// them are edges of the service model.
-    pub workspace_crates: Arc<std::collections::HashSet<String>>,
+    pub workspace_crates: Arc<foldhash::HashSet<String>>,
 }
 
 impl<'w> PackageCx<'w> {
@@ -225,7 +225,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     // The selected packages, then the other members: read for the model.
     let all: Vec<&Package> = workspace.packages.iter().chain(&workspace.context).collect();
     let selected = workspace.packages.len();
-    let crates: Arc<std::collections::HashSet<String>> = Arc::new(
+    let crates: Arc<foldhash::HashSet<String>> = Arc::new(
         all.iter()
             .flat_map(|p| &p.targets)
             .filter(|t| matches!(t.kind, TargetKind::Lib | TargetKind::Bin))

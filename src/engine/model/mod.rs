@@ -15,7 +15,10 @@ pub mod markers;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+// Millions of path strings are hashed while the model is built.
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 
 pub use markers::{Defaults, Family, Marker};
 
@@ -199,6 +202,8 @@ pub struct Model {
     type_of: Vec<Id>,
     type_members: Vec<Vec<Id>>,
     arms: Vec<Arm>,
+    /// Whether each arm selects a subcommand.
+    arm_is_sub: Vec<bool>,
     markers: Vec<MarkerAt>,
     node_markers: Vec<Vec<usize>>,
     subcommand_enums: HashSet<String>,
@@ -273,6 +278,10 @@ impl Names<'_> {
     /// bounded.
     fn resolve(&self, path: &str, out: &mut Vec<Id>) {
         const MAX_TRIED: usize = 64;
+        if let Some(&id) = self.ids.get(path) {
+            out.push(id);
+            return;
+        }
         let mut queue = vec![path.to_string()];
         let mut tried: HashSet<String> = HashSet::new();
         while let Some(p) = queue.pop() {
@@ -404,6 +413,7 @@ impl Model {
         drop(memo);
         drop(names);
         m.targets = targets;
+        m.arm_is_sub = m.arms.iter().map(|a| m.is_subcommand(&a.label)).collect();
         m.edge_arm = m.edges.iter().map(|e| m.subcommand_arm(e.arm)).collect();
         m.node_markers = vec![Vec::new(); n];
         for (mi, mk) in m.markers.iter().enumerate() {
@@ -427,7 +437,7 @@ impl Model {
     fn subcommand_arm(&self, mut arm: Option<usize>) -> Option<usize> {
         let mut found = None;
         while let Some(a) = arm {
-            if self.is_subcommand(&self.arms[a].label) {
+            if self.arm_is_sub[a] {
                 found = Some(a);
             }
             arm = self.arms[a].parent;
