@@ -568,6 +568,28 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         settings,
     };
     let outcome = engine::check(&workspace, rules::ALL, &options);
+    if args.verbose > 0 && !args.quiet {
+        // The service model's verdicts, with their evidence, cargo-style.
+        for entry in outcome.model.entries() {
+            let at = entry
+                .evidence
+                .first()
+                .map(|(span, _)| {
+                    let path = span.path().strip_prefix(&workspace.root).unwrap_or(span.path());
+                    format!(" at {}:{}", path.display(), span.start().line)
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                stderr,
+                "{}",
+                human::status(
+                    color,
+                    "Entry",
+                    &format!("`{}` ({}): {}{at}", entry.name, entry.kind.as_str(), entry.reason)
+                )
+            );
+        }
+    }
 
     let cx = RenderContext {
         cwd: std::env::current_dir().unwrap_or_default(),
