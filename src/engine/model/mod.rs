@@ -48,6 +48,9 @@ pub struct Node {
     /// whether its attributes promise a service (`#[launch]`,
     /// `#[shuttle_runtime::main]`).
     pub main: Option<bool>,
+    /// A method of a trait `impl`: code a framework may call once it holds
+    /// a value of the type.
+    pub trait_impl: bool,
 }
 
 /// A call or path from `from` (a node's path) to `to`.
@@ -204,6 +207,9 @@ pub struct Model {
     arms: Vec<Arm>,
     /// Whether each arm selects a subcommand.
     arm_is_sub: Vec<bool>,
+    /// `sees[a][b]`: code of package `a` can call into package `b` (itself,
+    /// or a workspace dependency, transitively).
+    sees: Vec<Vec<bool>>,
     markers: Vec<MarkerAt>,
     node_markers: Vec<Vec<usize>>,
     subcommand_enums: HashSet<String>,
@@ -358,8 +364,12 @@ impl Model {
                     m.type_members.push(Vec::new());
                     (m.type_members.len() - 1) as Id
                 });
-                m.type_members[group as usize].push(i as Id);
                 m.type_of[i] = group;
+                // A type in use brings its trait methods along (the framework
+                // calls them); inherent methods run only when called.
+                if node.trait_impl {
+                    m.type_members[group as usize].push(i as Id);
+                }
                 methods.entry(name.to_string()).or_default().push(i as Id);
             }
         }
@@ -427,6 +437,7 @@ impl Model {
                 .or_default()
                 .push((node.extent.clone(), i as Id));
         }
+        m.sees = visibility(packages);
         m.find_entries(packages, overrides);
         m.walk_services();
         m
@@ -495,12 +506,30 @@ impl Model {
                 if !self.in_dispatch(self.edge_arm[ei], dispatch) || !follow(&self.edges[ei]) {
                     continue;
                 }
-                let list = match &self.targets[ei] {
-                    Targets::Nodes(v) => v.as_slice(),
-                    Targets::Methods(i) => self.method_lists[*i].as_slice(),
-                };
-                for &n in list {
-                    visit(n, f, &mut parent, &mut queue);
+                match &self.targets[ei] {
+                    Targets::Nodes(v) => {
+                        for &n in v {
+                            visit(n, f, &mut parent, &mut queue);
+                        }
+                    }
+                    Targets::Methods(i) => {
+                        // A method on a receiver of unknown type: the methods
+                        // of that name in crates this code can call, unless
+                        // the name is too common to tell them apart.
+                        let from = self.nodes[f as usize].origin.package;
+                        let sees = self.sees.get(from);
+                        let candidates = self.method_lists[*i].iter().filter(|&&n| {
+                            sees.and_then(|s| s.get(self.nodes[n as usize].origin.package))
+                                .copied()
+                                .unwrap_or(true)
+                        });
+                        if candidates.clone().nth(MAX_METHOD_FAN_OUT).is_some() {
+                            continue;
+                        }
+                        for &n in candidates {
+                            visit(n, f, &mut parent, &mut queue);
+                        }
+                    }
                 }
             }
         }
@@ -508,12 +537,13 @@ impl Model {
     }
 
     /// The subcommands a binary dispatches from `main`: the variants of
-    /// the first subcommand `match` its calls reach.
+    /// the first subcommand `match` its calls reach in its own package.
     fn dispatches(&self, main: Id) -> Vec<(ArmLabel, usize)> {
         let reach = self.walk(main, None, &|_| true);
+        let package = self.nodes[main as usize].origin.package;
         let mut arms: Vec<usize> = Vec::new();
         for (f, p) in reach.iter().enumerate() {
-            if *p == NONE {
+            if *p == NONE || self.nodes[f].origin.package != package {
                 continue;
             }
             arms.extend(self.out[f].iter().filter_map(|&ei| self.edge_arm[ei]));
@@ -747,6 +777,41 @@ impl Model {
     pub fn has_service(&self) -> bool {
         self.entries.iter().any(|e| e.kind == EntryKind::Service)
     }
+}
+
+/// How many methods of one name a call on a receiver of unknown type may
+/// reach before the name says too little (`run`, `new`, `call`).
+const MAX_METHOD_FAN_OUT: usize = 8;
+
+/// `sees[a][b]`: package `a` depends on package `b` through its normal
+/// dependencies, transitively, or is `b`.
+fn visibility(packages: &[&Package]) -> Vec<Vec<bool>> {
+    let n = packages.len();
+    let index: HashMap<&str, usize> = packages.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
+    let mut sees = vec![vec![false; n]; n];
+    for (a, p) in packages.iter().enumerate() {
+        sees[a][a] = true;
+        for d in &p.dependencies {
+            if d.kind != cargo_metadata::DependencyKind::Development
+                && let Some(&b) = index.get(d.name.as_str())
+            {
+                sees[a][b] = true;
+            }
+        }
+    }
+    // Transitive closure; workspaces have tens of members, not thousands.
+    for k in 0..n {
+        for a in 0..n {
+            if sees[a][k] {
+                for b in 0..n {
+                    if sees[k][b] {
+                        sees[a][b] = true;
+                    }
+                }
+            }
+        }
+    }
+    sees
 }
 
 /// Members that other members depend on only as a dev-dependency: test

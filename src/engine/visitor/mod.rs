@@ -155,6 +155,8 @@ pub(super) struct State {
     pub fn_paths: Vec<String>,
     /// Self types of the enclosing `impl` blocks, innermost last.
     impl_types: Vec<String>,
+    /// Whether each enclosing `impl` is a trait `impl`.
+    trait_impls: Vec<bool>,
     pub items: Vec<String>,
     /// `const` and `static` initializers of this file by canonical path.
     consts: HashMap<String, syn::Expr>,
@@ -376,6 +378,7 @@ pub(super) fn run(
             fns: Vec::new(),
             fn_paths: Vec::new(),
             impl_types: Vec::new(),
+            trait_impls: Vec::new(),
             items: Vec::new(),
             consts,
             macros: Vec::new(),
@@ -618,8 +621,10 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 syn::Item::Use(_) => {}
                 syn::Item::Impl(i) => {
                     v.state.impl_types.push(quote_type(&i.self_ty));
+                    v.state.trait_impls.push(i.trait_.is_some());
                     visit::visit_item_impl(v, i);
                     v.state.impl_types.pop();
+                    v.state.trait_impls.pop();
                 }
                 _ => visit::visit_item(v, item),
             }
@@ -790,6 +795,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                                 span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
                                 extent: arm.span().byte_range(),
                                 main: None,
+                                trait_impl: false,
                             });
                             true
                         }

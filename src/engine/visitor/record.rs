@@ -26,6 +26,7 @@ impl FileVisitor<'_> {
             span: crate::diagnostic::Span::new(self.file.clone(), ident.span().byte_range()),
             extent: extent.byte_range(),
             main,
+            trait_impl: self.state.trait_impls.last().copied().unwrap_or(false) && !self.state.impl_types.is_empty(),
         });
     }
 
