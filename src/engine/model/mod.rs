@@ -801,13 +801,10 @@ fn visibility(packages: &[&Package]) -> Vec<Vec<bool>> {
     }
     // Transitive closure; workspaces have tens of members, not thousands.
     for k in 0..n {
-        for a in 0..n {
-            if sees[a][k] {
-                for b in 0..n {
-                    if sees[k][b] {
-                        sees[a][b] = true;
-                    }
-                }
+        let through = sees[k].clone();
+        for row in sees.iter_mut().filter(|row| row[k]) {
+            for (b, _) in through.iter().enumerate().filter(|(_, s)| **s) {
+                row[b] = true;
             }
         }
     }
