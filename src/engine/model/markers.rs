@@ -426,21 +426,3 @@ pub fn is_one_shot(expr: &syn::Expr) -> bool {
     };
     e.breaks || e.returns
 }
-
-/// `Ok(..)`, `Err(..)`, `Some(..)`, `None`, `_`: a pattern about a value,
-/// not a choice the operator makes.
-pub fn is_result_pattern(pat: &syn::Pat) -> bool {
-    let last = |path: &syn::Path| {
-        path.segments
-            .last()
-            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Ok" | "Err" | "Some" | "None"))
-    };
-    match pat {
-        syn::Pat::TupleStruct(t) => last(&t.path),
-        syn::Pat::Path(p) => last(&p.path),
-        syn::Pat::Ident(i) => i.ident == "None",
-        syn::Pat::Wild(_) => true,
-        syn::Pat::Or(o) => o.cases.iter().all(is_result_pattern),
-        _ => false,
-    }
-}

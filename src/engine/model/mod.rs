@@ -62,9 +62,6 @@ pub struct Edge {
     /// The innermost dispatching `match` arm around it (file-local index
     /// while recorded, model-wide after [`Model::build`]).
     pub arm: Option<usize>,
-    /// Inside an `if` or a `match` arm of its function (not one about a
-    /// `Result` or `Option`): it runs only on some condition.
-    pub gated: bool,
 }
 
 /// A marker of a long-running process, in function `owner`.
@@ -74,7 +71,6 @@ pub struct MarkerAt {
     pub marker: Marker,
     pub span: Span,
     pub arm: Option<usize>,
-    pub gated: bool,
 }
 
 /// What a dispatching `match` arm selects.
@@ -613,27 +609,19 @@ impl Model {
                     None => target.name.clone(),
                 };
                 let reach = self.walk(id, dispatch.as_ref(), &|_| true);
-                // What runs whatever the flags say: a listener loop or an
-                // endless loop counts only there (a CLI's local IPC server,
-                // a `--serve` mode), a framework's serve call anywhere.
-                let firm = self.walk(id, dispatch.as_ref(), &|e| !e.gated);
-                let mut evidence: Vec<(bool, Span, Marker)> = Vec::new();
+                let mut evidence: Vec<(Span, Marker)> = Vec::new();
                 for (f, p) in reach.iter().enumerate() {
                     if *p == NONE {
                         continue;
                     }
                     for &mi in &self.node_markers[f] {
                         let mk = &self.markers[mi];
-                        let is_firm = firm[f] != NONE && !mk.gated;
-                        if (is_firm || mk.marker.family != Family::Loop)
-                            && self.in_dispatch(self.subcommand_arm(mk.arm), dispatch.as_ref())
-                        {
-                            evidence.push((!is_firm, mk.span.clone(), mk.marker.clone()));
+                        if self.in_dispatch(self.subcommand_arm(mk.arm), dispatch.as_ref()) {
+                            evidence.push((mk.span.clone(), mk.marker.clone()));
                         }
                     }
                 }
-                evidence.sort_by(|a, b| (a.0, a.1.path(), a.1.range.start).cmp(&(b.0, b.1.path(), b.1.range.start)));
-                let evidence: Vec<(Span, Marker)> = evidence.into_iter().map(|(_, s, m)| (s, m)).collect();
+                evidence.sort_by(|a, b| (a.0.path(), a.0.range.start).cmp(&(b.0.path(), b.0.range.start)));
                 let always = node.main == Some(true);
                 let named = |list: &[String]| {
                     list.iter().any(|n| {

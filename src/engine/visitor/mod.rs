@@ -157,9 +157,6 @@ pub(super) struct State {
     impl_types: Vec<String>,
     /// Whether each enclosing `impl` is a trait `impl`.
     trait_impls: Vec<bool>,
-    /// How many conditional branches of the enclosing function (or arm
-    /// node) surround the node, for the model's edges and markers.
-    pub gated: usize,
     pub items: Vec<String>,
     /// `const` and `static` initializers of this file by canonical path.
     consts: HashMap<String, syn::Expr>,
@@ -382,7 +379,6 @@ pub(super) fn run(
             fn_paths: Vec::new(),
             impl_types: Vec::new(),
             trait_impls: Vec::new(),
-            gated: 0,
             items: Vec::new(),
             consts,
             macros: Vec::new(),
@@ -440,7 +436,6 @@ impl FileVisitor<'_> {
         self.state.test_depth += usize::from(test);
         self.state.items.push(label);
         let saved = fn_name.as_ref().map(|_| std::mem::take(&mut self.state.bindings));
-        let gated = std::mem::take(&mut self.state.gated);
         if let Some(name) = fn_name {
             let mut path = self.state.resolver.current_module().join("::");
             if let Some(ty) = self.state.impl_types.last() {
@@ -459,7 +454,6 @@ impl FileVisitor<'_> {
             self.state.bindings = saved;
         }
         self.state.items.pop();
-        self.state.gated = gated;
         self.state.test_depth -= usize::from(test);
     }
 
@@ -765,17 +759,6 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 );
                 visit::visit_expr(self, expr);
             }
-            syn::Expr::If(i) => {
-                self.visit_expr(&i.cond);
-                let about_a_value = matches!(&*i.cond, syn::Expr::Let(l) if model::markers::is_result_pattern(&l.pat));
-                let gate = usize::from(!about_a_value);
-                self.state.gated += gate;
-                self.visit_block(&i.then_branch);
-                if let Some((_, e)) = &i.else_branch {
-                    self.visit_expr(e);
-                }
-                self.state.gated -= gate;
-            }
             syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
                 self.record_loop(expr);
                 visit::visit_expr(self, expr);
@@ -818,17 +801,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                         }
                         _ => false,
                     };
-                    // An arm node starts ungated; any other arm that is not
-                    // about a `Result` or `Option` is a condition.
-                    let gate = usize::from(!pushed && !model::markers::is_result_pattern(&arm.pat));
-                    let outer = if pushed {
-                        std::mem::take(&mut self.state.gated)
-                    } else {
-                        self.state.gated
-                    };
-                    self.state.gated += gate;
                     self.visit_arm(arm);
-                    self.state.gated = outer;
                     if pushed {
                         self.state.arms.pop();
                         self.state.owners.pop();

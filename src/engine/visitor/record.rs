@@ -55,7 +55,6 @@ impl FileVisitor<'_> {
             to,
             span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
             arm: self.state.arms.last().copied(),
-            gated: self.state.gated > 0,
         });
     }
 
@@ -69,7 +68,6 @@ impl FileVisitor<'_> {
             marker,
             span: crate::diagnostic::Span::new(self.file.clone(), range),
             arm: self.state.arms.last().copied(),
-            gated: self.state.gated > 0,
         });
     }
 

@@ -2,7 +2,6 @@ use syn::spanned::Spanned;
 
 use crate::declare_rule;
 use crate::diagnostic::Span;
-use crate::engine::model::markers::is_result_pattern;
 use crate::engine::{Call, Cx, EntryKind, Fact, MacroCall, PackageReport};
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::workspace::TargetKind;
@@ -115,6 +114,24 @@ fn enabled(cx: &Cx<'_>) -> bool {
     !cx.in_test()
         && matches!(cx.target_kind(), TargetKind::Lib | TargetKind::Bin)
         && MIGRATION_CRATES.iter().any(|c| cx.package().dependency(c).is_some())
+}
+
+/// `Ok(..)`, `Err(..)`, `Some(..)`, `None`, `_`: a pattern about a value,
+/// not a choice the operator makes.
+fn is_result_pattern(pat: &syn::Pat) -> bool {
+    let last = |path: &syn::Path| {
+        path.segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Ok" | "Err" | "Some" | "None"))
+    };
+    match pat {
+        syn::Pat::TupleStruct(t) => last(&t.path),
+        syn::Pat::Path(p) => last(&p.path),
+        syn::Pat::Ident(i) => i.ident == "None",
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Or(o) => o.cases.iter().all(is_result_pattern),
+        _ => false,
+    }
 }
 
 impl Rule for StartupMigration {
