@@ -12,6 +12,7 @@ use crate::rules::config::secret_values::secret_name;
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::source::SourceFile;
 
+mod context;
 mod files;
 mod source;
 
@@ -31,11 +32,10 @@ declare_rule! {
     /// arguments included, with three kinds of evidence:
     ///
     /// - **Provider formats**: the families that `cargo twelve explain
-    ///   hardcoded_secret` lists at the end, each with its own regex. Found
-    ///   in test code too.
+    ///   hardcoded_secret` lists at the end, each with its own regex.
     /// - **Credentials in URLs**: `postgres://app:s3cr3t@db/app`, unless the
     ///   password is a placeholder (`password`, `${DB_PASSWORD}`, `{}`) or
-    ///   repeats the user name (`postgres:postgres`). Skipped in test code.
+    ///   repeats the user name (`postgres:postgres`).
     /// - **Keyword context**: a literal bound by `let`, `const` or `static`,
     ///   set as a struct field, assigned, compared with `==`, returned by a
     ///   function, or passed to a callee whose name reads as a secret
@@ -46,7 +46,13 @@ declare_rule! {
     ///   must also look like a credential: key names (`form.get("password")`),
     ///   messages, format strings, placeholders (`<token>`, `${X}`, `changeme`,
     ///   `xxxx`), paths, URLs, hashes (`$argon2id$…`), digests and env var
-    ///   names are not. Skipped in test code.
+    ///   names are not.
+    ///
+    /// Test code is not checked: `#[cfg(test)]` modules, test functions,
+    /// test, bench and example targets, and test-support crates (package
+    /// names ending in `-test-support`, `-testing`, `-test-utils`,
+    /// `-test-helpers` or `-fixtures`, and `xtask`), their config files
+    /// included.
     ///
     /// A secret split over the literals of `concat!` is found in the joined
     /// value.
@@ -89,7 +95,10 @@ declare_rule! {
     /// `extra_patterns = [{ name = "Acme token", regex = "\\bacme_[a-z0-9]{32}\\b" }]`:
     /// more detector families (the secret is capture group 1 if there is one).
     /// `allow_values = ["^sk_test_"]`: regexes of values that are not secrets.
-    pub HardcodedSecret => "hardcoded_secret", Factor::Config, Deny, fixable: false, options: ["extra_patterns", "allow_values"]
+    /// `include_tests = true`: report provider formats and private keys in
+    /// test code too (keyword and URL evidence stays quiet there: test
+    /// passwords are throwaway by design).
+    pub HardcodedSecret => "hardcoded_secret", Factor::Config, Deny, fixable: false, options: ["extra_patterns", "allow_values", "include_tests"]
 }
 
 /// Comments of other secret scanners that mark a line as reviewed.
@@ -213,6 +222,10 @@ pub struct HardcodedSecretOptions {
     /// value), such as a published test key.
     #[serde(default)]
     pub allow_values: Vec<String>,
+    /// Report provider formats and private keys in test code and
+    /// test-support crates too.
+    #[serde(default)]
+    pub include_tests: bool,
 }
 
 impl HardcodedSecretOptions {
@@ -241,7 +254,7 @@ impl Rule for HardcodedSecret {
 
     fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
         // The shortest family matches 8 characters; the token has quotes.
-        if lit.span().byte_range().len() < 10 {
+        if lit.span().byte_range().len() < 10 || Self::skips_formats(cx) {
             return;
         }
         let Some(text) = lit_text(cx.file(), lit) else { return };
@@ -250,7 +263,7 @@ impl Rule for HardcodedSecret {
         }
         let hits = format_hits(Self::options(cx), &text.value);
         for hit in hits {
-            if hit.kind == Kind::UrlCredentials && cx.in_test() {
+            if hit.kind == Kind::UrlCredentials && Self::in_test_code(cx) {
                 continue;
             }
             let secret = &text.value[hit.range.clone()];
@@ -277,7 +290,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        if cx.in_test() {
+        if Self::in_test_code(cx) {
             return;
         }
         match item {
@@ -317,7 +330,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
-        if cx.in_test() {
+        if Self::in_test_code(cx) {
             return;
         }
         match expr {
@@ -350,7 +363,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || !call.args.iter().any(|a| has_literal(a)) {
+        if Self::in_test_code(cx) || !call.args.iter().any(|a| has_literal(a)) {
             return;
         }
         let names = callee_names(call);
@@ -380,7 +393,10 @@ impl Rule for HardcodedSecret {
             return;
         }
         // `json!({"api_key": "…"})`: a key literal, `:`, a value literal.
-        if cx.in_test() || mac.args.is_some() || mac.mac.path.segments.last().is_none_or(|s| s.ident != "json") {
+        if Self::in_test_code(cx)
+            || mac.args.is_some()
+            || mac.mac.path.segments.last().is_none_or(|s| s.ident != "json")
+        {
             return;
         }
         let mut pairs = Vec::new();
@@ -399,6 +415,10 @@ impl Rule for HardcodedSecret {
 
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
         let options = cx.options::<HardcodedSecretOptions>().cloned().unwrap_or_default();
+        let test_support = context::is_test_support_package(&cx.package.name);
+        if test_support && !options.include_tests {
+            return;
+        }
         let dir = cx.package.dir().to_path_buf();
         let mut files: Vec<(std::path::PathBuf, FileKind)> = Vec::new();
         for d in env_files::env_dirs(&dir) {
@@ -414,6 +434,8 @@ impl Rule for HardcodedSecret {
         }
         files.extend(env_files::config_files(&dir).into_iter().map(|f| (f, FileKind::Config)));
         for (path, kind) in files {
+            // The files of a test-support crate are test code.
+            let kind = if test_support { FileKind::TestCode } else { kind };
             self.check_config_file(cx, &options, &path, kind);
         }
     }
@@ -432,15 +454,25 @@ pub fn families_table() -> String {
 mod tests {
     use super::HardcodedSecret;
     use crate::diagnostic::Diagnostic;
-    use crate::test_support::{check_rule, lines_of};
+    use crate::test_support::{check_rule, check_rule_with_options, lines_of};
+    use crate::workspace::TargetKind;
 
     fn found(src: &str) -> Vec<Diagnostic> {
         check_rule(&HardcodedSecret, src)
     }
 
-    /// (line, message) of each finding.
+    /// The line of each finding.
     fn lines(src: &str) -> Vec<usize> {
         lines_of(&found(src))
+    }
+
+    /// The line of each finding with `include_tests = true`.
+    fn lines_with_tests(src: &str) -> Vec<usize> {
+        let options = super::HardcodedSecretOptions {
+            include_tests: true,
+            ..Default::default()
+        };
+        lines_of(&check_rule_with_options(&HardcodedSecret, src, options))
     }
 
     #[test]
@@ -468,7 +500,7 @@ pub fn client() -> reqwest::Client {
     }
 
     #[test]
-    fn provider_format_in_test_code_still_fires() {
+    fn provider_format_in_test_code_fires_with_include_tests() {
         let src = r#"
 #[cfg(test)]
 mod tests {
@@ -480,7 +512,111 @@ mod tests {
     }
 }
 "#;
-        assert_eq!(lines(src), [6]);
+        assert_eq!(lines_with_tests(src), [6]);
+        assert!(lines(src).is_empty());
+    }
+
+    /// Findings with the file checked as the root of a `kind` target of a
+    /// package named `package`.
+    fn lines_in(package: &str, kind: TargetKind, src: &str, options: super::HardcodedSecretOptions) -> Vec<usize> {
+        let mut pkg = crate::test_support::package();
+        pkg.name = package.into();
+        let mut settings = crate::engine::Settings::default();
+        settings
+            .options
+            .insert("hardcoded_secret", std::sync::Arc::new(options));
+        let found = crate::engine::check_source(
+            &pkg,
+            &settings,
+            &[&HardcodedSecret],
+            std::path::Path::new("/app/src/lib.rs"),
+            src,
+            kind,
+        );
+        lines_of(&found)
+    }
+
+    /// Every kind of test code, with every kind of evidence in it.
+    #[test]
+    fn nothing_in_test_code_by_default() {
+        let body = r#"
+    let stripe = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
+    let joined = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");
+    let body = serde_json::json!({ "api_key": "Zx81Qw72Er63Ty54" });
+    client.bearer_auth("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c");
+"#;
+        let in_mod = format!(
+            "#[cfg(test)]
+mod tests {{
+    fn f() {{{body}    }}
+}}
+"
+        );
+        let in_test_fn = format!(
+            "#[tokio::test]
+async fn charges() {{{body}}}
+"
+        );
+        let in_rstest = format!(
+            "#[rstest]
+fn charges() {{{body}}}
+"
+        );
+        let plain = format!(
+            "pub fn f() {{{body}}}
+"
+        );
+        for src in [&in_mod, &in_test_fn, &in_rstest] {
+            assert_eq!(lines(src), Vec::<usize>::new(), "{src}");
+        }
+        let default = super::HardcodedSecretOptions::default;
+        for kind in [TargetKind::Test, TargetKind::Bench, TargetKind::Example] {
+            assert_eq!(
+                lines_in("app", kind, &plain, default()),
+                Vec::<usize>::new(),
+                "{kind:?}"
+            );
+        }
+        for package in [
+            "acme-test-support",
+            "acme_testing",
+            "acme-test-utils",
+            "acme-fixtures",
+            "test_helpers",
+            "xtask",
+        ] {
+            assert_eq!(
+                lines_in(package, TargetKind::Lib, &plain, default()),
+                Vec::<usize>::new(),
+                "{package}"
+            );
+        }
+        // The same code is reported where a service runs it.
+        assert_eq!(lines(&plain), [2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn include_tests_reports_provider_formats_in_test_code() {
+        let src = r#"
+pub fn f() {
+    let stripe = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
+    let joined = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");
+    let password = "Tr0ub4dor&3";
+    let db = "postgres://app:Xk9v2LqT7wPz@db.internal/app";
+}
+"#;
+        let options = || super::HardcodedSecretOptions {
+            include_tests: true,
+            ..Default::default()
+        };
+        assert_eq!(lines_in("app", TargetKind::Test, src, options()), [3, 4]);
+        assert_eq!(lines_in("acme-test-utils", TargetKind::Lib, src, options()), [3, 4]);
+        let in_mod = format!(
+            "#[cfg(test)]
+mod tests {{{src}}}
+"
+        );
+        assert_eq!(lines_with_tests(&in_mod), [4, 5]);
     }
 
     #[test]
@@ -666,9 +802,10 @@ fn f() {
     let live = Config { password: "Tr0ub4dor&3" };
 }
 "#;
-        // The provider token is reported in test code too; the URL and the
-        // keyword finding only outside it.
-        assert_eq!(lines(src), [5, 10]);
+        // With `include_tests` the provider token is reported in test code
+        // too; the URL and the keyword finding only outside it.
+        assert_eq!(lines_with_tests(src), [5, 10]);
+        assert_eq!(lines(src), [10]);
     }
 
     /// The Rust idioms that regex scanners miss (shared/reference), and the

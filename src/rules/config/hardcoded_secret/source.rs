@@ -279,7 +279,7 @@ impl HardcodedSecret {
 
     pub(super) fn check_named(&self, cx: &mut Cx<'_>, name: &str, value: &syn::Expr) {
         // Cheap tests first: most bindings hold no literal.
-        if cx.in_test() || !has_literal(value) {
+        if Self::in_test_code(cx) || !has_literal(value) {
             return;
         }
         let Some(class) = secret_name(name) else { return };
@@ -319,6 +319,9 @@ impl HardcodedSecret {
     /// the joined value and reported at the macro.
     pub(super) fn check_concat(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
         let Some(args) = mac.args else { return };
+        if Self::skips_formats(cx) {
+            return;
+        }
         let mut joined = String::new();
         let mut pieces = Vec::new();
         for arg in args {
@@ -339,7 +342,7 @@ impl HardcodedSecret {
         let in_one_piece = |secret: &str| whole.iter().any(|p| p.value.contains(secret));
         for hit in hits {
             let secret = joined[hit.range.clone()].to_string();
-            if in_one_piece(&secret) || (hit.kind == Kind::UrlCredentials && cx.in_test()) {
+            if in_one_piece(&secret) || (hit.kind == Kind::UrlCredentials && Self::in_test_code(cx)) {
                 continue;
             }
             let span = mac
