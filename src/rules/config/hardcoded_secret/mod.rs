@@ -8,7 +8,7 @@ use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact, MacroCall, OptionTable, PackageReport, RuleOptions, has_cfg_test, layer_options};
 use crate::rules::config::env_files;
 use crate::rules::config::secret_patterns::{self, Kind};
-use crate::rules::config::secret_values::secret_name;
+use crate::rules::config::secret_values::{in_documentation_url, secret_name};
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::source::SourceFile;
 
@@ -53,6 +53,12 @@ declare_rule! {
     /// names ending in `-test-support`, `-testing`, `-test-utils`,
     /// `-test-helpers` or `-fixtures`, and `xtask`), their config files
     /// included.
+    ///
+    /// Nor a secret in a URL on a host reserved for documentation:
+    /// `example.com`, `example.net`, `example.org` and their subdomains, names
+    /// under `.example`, `.test`, `.invalid` and `.localhost`, and the
+    /// addresses of 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and
+    /// 2001:db8::/32.
     ///
     /// A secret split over the literals of `concat!` is found in the joined
     /// value.
@@ -164,7 +170,7 @@ fn format_hits(options: &HardcodedSecretOptions, text: &str) -> Vec<Hit> {
             });
         }
     }
-    hits.retain(|h| !allowed_value(options, &text[h.range.clone()]));
+    hits.retain(|h| !allowed_value(options, &text[h.range.clone()]) && !in_documentation_url(text, &h.range));
     hits
 }
 
@@ -617,6 +623,24 @@ mod tests {{{src}}}
 "
         );
         assert_eq!(lines_with_tests(&in_mod), [4, 5]);
+    }
+
+    #[test]
+    fn nothing_on_documentation_hosts() {
+        let src = r#"
+fn connect() {
+    let a = sqlx::PgPool::connect("postgres://billing:Xk9v2LqT7wPz@db.example.com:5432/billing");
+    let b = redis::Client::open("redis://:N8c2hQ7rLm4x@cache.example.org:6379/0");
+    let c = "amqp://svc:Zq81Lm2pR7xK@rabbit.test:5672";
+    let d = "https://deploy:Zq81Lm2pR7xK@203.0.113.7/api";
+    let e = "http://svc:Zq81Lm2pR7xK@[2001:db8::7]:8080/";
+    let f = "https://www.example.com/hook?access_token=ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw";
+    let g = "https://api.example.net/v1?key=AIzapBx9N6q9Y47XUIzE_RTZNrdjLXL9t1OwH20";
+    let h = "postgres://billing:Xk9v2LqT7wPz@db.internal:5432/billing";                      // 10
+    let i = "https://api.acme.io/hook?access_token=ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"; // 11
+}
+"#;
+        assert_eq!(lines(src), [10, 11]);
     }
 
     #[test]
