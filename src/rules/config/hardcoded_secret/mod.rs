@@ -54,11 +54,28 @@ declare_rule! {
     /// `-test-helpers` or `-fixtures`, and `xtask`), their config files
     /// included.
     ///
+    /// Nor is documentation: doc comments and `#[doc]`, clap's `about`,
+    /// `long_about`, `after_help` and `help` (attributes or builder methods),
+    /// struct fields named `example`, `examples`, `description`, `usage`,
+    /// `help`, `about`, `long_about` or `after_help`, and the bodies of
+    /// functions named `examples`, `example`, `usage` or `help` (nushell's
+    /// `fn examples(&self) -> Vec<Example>`).
+    ///
     /// Nor a secret in a URL on a host reserved for documentation:
     /// `example.com`, `example.net`, `example.org` and their subdomains, names
     /// under `.example`, `.test`, `.invalid` and `.localhost`, and the
     /// addresses of 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and
     /// 2001:db8::/32.
+    ///
+    /// Nor a sample next to the pattern it illustrates, as in a secret
+    /// scanner's own tables: a row (a tuple, a struct literal or a
+    /// constructor call) of an array, slice or `vec![]` literal, where
+    /// another element is a regex (`r"ghp_[0-9a-zA-Z]{36}"`,
+    /// `Regex::new(r"…")`), names a detector family of this rule by its
+    /// title or name (`"github_pat"`, not `"NPM_TOKEN"`, which names a
+    /// variable), or is a field named `regex`, `pattern`, `detector`, `rule`
+    /// or `family`. Tokens by provider, account or variable
+    /// (`("github", "ghp_…")`) are a table of secrets and are reported.
     ///
     /// A secret split over the literals of `concat!` is found in the joined
     /// value.
@@ -296,6 +313,9 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        if !Self::skips_formats(cx) {
+            Self::walk_item(cx, item);
+        }
         if Self::in_test_code(cx) {
             return;
         }
@@ -626,6 +646,64 @@ mod tests {{{src}}}
     }
 
     #[test]
+    fn nothing_in_documentation() {
+        let src = r##"
+//! let key = "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw";
+/// ```
+/// let client = Client::new("sk_live_v8GMDelNz4n8uNxNw28jsvvQ");
+/// ```
+#[doc = "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"]
+pub struct Http;
+
+#[derive(clap::Parser)]
+#[command(about = "Calls with ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C", long_about = "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C")]
+#[command(after_help = "GITHUB_TOKEN=ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C deploy")]
+struct Cli {
+    /// A token such as "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C".
+    #[arg(long, env = "GITHUB_TOKEN", help = "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C")]
+    token: Option<String>,
+}
+
+impl Command for Http {
+    fn examples(&self) -> Vec<Example> {
+        let token = "ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm";
+        vec![Example {
+            description: "Get a resource with a bearer token",
+            example: "http get -H [Authorization 'Bearer ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm'] https://www.example.com",
+            result: None,
+        }]
+    }
+
+    fn usage(&self) -> &str {
+        "Sends the request; `--password Tr0ub4dor&3` for basic auth."
+    }
+}
+
+pub fn command() -> clap::Command {
+    clap::Command::new("deploy")
+        .about("Deploys with GITHUB_TOKEN, such as ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b")
+        .arg(clap::Arg::new("token").help(concat!("such as ghp_BEdJKNU679qWc", "ABLf5zYmLJwxOVyKkbSTj5b")))
+        .after_help("STRIPE_KEY=sk_live_v8GMDelNz4n8uNxNw28jsvvQ deploy")
+}
+
+static HELP: &[Topic] = &[Topic {
+    name: "auth",
+    usage: "login --token ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b",
+    long_about: "api_key = \"ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b\"",
+}];
+
+bitflags! {
+    /// Set `GITHUB_TOKEN="ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"` first.
+    #[doc = "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"]
+    pub struct Flags: u32 { const A = 1; }
+}
+
+const GITHUB_TOKEN: &str = "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ";                 // 52
+"##;
+        assert_eq!(lines(src), [52]);
+    }
+
+    #[test]
     fn nothing_on_documentation_hosts() {
         let src = r#"
 fn connect() {
@@ -641,6 +719,44 @@ fn connect() {
 }
 "#;
         assert_eq!(lines(src), [10, 11]);
+    }
+
+    /// A secret scanner's own tables: each sample sits next to the pattern
+    /// it illustrates.
+    #[test]
+    fn nothing_for_samples_next_to_their_pattern() {
+        let src = r##"
+const DETECTORS: &[(&str, &str, &str)] = &[
+    ("github", r"ghp_[0-9a-zA-Z]{36}", "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"),
+    ("stripe", r"\bsk_live_\w{24}\b", "sk_live_v8GMDelNz4n8uNxNw28jsvvQ"),
+];
+
+static CASES: &[Case] = &[
+    Case { detector: "slack", sample: "xoxb-065469469522-4096669456676-8z0ZlkYn1qhrH4d31P3V0TwV" },
+    Case { name: "npm", regex: &NPM, samples: &["npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs"] },
+];
+
+const BY_FAMILY: [(&str, &str); 2] = [
+    ("github_pat", "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"),
+    ("Google API key", "AIzapBx9N6q9Y47XUIzE_RTZNrdjLXL9t1OwH20"),
+];
+
+fn detectors() -> Vec<Detector> {
+    vec![
+        Detector::new("gitlab", Regex::new(r"glpat-[\w-]{20,}").unwrap(), "glpat-z3LCsQu7XF66gD0Y4gnN"),
+        Detector::new("npm", regex!("npm_[A-Za-z0-9]{36}"), concat!("npm_9mOBX3JlRdR6", "bahUIjztJnfCP6T11I0fGlYs")),
+    ]
+}
+
+const CREDENTIALS: &[(&str, &str)] = &[("github", "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C")];                 // 24
+const ACCOUNTS: &[Account] = &[Account { name: "billing", token: "ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm" }]; // 25
+const ROUTES: &[(&str, &str)] = &[("/v1/[a-z]+", "static")];
+const KEYS: [&str; 2] = [r"ghp_[0-9a-zA-Z]{36}", "ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b"];                  // 27
+const ENV: &[(&str, &str)] = &[("NPM_TOKEN", "npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs")];                     // 28
+"##;
+        // A table of tokens by provider, account or variable is a table of
+        // secrets, and a list is no row.
+        assert_eq!(lines(src), [24, 25, 27, 28]);
     }
 
     #[test]
