@@ -7,6 +7,7 @@ use regex::Regex;
 use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact, MacroCall, OptionTable, PackageReport, RuleOptions, has_cfg_test, layer_options};
 use crate::rules::config::env_files;
+use crate::rules::config::secret_fallback::env_fallback;
 use crate::rules::config::secret_patterns::{self, Kind};
 use crate::rules::config::secret_values::{in_documentation_url, secret_name};
 use crate::rules::{Factor, Rule, RuleMeta};
@@ -42,7 +43,11 @@ declare_rule! {
     ///   (`password`, `api_key`, `client_secret`, `token`, `auth`, ... in any
     ///   case style): `.bearer_auth("…")`, `.basic_auth(user, Some("…"))`,
     ///   `.header("Authorization", "Bearer …")`, `env::set_var("API_TOKEN", "…")`,
-    ///   `("password", "…")` pairs and `json!({"api_key": "…"})`. The value
+    ///   `("password", "…")` pairs, `json!({"api_key": "…"})`, and the
+    ///   fallback of an environment read, named by its variable
+    ///   (`env::var("API_KEY").unwrap_or("…".into())`, which may also be a
+    ///   `secret_fallback`). `match` arms and `if` branches count as the
+    ///   value (`let api_key = match env { Env::Prod => "…", .. }`). The value
     ///   must also look like a credential: key names (`form.get("password")`),
     ///   messages, format strings, placeholders (`<token>`, `${X}`, `changeme`,
     ///   `xxxx`), paths, URLs, hashes (`$argon2id$…`), digests and env var
@@ -390,6 +395,14 @@ impl Rule for HardcodedSecret {
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
         if Self::in_test_code(cx) || !call.args.iter().any(|a| has_literal(a)) {
+            return;
+        }
+        // `env::var("API_KEY").unwrap_or("…".into())`: the fallback is bound
+        // to the variable's name.
+        if let Some((var, fallback)) = env_fallback(cx, call) {
+            if let Some(class) = secret_name(&var) {
+                self.check_named_with(cx, &var, class, fallback);
+            }
             return;
         }
         let names = callee_names(call);
@@ -757,6 +770,42 @@ const ENV: &[(&str, &str)] = &[("NPM_TOKEN", "npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I
         // A table of tokens by provider, account or variable is a table of
         // secrets, and a list is no row.
         assert_eq!(lines(src), [24, 25, 27, 28]);
+    }
+
+    /// The shapes a key takes in Rust, each reported where a service runs it.
+    #[test]
+    fn recall_of_rust_shapes() {
+        let src = r#"
+use std::env;
+
+static STRIPE: &[u8] = b"sk_live_v8GMDelNz4n8uNxNw28jsvvQ";                                   // 4
+const KEYS: [&str; 2] = ["ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw", "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"]; // 5
+static MORE: &[&str] = &["npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs"];                         // 6
+
+pub fn keys(env: Env, prod: bool) {
+    let key = b"ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C";                                       // 9
+    let api_key = b"Zx8qT4mWv2Lp9RkN7cYb";                                                      // 10
+    let key = match env {
+        Env::Prod => "sk_live_v8GMDelNz4n8uNxNw28jsvvQ",                                        // 12
+        Env::Dev => "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    };
+    let api_key = match env { Env::Prod => "Qm8vT2pL9xW4nR7kAbC9", Env::Dev => "sk_test_4eC39HqLyjWDarjtT1zdp7dc" }; // 15
+    let password = if prod { "Tr0ub4dor&3" } else { "devpassword" };                          // 16
+    let fleet = vec!["ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm"];                                // 17
+    let x = concat!("ghp_BEdJKNU679qWcABLf5zYm", "LJwxOVyKkbSTj5b");                             // 18
+    let api_key = env::var("API_KEY").unwrap_or("Zx8qT4mWv2Lp9RkN7cYb".into());                 // 19
+    let jwt = std::env::var("JWT_SECRET").unwrap_or_else(|_| "n7Rk2pQx9LmW4tZcY3v8".to_string()); // 20
+    let token = env::var("API_TOKEN").ok().unwrap_or_else(|| String::from("A7c9E2g4K6m8P0r2Zq")); // 21
+    let raw = env::var("GITHUB_TOKEN");
+    let gh = raw.unwrap_or("b1946ac92492d2347c6235b4d2611184".into());                         // 23
+    // Not hardcoded credentials (a weak fallback is `secret_fallback`'s).
+    let port = env::var("PORT").unwrap_or("8080".into());
+    let id = env::var("CLIENT_ID").unwrap_or("Zx8qT4mWv2Lp9RkN7cYb".into());
+    let dev = env::var("JWT_SECRET").unwrap_or_else(|_| "dev-secret".into());
+    let set = env::var("API_KEY").map_or("unset", |_| "set");
+}
+"#;
+        assert_eq!(lines(src), [4, 5, 5, 6, 9, 10, 12, 15, 16, 17, 18, 19, 20, 21, 23]);
     }
 
     #[test]

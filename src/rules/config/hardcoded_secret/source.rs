@@ -146,6 +146,20 @@ fn literals<'e>(expr: &'e syn::Expr, out: &mut Vec<&'e syn::Lit>) {
         syn::Expr::Group(g) => literals(&g.expr, out),
         syn::Expr::Cast(c) => literals(&c.expr, out),
         syn::Expr::Array(a) => a.elems.iter().for_each(|e| literals(e, out)),
+        // `match env { Env::Prod => "…", .. }`, `if prod { "…" } else { .. }`
+        syn::Expr::Match(m) => m
+            .arms
+            .iter()
+            .filter(|a| !has_cfg_test(&a.attrs))
+            .for_each(|a| literals(&a.body, out)),
+        syn::Expr::If(i) => {
+            if let Some(syn::Stmt::Expr(e, None)) = i.then_branch.stmts.last() {
+                literals(e, out);
+            }
+            if let Some((_, e)) = &i.else_branch {
+                literals(e, out);
+            }
+        }
         syn::Expr::Closure(c) => literals(&c.body, out),
         syn::Expr::Block(b) => {
             if let Some(syn::Stmt::Expr(e, None)) = b.block.stmts.last() {
