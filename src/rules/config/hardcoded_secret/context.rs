@@ -65,17 +65,21 @@ impl HardcodedSecret {
     }
 }
 
-/// Struct fields whose value is documentation: nushell's `Example {
-/// example, description }`, clap's `Command` fields, help texts.
-const DOC_FIELDS: &[&str] = &[
+/// Names whose value is documentation, as a struct field (nushell's
+/// `Example { example, description }`), a function's name (nushell's
+/// `fn examples(&self) -> Vec<Example>`), a method (clap's builder
+/// `.about("…")`) or an attribute key (clap's `#[arg(help = "…")]`).
+const DOC_NAMES: &[&str] = &[
     "example",
     "examples",
     "description",
     "extra_description",
     "usage",
     "extra_usage",
+    "override_usage",
     "help",
     "long_help",
+    "override_help",
     "about",
     "long_about",
     "after_help",
@@ -86,41 +90,16 @@ const DOC_FIELDS: &[&str] = &[
     "docs",
 ];
 
-/// Functions whose body is documentation: nushell's `fn examples(&self) ->
-/// Vec<Example>`, `fn usage`, `fn help`.
-const DOC_FNS: &[&str] = &[
-    "examples",
-    "example",
-    "usage",
-    "extra_usage",
-    "help",
-    "long_help",
-    "description",
-    "extra_description",
-    "about",
-    "long_about",
-];
-
-/// Methods whose arguments are documentation: clap's builder.
-const DOC_METHODS: &[&str] = &[
-    "about",
-    "long_about",
-    "after_help",
-    "after_long_help",
-    "before_help",
-    "before_long_help",
-    "help",
-    "long_help",
-    "override_usage",
-    "override_help",
-];
+fn is_doc_name(name: &syn::Ident) -> bool {
+    DOC_NAMES.contains(&name.to_string().as_str())
+}
 
 /// A literal written as an attribute's documentation value, in a macro body
 /// whose tokens are scanned (attributes elsewhere are never checked):
 /// `#[doc = "…"]`, `#[arg(help = "…")]`, `#[command(about = "…", long_about = "…")]`.
 static DOC_ATTRIBUTE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:#!?\[\s*|[(,]\s*)(?:doc|about|long_about|after_help|after_long_help|before_help|before_long_help|help|long_help|override_usage)\s*=\s*$")
-        .expect("regex compiles")
+    let keys = DOC_NAMES.join("|");
+    Regex::new(&format!(r"(?:#!?\[\s*|[(,]\s*)(?:doc|{keys})\s*=\s*$")).expect("regex compiles")
 });
 
 /// Struct fields of a sample table's row that say the row describes a
@@ -164,8 +143,7 @@ pub(super) fn looks_like_regex(value: &str) -> bool {
     REGEX_SYNTAX.is_match(value)
 }
 
-/// The quiet ranges of the file being checked on this thread.
-#[derive(Default)]
+/// The quiet ranges of a file being checked on this thread.
 struct Quiet {
     /// The file; a `Weak` keeps its address from being reused.
     file: Weak<SourceFile>,
@@ -175,21 +153,36 @@ struct Quiet {
     walked: HashSet<usize>,
 }
 
+/// How many files' ranges a thread keeps: the file of the pass it runs, and
+/// a few more should passes ever interleave.
+const QUIET_FILES: usize = 4;
+
 thread_local! {
-    static QUIET: RefCell<Quiet> = RefCell::new(Quiet::default());
+    /// The latest file last; files dropped since are removed.
+    static QUIET: RefCell<Vec<Quiet>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` on the quiet ranges of `file`, reset when the file changed.
+/// Runs `f` on the quiet ranges of `file`.
 fn with_quiet<T>(file: &Arc<SourceFile>, f: impl FnOnce(&mut Quiet) -> T) -> T {
     QUIET.with(|q| {
         let mut q = q.borrow_mut();
-        if !std::ptr::eq(q.file.as_ptr(), Arc::as_ptr(file)) {
-            *q = Quiet {
-                file: Arc::downgrade(file),
-                ..Quiet::default()
+        let this = |e: &Quiet| std::ptr::eq(e.file.as_ptr(), Arc::as_ptr(file));
+        if !q.last().is_some_and(this) {
+            q.retain(|e| e.file.strong_count() > 0);
+            let entry = match q.iter().position(this) {
+                Some(i) => q.remove(i),
+                None => Quiet {
+                    file: Arc::downgrade(file),
+                    ranges: Vec::new(),
+                    walked: HashSet::new(),
+                },
             };
+            if q.len() >= QUIET_FILES {
+                q.remove(0);
+            }
+            q.push(entry);
         }
-        f(&mut q)
+        f(q.last_mut().expect("just pushed"))
     })
 }
 
@@ -215,7 +208,7 @@ impl Walk {
     }
 
     fn doc_fn(&mut self, ident: &syn::Ident, node: &impl Spanned) -> bool {
-        let doc = DOC_FNS.contains(&ident.to_string().as_str());
+        let doc = is_doc_name(ident);
         if doc {
             self.quiet(node);
         }
@@ -250,7 +243,7 @@ impl<'ast> Visit<'ast> for Walk {
 
     fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
         if let syn::Member::Named(name) = &field.member
-            && DOC_FIELDS.contains(&name.to_string().as_str())
+            && is_doc_name(name)
         {
             self.quiet(&field.expr);
             return;
@@ -259,7 +252,7 @@ impl<'ast> Visit<'ast> for Walk {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if DOC_METHODS.contains(&m.method.to_string().as_str()) {
+        if is_doc_name(&m.method) {
             m.args.iter().for_each(|a| self.quiet(a));
         }
         visit::visit_expr_method_call(self, m);

@@ -59,12 +59,12 @@ declare_rule! {
     /// `-test-helpers` or `-fixtures`, and `xtask`), their config files
     /// included.
     ///
-    /// Nor is documentation: doc comments and `#[doc]`, clap's `about`,
-    /// `long_about`, `after_help` and `help` (attributes or builder methods),
-    /// struct fields named `example`, `examples`, `description`, `usage`,
-    /// `help`, `about`, `long_about` or `after_help`, and the bodies of
-    /// functions named `examples`, `example`, `usage` or `help` (nushell's
-    /// `fn examples(&self) -> Vec<Example>`).
+    /// Nor is documentation: doc comments and `#[doc]`, and the values of
+    /// struct fields, functions, methods and attribute keys named `example`,
+    /// `examples`, `description`, `usage`, `help`, `about`, `long_about`,
+    /// `after_help` and the like: nushell's `fn examples(&self) ->
+    /// Vec<Example>` with its `example: "…"` fields, clap's `about` and
+    /// `help` as attributes or builder methods.
     ///
     /// Nor a secret in a URL on a host reserved for documentation:
     /// `example.com`, `example.net`, `example.org` and their subdomains, names
