@@ -149,7 +149,9 @@ struct Quiet {
     file: Weak<SourceFile>,
     /// Byte ranges whose literals are documentation or samples.
     ranges: Vec<Range<usize>>,
-    /// Starts of the items walked, so nested items are walked once.
+    /// The items walked (their addresses in the syntax tree the engine
+    /// visits, which outlives the pass), so nested items are walked once.
+    /// A span would cost a walk of its own: syn computes it from tokens.
     walked: HashSet<usize>,
 }
 
@@ -218,7 +220,7 @@ impl Walk {
 
 impl<'ast> Visit<'ast> for Walk {
     fn visit_item(&mut self, item: &'ast syn::Item) {
-        self.items.push(item.span().byte_range().start);
+        self.items.push(std::ptr::from_ref(item) as usize);
         visit::visit_item(self, item);
     }
 
@@ -348,8 +350,8 @@ impl HardcodedSecret {
     /// Finds the documentation and samples of an item the engine enters,
     /// unless an enclosing item was walked already.
     pub(super) fn walk_item(cx: &Cx<'_>, item: &syn::Item) {
-        let start = item.span().byte_range().start;
-        if with_quiet(cx.file(), |q| q.walked.contains(&start)) {
+        let at = std::ptr::from_ref(item) as usize;
+        if with_quiet(cx.file(), |q| q.walked.contains(&at)) {
             return;
         }
         let mut walk = Walk::default();
