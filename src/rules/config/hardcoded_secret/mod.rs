@@ -53,11 +53,11 @@ declare_rule! {
     ///   `xxxx`), paths, URLs, hashes (`$argon2id$…`), digests and env var
     ///   names are not.
     ///
-    /// Test code is not checked: `#[cfg(test)]` modules, test functions,
-    /// test, bench and example targets, and test-support crates (package
-    /// names ending in `-test-support`, `-testing`, `-test-utils`,
-    /// `-test-helpers` or `-fixtures`, and `xtask`), their config files
-    /// included.
+    /// Test code is not checked (see `include_tests` below): `#[cfg(test)]`
+    /// modules, test functions, test, bench and example targets, and
+    /// test-support crates (package names ending in `-test-support`,
+    /// `-testing`, `-test-utils`, `-test-helpers` or `-fixtures`, and
+    /// `xtask`), their config files included.
     ///
     /// Nor is documentation: doc comments and `#[doc]`, and the values of
     /// struct fields, functions, methods and attribute keys named `example`,
