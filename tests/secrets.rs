@@ -36,6 +36,14 @@ fn json_findings(stdout: &str, rule: &str) -> Vec<(String, u64, String)> {
         .collect()
 }
 
+/// `file:line` of each `hardcoded_secret` finding in JSON output.
+fn secrets_at(stdout: &str) -> Vec<String> {
+    json_findings(stdout, "hardcoded_secret")
+        .into_iter()
+        .map(|(file, line, _)| format!("{file}:{line}"))
+        .collect()
+}
+
 #[test]
 fn secrets_appear_in_no_output_format() {
     let dir = fixture("config-service");
@@ -142,12 +150,17 @@ fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
         ("Cargo.lock", "version = 4\n"),
     ];
     all.extend_from_slice(files);
-    for (rel, text) in all {
-        let p = dir.path().join(rel);
+    write_files(dir.path(), &all);
+    dir
+}
+
+/// Writes `files` (relative path, text) under `dir`.
+fn write_files(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let p = dir.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    dir
 }
 
 #[test]
@@ -235,11 +248,7 @@ fn workspace_root_env_file_is_reported_once() {
         ("b/src/lib.rs", ""),
         (".env", "STRIPE_KEY=sk_live_51HxQk2LmN8pR4tV7wY9zB3cD\n"),
     ];
-    for (rel, text) in files {
-        let p = dir.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    write_files(dir.path(), &files);
     let r = run(dir.path(), &["--workspace", "--message-format", "short", "-q"]);
     let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains("[twelve::")).collect();
     assert_eq!(lines.len(), 2, "{}", r.stderr);
@@ -272,4 +281,87 @@ fn env_templates_are_checked_for_provider_formats_only() {
         lines,
         [".env.example:3:12: error: hardcoded Stripe secret or restricted key `sk_l…` [twelve::hardcoded_secret]"]
     );
+}
+
+/// A workspace whose test code holds provider tokens in every form: a
+/// `#[cfg(test)]` module, an integration test, and a test-support crate's
+/// code and config file. `table` is added to the root manifest.
+fn test_code_workspace(table: &str) -> tempfile::TempDir {
+    let manifest = |name: &str| format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let root = format!("[workspace]\nmembers = [\"api\", \"api-test-utils\"]\nresolver = \"2\"\n\n{table}");
+    let files = [
+        ("Cargo.toml", root),
+        ("api/Cargo.toml", manifest("api")),
+        (
+            "api/src/lib.rs",
+            "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    const KEY: &str = \"ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw\";\n}\n".into(),
+        ),
+        (
+            "api/tests/charge.rs",
+            "#[test]\nfn charges() {\n    let key = \"sk_live_v8GMDelNz4n8uNxNw28jsvvQ\";\n}\n".into(),
+        ),
+        ("api-test-utils/Cargo.toml", manifest("api-test-utils")),
+        (
+            "api-test-utils/src/lib.rs",
+            "pub const TOKEN: &str = \"npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs\";\npub const PASSWORD: &str = \"Tr0ub4dor&3\";\n".into(),
+        ),
+        (
+            "api-test-utils/config/test.yaml",
+            "stripe_key: sk_live_v8GMDelNz4n8uNxNw28jsvvQ\ndatabase_url: postgres://app:Xk9v2LqT7wPz@db.internal/app\n".into(),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(&str, &str)> = files.iter().map(|(rel, text)| (*rel, text.as_str())).collect();
+    write_files(dir.path(), &files);
+    dir
+}
+
+#[test]
+fn test_code_is_not_reported_unless_include_tests() {
+    let args = ["--workspace", "--all-targets", "--message-format", "json", "-q"];
+    let dir = test_code_workspace("");
+    let r = run(dir.path(), &args);
+    assert_eq!(secrets_at(&r.stdout), Vec::<String>::new(), "{}", r.stderr);
+
+    // Provider formats only: a test's password and URL are throwaway.
+    let dir = test_code_workspace("[workspace.metadata.twelve.hardcoded_secret]\ninclude_tests = true\n");
+    let r = run(dir.path(), &args);
+    assert_eq!(
+        secrets_at(&r.stdout),
+        [
+            "api/src/lib.rs:5",
+            "api/tests/charge.rs:3",
+            "api-test-utils/config/test.yaml:1",
+            "api-test-utils/src/lib.rs:1",
+        ],
+        "{}",
+        r.stderr
+    );
+}
+
+/// The shapes a reader judged noise on real repositories, next to a secret.
+#[test]
+fn documentation_hosts_and_samples_are_not_reported() {
+    let lib = r##"pub struct Http;
+
+impl Command for Http {
+    fn examples(&self) -> Vec<Example> {
+        vec![Example {
+            description: "Send a request with a bearer token",
+            example: "http get -H [Authorization 'Bearer ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw'] https://www.example.com",
+            result: None,
+        }]
+    }
+}
+
+/// A scanner's detectors, each with an expired sample.
+pub const DETECTORS: &[(&str, &str, &str)] = &[("github", r"ghp_[0-9a-zA-Z]{36}", "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ")];
+
+pub const DOCS_DB: &str = "postgres://app:Xk9v2LqT7wPz@db.example.com/app";
+
+pub const LIVE: &str = "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C";
+"##;
+    let dir = scratch(&[("src/lib.rs", lib)]);
+    let r = run(dir.path(), &["--message-format", "json", "-q"]);
+    assert_eq!(secrets_at(&r.stdout), ["src/lib.rs:18"], "{}", r.stdout);
 }

@@ -265,6 +265,24 @@ fn bound_env_read(chain: &crate::engine::Chain) -> Option<String> {
     chain.root_str.clone()
 }
 
+/// The variable and the fallback of an environment read's fallback method:
+/// `("JWT_SECRET", "dev".into())` for
+/// `env::var("JWT_SECRET").unwrap_or("dev".into())`, whatever the
+/// variable's name. Shared with `hardcoded_secret`.
+pub(crate) fn env_fallback<'a>(cx: &Cx<'_>, call: &Call<'a>) -> Option<(String, &'a syn::Expr)> {
+    let syn::Expr::MethodCall(m) = call.expr else {
+        return None;
+    };
+    let method = m.method.to_string();
+    let (_, arg) = FALLBACK_METHODS.iter().find(|(n, _)| *n == method)?;
+    // `map_or("unset", |_| "set")` maps the secret away.
+    if method.starts_with("map_or") && !m.args.iter().skip(1).all(keeps_value) {
+        return None;
+    }
+    let name = env_read(cx, &m.receiver).or_else(|| bound_env_read(&call.chain))?;
+    Some((name, call.args.get(*arg).copied()?))
+}
+
 /// `Err(_)`, `Err(e)`, `None`, `_`: the arms taken when the variable is unset.
 fn is_fallback_pattern(pat: &syn::Pat) -> bool {
     match pat {
@@ -486,22 +504,16 @@ impl Rule for SecretFallback {
         let Some(method) = call.method else { return };
         let syn::Expr::MethodCall(m) = call.expr else { return };
         let method_name = method.to_string();
-        if let Some((_, arg)) = FALLBACK_METHODS.iter().find(|(n, _)| *n == method_name) {
-            // `map_or("unset", |_| "set")` maps the secret away.
-            if method_name.starts_with("map_or") && !m.args.iter().skip(1).all(keeps_value) {
-                return;
+        if FALLBACK_METHODS.iter().any(|(n, _)| *n == method_name) {
+            if let Some((name, arg)) = env_fallback(cx, call) {
+                self.judge(
+                    cx,
+                    method.span().byte_range().start..call.expr.span().byte_range().end,
+                    &name,
+                    arg,
+                    Kind::Env,
+                );
             }
-            let Some(name) = env_read(cx, &m.receiver).or_else(|| bound_env_read(&call.chain)) else {
-                return;
-            };
-            let Some(arg) = call.args.get(*arg) else { return };
-            self.judge(
-                cx,
-                method.span().byte_range().start..call.expr.span().byte_range().end,
-                &name,
-                arg,
-                Kind::Env,
-            );
             return;
         }
         match method_name.as_str() {

@@ -338,6 +338,101 @@ pub const KNOWN_PUBLIC_VALUES: &[&str] = &[
     "opensesame",
 ];
 
+/// A host reserved for documentation.
+#[derive(Debug, Clone, Copy)]
+pub enum DocumentationHost {
+    /// The domain and its subdomains.
+    Domain(&'static str),
+    /// Every name under the top-level domain (not the bare label).
+    Tld(&'static str),
+    /// An IPv4 network: its address and prefix length.
+    Ipv4([u8; 4], u32),
+    /// An IPv6 network: its address and prefix length.
+    Ipv6([u16; 8], u32),
+}
+
+/// Hosts of examples, not of services: RFC 2606 and RFC 6761 reserve the
+/// `example.*` second-level domains and the `.example`, `.test`, `.invalid`
+/// and `.localhost` top-level domains, RFC 5737 three IPv4 blocks and
+/// RFC 3849 an IPv6 prefix for documentation. A bare `localhost` is a
+/// developer's machine, not documentation: it is not here.
+pub const DOCUMENTATION_HOSTS: &[DocumentationHost] = &[
+    DocumentationHost::Domain("example.com"),
+    DocumentationHost::Domain("example.net"),
+    DocumentationHost::Domain("example.org"),
+    DocumentationHost::Tld("example"),
+    DocumentationHost::Tld("test"),
+    DocumentationHost::Tld("invalid"),
+    DocumentationHost::Tld("localhost"),
+    DocumentationHost::Ipv4([192, 0, 2, 0], 24),
+    DocumentationHost::Ipv4([198, 51, 100, 0], 24),
+    DocumentationHost::Ipv4([203, 0, 113, 0], 24),
+    DocumentationHost::Ipv6([0x2001, 0x0db8, 0, 0, 0, 0, 0, 0], 32),
+];
+
+/// Whether `host` (a name, an IPv4 address, or an IPv6 address with or
+/// without brackets) is reserved for documentation.
+pub fn is_documentation_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let v4: Option<std::net::Ipv4Addr> = bare.parse().ok();
+    let v6: Option<std::net::Ipv6Addr> = bare.parse().ok();
+    let in_net = |addr: u128, net: u128, prefix: u32, bits: u32| {
+        let mask = if prefix == 0 { 0 } else { u128::MAX << (bits - prefix) };
+        (addr & mask) == (net & mask)
+    };
+    DOCUMENTATION_HOSTS.iter().any(|d| match *d {
+        DocumentationHost::Domain(domain) => {
+            host == domain || host.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.'))
+        }
+        DocumentationHost::Tld(tld) => host
+            .strip_suffix(tld)
+            .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
+        DocumentationHost::Ipv4(net, prefix) => v4.is_some_and(|a| {
+            in_net(
+                u128::from(u32::from(a)),
+                u128::from(u32::from(std::net::Ipv4Addr::from(net))),
+                prefix,
+                32,
+            )
+        }),
+        DocumentationHost::Ipv6(net, prefix) => {
+            v6.is_some_and(|a| in_net(u128::from(a), u128::from(std::net::Ipv6Addr::from(net)), prefix, 128))
+        }
+    })
+}
+
+/// Characters that end a URL written in text.
+fn ends_url(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>')
+}
+
+/// Whether `range` of `text` lies in a URL whose host is reserved for
+/// documentation: `https://user:s3cr3t@www.example.com`,
+/// `http://203.0.113.7/hook?token=…`.
+pub fn in_documentation_url(text: &str, range: &std::ops::Range<usize>) -> bool {
+    let (Some(head), Some(tail)) = (text.get(..range.start), text.get(range.end..)) else {
+        return false;
+    };
+    let start = head
+        .rfind(ends_url)
+        .map_or(0, |i| i + head[i..].chars().next().map_or(1, char::len_utf8));
+    let end = range.end + tail.find(ends_url).unwrap_or(tail.len());
+    let url = &text[start..end];
+    let Some(scheme_end) = url.find("://").filter(|i| start + i < range.start) else {
+        return false;
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port.find(']').map_or(host_port, |i| &host_port[..=i])
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    is_documentation_host(host)
+}
+
 /// Whether a value is itself a name of a secret (a header, a mechanism):
 /// `x-amz-security-token`, `x-ms-encryption-key`, `MONGODB-X509`.
 fn is_secret_word_name(value: &str) -> bool {
@@ -691,6 +786,62 @@ mod tests {
             assert!(!plausible_value(value, Class::Token), "{value}");
             assert!(!plausible_value(value, Class::Password), "{value}");
         }
+    }
+
+    #[test]
+    fn documentation_hosts() {
+        for host in [
+            "example.com",
+            "www.example.com",
+            "API.Example.ORG.",
+            "db.example.net",
+            "app.example",
+            "db.test",
+            "broker.invalid",
+            "api.localhost",
+            "192.0.2.10",
+            "198.51.100.255",
+            "203.0.113.7",
+            "[2001:db8::1]",
+            "2001:db8:ffff::5",
+        ] {
+            assert!(is_documentation_host(host), "{host}");
+        }
+        for host in [
+            "example.co",
+            "notexample.com",
+            "example.com.evil.io",
+            "localhost",
+            "test",
+            "contest",
+            "db.internal",
+            "192.0.3.1",
+            "203.0.114.1",
+            "10.0.0.1",
+            "[2001:db9::1]",
+            "2001:4860::8888",
+        ] {
+            assert!(!is_documentation_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn secrets_in_documentation_urls() {
+        let at = |text: &str, secret: &str| {
+            let start = text.find(secret).unwrap();
+            in_documentation_url(text, &(start..start + secret.len()))
+        };
+        assert!(at(
+            "postgres://app:Xk9v2LqT7wPz@db.example.com:5432/app",
+            "Xk9v2LqT7wPz"
+        ));
+        assert!(at("see https://www.example.com/hook?token=ghp_abc and more", "ghp_abc"));
+        assert!(at("amqp://svc:N8c2hQ7rLm4x@[2001:db8::7]:5672", "N8c2hQ7rLm4x"));
+        assert!(at("http://u:Zq81Lm2pR7@203.0.113.9/", "Zq81Lm2pR7"));
+        assert!(!at("postgres://app:Xk9v2LqT7wPz@db.internal:5432/app", "Xk9v2LqT7wPz"));
+        assert!(!at("https://www.example.com/docs ghp_abc", "ghp_abc"));
+        assert!(!at("https://api.github.com/?token=ghp_abc", "ghp_abc"));
+        assert!(!at("ghp_abc", "ghp_abc"));
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub(super) enum FileKind {
     Env,
     EnvTemplate,
     Config,
+    /// A file of a test-support crate, checked with `include_tests`.
+    TestCode,
 }
 
 impl HardcodedSecret {
@@ -39,7 +41,7 @@ impl HardcodedSecret {
         // (range, message, label)
         let mut found: Vec<(Range<usize>, String, String)> = Vec::new();
         for hit in format_hits(options, &file.text) {
-            if kind == FileKind::EnvTemplate && hit.kind != Kind::Provider {
+            if matches!(kind, FileKind::EnvTemplate | FileKind::TestCode) && hit.kind != Kind::Provider {
                 continue;
             }
             // A commented-out URL documents a setting (`# db_uri = "mysql://root:foobar@…"`);

@@ -7,11 +7,13 @@ use regex::Regex;
 use crate::declare_rule;
 use crate::engine::{Call, Cx, Fact, MacroCall, OptionTable, PackageReport, RuleOptions, has_cfg_test, layer_options};
 use crate::rules::config::env_files;
+use crate::rules::config::secret_fallback::env_fallback;
 use crate::rules::config::secret_patterns::{self, Kind};
-use crate::rules::config::secret_values::secret_name;
+use crate::rules::config::secret_values::{in_documentation_url, secret_name};
 use crate::rules::{Factor, Rule, RuleMeta};
 use crate::source::SourceFile;
 
+mod context;
 mod files;
 mod source;
 
@@ -31,22 +33,54 @@ declare_rule! {
     /// arguments included, with three kinds of evidence:
     ///
     /// - **Provider formats**: the families that `cargo twelve explain
-    ///   hardcoded_secret` lists at the end, each with its own regex. Found
-    ///   in test code too.
+    ///   hardcoded_secret` lists at the end, each with its own regex.
     /// - **Credentials in URLs**: `postgres://app:s3cr3t@db/app`, unless the
     ///   password is a placeholder (`password`, `${DB_PASSWORD}`, `{}`) or
-    ///   repeats the user name (`postgres:postgres`). Skipped in test code.
+    ///   repeats the user name (`postgres:postgres`).
     /// - **Keyword context**: a literal bound by `let`, `const` or `static`,
     ///   set as a struct field, assigned, compared with `==`, returned by a
     ///   function, or passed to a callee whose name reads as a secret
     ///   (`password`, `api_key`, `client_secret`, `token`, `auth`, ... in any
     ///   case style): `.bearer_auth("…")`, `.basic_auth(user, Some("…"))`,
     ///   `.header("Authorization", "Bearer …")`, `env::set_var("API_TOKEN", "…")`,
-    ///   `("password", "…")` pairs and `json!({"api_key": "…"})`. The value
+    ///   `("password", "…")` pairs, `json!({"api_key": "…"})`, and the
+    ///   fallback of an environment read, named by its variable
+    ///   (`env::var("API_KEY").unwrap_or("…".into())`, which may also be a
+    ///   `secret_fallback`). `match` arms and `if` branches count as the
+    ///   value (`let api_key = match env { Env::Prod => "…", .. }`). The value
     ///   must also look like a credential: key names (`form.get("password")`),
     ///   messages, format strings, placeholders (`<token>`, `${X}`, `changeme`,
     ///   `xxxx`), paths, URLs, hashes (`$argon2id$…`), digests and env var
-    ///   names are not. Skipped in test code.
+    ///   names are not.
+    ///
+    /// Test code is not checked (see `include_tests` below): `#[cfg(test)]`
+    /// modules, test functions, test, bench and example targets, and
+    /// test-support crates (package names ending in `-test-support`,
+    /// `-testing`, `-test-utils`, `-test-helpers` or `-fixtures`, and
+    /// `xtask`), their config files included.
+    ///
+    /// Nor is documentation: doc comments and `#[doc]`, and the values of
+    /// struct fields, functions, methods and attribute keys named `example`,
+    /// `examples`, `description`, `usage`, `help`, `about`, `long_about`,
+    /// `after_help` and the like: nushell's `fn examples(&self) ->
+    /// Vec<Example>` with its `example: "…"` fields, clap's `about` and
+    /// `help` as attributes or builder methods.
+    ///
+    /// Nor a secret in a URL on a host reserved for documentation:
+    /// `example.com`, `example.net`, `example.org` and their subdomains, names
+    /// under `.example`, `.test`, `.invalid` and `.localhost`, and the
+    /// addresses of 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and
+    /// 2001:db8::/32.
+    ///
+    /// Nor a sample next to the pattern it illustrates, as in a secret
+    /// scanner's own tables: a row (a tuple, a struct literal or a
+    /// constructor call) of an array, slice or `vec![]` literal, where
+    /// another element is a regex (`r"ghp_[0-9a-zA-Z]{36}"`,
+    /// `Regex::new(r"…")`), names a detector family of this rule by its
+    /// title or name (`"github_pat"`, not `"NPM_TOKEN"`, which names a
+    /// variable), or is a field named `regex`, `pattern`, `detector`, `rule`
+    /// or `family`. Tokens by provider, account or variable
+    /// (`("github", "ghp_…")`) are a table of secrets and are reported.
     ///
     /// A secret split over the literals of `concat!` is found in the joined
     /// value.
@@ -89,7 +123,10 @@ declare_rule! {
     /// `extra_patterns = [{ name = "Acme token", regex = "\\bacme_[a-z0-9]{32}\\b" }]`:
     /// more detector families (the secret is capture group 1 if there is one).
     /// `allow_values = ["^sk_test_"]`: regexes of values that are not secrets.
-    pub HardcodedSecret => "hardcoded_secret", Factor::Config, Deny, fixable: false, options: ["extra_patterns", "allow_values"]
+    /// `include_tests = true`: report provider formats and private keys in
+    /// test code too (keyword and URL evidence stays quiet there: test
+    /// passwords are throwaway by design).
+    pub HardcodedSecret => "hardcoded_secret", Factor::Config, Deny, fixable: false, options: ["extra_patterns", "allow_values", "include_tests"]
 }
 
 /// Comments of other secret scanners that mark a line as reviewed.
@@ -155,7 +192,7 @@ fn format_hits(options: &HardcodedSecretOptions, text: &str) -> Vec<Hit> {
             });
         }
     }
-    hits.retain(|h| !allowed_value(options, &text[h.range.clone()]));
+    hits.retain(|h| !allowed_value(options, &text[h.range.clone()]) && !in_documentation_url(text, &h.range));
     hits
 }
 
@@ -213,6 +250,10 @@ pub struct HardcodedSecretOptions {
     /// value), such as a published test key.
     #[serde(default)]
     pub allow_values: Vec<String>,
+    /// Report provider formats and private keys in test code and
+    /// test-support crates too.
+    #[serde(default)]
+    pub include_tests: bool,
 }
 
 impl HardcodedSecretOptions {
@@ -241,7 +282,7 @@ impl Rule for HardcodedSecret {
 
     fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {
         // The shortest family matches 8 characters; the token has quotes.
-        if lit.span().byte_range().len() < 10 {
+        if lit.span().byte_range().len() < 10 || Self::skips_formats(cx) {
             return;
         }
         let Some(text) = lit_text(cx.file(), lit) else { return };
@@ -250,7 +291,7 @@ impl Rule for HardcodedSecret {
         }
         let hits = format_hits(Self::options(cx), &text.value);
         for hit in hits {
-            if hit.kind == Kind::UrlCredentials && cx.in_test() {
+            if hit.kind == Kind::UrlCredentials && Self::in_test_code(cx) {
                 continue;
             }
             let secret = &text.value[hit.range.clone()];
@@ -277,7 +318,10 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
-        if cx.in_test() {
+        if !Self::skips_formats(cx) {
+            Self::walk_item(cx, item);
+        }
+        if Self::in_test_code(cx) {
             return;
         }
         match item {
@@ -317,7 +361,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
-        if cx.in_test() {
+        if Self::in_test_code(cx) {
             return;
         }
         match expr {
@@ -350,7 +394,15 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
-        if cx.in_test() || !call.args.iter().any(|a| has_literal(a)) {
+        if Self::in_test_code(cx) || !call.args.iter().any(|a| has_literal(a)) {
+            return;
+        }
+        // `env::var("API_KEY").unwrap_or("…".into())`: the fallback is bound
+        // to the variable's name.
+        if let Some((var, fallback)) = env_fallback(cx, call) {
+            if let Some(class) = secret_name(&var) {
+                self.check_named_with(cx, &var, class, fallback);
+            }
             return;
         }
         let names = callee_names(call);
@@ -380,7 +432,10 @@ impl Rule for HardcodedSecret {
             return;
         }
         // `json!({"api_key": "…"})`: a key literal, `:`, a value literal.
-        if cx.in_test() || mac.args.is_some() || mac.mac.path.segments.last().is_none_or(|s| s.ident != "json") {
+        if Self::in_test_code(cx)
+            || mac.args.is_some()
+            || mac.mac.path.segments.last().is_none_or(|s| s.ident != "json")
+        {
             return;
         }
         let mut pairs = Vec::new();
@@ -399,6 +454,10 @@ impl Rule for HardcodedSecret {
 
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
         let options = cx.options::<HardcodedSecretOptions>().cloned().unwrap_or_default();
+        let test_support = context::is_test_support_package(&cx.package.name);
+        if test_support && !options.include_tests {
+            return;
+        }
         let dir = cx.package.dir().to_path_buf();
         let mut files: Vec<(std::path::PathBuf, FileKind)> = Vec::new();
         for d in env_files::env_dirs(&dir) {
@@ -414,6 +473,8 @@ impl Rule for HardcodedSecret {
         }
         files.extend(env_files::config_files(&dir).into_iter().map(|f| (f, FileKind::Config)));
         for (path, kind) in files {
+            // The files of a test-support crate are test code.
+            let kind = if test_support { FileKind::TestCode } else { kind };
             self.check_config_file(cx, &options, &path, kind);
         }
     }
@@ -432,15 +493,25 @@ pub fn families_table() -> String {
 mod tests {
     use super::HardcodedSecret;
     use crate::diagnostic::Diagnostic;
-    use crate::test_support::{check_rule, lines_of};
+    use crate::test_support::{check_rule, check_rule_with_options, lines_of};
+    use crate::workspace::TargetKind;
 
     fn found(src: &str) -> Vec<Diagnostic> {
         check_rule(&HardcodedSecret, src)
     }
 
-    /// (line, message) of each finding.
+    /// The line of each finding.
     fn lines(src: &str) -> Vec<usize> {
         lines_of(&found(src))
+    }
+
+    /// The line of each finding with `include_tests = true`.
+    fn lines_with_tests(src: &str) -> Vec<usize> {
+        let options = super::HardcodedSecretOptions {
+            include_tests: true,
+            ..Default::default()
+        };
+        lines_of(&check_rule_with_options(&HardcodedSecret, src, options))
     }
 
     #[test]
@@ -468,7 +539,7 @@ pub fn client() -> reqwest::Client {
     }
 
     #[test]
-    fn provider_format_in_test_code_still_fires() {
+    fn provider_format_in_test_code_fires_with_include_tests() {
         let src = r#"
 #[cfg(test)]
 mod tests {
@@ -480,7 +551,261 @@ mod tests {
     }
 }
 "#;
-        assert_eq!(lines(src), [6]);
+        assert_eq!(lines_with_tests(src), [6]);
+        assert!(lines(src).is_empty());
+    }
+
+    /// Findings with the file checked as the root of a `kind` target of a
+    /// package named `package`.
+    fn lines_in(package: &str, kind: TargetKind, src: &str, options: super::HardcodedSecretOptions) -> Vec<usize> {
+        let mut pkg = crate::test_support::package();
+        pkg.name = package.into();
+        let mut settings = crate::engine::Settings::default();
+        settings
+            .options
+            .insert("hardcoded_secret", std::sync::Arc::new(options));
+        let found = crate::engine::check_source(
+            &pkg,
+            &settings,
+            &[&HardcodedSecret],
+            std::path::Path::new("/app/src/lib.rs"),
+            src,
+            kind,
+        );
+        lines_of(&found)
+    }
+
+    /// Every kind of test code, with every kind of evidence in it.
+    #[test]
+    fn nothing_in_test_code_by_default() {
+        let body = r#"
+    let stripe = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
+    let joined = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");
+    let body = serde_json::json!({ "api_key": "Zx81Qw72Er63Ty54" });
+    client.bearer_auth("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c");
+"#;
+        let in_mod = format!(
+            "#[cfg(test)]
+mod tests {{
+    fn f() {{{body}    }}
+}}
+"
+        );
+        let in_test_fn = format!(
+            "#[tokio::test]
+async fn charges() {{{body}}}
+"
+        );
+        let in_rstest = format!(
+            "#[rstest]
+fn charges() {{{body}}}
+"
+        );
+        let plain = format!(
+            "pub fn f() {{{body}}}
+"
+        );
+        for src in [&in_mod, &in_test_fn, &in_rstest] {
+            assert_eq!(lines(src), Vec::<usize>::new(), "{src}");
+        }
+        let default = super::HardcodedSecretOptions::default;
+        for kind in [TargetKind::Test, TargetKind::Bench, TargetKind::Example] {
+            assert_eq!(
+                lines_in("app", kind, &plain, default()),
+                Vec::<usize>::new(),
+                "{kind:?}"
+            );
+        }
+        for package in [
+            "acme-test-support",
+            "acme_testing",
+            "acme-test-utils",
+            "acme-fixtures",
+            "test_helpers",
+            "xtask",
+        ] {
+            assert_eq!(
+                lines_in(package, TargetKind::Lib, &plain, default()),
+                Vec::<usize>::new(),
+                "{package}"
+            );
+        }
+        // The same code is reported where a service runs it.
+        assert_eq!(lines(&plain), [2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn include_tests_reports_provider_formats_in_test_code() {
+        let src = r#"
+pub fn f() {
+    let stripe = "sk_live_v8GMDelNz4n8uNxNw28jsvvQ";
+    let joined = concat!("ghp_xGKZWGlby02BcHbo", "RBcynXMgWJoleSrcBrFw");
+    let password = "Tr0ub4dor&3";
+    let db = "postgres://app:Xk9v2LqT7wPz@db.internal/app";
+}
+"#;
+        let options = || super::HardcodedSecretOptions {
+            include_tests: true,
+            ..Default::default()
+        };
+        assert_eq!(lines_in("app", TargetKind::Test, src, options()), [3, 4]);
+        assert_eq!(lines_in("acme-test-utils", TargetKind::Lib, src, options()), [3, 4]);
+        let in_mod = format!(
+            "#[cfg(test)]
+mod tests {{{src}}}
+"
+        );
+        assert_eq!(lines_with_tests(&in_mod), [4, 5]);
+    }
+
+    #[test]
+    fn nothing_in_documentation() {
+        let src = r##"
+//! let key = "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw";
+/// ```
+/// let client = Client::new("sk_live_v8GMDelNz4n8uNxNw28jsvvQ");
+/// ```
+#[doc = "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"]
+pub struct Http;
+
+#[derive(clap::Parser)]
+#[command(about = "Calls with ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C", long_about = "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C")]
+#[command(after_help = "GITHUB_TOKEN=ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C deploy")]
+struct Cli {
+    /// A token such as "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C".
+    #[arg(long, env = "GITHUB_TOKEN", help = "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C")]
+    token: Option<String>,
+}
+
+impl Command for Http {
+    fn examples(&self) -> Vec<Example> {
+        let token = "ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm";
+        vec![Example {
+            description: "Get a resource with a bearer token",
+            example: "http get -H [Authorization 'Bearer ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm'] https://www.example.com",
+            result: None,
+        }]
+    }
+
+    fn usage(&self) -> &str {
+        "Sends the request; `--password Tr0ub4dor&3` for basic auth."
+    }
+}
+
+pub fn command() -> clap::Command {
+    clap::Command::new("deploy")
+        .about("Deploys with GITHUB_TOKEN, such as ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b")
+        .arg(clap::Arg::new("token").help(concat!("such as ghp_BEdJKNU679qWc", "ABLf5zYmLJwxOVyKkbSTj5b")))
+        .after_help("STRIPE_KEY=sk_live_v8GMDelNz4n8uNxNw28jsvvQ deploy")
+}
+
+static HELP: &[Topic] = &[Topic {
+    name: "auth",
+    usage: "login --token ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b",
+    long_about: "api_key = \"ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b\"",
+}];
+
+bitflags! {
+    /// Set `GITHUB_TOKEN="ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"` first.
+    #[doc = "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"]
+    pub struct Flags: u32 { const A = 1; }
+}
+
+const GITHUB_TOKEN: &str = "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ";                 // 52
+"##;
+        assert_eq!(lines(src), [52]);
+    }
+
+    #[test]
+    fn nothing_on_documentation_hosts() {
+        let src = r#"
+fn connect() {
+    let a = sqlx::PgPool::connect("postgres://billing:Xk9v2LqT7wPz@db.example.com:5432/billing");
+    let b = redis::Client::open("redis://:N8c2hQ7rLm4x@cache.example.org:6379/0");
+    let c = "amqp://svc:Zq81Lm2pR7xK@rabbit.test:5672";
+    let d = "https://deploy:Zq81Lm2pR7xK@203.0.113.7/api";
+    let e = "http://svc:Zq81Lm2pR7xK@[2001:db8::7]:8080/";
+    let f = "https://www.example.com/hook?access_token=ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw";
+    let g = "https://api.example.net/v1?key=AIzapBx9N6q9Y47XUIzE_RTZNrdjLXL9t1OwH20";
+    let h = "postgres://billing:Xk9v2LqT7wPz@db.internal:5432/billing";                      // 10
+    let i = "https://api.acme.io/hook?access_token=ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"; // 11
+}
+"#;
+        assert_eq!(lines(src), [10, 11]);
+    }
+
+    /// A secret scanner's own tables: each sample sits next to the pattern
+    /// it illustrates.
+    #[test]
+    fn nothing_for_samples_next_to_their_pattern() {
+        let src = r##"
+const DETECTORS: &[(&str, &str, &str)] = &[
+    ("github", r"ghp_[0-9a-zA-Z]{36}", "ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw"),
+    ("stripe", r"\bsk_live_\w{24}\b", "sk_live_v8GMDelNz4n8uNxNw28jsvvQ"),
+];
+
+static CASES: &[Case] = &[
+    Case { detector: "slack", sample: "xoxb-065469469522-4096669456676-8z0ZlkYn1qhrH4d31P3V0TwV" },
+    Case { name: "npm", regex: &NPM, samples: &["npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs"] },
+];
+
+const BY_FAMILY: [(&str, &str); 2] = [
+    ("github_pat", "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"),
+    ("Google API key", "AIzapBx9N6q9Y47XUIzE_RTZNrdjLXL9t1OwH20"),
+];
+
+fn detectors() -> Vec<Detector> {
+    vec![
+        Detector::new("gitlab", Regex::new(r"glpat-[\w-]{20,}").unwrap(), "glpat-z3LCsQu7XF66gD0Y4gnN"),
+        Detector::new("npm", regex!("npm_[A-Za-z0-9]{36}"), concat!("npm_9mOBX3JlRdR6", "bahUIjztJnfCP6T11I0fGlYs")),
+    ]
+}
+
+const CREDENTIALS: &[(&str, &str)] = &[("github", "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C")];                 // 24
+const ACCOUNTS: &[Account] = &[Account { name: "billing", token: "ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm" }]; // 25
+const ROUTES: &[(&str, &str)] = &[("/v1/[a-z]+", "static")];
+const KEYS: [&str; 2] = [r"ghp_[0-9a-zA-Z]{36}", "ghp_BEdJKNU679qWcABLf5zYmLJwxOVyKkbSTj5b"];                  // 27
+const ENV: &[(&str, &str)] = &[("NPM_TOKEN", "npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs")];                     // 28
+"##;
+        // A table of tokens by provider, account or variable is a table of
+        // secrets, and a list is no row.
+        assert_eq!(lines(src), [24, 25, 27, 28]);
+    }
+
+    /// The shapes a key takes in Rust, each reported where a service runs it.
+    #[test]
+    fn recall_of_rust_shapes() {
+        let src = r#"
+use std::env;
+
+static STRIPE: &[u8] = b"sk_live_v8GMDelNz4n8uNxNw28jsvvQ";                                   // 4
+const KEYS: [&str; 2] = ["ghp_xGKZWGlby02BcHboRBcynXMgWJoleSrcBrFw", "ghp_MOUdGDxnvsDES92Ep9kD7JxlmXVo6Ma8r6XZ"]; // 5
+static MORE: &[&str] = &["npm_9mOBX3JlRdR6bahUIjztJnfCP6T11I0fGlYs"];                         // 6
+
+pub fn keys(env: Env, prod: bool) {
+    let key = b"ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C";                                       // 9
+    let api_key = b"Zx8qT4mWv2Lp9RkN7cYb";                                                      // 10
+    let key = match env {
+        Env::Prod => "sk_live_v8GMDelNz4n8uNxNw28jsvvQ",                                        // 12
+        Env::Dev => "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    };
+    let api_key = match env { Env::Prod => "Qm8vT2pL9xW4nR7kAbC9", Env::Dev => "sk_test_4eC39HqLyjWDarjtT1zdp7dc" }; // 15
+    let password = if prod { "Tr0ub4dor&3" } else { "devpassword" };                          // 16
+    let fleet = vec!["ghp_5VkCsN3crv83GOSCTYnUsHqbRaSbiJ4rAipm"];                                // 17
+    let x = concat!("ghp_BEdJKNU679qWcABLf5zYm", "LJwxOVyKkbSTj5b");                             // 18
+    let api_key = env::var("API_KEY").unwrap_or("Zx8qT4mWv2Lp9RkN7cYb".into());                 // 19
+    let jwt = std::env::var("JWT_SECRET").unwrap_or_else(|_| "n7Rk2pQx9LmW4tZcY3v8".to_string()); // 20
+    let token = env::var("API_TOKEN").ok().unwrap_or_else(|| String::from("A7c9E2g4K6m8P0r2Zq")); // 21
+    let raw = env::var("GITHUB_TOKEN");
+    let gh = raw.unwrap_or("b1946ac92492d2347c6235b4d2611184".into());                         // 23
+    // Not hardcoded credentials (a weak fallback is `secret_fallback`'s).
+    let port = env::var("PORT").unwrap_or("8080".into());
+    let id = env::var("CLIENT_ID").unwrap_or("Zx8qT4mWv2Lp9RkN7cYb".into());
+    let dev = env::var("JWT_SECRET").unwrap_or_else(|_| "dev-secret".into());
+    let set = env::var("API_KEY").map_or("unset", |_| "set");
+}
+"#;
+        assert_eq!(lines(src), [4, 5, 5, 6, 9, 10, 12, 15, 16, 17, 18, 19, 20, 21, 23]);
     }
 
     #[test]
@@ -666,9 +991,10 @@ fn f() {
     let live = Config { password: "Tr0ub4dor&3" };
 }
 "#;
-        // The provider token is reported in test code too; the URL and the
-        // keyword finding only outside it.
-        assert_eq!(lines(src), [5, 10]);
+        // With `include_tests` the provider token is reported in test code
+        // too; the URL and the keyword finding only outside it.
+        assert_eq!(lines_with_tests(src), [5, 10]);
+        assert_eq!(lines(src), [10]);
     }
 
     /// The Rust idioms that regex scanners miss (shared/reference), and the

@@ -146,6 +146,20 @@ fn literals<'e>(expr: &'e syn::Expr, out: &mut Vec<&'e syn::Lit>) {
         syn::Expr::Group(g) => literals(&g.expr, out),
         syn::Expr::Cast(c) => literals(&c.expr, out),
         syn::Expr::Array(a) => a.elems.iter().for_each(|e| literals(e, out)),
+        // `match env { Env::Prod => "…", .. }`, `if prod { "…" } else { .. }`
+        syn::Expr::Match(m) => m
+            .arms
+            .iter()
+            .filter(|a| !has_cfg_test(&a.attrs))
+            .for_each(|a| literals(&a.body, out)),
+        syn::Expr::If(i) => {
+            if let Some(syn::Stmt::Expr(e, None)) = i.then_branch.stmts.last() {
+                literals(e, out);
+            }
+            if let Some((_, e)) = &i.else_branch {
+                literals(e, out);
+            }
+        }
         syn::Expr::Closure(c) => literals(&c.body, out),
         syn::Expr::Block(b) => {
             if let Some(syn::Stmt::Expr(e, None)) = b.block.stmts.last() {
@@ -236,6 +250,9 @@ impl HardcodedSecret {
         message: String,
         label: String,
     ) {
+        if Self::quiet(cx, &lit.token) {
+            return;
+        }
         let (span, mask) = if lit.verbatim {
             let r = lit.inner.start + secret.start..lit.inner.start + secret.end;
             (r.clone(), r)
@@ -279,7 +296,7 @@ impl HardcodedSecret {
 
     pub(super) fn check_named(&self, cx: &mut Cx<'_>, name: &str, value: &syn::Expr) {
         // Cheap tests first: most bindings hold no literal.
-        if cx.in_test() || !has_literal(value) {
+        if Self::in_test_code(cx) || !has_literal(value) {
             return;
         }
         let Some(class) = secret_name(name) else { return };
@@ -319,6 +336,9 @@ impl HardcodedSecret {
     /// the joined value and reported at the macro.
     pub(super) fn check_concat(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
         let Some(args) = mac.args else { return };
+        if Self::skips_formats(cx) {
+            return;
+        }
         let mut joined = String::new();
         let mut pieces = Vec::new();
         for arg in args {
@@ -339,7 +359,7 @@ impl HardcodedSecret {
         let in_one_piece = |secret: &str| whole.iter().any(|p| p.value.contains(secret));
         for hit in hits {
             let secret = joined[hit.range.clone()].to_string();
-            if in_one_piece(&secret) || (hit.kind == Kind::UrlCredentials && cx.in_test()) {
+            if in_one_piece(&secret) || (hit.kind == Kind::UrlCredentials && Self::in_test_code(cx)) {
                 continue;
             }
             let span = mac
@@ -349,7 +369,7 @@ impl HardcodedSecret {
                 .first()
                 .map_or(0, |s| s.ident.span().byte_range().start)
                 ..mac.mac.delimiter.span().close().byte_range().end;
-            if scanner_allowed(cx.file(), span.start) {
+            if scanner_allowed(cx.file(), span.start) || Self::quiet(cx, &span) {
                 continue;
             }
             // One range over every piece, so only the first four characters show.
