@@ -118,7 +118,26 @@ fn generate(root: &Path, files_per_package: usize) -> usize {
         for m in 0..files_per_package {
             std::fs::write(dir.join(format!("src/areas/area{m}.rs")), module(p, m)).unwrap();
         }
-        files += files_per_package + 2;
+        // The binary is a service: it accepts connections and runs every
+        // area's code, so the service-scoped rules report all of it.
+        let mut main = String::from(
+            "#[tokio::main]\nasync fn main() {\n    let listener = tokio::net::TcpListener::bind(std::env::var(\"ADDR\").unwrap()).await.unwrap();\n    loop {\n        let _ = listener.accept().await;\n",
+        );
+        writeln!(main, "        println!(\"{{}}\", svc{p}::region());").unwrap();
+        for m in 0..files_per_package {
+            let area = format!("svc{p}::areas::area{m}");
+            let handlers: Vec<String> = (0..10).map(|f| format!("{area}::handle_{f}")).collect();
+            writeln!(main, "        let _ = {area}::serve_{m}().await;").unwrap();
+            writeln!(
+                main,
+                "        let _ = ({}, {area}::persist, {area}::auth_headers);",
+                handlers.join(", ")
+            )
+            .unwrap();
+        }
+        main.push_str("    }\n}\n");
+        std::fs::write(dir.join("src/main.rs"), main).unwrap();
+        files += files_per_package + 3;
     }
     files
 }
