@@ -780,8 +780,9 @@ impl Model {
 }
 
 /// How many methods of one name a call on a receiver of unknown type may
-/// reach before the name says too little (`run`, `new`, `call`).
-const MAX_METHOD_FAN_OUT: usize = 8;
+/// reach: only a name that one type of the visible crates has says which
+/// (`run`, `new`, `create_index` on several types say too little).
+const MAX_METHOD_FAN_OUT: usize = 1;
 
 /// `sees[a][b]`: package `a` depends on package `b` through its normal
 /// dependencies, transitively, or is `b`.

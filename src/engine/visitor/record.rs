@@ -102,6 +102,10 @@ impl FileVisitor<'_> {
                 }
             }
             if !markers::COMMON_METHODS.contains(&name.as_str()) {
+                // The receiver's type when the syntax says: `self` in an
+                // `impl`, or a chain that starts at a workspace type's
+                // constructor (`Server::new(..).run()`, through a `let`).
+                let crates = &self.package.workspace_crates;
                 let ty = match call.expr {
                     syn::Expr::MethodCall(mc) if matches!(&*mc.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) => {
                         self.state
@@ -110,7 +114,29 @@ impl FileVisitor<'_> {
                             .and_then(|o| o.rsplit_once("::"))
                             .map(|(t, _)| t.to_string())
                     }
-                    _ => None,
+                    // `let mut server = Listener { .. }; server.run()`.
+                    syn::Expr::MethodCall(mc)
+                        if let syn::Expr::Path(p) = &*mc.receiver
+                            && let Some(ident) = p.path.get_ident()
+                            && let Some(syn::Expr::Struct(s)) = self.state.local_init(&ident.to_string()) =>
+                    {
+                        self.state
+                            .resolver
+                            .resolve(&s.path)
+                            .into_iter()
+                            .find(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
+                    }
+                    _ => call
+                        .chain
+                        .root
+                        .iter()
+                        .filter(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
+                        .find_map(|r| r.rsplit_once("::").map(|(t, _)| t.to_string()))
+                        .filter(|t| {
+                            t.rsplit("::")
+                                .next()
+                                .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+                        }),
                 };
                 self.record_edge(Callee::Method { name, ty }, method.span());
             }
