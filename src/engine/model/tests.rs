@@ -326,3 +326,55 @@ fn main() -> std::io::Result<()> {
     );
     assert_eq!(found(&files).len(), 1);
 }
+
+#[test]
+fn methods_follow_the_receiver_type_and_ambiguous_names_are_not_guessed() {
+    let lib = r#"pub struct Listener { pub addr: String }
+pub struct Exporter;
+
+impl Listener {
+    pub async fn run(&self) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(&self.addr).await?;
+        loop {
+            let _ = listener.accept().await?;
+            std::fs::write("served.log", b"x")?;
+        }
+    }
+}
+
+impl Exporter {
+    pub fn new() -> Self { Exporter }
+    pub fn run(&self) -> std::io::Result<()> { std::fs::write("export.json", b"{}") }
+}
+"#;
+    let main = r#"use relay::{Exporter, Listener};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let server = Listener { addr: std::env::var("ADDR").unwrap() };
+    server.run().await
+}
+
+#[allow(dead_code)]
+fn export() -> std::io::Result<()> {
+    Exporter::new().run()
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"relay\"]\n"),
+        (
+            "relay/Cargo.toml",
+            "[package]\nname = \"relay\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("relay/src/lib.rs", lib),
+        ("relay/src/main.rs", main),
+    ];
+    assert_eq!(entries(&files), [("relay".to_string(), EntryKind::Service)]);
+    // `server.run()` is `Listener::run` (a struct literal bound to a local);
+    // `Exporter::run` is not reached, though another `run` is.
+    let got: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(got, ["relay/src/lib.rs:9"]);
+}
