@@ -238,6 +238,7 @@ fn is_dev_package(name: &str) -> bool {
             "-test-utils",
             "-test-util",
             "-fixtures",
+            "-testkit",
             "-test-helpers",
             "-bench",
             "-benches",

@@ -31,6 +31,7 @@ const TEST_SUPPORT_SUFFIXES: &[&str] = &[
     "-test-util",
     "-test-helpers",
     "-fixtures",
+    "-testkit",
 ];
 
 /// Whole package names of test-support and developer-tool crates.
@@ -40,6 +41,7 @@ const TEST_SUPPORT_NAMES: &[&str] = &[
     "test-utils",
     "test-helpers",
     "fixtures",
+    "testkit",
     "xtask",
 ];
 
