@@ -227,26 +227,41 @@ pub struct Model {
     by_file: HashMap<std::path::PathBuf, Vec<(std::ops::Range<usize>, Id)>>,
 }
 
-/// Package names of test-support and developer-tool crates.
+/// Endings of the package names of test-support crates (`_` and `-` alike).
+const TEST_SUPPORT_SUFFIXES: &[&str] = &[
+    "-test-support",
+    "-testing",
+    "-test-utils",
+    "-test-util",
+    "-test-helpers",
+    "-fixtures",
+    "-testkit",
+];
+
+/// Whole package names of test-support and developer-tool crates.
+const TEST_SUPPORT_NAMES: &[&str] = &[
+    "test-support",
+    "testing",
+    "test-utils",
+    "test-helpers",
+    "fixtures",
+    "testkit",
+    "xtask",
+];
+
+/// Whether a package is test support or a developer tool: its code runs in
+/// no deployed service.
+pub fn is_test_support_package(name: &str) -> bool {
+    let name = name.replace('_', "-");
+    TEST_SUPPORT_NAMES.contains(&name.as_str()) || TEST_SUPPORT_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+/// Package names of developer tools: test support, xtask and bench crates.
 fn is_dev_package(name: &str) -> bool {
     let n = name.replace('_', "-");
-    n == "xtask"
+    is_test_support_package(name)
         || n.starts_with("xtask-")
-        || [
-            "-test-support",
-            "-testing",
-            "-test-utils",
-            "-test-util",
-            "-fixtures",
-            "-testkit",
-            "-test-helpers",
-            "-bench",
-            "-benches",
-            "-xtask",
-        ]
-        .iter()
-        .any(|s| n.ends_with(s))
-        || ["test-helpers", "test-utils", "test-support", "testing"].contains(&n.as_str())
+        || ["-bench", "-benches", "-xtask"].iter().any(|s| n.ends_with(s))
 }
 
 /// clap's name for a variant: `ExportSchema` is `export-schema`.

@@ -23,34 +23,7 @@ use crate::rules::config::secret_patterns::FAMILIES;
 use crate::rules::config::secret_values::secret_name;
 use crate::source::SourceFile;
 
-/// Endings of the package names of test-support crates (`_` and `-` alike).
-const TEST_SUPPORT_SUFFIXES: &[&str] = &[
-    "-test-support",
-    "-testing",
-    "-test-utils",
-    "-test-util",
-    "-test-helpers",
-    "-fixtures",
-    "-testkit",
-];
-
-/// Whole package names of test-support and developer-tool crates.
-const TEST_SUPPORT_NAMES: &[&str] = &[
-    "test-support",
-    "testing",
-    "test-utils",
-    "test-helpers",
-    "fixtures",
-    "testkit",
-    "xtask",
-];
-
-/// Whether a package is test support or a developer tool: its code runs in
-/// no deployed service.
-pub(super) fn is_test_support_package(name: &str) -> bool {
-    let name = name.replace('_', "-");
-    TEST_SUPPORT_NAMES.contains(&name.as_str()) || TEST_SUPPORT_SUFFIXES.iter().any(|s| name.ends_with(s))
-}
+pub(super) use crate::engine::model::is_test_support_package;
 
 impl HardcodedSecret {
     /// `#[cfg(test)]` modules, test functions, test, bench and example
