@@ -275,7 +275,6 @@ impl Rule for StartupMigration {
                     .note("migrations are an admin process: run them once per release as a one-off process, not inside every instance, where they race during rolling deploys and crash-loop the service when they fail")
                     .help("move them to a dedicated binary (`src/bin/migrate.rs`), a `migrate` subcommand, or the release step (`sqlx migrate run`, `diesel migration run`, a Kubernetes Job)");
                 d.origin = Some(fact.origin);
-                d.item = Some(m.caller.clone());
             }
         }
     }

@@ -458,8 +458,6 @@ enum Note {
         field: Option<(String, String)>,
         /// `(function, path)`: a removed file, maybe a socket bound next.
         removed: Option<(String, String)>,
-        /// The function it is in, for the service model.
-        item: Option<String>,
     },
     /// `struct owner { field: TempDir }`.
     ScratchField { owner: String, field: String },
@@ -716,7 +714,6 @@ impl Rule for FilesystemWrite {
                     kind: found.kind,
                     field,
                     removed,
-                    item: cx.owner().map(str::to_string),
                 },
             );
             return;
@@ -785,7 +782,6 @@ impl Rule for FilesystemWrite {
                 kind,
                 field,
                 removed,
-                item,
             }) = fact.get::<Note>()
             else {
                 continue;
@@ -806,7 +802,6 @@ impl Rule for FilesystemWrite {
             }
             let d = cx.report(fact.span.clone(), message(what, *kind));
             d.origin = Some(fact.origin);
-            d.item = item.clone();
             explain(d, *kind);
         }
     }
