@@ -576,7 +576,11 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
                 .first()
                 .map(|(span, _)| {
                     let path = span.path().strip_prefix(&workspace.root).unwrap_or(span.path());
-                    format!(" at {}:{}", path.display(), span.start().line)
+                    let at = format!("{}:{}", path.display(), span.start().line);
+                    match entry.kind {
+                        engine::model::EntryKind::Service => format!(" at {at}"),
+                        _ => format!(" (serves at {at})"),
+                    }
                 })
                 .unwrap_or_default();
             let _ = writeln!(

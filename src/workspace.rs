@@ -141,6 +141,8 @@ pub struct Package {
     pub build_env: BTreeSet<String>,
     /// Dependencies as declared in the manifest (with their features).
     pub dependencies: Vec<cargo_metadata::Dependency>,
+    /// The manifest's `description`.
+    pub description: Option<String>,
     /// The package's `[features]` table.
     pub features: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -299,6 +301,7 @@ impl Workspace {
             twelve: pkg.metadata.get("twelve").cloned(),
             build_env,
             dependencies: pkg.dependencies.clone(),
+            description: pkg.description.clone(),
             features: pkg.features.clone(),
         }
     }
