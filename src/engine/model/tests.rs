@@ -443,7 +443,6 @@ fn an_if_let_subcommand_is_an_entry_and_the_run_without_one_is_the_service() {
         ("server/src/lib.rs", LINK_SERVER_LIB),
         ("server/src/main.rs", LINK_SERVER_MAIN),
     ];
-    let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_ref())).collect();
     let mut got = entries(&files);
     got.sort();
     assert_eq!(
@@ -565,7 +564,6 @@ fn fuzzers_load_testers_and_integration_test_binaries_are_dev_tools() {
         ("crates/pinger/Cargo.toml", &manifest("pinger", "")),
         ("crates/pinger/src/main.rs", endless),
     ];
-    let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_ref())).collect();
     let mut got = entries(&files);
     got.sort();
     assert_eq!(
