@@ -414,6 +414,26 @@ fn collect_decls(
 ) {
     use syn::spanned::Spanned;
     for item in items {
+        if let syn::Item::Macro(m) = item
+            && m.mac.path.is_ident("include")
+        {
+            // `include!("opt.rs");`: the file's items belong to this module.
+            if let Ok(lit) = m.mac.parse_body::<syn::LitStr>() {
+                let file = scope.file_dir.join(lit.value());
+                out.push(ModuleDecl {
+                    relative_module: scope.module.clone(),
+                    file: if file.is_file() { Ok(file) } else { Err(vec![file]) },
+                    mod_rs: false,
+                    test: scope.test,
+                    // A file made by the build (`concat!(env!("OUT_DIR"), ..)`)
+                    // is not a literal; a literal one that is missing is
+                    // left to rustc.
+                    cfg_gated: true,
+                    span: m.span().byte_range(),
+                });
+            }
+            continue;
+        }
         if let syn::Item::Macro(m) = item {
             // `cfg_if! { if #[cfg(unix)] { mod unix; } .. }`, `cfg_fs! { mod fs; }`:
             // the configuration picks, so a missing file is not an error.

@@ -649,26 +649,37 @@ impl Model {
     fn dispatches(&self, main: Id) -> Vec<(ArmLabel, usize)> {
         let reach = self.walk(main, None, &|_| true);
         let package = self.nodes[main as usize].origin.package;
-        let mut arms: Vec<usize> = Vec::new();
+        // Each dispatching arm reached, with the number of calls from `main`
+        // to it: the nearest dispatch is the binary's (`main` matching
+        // `Cli::command`); a nested one (`Scripting { command }` handing
+        // off to another `match`) belongs to a subcommand.
+        let depth = |mut n: usize| {
+            let mut d = 0;
+            while reach[n] != n as Id && d < 64 {
+                n = reach[n] as usize;
+                d += 1;
+            }
+            d
+        };
+        let mut arms: Vec<(usize, usize)> = Vec::new();
         for (f, p) in reach.iter().enumerate() {
             if *p == NONE || self.nodes[f].origin.package != package {
                 continue;
             }
-            arms.extend(
-                self.out[f]
-                    .iter()
-                    .filter_map(|&ei| self.subcommand_arm(self.edge_arm[ei])),
-            );
-            arms.extend(
-                self.node_markers[f]
-                    .iter()
-                    .filter_map(|&mi| self.subcommand_arm(self.markers[mi].arm)),
-            );
+            if let Some(a) = self.dispatch_arms.get(&self.nodes[f].path).copied()
+                && let Some(sub) = self.subcommand_arm(Some(a))
+            {
+                arms.push((depth(f), sub));
+            }
         }
         arms.sort();
-        arms.dedup();
-        let Some(&first) = arms.first() else { return Vec::new() };
+        let Some(&(_, first)) = arms.first() else {
+            return Vec::new();
+        };
         let top = self.arms[first].label.clone();
+        let mut arms: Vec<usize> = arms.into_iter().map(|(_, a)| a).collect();
+        arms.sort();
+        arms.dedup();
         let mut out: Vec<(ArmLabel, usize)> = Vec::new();
         for a in arms {
             let label = &self.arms[a].label;

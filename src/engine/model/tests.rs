@@ -581,3 +581,94 @@ fn fuzzers_load_testers_and_integration_test_binaries_are_dev_tools() {
         .collect();
     assert_eq!(lines, ["crates/pinger/src/main.rs:3"]);
 }
+
+const IDM_OPT: &str = r#"#[derive(Debug, Parser)]
+struct IdmParser {
+    #[clap(subcommand)]
+    commands: IdmOpt,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScriptingCommand {
+    RecoverAccount { name: String },
+    Backup { path: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum IdmOpt {
+    Server,
+    Version,
+    CertGenerate,
+    Scripting {
+        #[clap(subcommand)]
+        command: ScriptingCommand,
+    },
+}
+"#;
+
+const IDM_MAIN: &str = r#"use clap::{Parser, Subcommand};
+
+include!("./opt.rs");
+
+async fn scripting_command(cmd: ScriptingCommand) {
+    match cmd {
+        ScriptingCommand::RecoverAccount { name } => println!("recovered {name}"),
+        ScriptingCommand::Backup { path } => std::fs::write(path, b"dump").unwrap(),
+    }
+}
+
+fn main() {
+    let opt = IdmParser::parse();
+    if let IdmOpt::Version = &opt.commands {
+        println!("1.0");
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    if let IdmOpt::Scripting { command } = opt.commands {
+        rt.block_on(scripting_command(command));
+        return;
+    }
+    rt.block_on(idm_main(opt));
+}
+
+async fn idm_main(opt: IdmParser) {
+    match &opt.commands {
+        IdmOpt::Server => {
+            let listener = tokio::net::TcpListener::bind(std::env::var("BIND").unwrap()).await.unwrap();
+            loop {
+                let _ = listener.accept().await;
+                std::fs::write("last-client", b"x").unwrap();
+            }
+        }
+        IdmOpt::CertGenerate => std::fs::write("cert.pem", b"").unwrap(),
+        _ => {}
+    }
+}
+"#;
+
+#[test]
+fn subcommands_of_an_included_enum_dispatched_in_main_and_deeper() {
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"daemon\"]\n"),
+        ("daemon/Cargo.toml", &manifest("idmd", "")),
+        ("daemon/src/main.rs", IDM_MAIN),
+        ("daemon/src/opt.rs", IDM_OPT),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("idmd".to_string(), EntryKind::OneShot),
+            ("idmd cert-generate".to_string(), EntryKind::OneShot),
+            ("idmd scripting".to_string(), EntryKind::OneShot),
+            ("idmd server".to_string(), EntryKind::Service),
+            ("idmd version".to_string(), EntryKind::OneShot),
+        ]
+    );
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines, ["daemon/src/main.rs:32"]);
+}
