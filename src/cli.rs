@@ -589,7 +589,17 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
                 human::status(
                     color,
                     "Entry",
-                    &format!("`{}` ({}): {}{at}", entry.name, entry.kind.as_str(), entry.reason)
+                    &format!(
+                        "`{}` ({}): {}{at}{}",
+                        entry.name,
+                        entry.kind.as_str(),
+                        entry.reason,
+                        entry
+                            .database
+                            .as_ref()
+                            .map(|why| format!("; a database ({why}): its data directory is its job"))
+                            .unwrap_or_default()
+                    )
                 )
             );
         }

@@ -147,6 +147,9 @@ pub struct Entry {
     pub reason: String,
     /// `main`'s attributes promise a service (`#[launch]`).
     pub always: bool,
+    /// For a service that is a database: why (`segment` depends on
+    /// `rocksdb`). A database keeps its own data on disk by design.
+    pub database: Option<String>,
     /// The dispatch this entry takes: the subcommand enum and variant.
     dispatch: Option<Dispatch>,
 }
@@ -326,14 +329,40 @@ const TERMINAL_UI_CRATES: &[&str] = &[
     "linefeed",
 ];
 
+/// Embedded storage engines and write-ahead logs: a service built on one
+/// is a database, a backing service of others, whose data directory is
+/// its job. SQL clients and `rusqlite` are not here: an application keeps
+/// its state in those.
+const STORAGE_ENGINES: &[&str] = &[
+    "rocksdb",
+    "librocksdb-sys",
+    "speedb",
+    "heed",
+    "lmdb",
+    "lmdb-rkv",
+    "lmdb-zero",
+    "sled",
+    "redb",
+    "fjall",
+    "persy",
+    "jammdb",
+    "surrealkv",
+    "wal",
+    "okaywal",
+];
+
 /// The first package an entry point runs code of (its own first) that
-/// depends on a terminal-interface crate, and that crate.
-fn terminal_ui<'p>(own: &'p Package, reached: impl Iterator<Item = &'p Package>) -> Option<(&'p str, &'p str)> {
+/// depends on one of `crates`, and that crate.
+fn depends_on<'p>(
+    own: &'p Package,
+    reached: impl Iterator<Item = &'p Package>,
+    crates: &[&str],
+) -> Option<(&'p str, &'p str)> {
     std::iter::once(own).chain(reached).find_map(|p| {
         p.dependencies
             .iter()
             .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal)
-            .find(|d| TERMINAL_UI_CRATES.contains(&d.name.as_str()))
+            .find(|d| crates.contains(&d.name.as_str()))
             .map(|d| (p.name.as_str(), d.name.as_str()))
     })
 }
@@ -763,6 +792,15 @@ impl Model {
                 }
                 evidence.sort_by(|a, b| (a.0.path(), a.0.range.start).cmp(&(b.0.path(), b.0.range.start)));
                 let always = node.main == Some(true);
+                let mut reached: Vec<usize> = reach
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| **p != NONE)
+                    .map(|(n, _)| self.nodes[n].origin.package)
+                    .collect();
+                reached.sort_unstable();
+                reached.dedup();
+                let reached_packages = || reached.iter().filter_map(|&p| packages.get(p).copied());
                 let named = |list: &[String]| {
                     list.iter().any(|n| {
                         *n == name
@@ -785,15 +823,7 @@ impl Model {
                         format!("package `{}` is only a dev-dependency of other members", package.name),
                     )
                 } else if let Some((_, first)) = evidence.first() {
-                    let mut reached: Vec<usize> = reach
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, p)| **p != NONE)
-                        .map(|(n, _)| self.nodes[n].origin.package)
-                        .collect();
-                    reached.sort_unstable();
-                    reached.dedup();
-                    match terminal_ui(package, reached.iter().filter_map(|&p| packages.get(p).copied())) {
+                    match depends_on(package, reached_packages(), TERMINAL_UI_CRATES) {
                         Some((by, ui)) => (
                             EntryKind::OneShot,
                             format!(
@@ -810,7 +840,12 @@ impl Model {
                         "no serve call, listener loop, consumer or endless loop".to_string(),
                     )
                 };
+                let database = (kind == EntryKind::Service)
+                    .then(|| depends_on(package, reached_packages(), STORAGE_ENGINES))
+                    .flatten()
+                    .map(|(by, engine)| format!("`{by}` depends on `{engine}`"));
                 entries.push(Entry {
+                    database,
                     name,
                     binary: target.name.clone(),
                     subcommand,
@@ -833,10 +868,12 @@ impl Model {
 
     fn walk_services(&mut self) {
         let mut all = vec![(usize::MAX, NONE); self.nodes.len()];
-        for (i, e) in self.entries.iter().enumerate() {
-            if e.kind != EntryKind::Service {
-                continue;
-            }
+        // Databases last: code a stateless service runs is that service's.
+        let mut order: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| self.entries[i].kind == EntryKind::Service)
+            .collect();
+        order.sort_by_key(|&i| self.entries[i].database.is_some());
+        for i in order {
             for (node, &parent) in self.entry_reach[i].iter().enumerate() {
                 if parent != NONE && all[node].0 == usize::MAX {
                     all[node] = (i, parent);

@@ -594,7 +594,8 @@ enum ScriptingCommand {
     Backup { path: String },
 }
 
-#[derive(Debug, Subcommand)]
+// clap's `Parser` on an enum: its variants are subcommands.
+#[derive(Debug, Parser, Clone)]
 enum IdmOpt {
     Server,
     Version,
@@ -671,4 +672,67 @@ fn subcommands_of_an_included_enum_dispatched_in_main_and_deeper() {
         .map(|f| f.split(' ').next().unwrap().to_string())
         .collect();
     assert_eq!(lines, ["daemon/src/main.rs:32"]);
+}
+
+#[test]
+fn a_service_built_on_a_storage_engine_is_a_database_and_keeps_its_data() {
+    let engine = r#"pub struct Index { env: heed::Env }
+
+impl Index {
+    pub fn open(dir: &std::path::Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let env = unsafe { heed::EnvOpenOptions::new().open(dir)? };
+        Ok(Index { env })
+    }
+}
+"#;
+    let server = r#"use actix_web::{web, App, HttpServer};
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let db_path = std::path::PathBuf::from(std::env::var("DB_PATH")?);
+    let _index = engine::Index::open(&db_path)?;
+    std::fs::write(db_path.join("instance-uid"), b"42")?;
+    HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" })))
+        .bind(std::env::var("ADDR")?)?
+        .run()
+        .await?;
+    Ok(())
+}
+"#;
+    let files = [
+        ("Cargo.toml", ROOT),
+        (
+            "crates/engine/Cargo.toml",
+            &manifest("engine", "[dependencies]\nheed = \"0.22\"\n"),
+        ),
+        ("crates/engine/src/lib.rs", engine),
+        (
+            "crates/search/Cargo.toml",
+            &manifest("search", "[dependencies]\nengine = { path = \"../engine\" }\n"),
+        ),
+        ("crates/search/src/main.rs", server),
+    ];
+    let outcome = check_workspace(&[&FilesystemWrite], &files);
+    let entry = &outcome.model.entries()[0];
+    assert_eq!((entry.name.as_str(), entry.kind), ("search", EntryKind::Service));
+    assert_eq!(entry.database.as_deref(), Some("`engine` depends on `heed`"));
+    assert_eq!(found(&files), Vec::<String>::new());
+
+    // `scope = "service"` reports in databases too.
+    let root = format!("{ROOT}\n[workspace.metadata.twelve.filesystem_write]\nscope = \"service\"\n");
+    let mut files = files;
+    files[0].1 = &root;
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "crates/engine/src/lib.rs:5",
+            "crates/engine/src/lib.rs:6",
+            "crates/search/src/main.rs:7"
+        ]
+    );
 }

@@ -327,13 +327,15 @@ impl FileVisitor<'_> {
     }
 }
 
-/// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`,
+/// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`, `#[derive(Parser)]`,
 /// `#[argh(subcommand)]`, structopt's `#[derive(StructOpt)]` on an enum.
 pub(super) fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {
     use quote::ToTokens;
     attrs.iter().any(|a| {
         let text = a.meta.to_token_stream().to_string();
-        (a.path().is_ident("derive") && (text.contains("Subcommand") || text.contains("StructOpt")))
+        // clap's `Parser` on an enum makes its variants subcommands too.
+        (a.path().is_ident("derive")
+            && (text.contains("Subcommand") || text.contains("StructOpt") || text.contains("Parser")))
             || (a.path().is_ident("argh") && text.contains("subcommand"))
     })
 }

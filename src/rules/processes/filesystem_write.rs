@@ -64,7 +64,7 @@ declare_rule! {
     /// ### Options
     /// `scratch_dirs = ["my_crate::paths::scratch"]`: functions whose result
     /// is scratch space like `std::env::temp_dir`.
-    pub FilesystemWrite => "filesystem_write", Factor::Processes, Warn, fixable: false, options: ["scratch_dirs"], scope: Service
+    pub FilesystemWrite => "filesystem_write", Factor::Processes, Warn, fixable: false, options: ["scratch_dirs"], scope: StatelessService
 }
 
 /// Modules with std's filesystem API, by crate.
@@ -134,6 +134,10 @@ const SCRATCH_TYPES: &[&str] = &[
 
 /// Crates of `SCRATCH_TYPES`: a package without them holds none.
 const SCRATCH_CRATES: &[&str] = &["tempfile", "tempdir"];
+
+/// Calls on a path named as a socket (`socket_path`, `sock`) that manage
+/// the socket file rather than store data.
+const SOCKET_FILE_CALLS: &[&str] = &["::remove_file", "::set_permissions"];
 
 /// Types of `UNIX_SOCKET_BINDS`: a file that does not name one binds none.
 const SOCKET_TYPES: &[&str] = &["UnixListener", "UnixDatagram"];
@@ -672,6 +676,15 @@ impl Rule for FilesystemWrite {
 
         let path = found.path_arg.and_then(|i| call.args.get(i)).copied();
         if let Some(arg) = path {
+            // `remove_file(&socket_path)` after serving, `set_permissions`
+            // on the socket just bound: a Unix socket is an endpoint, not
+            // stored data.
+            if found.kind == Kind::File
+                && SOCKET_FILE_CALLS.iter().any(|f| found.api.ends_with(f))
+                && path_text(cx, arg).to_ascii_lowercase().contains("sock")
+            {
+                return;
+            }
             if let syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s), ..
             }) = arg
@@ -703,7 +716,10 @@ impl Rule for FilesystemWrite {
                 Some((owner, self_field(cx, arg, 0)?))
             });
         let removed = path
-            .filter(|_| found.kind == Kind::File && found.api.ends_with("::remove_file"))
+            .filter(|_| {
+                found.kind == Kind::File
+                    && (found.api.ends_with("::remove_file") || found.api.ends_with("::set_permissions"))
+            })
             .filter(|_| SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t)))
             .and_then(|arg| Some((function_key(cx)?, path_text(cx, arg))));
         if field.is_some() || removed.is_some() {
@@ -792,11 +808,13 @@ impl Rule for FilesystemWrite {
             {
                 continue;
             }
-            // `let _ = fs::remove_file(&path); UnixListener::bind(&path)`.
+            // `let _ = fs::remove_file(&path); UnixListener::bind(&path)`, and
+            // `UnixListener::bind(&path); fs::set_permissions(&path, ..)`.
+            let chmod = what.contains("set_permissions");
             if removed.as_ref().is_some_and(|(function, path)| {
-                binds
-                    .iter()
-                    .any(|(f, p, bind)| f == function && p == path && bind.span.range.start > fact.span.range.start)
+                binds.iter().any(|(f, p, bind)| {
+                    f == function && p == path && (bind.span.range.start > fact.span.range.start) != chmod
+                })
             }) {
                 continue;
             }
@@ -1269,6 +1287,42 @@ pub fn bind_then_remove(path: &Path) -> std::io::Result<()> {
 }
 "#;
         assert_eq!(lines(src), [28, 34, 39]);
+    }
+
+    #[test]
+    fn managing_a_socket_file_is_not_storing_data() {
+        let src = r#"
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+pub async fn serve_uds(socket_path: PathBuf, mode: Option<u32>) -> anyhow::Result<()> {
+    let listener = bind_unix(&socket_path, mode)?;
+    loop {
+        tokio::select! {
+            conn = listener.accept() => { let _ = conn?; }
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    // Best-effort socket file cleanup.
+    if let Err(err) = tokio::fs::remove_file(&socket_path).await {
+        tracing::warn!("failed to remove unix socket file: {err}");
+    }
+    Ok(())
+}
+
+fn bind_unix(path: &Path, mode: Option<u32>) -> anyhow::Result<tokio::net::UnixListener> {
+    let listener = tokio::net::UnixListener::bind(path)?;
+    if let Some(bits) = mode {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(bits))?;
+    }
+    Ok(listener)
+}
+
+pub async fn cleanup(upload: &Path) -> std::io::Result<()> {
+    tokio::fs::remove_file(upload).await                                       // 29
+}
+"#;
+        assert_eq!(lines(src), [29]);
     }
 
     #[test]
