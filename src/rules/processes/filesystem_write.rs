@@ -409,6 +409,45 @@ fn path_text(cx: &Cx<'_>, mut expr: &syn::Expr) -> String {
     cx.span(expr).snippet().split_whitespace().collect()
 }
 
+/// Whether `expr` holds a string literal (`"sqlite://data.db"`, or one in a
+/// `format!`): a path the code chooses, not configuration.
+fn has_str_literal(expr: &syn::Expr) -> bool {
+    use quote::ToTokens;
+    fn walk(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Literal(l) => l.to_string().contains('"'),
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(expr.to_token_stream())
+}
+
+/// A SQLite URL opened read-only (`?mode=ro`, `immutable=1`): a backup
+/// or a check, not state.
+fn is_read_only_url(expr: &syn::Expr) -> bool {
+    use quote::ToTokens;
+    let text = expr.to_token_stream().to_string();
+    text.contains("mode=ro") || text.contains("immutable=1")
+}
+
+/// Whether the package can also use PostgreSQL or MySQL (a feature or a
+/// dependency feature of diesel, sqlx or sea-orm): its SQLite is one
+/// backend of several.
+fn has_network_sql_backend(package: &crate::workspace::Package) -> bool {
+    let network = |f: &str| f.contains("postgres") || f.contains("mysql");
+    package
+        .features
+        .values()
+        .flatten()
+        .any(|f| ["diesel/", "sqlx/", "sea-orm/"].iter().any(|c| f.starts_with(c)) && network(f))
+        || package
+            .dependencies
+            .iter()
+            .filter(|d| ["diesel", "sqlx", "sea-orm"].contains(&d.name.as_str()))
+            .any(|d| d.features.iter().any(|f| network(f)))
+}
+
 /// The function a node is in, unique within the package.
 fn function_key(cx: &Cx<'_>) -> Option<String> {
     Some(format!("{}#{}", cx.file().path.display(), cx.enclosing_fn_path()?))
@@ -675,6 +714,27 @@ impl Rule for FilesystemWrite {
         }
 
         let path = found.path_arg.and_then(|i| call.args.get(i)).copied();
+        if found.kind == Kind::Database && call.args.iter().any(|a| is_read_only_url(a)) {
+            return;
+        }
+        // `SqliteConnection::establish(&config.database_url)` in an app
+        // that also speaks PostgreSQL or MySQL: the operator picks the
+        // backing service, this is one choice.
+        if found.kind == Kind::Database
+            && path.is_some_and(|arg| !has_str_literal(arg))
+            && has_network_sql_backend(cx.package())
+        {
+            return;
+        }
+        // An opt-in log file is `log_to_file`'s.
+        if found.kind == Kind::File
+            && path.is_some_and(|arg| {
+                let text = path_text(cx, arg).to_ascii_lowercase();
+                text.ends_with("log_file") || text.ends_with("logfile") || text.ends_with("log_path")
+            })
+        {
+            return;
+        }
         if let Some(arg) = path {
             // `remove_file(&socket_path)` after serving, `set_permissions`
             // on the socket just bound: a Unix socket is an endpoint, not
@@ -1287,6 +1347,49 @@ pub fn bind_then_remove(path: &Path) -> std::io::Result<()> {
 }
 "#;
         assert_eq!(lines(src), [28, 34, 39]);
+    }
+
+    #[test]
+    fn sqlite_as_one_configured_backend_read_only_opens_and_log_files_are_not_reported() {
+        let src = r#"
+use diesel::Connection;
+
+pub struct DbPool { database_url: String }
+
+impl DbPool {
+    pub fn connect(&self) -> anyhow::Result<()> {
+        if self.database_url.starts_with("postgresql:") {
+            let _conn = diesel::pg::PgConnection::establish(&self.database_url)?;
+        } else {
+            let _conn = diesel::sqlite::SqliteConnection::establish(&self.database_url)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn backup(file_path: &str) -> anyhow::Result<()> {
+    let _conn = diesel::sqlite::SqliteConnection::establish(&format!("sqlite://{file_path}?mode=ro"))?;
+    Ok(())
+}
+
+pub fn local() -> anyhow::Result<()> {
+    let _conn = diesel::sqlite::SqliteConnection::establish("sqlite://data/app.db")?;    // 23
+    Ok(())
+}
+
+pub fn validate(log_file: &Option<String>) -> bool {
+    log_file.as_ref().is_none_or(|log_file| {
+        std::fs::OpenOptions::new().append(true).create(true).open(log_file).is_ok()
+    })
+}
+"#;
+        let with_postgres = crate::test_support::check_rule_in(&FilesystemWrite, src, |p| {
+            p.features.insert("postgresql".into(), vec!["diesel/postgres".into()]);
+            p.features.insert("sqlite".into(), vec!["diesel/sqlite".into()]);
+        });
+        assert_eq!(lines_of(&with_postgres), [23]);
+        // Without another backend, the configured SQLite file is the state.
+        assert_eq!(lines(src), [11, 23]);
     }
 
     #[test]
