@@ -595,9 +595,9 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
                         entry.kind.as_str(),
                         entry.reason,
                         entry
-                            .database
+                            .keeps_data
                             .as_ref()
-                            .map(|why| format!("; a database ({why}): its data directory is its job"))
+                            .map(|what| format!("; {what}: its data on disk is its job"))
                             .unwrap_or_default()
                     )
                 )

@@ -391,7 +391,7 @@ fn scope_to_services(
         let Some((entry, path)) = model.service_path(item) else {
             return false;
         };
-        if scope == Scope::StatelessService && entry.database.is_some() {
+        if scope == Scope::StatelessService && entry.keeps_data.is_some() {
             return false;
         }
         let in_lib = packages

@@ -18,8 +18,8 @@ pub enum Scope {
     /// Only code a service entry point runs (the workspace service model);
     /// CLIs, dev tools and libraries no service uses stay quiet.
     Service,
-    /// As `Service`, leaving out the services that are databases (they
-    /// embed a storage engine: their data directory is their job).
+    /// As `Service`, leaving out the services whose job is data on disk:
+    /// databases (they embed a storage engine) and file servers.
     /// `scope = "service"` puts them back.
     StatelessService,
     /// All checked code.

@@ -147,9 +147,10 @@ pub struct Entry {
     pub reason: String,
     /// `main`'s attributes promise a service (`#[launch]`).
     pub always: bool,
-    /// For a service that is a database: why (`segment` depends on
-    /// `rocksdb`). A database keeps its own data on disk by design.
-    pub database: Option<String>,
+    /// For a service whose job is data on disk, a database or a file
+    /// server: what it is and why (a database: `segment` depends on
+    /// `rocksdb`).
+    pub keeps_data: Option<String>,
     /// The dispatch this entry takes: the subcommand enum and variant.
     dispatch: Option<Dispatch>,
 }
@@ -349,6 +350,33 @@ const STORAGE_ENGINES: &[&str] = &[
     "surrealkv",
     "wal",
     "okaywal",
+];
+
+/// Crates that serve a directory's files over HTTP. A service built on one
+/// that uses no database is a file server: the directory it serves (and
+/// receives uploads into) is its job.
+const FILE_SERVER_CRATES: &[&str] = &["actix-files", "hyper-staticfile", "static-web-server"];
+
+/// Database and store clients: an application that has one keeps its
+/// state there, and its own files are its own choice.
+const DATABASE_CLIENTS: &[&str] = &[
+    "diesel",
+    "sqlx",
+    "sea-orm",
+    "rusqlite",
+    "sqlite",
+    "postgres",
+    "tokio-postgres",
+    "mysql",
+    "mysql_async",
+    "redis",
+    "mongodb",
+    "scylla",
+    "elasticsearch",
+    "aws-sdk-s3",
+    "rust-s3",
+    "opendal",
+    "object_store",
 ];
 
 /// The first package an entry point runs code of (its own first) that
@@ -840,12 +868,21 @@ impl Model {
                         "no serve call, listener loop, consumer or endless loop".to_string(),
                     )
                 };
-                let database = (kind == EntryKind::Service)
-                    .then(|| depends_on(package, reached_packages(), STORAGE_ENGINES))
-                    .flatten()
-                    .map(|(by, engine)| format!("`{by}` depends on `{engine}`"));
+                let keeps_data = if kind != EntryKind::Service {
+                    None
+                } else if let Some((by, engine)) = depends_on(package, reached_packages(), STORAGE_ENGINES) {
+                    Some(format!("a database (`{by}` depends on `{engine}`)"))
+                } else if let Some((by, files)) = depends_on(package, reached_packages(), FILE_SERVER_CRATES)
+                    && depends_on(package, reached_packages(), DATABASE_CLIENTS).is_none()
+                {
+                    Some(format!(
+                        "a file server (`{by}` serves files with `{files}` and uses no database)"
+                    ))
+                } else {
+                    None
+                };
                 entries.push(Entry {
-                    database,
+                    keeps_data,
                     name,
                     binary: target.name.clone(),
                     subcommand,
@@ -872,7 +909,7 @@ impl Model {
         let mut order: Vec<usize> = (0..self.entries.len())
             .filter(|&i| self.entries[i].kind == EntryKind::Service)
             .collect();
-        order.sort_by_key(|&i| self.entries[i].database.is_some());
+        order.sort_by_key(|&i| self.entries[i].keeps_data.is_some());
         for i in order {
             for (node, &parent) in self.entry_reach[i].iter().enumerate() {
                 if parent != NONE && all[node].0 == usize::MAX {

@@ -716,7 +716,10 @@ async fn main() -> anyhow::Result<()> {
     let outcome = check_workspace(&[&FilesystemWrite], &files);
     let entry = &outcome.model.entries()[0];
     assert_eq!((entry.name.as_str(), entry.kind), ("search", EntryKind::Service));
-    assert_eq!(entry.database.as_deref(), Some("`engine` depends on `heed`"));
+    assert_eq!(
+        entry.keeps_data.as_deref(),
+        Some("a database (`engine` depends on `heed`)")
+    );
     assert_eq!(found(&files), Vec::<String>::new());
 
     // `scope = "service"` reports in databases too.
@@ -735,4 +738,43 @@ async fn main() -> anyhow::Result<()> {
             "crates/search/src/main.rs:7"
         ]
     );
+}
+
+#[test]
+fn a_file_server_with_no_database_keeps_its_files() {
+    let main = r#"use actix_web::{web, App, HttpServer};
+
+async fn upload(body: web::Bytes) -> std::io::Result<&'static str> {
+    tokio::fs::write("served/upload.bin", &body).await?;
+    Ok("ok")
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    HttpServer::new(|| {
+        App::new()
+            .route("/upload", web::post().to(upload))
+            .service(actix_files::Files::new("/", "served"))
+    })
+    .bind(std::env::var("ADDR").unwrap())?
+    .run()
+    .await
+}
+"#;
+    for (deps, reported) in [
+        ("actix-files = \"0.6\"\n", false),
+        ("actix-files = \"0.6\"\nsqlx = \"0.8\"\n", true),
+    ] {
+        let manifest = manifest("share", &format!("[dependencies]\n{deps}"));
+        let files = [
+            ("Cargo.toml", "[workspace]\nmembers = [\"share\"]\n"),
+            ("share/Cargo.toml", manifest.as_str()),
+            ("share/src/main.rs", main),
+        ];
+        let outcome = check_workspace(&[&FilesystemWrite], &files);
+        let entry = &outcome.model.entries()[0];
+        assert_eq!(entry.kind, EntryKind::Service);
+        assert_eq!(entry.keeps_data.is_some(), !reported, "{deps}");
+        assert_eq!(found(&files).len(), usize::from(reported), "{deps}");
+    }
 }

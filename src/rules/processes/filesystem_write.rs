@@ -506,6 +506,13 @@ enum Note {
     ScratchField { owner: String, field: String },
     /// `UnixListener::bind(path)` in `function`.
     Bind { function: String, path: String },
+    /// `rm_if_exist(sock_path)` in `function`, in a file that binds Unix
+    /// sockets: a helper that may remove the socket about to be bound.
+    HelperCall {
+        function: String,
+        callee: String,
+        arg: String,
+    },
 }
 
 fn message(what: &str, kind: Kind) -> String {
@@ -706,6 +713,15 @@ impl Rule for FilesystemWrite {
             let path = path_text(cx, path);
             let span = cx.span(call.expr);
             cx.record(span, Note::Bind { function, path });
+        } else if call.method.is_none()
+            && let [arg] = call.args.as_slice()
+            && let Some(callee) = call.paths.first().and_then(|p| p.rsplit("::").next())
+            && SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t))
+            && let Some(function) = function_key(cx)
+        {
+            let (callee, arg) = (callee.to_string(), path_text(cx, arg));
+            let span = cx.span(call.expr);
+            cx.record(span, Note::HelperCall { function, callee, arg });
         }
         let Some(found) = Self::find(cx, call) else { return };
         // A crate's own implementation of the API (`sled::open` inside sled).
@@ -843,8 +859,12 @@ impl Rule for FilesystemWrite {
     fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
         let mut scratch_fields = HashSet::new();
         let mut binds = Vec::new();
+        let mut helpers = Vec::new();
         for fact in facts {
             match fact.get::<Note>() {
+                Some(Note::HelperCall { function, callee, arg }) => {
+                    helpers.push((function.as_str(), callee.as_str(), arg.as_str(), fact));
+                }
                 Some(Note::ScratchField { owner, field }) => {
                     scratch_fields.insert((owner.as_str(), field.as_str()));
                 }
@@ -874,6 +894,22 @@ impl Rule for FilesystemWrite {
             if removed.as_ref().is_some_and(|(function, path)| {
                 binds.iter().any(|(f, p, bind)| {
                     f == function && p == path && (bind.span.range.start > fact.span.range.start) != chmod
+                })
+            }) {
+                continue;
+            }
+            // `rm_if_exist(sock_path); UnixListener::bind(sock_path)`, the
+            // removal inside `fn rm_if_exist(p: &str)`.
+            let helper = removed
+                .as_ref()
+                .and_then(|(function, _)| function.rsplit("::").next())
+                .filter(|_| !chmod);
+            if helper.is_some_and(|name| {
+                helpers.iter().any(|(caller, callee, arg, call)| {
+                    *callee == name
+                        && binds.iter().any(|(f, p, bind)| {
+                            f == caller && p == arg && bind.span.range.start > call.span.range.start
+                        })
                 })
             }) {
                 continue;
@@ -1340,13 +1376,23 @@ pub fn cleanup(path: &Path) {
     let _ = fs::remove_file(path);                                           // 34
 }
 
+pub fn create_admin_sock(sock_path: &str) -> std::io::Result<()> {
+    rm_if_exist(sock_path);
+    let listener = UnixListener::bind(sock_path)?;
+    Ok(())
+}
+
+fn rm_if_exist(p: &str) {
+    let _ = std::fs::remove_file(p);
+}
+
 pub fn bind_then_remove(path: &Path) -> std::io::Result<()> {
     let listener = UnixListener::bind(path)?;
-    fs::remove_file(path)?;                                                  // 39
+    fs::remove_file(path)?;                                                  // 49
     Ok(())
 }
 "#;
-        assert_eq!(lines(src), [28, 34, 39]);
+        assert_eq!(lines(src), [28, 34, 49]);
     }
 
     #[test]
