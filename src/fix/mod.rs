@@ -48,6 +48,10 @@ pub struct Change {
     /// The text on disk, or `None` when the file is created.
     pub before: Option<String>,
     pub after: String,
+    /// The same two texts with secrets masked as the rules' output masks
+    /// them, for the diff.
+    pub shown_before: Option<String>,
+    pub shown_after: String,
     /// Suggestions applied to this file.
     pub fixes: usize,
 }
@@ -101,6 +105,8 @@ impl std::fmt::Display for Failure {
 /// One file being planned: its text on disk and the edits taken so far.
 struct Pending {
     before: Option<String>,
+    /// `before` with every byte a rule's copy masks as `*`.
+    shown: Option<String>,
     edits: Vec<(Range<usize>, String)>,
     fixes: BTreeSet<usize>,
 }
@@ -134,6 +140,7 @@ pub fn plan(diagnostics: &[Diagnostic], request: Request, env_example: &Path) ->
                         files.insert(
                             path,
                             Pending {
+                                shown: before.clone(),
                                 before,
                                 edits: Vec::new(),
                                 fixes: BTreeSet::new(),
@@ -150,6 +157,12 @@ pub fn plan(diagnostics: &[Diagnostic], request: Request, env_example: &Path) ->
         }
         if !ok {
             continue;
+        }
+        for e in &s.edits {
+            let file = files.get_mut(e.span.path()).expect("read above");
+            if let Some(shown) = &mut file.shown {
+                mask_like(shown, &e.span.file.text);
+            }
         }
         // The edits new to the plan; one equal to an edit already taken
         // (two findings adding the same line) is not applied twice.
@@ -195,10 +208,13 @@ pub fn plan(diagnostics: &[Diagnostic], request: Request, env_example: &Path) ->
         .filter_map(|(path, p)| {
             let text = p.before.clone().unwrap_or_default();
             let after = edits::apply(&text, &p.edits);
+            let shown_after = edits::apply(p.shown.as_deref().unwrap_or_default(), &p.edits);
             (p.before.as_deref() != Some(after.as_str())).then_some(Change {
                 path,
                 before: p.before,
                 after,
+                shown_before: p.shown,
+                shown_after,
                 fixes: p.fixes.len(),
             })
         })
@@ -216,12 +232,16 @@ pub fn plan(diagnostics: &[Diagnostic], request: Request, env_example: &Path) ->
         if merged != current {
             match at {
                 Some(i) => {
+                    let shown = env_example::merge(&changes[i].shown_after, &env);
+                    changes[i].shown_after = shown;
                     changes[i].after = merged;
                     changes[i].fixes += 1;
                 }
                 None => changes.push(Change {
                     path: env_example.to_path_buf(),
+                    shown_before: before.clone(),
                     before,
+                    shown_after: merged.clone(),
                     after: merged,
                     fixes: 1,
                 }),
@@ -248,6 +268,22 @@ fn read_current(path: &Path, seen: &str) -> Result<Option<String>, String> {
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| format!("`{}` is not UTF-8", path.display()))
+}
+
+/// Masks in `shown` every byte `seen` (the same text as a rule saw it)
+/// masks: secrets never reach the diff.
+fn mask_like(shown: &mut String, seen: &str) {
+    if shown.len() != seen.len() || !seen.contains('*') {
+        return;
+    }
+    let mut bytes = std::mem::take(shown).into_bytes();
+    for (b, s) in bytes.iter_mut().zip(seen.bytes()) {
+        if s == b'*' {
+            *b = b'*';
+        }
+    }
+    // Masking replaces whole UTF-8 sequences, as `SourceFile::masked` does.
+    *shown = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 /// Whether `text` still parses as what `path` holds: Rust with syn, TOML
@@ -318,13 +354,13 @@ impl Plan {
         let mut out = String::new();
         for c in &self.changes {
             let shown = c.path.strip_prefix(base).unwrap_or(&c.path).display().to_string();
-            let old = c.before.as_deref().unwrap_or("");
+            let old = c.shown_before.as_deref().unwrap_or("");
             let from = if c.before.is_some() {
                 format!("a/{shown}")
             } else {
                 "/dev/null".to_string()
             };
-            let diff = similar::TextDiff::from_lines(old, &c.after);
+            let diff = similar::TextDiff::from_lines(old, &c.shown_after);
             out.push_str(
                 &diff
                     .unified_diff()

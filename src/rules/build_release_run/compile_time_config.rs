@@ -3,6 +3,7 @@ use crate::diagnostic::{Applicability, Edit};
 use crate::engine::{Cx, MacroCall, OptionTable, RuleOptions, layer_options};
 use crate::rules::backing_services::connections::address_of;
 use crate::rules::common::is_test_or_build_time;
+use crate::rules::rewrite;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -198,11 +199,6 @@ impl Rule for CompileTimeConfig {
             .enclosing_item()
             .is_some_and(|i| i.starts_with("const ") || i.starts_with("static "))
             && cx.enclosing_fn().is_none();
-        let replacement = if optional {
-            format!("std::env::var({name:?}).ok()")
-        } else {
-            format!("std::env::var({name:?}).expect(\"{name} must be set\")")
-        };
         let (message, label) = match &connection {
             Some(callee) => (
                 format!("`{callee}` connects to the `{name}` of the machine that compiled it"),
@@ -217,6 +213,11 @@ impl Rule for CompileTimeConfig {
                 "read when the crate is compiled, not when it runs".to_string(),
             ),
         };
+        let replacement = if in_constant {
+            None
+        } else {
+            runtime_read(cx, &span, &name, optional)
+        };
         let d = cx
             .report(span.clone(), message)
             .label(label)
@@ -225,14 +226,69 @@ impl Rule for CompileTimeConfig {
             d.help(format!(
                 "read `{name}` at startup into your config struct instead of a `const` or `static`"
             ));
-        } else {
+        } else if let Some(replacement) = replacement {
             d.suggest(
                 format!("read `{name}` when the process starts"),
                 vec![Edit { span, replacement }],
                 Applicability::MaybeIncorrect,
-            );
+            )
+            .suggest_env([name]);
         }
     }
+}
+
+/// Macros whose arguments are formatted: any `Display` or `Debug` value
+/// fits where the `&str` was.
+const FORMAT_MACROS: &[&str] = &[
+    "std::format",
+    "std::print",
+    "std::println",
+    "std::eprint",
+    "std::eprintln",
+    "std::write",
+    "std::writeln",
+    "std::panic",
+    "std::format_args",
+    "log::trace",
+    "log::debug",
+    "log::info",
+    "log::warn",
+    "log::error",
+    "anyhow::anyhow",
+    "anyhow::bail",
+];
+
+/// The run-time read that takes the macro's place with the same type:
+/// `&'static str` for `env!`, `Option<&'static str>` for `option_env!`,
+/// read once into a `LazyLock`. Formatted, the plain `String` (with `?`
+/// where the function allows it) does. `None` in a constant.
+fn runtime_read(cx: &Cx<'_>, span: &crate::diagnostic::Span, name: &str, optional: bool) -> Option<String> {
+    let formatted = cx
+        .macro_stack()
+        .last()
+        .is_some_and(|m| FORMAT_MACROS.contains(&m.as_str()));
+    let scope = rewrite::scope_at(cx.file(), span.range.clone())?;
+    if matches!(scope, rewrite::Scope::Constant) {
+        return None;
+    }
+    if formatted {
+        return Some(if optional {
+            format!("std::env::var({name:?}).ok()")
+        } else {
+            rewrite::env_read(name, rewrite::missing(cx, &scope))
+        });
+    }
+    let var = rewrite::static_name(name);
+    Some(if optional {
+        format!(
+            "{{ static {var}: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| std::env::var({name:?}).ok()); {var}.as_deref() }}"
+        )
+    } else {
+        format!(
+            "{{ static {var}: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {}); {var}.as_str() }}",
+            rewrite::env_read(name, rewrite::Missing::Expect)
+        )
+    })
 }
 
 #[cfg(test)]

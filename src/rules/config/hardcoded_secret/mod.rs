@@ -15,6 +15,7 @@ use crate::source::SourceFile;
 
 mod context;
 mod files;
+mod fix;
 mod source;
 
 use files::FileKind;
