@@ -1,6 +1,10 @@
+use syn::spanned::Spanned;
+
 use crate::declare_rule;
+use crate::diagnostic::{Applicability, Edit, Span};
 use crate::engine::model::Family;
 use crate::engine::{Call, Cx, Fact, PackageReport};
+use crate::rules::rewrite::{self, Parent};
 use crate::rules::services::{self, Handling};
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -127,12 +131,143 @@ impl Rule for MissingSignalHandler {
                 d.note("`tokio::signal::ctrl_c()` and `ctrlc` (without its `termination` feature) only catch SIGINT");
             }
             d.help(help);
+            let fix = if int_only {
+                service.int_only.first().and_then(add_sigterm_arm)
+            } else {
+                graceful_shutdown(marker_span, marker.family)
+            };
+            if let Some((message, edits)) = fix {
+                d.suggest(message, edits, Applicability::MaybeIncorrect);
+            }
             d.origin = Some(crate::diagnostic::Origin {
                 package: entry.package,
                 target: entry.target,
             });
         }
     }
+}
+
+/// What the suggestion adds: a future that completes on SIGTERM or
+/// Ctrl-C, as the axum and tokio examples write it.
+const SHUTDOWN_SIGNAL: &str = r#"
+
+/// Completes when the process is asked to stop: SIGTERM (what
+/// orchestrators send) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.expect("failed to listen for Ctrl-C");
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("failed to listen for SIGTERM")
+            .recv()
+            .await;
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+"#;
+
+/// Wires a `shutdown_signal()` into the serve call at `serve` and adds the
+/// function to its file: axum's and hyper's `.with_graceful_shutdown(..)`,
+/// warp's `bind_with_graceful_shutdown`, tonic's `serve_with_shutdown`.
+fn graceful_shutdown(serve: &Span, family: Family) -> Option<(String, Vec<Edit>)> {
+    let file = &serve.file;
+    if file.text.contains("fn shutdown_signal") {
+        return None;
+    }
+    let site = rewrite::site(file, serve.range.clone())?;
+    let edit = |range: std::ops::Range<usize>, text: &str| Edit {
+        span: Span::new(file.clone(), range),
+        replacement: text.to_string(),
+    };
+    // The method chain on the serve call, innermost first.
+    let chain: Vec<&syn::ExprMethodCall> = site
+        .parents
+        .iter()
+        .map_while(|p| match p {
+            Parent::Expr(syn::Expr::MethodCall(m)) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let mut at = serve.range.clone();
+    let mut chained = Vec::new();
+    for m in &chain {
+        if m.receiver.span().byte_range() != at {
+            break;
+        }
+        chained.push(*m);
+        at = m.span().byte_range();
+    }
+    let wire = match family {
+        Family::GracefulShutdown => {
+            // `axum::serve(..)` is the server; `Server::bind(..)` is one once `.serve(..)` is called.
+            let server = match chained.iter().find(|m| m.method == "serve") {
+                Some(m) => m.span().byte_range(),
+                None if serve_is_axum_serve(serve) => serve.range.clone(),
+                None => return None,
+            };
+            edit(server.end..server.end, ".with_graceful_shutdown(shutdown_signal())")
+        }
+        Family::Warp => {
+            let run = chained.iter().find(|m| m.method == "run" && m.args.len() == 1)?;
+            let addr = &file.text[run.args[0].span().byte_range()];
+            edit(
+                run.receiver.span().byte_range().end..run.span().byte_range().end,
+                &format!(".bind_with_graceful_shutdown({addr}, shutdown_signal()).1"),
+            )
+        }
+        Family::Tonic => {
+            let serve = chained.iter().find(|m| m.method == "serve" && m.args.len() == 1)?;
+            let addr = &file.text[serve.args[0].span().byte_range()];
+            edit(
+                serve.receiver.span().byte_range().end..serve.span().byte_range().end,
+                &format!(".serve_with_shutdown({addr}, shutdown_signal())"),
+            )
+        }
+        _ => return None,
+    };
+    let end = file.text.trim_end().len();
+    Some((
+        "shut down gracefully on SIGTERM or Ctrl-C".into(),
+        vec![wire, edit(end..end, SHUTDOWN_SIGNAL.trim_end_matches('\n'))],
+    ))
+}
+
+/// Whether the marker is itself a call of `serve(..)` (axum 0.7's
+/// `axum::serve(listener, app)`), which takes the shutdown future.
+fn serve_is_axum_serve(serve: &Span) -> bool {
+    let text = serve.snippet();
+    let head = text.split('(').next().unwrap_or("");
+    head.trim_end().ends_with("serve")
+}
+
+/// `tokio::signal::ctrl_c()` becomes a future that also completes on
+/// SIGTERM, with the same `io::Result<()>` output.
+fn add_sigterm_arm(ctrl_c: &Span) -> Option<(String, Vec<Edit>)> {
+    let text = ctrl_c.snippet();
+    if !text.trim_end().ends_with("ctrl_c()") {
+        return None;
+    }
+    let replacement = format!(
+        "async {{ let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?; \
+         let mut ctrl_c = std::pin::pin!({text}); \
+         std::future::poll_fn(|cx| match std::future::Future::poll(ctrl_c.as_mut(), cx) {{ \
+         std::task::Poll::Ready(r) => std::task::Poll::Ready(r), \
+         std::task::Poll::Pending => term.poll_recv(cx).map(|_| Ok(())) }}).await }}"
+    );
+    Some((
+        "wait for SIGTERM as well as Ctrl-C".into(),
+        vec![Edit {
+            span: ctrl_c.clone(),
+            replacement,
+        }],
+    ))
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ use crate::rules::rewrite::{self, Parent, Scope};
 /// Conversions of a literal into a `String`: the read replaces them whole.
 const TO_STRING: &[&str] = &["to_string", "to_owned"];
 
+/// A conversion into what the context wants, which a `String` usually is.
+const INTO: &str = "into";
+
 /// Prefixes of setter names that are not part of the variable's name.
 const SETTER_PREFIXES: &[&str] = &["with_", "set_"];
 
@@ -44,8 +47,14 @@ pub(super) fn suggestion(cx: &Cx<'_>, token: Range<usize>) -> Option<Fix> {
     }
     let mut target = token.clone();
     let mut owned = false;
+    let mut exact = true;
     let mut holder = 0;
     match site.parents.first() {
+        Some(Parent::Expr(syn::Expr::MethodCall(m)))
+            if m.args.is_empty() && m.receiver.span().byte_range() == token && m.method == INTO =>
+        {
+            (target, owned, exact, holder) = (m.span().byte_range(), true, false, 1);
+        }
         Some(Parent::Expr(syn::Expr::MethodCall(m)))
             if m.args.is_empty()
                 && m.receiver.span().byte_range() == token
@@ -78,15 +87,17 @@ pub(super) fn suggestion(cx: &Cx<'_>, token: Range<usize>) -> Option<Fix> {
         Some(Parent::Expr(syn::Expr::Assign(a))) if a.right.span().byte_range() == target => {
             (super::source::expr_name(&a.left), Hold::Leak)
         }
+        // An argument is named by a callee that reads as taking a secret
+        // (`with_api_key`, `set_password`); `from_static` wants a literal.
         Some(Parent::Expr(syn::Expr::Call(c))) if c.args.iter().any(|a| a.span().byte_range() == target) => {
             let name = match &*c.func {
                 syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
                 _ => None,
             };
-            (name, Hold::Borrow)
+            (name.filter(|n| names_secret(n)), Hold::Borrow)
         }
         Some(Parent::Expr(syn::Expr::MethodCall(m))) if m.args.iter().any(|a| a.span().byte_range() == target) => {
-            (Some(m.method.to_string()), Hold::Borrow)
+            (Some(m.method.to_string()).filter(|n| names_secret(n)), Hold::Borrow)
         }
         // The tail of `fn api_key() -> &'static str { "…" }`.
         None if matches!(&site.scope, Scope::Fn(syn::ReturnType::Type(_, t)) if rewrite::is_str_ref(t)) => {
@@ -104,9 +115,11 @@ pub(super) fn suggestion(cx: &Cx<'_>, token: Range<usize>) -> Option<Fix> {
         return None;
     }
     let read = rewrite::env_read(&var, rewrite::missing(cx, &site.scope));
-    let (replacement, applicability) = if owned {
+    let (replacement, applicability) = if owned && exact {
         // Exactly the `String` the conversion made.
         (read, Applicability::MachineApplicable)
+    } else if owned {
+        (read, Applicability::MaybeIncorrect)
     } else {
         match hold {
             Hold::Borrow => (format!("&{read}"), Applicability::MaybeIncorrect),
@@ -122,6 +135,15 @@ pub(super) fn suggestion(cx: &Cx<'_>, token: Range<usize>) -> Option<Fix> {
         applicability,
         var,
     })
+}
+
+/// Whether a callee's name says its argument is a secret.
+fn names_secret(name: &str) -> bool {
+    let bare = SETTER_PREFIXES
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
+    crate::rules::config::secret_values::secret_name(bare).is_some()
 }
 
 /// How the read's `String` stands in for a `&str`.
