@@ -2,13 +2,11 @@
 //! that the pass does not keep: the expressions enclosing it, the `let`,
 //! item or field it initialises, and the function whose `?` it would use.
 //!
-//! Only findings with a suggestion ask, so the file is parsed again here,
-//! once per file and thread, rather than the pass keeping parents for
-//! every node.
+//! Only findings with a suggestion ask, so the file is parsed again here
+//! rather than the pass keeping parents for every node. The tree is not
+//! kept: the engine invalidates the thread's spans after each file.
 
-use std::cell::RefCell;
 use std::ops::Range;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use syn::spanned::Spanned;
@@ -54,23 +52,10 @@ pub(crate) struct Site {
     pub scope: Scope,
 }
 
-thread_local! {
-    static PARSED: RefCell<Option<(Arc<SourceFile>, Rc<syn::File>)>> = const { RefCell::new(None) };
-}
-
-/// The file's syntax tree, parsed once per file and thread.
-fn parsed(file: &Arc<SourceFile>) -> Option<Rc<syn::File>> {
-    PARSED.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        if let Some((f, tree)) = &*slot
-            && Arc::ptr_eq(f, file)
-        {
-            return Some(tree.clone());
-        }
-        let tree = Rc::new(file.parse().ok()?);
-        *slot = Some((file.clone(), tree.clone()));
-        Some(tree)
-    })
+/// The file's syntax tree, with spans valid until the engine's next
+/// invalidation.
+fn parsed(file: &Arc<SourceFile>) -> Option<syn::File> {
+    file.parse().ok()
 }
 
 /// The site of the expression spanning exactly `range` in `file`, if it is

@@ -51,6 +51,15 @@ declare_rule! {
     /// ### Options
     /// `allow = ["RELEASE_CHANNEL"]`: variables that are meant to be baked
     /// into the build besides the stamps above.
+    ///
+    /// ### Fix
+    /// With `--unsafe-fixes`, `cargo twelve fix` reads the variable when the
+    /// process runs, keeping the macro's type: `env!("X")` becomes a
+    /// `LazyLock<String>` read with `.expect("X must be set")` giving a
+    /// `&'static str`, `option_env!("X")` one giving an
+    /// `Option<&'static str>`; as a `format!` argument, `std::env::var("X")`
+    /// with `?` where the function allows it. Nothing is suggested in a
+    /// `const` or `static`. The variable is added to `.env.example`.
     pub CompileTimeConfig => "compile_time_config", Factor::BuildReleaseRun, Warn, fixable: false, options: ["allow"], scope: Service
 }
 
@@ -503,12 +512,22 @@ mod tests {
 
     #[test]
     fn suggestion_reads_at_run_time_except_in_constants() {
-        let src = "const A: &str = env!(\"A\");\nfn f() { let b = option_env!(\"B\"); }\n";
+        let src = "const A: &str = env!(\"A\");\nfn f() { let b = option_env!(\"B\"); }\n\
+                   fn g() -> anyhow::Result<String> { Ok(format!(\"{}\", env!(\"C\"))) }\n\
+                   fn h() -> String { format!(\"{}\", env!(\"D\")) }\n";
         let found = check_rule(&CompileTimeConfig, src);
         assert!(found[0].suggestion.is_none());
         assert!(found[0].helps[0].contains("config struct"));
-        let s = found[1].suggestion.as_ref().unwrap();
-        assert_eq!(s.edits[0].replacement, r#"std::env::var("B").ok()"#);
+        let replacement = |i: usize| found[i].suggestion.as_ref().unwrap().edits[0].replacement.clone();
+        // The type stays `Option<&'static str>`.
+        assert_eq!(
+            replacement(1),
+            "{ static B: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| std::env::var(\"B\").ok()); B.as_deref() }"
+        );
+        // Formatted, a `String` does; `?` where the function returns an error it takes.
+        assert_eq!(replacement(2), r#"std::env::var("C")?"#);
+        assert_eq!(replacement(3), r#"std::env::var("D").expect("D must be set")"#);
+        assert_eq!(found[1].suggestion.as_ref().unwrap().env, ["B"]);
     }
 
     #[test]

@@ -46,6 +46,13 @@ declare_rule! {
     /// STRIPE_KEY=
     /// ```
     /// Then `git rm --cached .env`, and rotate any secret it held.
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` adds the file to the `.gitignore` next to it and
+    /// writes its keys, with empty values, to `.env.example` there, creating
+    /// either file when needed (machine-applicable). The `.env` itself is left
+    /// as it is: stop tracking it with `git rm --cached` and rotate its
+    /// secrets.
     pub CommittedEnvFile => "committed_env_file", Factor::Config, Deny, fixable: true, options: []
 }
 

@@ -46,7 +46,16 @@ declare_rule! {
     /// let secret = std::env::var("JWT_SECRET").context("JWT_SECRET must be set")?;
     /// ```
     /// and put the development value in an untracked `.env` file.
-    pub SecretFallback => "secret_fallback", Factor::Config, Warn, fixable: false, options: []
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` drops the fallback so that a missing secret fails
+    /// where it is read, at start-up: `.unwrap_or(..)` becomes `?` (in a
+    /// function whose error type takes a `VarError`) or
+    /// `.expect("NAME must be set")`, and the `Err`/`None`/`else` branch of a
+    /// `match` or `if let` becomes `panic!("NAME must be set")`
+    /// (machine-applicable). A clap `default_value` is removed
+    /// (`--unsafe-fixes`).
+    pub SecretFallback => "secret_fallback", Factor::Config, Warn, fixable: true, options: []
 }
 
 /// Functions that read an environment variable named by their first

@@ -31,6 +31,11 @@ declare_rule! {
     /// tower-x = { git = "https://github.com/acme/tower-x", rev = "4f0e2a1c" }
     /// ```
     /// or, better, a published version.
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` pins the commit `Cargo.lock` builds: `rev = "<sha>"`
+    /// is added after `git`, or replaces `branch`/`tag` (cargo takes only one
+    /// of them) (machine-applicable).
     pub UnpinnedGitDependency => "unpinned_git_dependency", Factor::Dependencies, Warn, fixable: true, options: []
 }
 

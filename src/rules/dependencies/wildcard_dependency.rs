@@ -37,6 +37,12 @@ declare_rule! {
     /// serde = "1.0.200"
     /// tokio = { version = "1.28", features = ["full"] }
     /// ```
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` requires the version `Cargo.lock` holds, as a caret
+    /// requirement (`serde = "1.0.228"`), when exactly one locked version
+    /// matches (machine-applicable); otherwise `>=1.2` becomes `1.2` with
+    /// `--unsafe-fixes`.
     pub WildcardDependency => "wildcard_dependency", Factor::Dependencies, Warn, fixable: true, options: []
 }
 

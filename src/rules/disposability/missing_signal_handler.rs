@@ -61,6 +61,14 @@ declare_rule! {
     ///     }
     /// }
     /// ```
+    ///
+    /// ### Fix
+    /// With `--unsafe-fixes`, `cargo twelve fix` adds an
+    /// `async fn shutdown_signal()` that completes on SIGTERM or Ctrl-C and
+    /// wires it into the serve call: axum's and hyper's
+    /// `.with_graceful_shutdown(shutdown_signal())`, warp's
+    /// `bind_with_graceful_shutdown`, tonic's `serve_with_shutdown`. Code that
+    /// waits for `tokio::signal::ctrl_c()` only waits for SIGTERM as well.
     pub MissingSignalHandler => "missing_signal_handler", Factor::Disposability, Warn, fixable: false, options: []
 }
 

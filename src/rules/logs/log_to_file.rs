@@ -44,6 +44,14 @@ declare_rule! {
     /// // stdout is the default writer; `.json()` gives structured events
     /// tracing_subscriber::fmt().json().init();
     /// ```
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` writes to stdout: the file given to
+    /// tracing-subscriber's `with_writer` becomes `std::io::stdout` and the one
+    /// given to `tracing_appender::non_blocking` `std::io::stdout()`
+    /// (machine-applicable). With `--unsafe-fixes`, a tracing-appender rolling
+    /// file becomes `std::io::stdout()` and a log4rs `FileAppender` or
+    /// `RollingFileAppender` builder a `ConsoleAppender` one.
     pub LogToFile => "log_to_file", Factor::Logs, Warn, fixable: true, options: [], scope: Service
 }
 

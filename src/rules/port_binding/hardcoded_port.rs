@@ -43,6 +43,13 @@ declare_rule! {
     /// let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
     /// axum::serve(listener, app).await?;
     /// ```
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` reads `PORT`, keeping the literal as the fallback: a
+    /// port number becomes `std::env::var("PORT").ok().and_then(|p|
+    /// p.parse::<u16>().ok()).unwrap_or(8080)` (machine-applicable where it is
+    /// written in the bind call), a `"host:port"` string a `format!` of the
+    /// host and `PORT` (`--unsafe-fixes`). `PORT` is added to `.env.example`.
     pub HardcodedPort => "hardcoded_port", Factor::PortBinding, Warn, fixable: true, options: [], scope: Service
 }
 
@@ -359,7 +366,8 @@ fn report(file_span: impl Fn(Range<usize>) -> Span, out: &mut crate::diagnostic:
                     replacement: format!("{PORT_FROM_ENV}.unwrap_or({})", port.port),
                 }],
                 applicability,
-            );
+            )
+            .suggest_env(["PORT"]);
         }
         Written::InStr { lit, value, plain } if *plain => {
             let host = &value[..value.len() - port.range.len()];
@@ -373,7 +381,8 @@ fn report(file_span: impl Fn(Range<usize>) -> Span, out: &mut crate::diagnostic:
                     ),
                 }],
                 Applicability::MaybeIncorrect,
-            );
+            )
+            .suggest_env(["PORT"]);
         }
         Written::InStr { .. } => {}
     }
