@@ -82,9 +82,15 @@ impl Scratch {
 
     /// `cargo check --offline` accepts the crate.
     fn assert_builds(&self) {
+        self.assert_builds_with(&[]);
+    }
+
+    /// The same, with these variables set at compile time.
+    fn assert_builds_with(&self, vars: &[(&str, &str)]) {
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fix-scratch");
         let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args(["check", "--offline", "--quiet"])
+            .envs(vars.iter().copied())
             .env("CARGO_TARGET_DIR", target)
             .current_dir(self.dir.path())
             .output()
@@ -111,8 +117,14 @@ fn serve(listener: std::net::TcpListener) {
 /// Fixes `src/main.rs` with `--unsafe-fixes`, checks that the result
 /// builds, and returns it.
 fn fixed_and_built(main: &str) -> (Scratch, String) {
+    fixed_and_built_with(main, &[])
+}
+
+/// The same, for code that builds before the fix only with `vars` set at
+/// compile time; after it, they are not set.
+fn fixed_and_built_with(main: &str, vars: &[(&str, &str)]) -> (Scratch, String) {
     let s = Scratch::new("", &[("src/main.rs", &format!("{main}{SERVE}"))]);
-    s.assert_builds();
+    s.assert_builds_with(vars);
     let r = s.run(&["--unsafe-fixes", "--allow-no-vcs"]);
     assert!(r.stderr.contains("Fixed src/main.rs"), "{}", r.stderr);
     s.assert_builds();
@@ -200,7 +212,7 @@ fn main() {
 
 #[test]
 fn compile_time_config_reads_at_run_time_with_the_same_type() {
-    let (s, after) = fixed_and_built(
+    let (s, after) = fixed_and_built_with(
         r#"
 struct Settings {
     sentry_dsn: Option<&'static str>,
@@ -217,20 +229,27 @@ fn main() {
         region: env!("AWS_REGION"),
     };
     let stage = option_env!("STAGE").unwrap_or("dev");
-    println!("{:?} {} {stage} {}", settings.sentry_dsn, settings.region, env!("BUILD_FLAVOR"));
+    option_env!("FEATURE_FLAGS").map(|f| println!("{f}"));
+    println!("{:?} {} {stage} {}", settings.sentry_dsn, settings.region, env!("THEME_COLOR"));
     println!("{:?}", banner().ok());
     serve(std::net::TcpListener::bind(("0.0.0.0", 8080)).unwrap());
 }
 "#,
+        &[
+            ("DEPLOY_REGION", "eu"),
+            ("AWS_REGION", "eu-west-1"),
+            ("THEME_COLOR", "blue"),
+        ],
     );
     insta::assert_snapshot!(after);
     let example = s.read(".env.example");
     for var in [
+        "FEATURE_FLAGS",
         "DEPLOY_REGION",
         "SENTRY_DSN",
         "AWS_REGION",
         "STAGE",
-        "BUILD_FLAVOR",
+        "THEME_COLOR",
         "PORT",
     ] {
         assert!(example.contains(&format!("{var}=\n")), "{var} in {example}");
@@ -238,24 +257,38 @@ fn main() {
 }
 
 #[test]
-fn ctrl_c_only_code_gets_a_sigterm_arm_and_servers_a_shutdown_signal() {
+fn servers_get_a_shutdown_signal_and_ctrl_c_only_code_a_sigterm_arm() {
     let tokio = "[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\naxum = \"0.7\"\n";
     let s = Scratch::new(
         tokio,
-        &[
-            (
-                "src/main.rs",
-                r#"
+        &[(
+            "src/main.rs",
+            r#"
 #[tokio::main]
 async fn main() {
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", 3000)).await.unwrap();
     axum::serve(listener, axum::Router::new()).await.unwrap();
 }
 "#,
-            ),
-            (
-                "src/bin/worker.rs",
-                r#"
+        )],
+    );
+    let r = s.run(&["--allow-no-vcs"]);
+    assert!(
+        r.stderr.contains("Fixed src/main.rs (1 fix)"),
+        "only the port: {}",
+        r.stderr
+    );
+    let r = s.run(&["--unsafe-fixes", "--allow-no-vcs"]);
+    assert!(r.stderr.contains("Fixed src/main.rs (1 fix)"), "{}", r.stderr);
+    let main = s.read("src/main.rs");
+    syn::parse_file(&main).unwrap();
+    insta::assert_snapshot!("axum_graceful_shutdown", main);
+
+    let s = Scratch::new(
+        tokio,
+        &[(
+            "src/main.rs",
+            r#"
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", 3001)).await?;
@@ -268,13 +301,11 @@ async fn main() -> std::io::Result<()> {
     Ok(())
 }
 "#,
-            ),
-        ],
+        )],
     );
     let r = s.run(&["--unsafe-fixes", "--allow-no-vcs"]);
-    assert!(r.stderr.contains("Fixed src/main.rs (1 fix)"), "{}", r.stderr);
-    insta::assert_snapshot!("axum_graceful_shutdown", s.read("src/main.rs"));
-    insta::assert_snapshot!("ctrl_c_sigterm_arm", s.read("src/bin/worker.rs"));
+    assert!(r.stderr.contains("Fixed src/main.rs (2 fixes)"), "{}", r.stderr);
+    insta::assert_snapshot!("ctrl_c_sigterm_arm", s.read("src/main.rs"));
 }
 
 #[test]
@@ -312,8 +343,8 @@ fn serve(listener: std::net::TcpListener) {
         )],
     );
     let r = s.run(&["--allow-no-vcs"]);
-    // Without `--unsafe-fixes`, only the writers whose type stays.
-    assert!(r.stderr.contains("Fixed src/main.rs (2 fixes)"), "{}", r.stderr);
+    // Without `--unsafe-fixes`, only the writers whose type stays (and the port).
+    assert!(r.stderr.contains("Fixed src/main.rs (3 fixes)"), "{}", r.stderr);
     let r = s.run(&["--unsafe-fixes", "--allow-no-vcs"]);
     assert!(r.stderr.contains("Fixed src/main.rs (2 fixes)"), "{}", r.stderr);
     insta::assert_snapshot!(s.read("src/main.rs"));

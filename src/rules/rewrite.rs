@@ -121,6 +121,7 @@ impl<'ast> Visit<'ast> for Finder {
         };
         if let Some(s) = &scope {
             self.scopes.push(s.clone());
+            self.deepest = Some(s.clone());
         }
         self.parents.push(Parent::Expr(e.clone()));
         syn::visit::visit_expr(self, e);
@@ -144,6 +145,7 @@ impl<'ast> Visit<'ast> for Finder {
             return;
         }
         self.scopes.push(Scope::Fn(f.sig.output.clone()));
+        self.deepest = self.scopes.last().cloned();
         let saved = std::mem::take(&mut self.parents);
         syn::visit::visit_item_fn(self, f);
         self.parents = saved;
@@ -155,6 +157,7 @@ impl<'ast> Visit<'ast> for Finder {
             return;
         }
         self.scopes.push(Scope::Fn(f.sig.output.clone()));
+        self.deepest = self.scopes.last().cloned();
         let saved = std::mem::take(&mut self.parents);
         syn::visit::visit_impl_item_fn(self, f);
         self.parents = saved;
@@ -166,6 +169,7 @@ impl<'ast> Visit<'ast> for Finder {
             return;
         }
         self.scopes.push(Scope::Constant);
+        self.deepest = Some(Scope::Constant);
         self.parents.push(Parent::Constant(Constant {
             ident: c.ident.to_string(),
             ty: (*c.ty).clone(),
@@ -181,6 +185,7 @@ impl<'ast> Visit<'ast> for Finder {
             return;
         }
         self.scopes.push(Scope::Constant);
+        self.deepest = Some(Scope::Constant);
         self.parents.push(Parent::Constant(Constant {
             ident: s.ident.to_string(),
             ty: (*s.ty).clone(),
@@ -419,6 +424,14 @@ mod tests {
         ));
         assert!(matches!(site.parents.get(1), Some(Parent::Local(_))));
         assert!(matches!(site.scope, Scope::Fn(syn::ReturnType::Type(..))));
+        // In a statement macro's arguments, which syn does not parse.
+        let src = "fn f() -> anyhow::Result<()> { println!(\"{}\", env!(\"X\")); Ok(()) }";
+        let file = Arc::new(SourceFile::new("/z.rs", src.into()));
+        let at = src.find("env!").unwrap();
+        assert!(matches!(
+            scope_at(&file, at..at + 9),
+            Some(Scope::Fn(syn::ReturnType::Type(..)))
+        ));
         let closure = "fn f() { let c = || \"v\"; }";
         let file = Arc::new(SourceFile::new("/y.rs", closure.into()));
         let at = closure.find("\"v\"").unwrap();

@@ -288,7 +288,17 @@ fn runtime_read(cx: &Cx<'_>, span: &crate::diagnostic::Span, name: &str, optiona
         });
     }
     let var = rewrite::static_name(name);
-    Some(if optional {
+    // A block followed by `.method()` in statement position would end the
+    // statement: a receiver gets parentheses.
+    let receiver = rewrite::site(cx.file(), span.range.clone()).is_some_and(|site| {
+        matches!(site.parents.first(), Some(rewrite::Parent::Expr(
+            syn::Expr::MethodCall(syn::ExprMethodCall { receiver: e, .. })
+            | syn::Expr::Field(syn::ExprField { base: e, .. })
+            | syn::Expr::Try(syn::ExprTry { expr: e, .. })
+            | syn::Expr::Await(syn::ExprAwait { base: e, .. }),
+        )) if syn::spanned::Spanned::span(&**e).byte_range() == span.range)
+    });
+    let read = if optional {
         format!(
             "{{ static {var}: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| std::env::var({name:?}).ok()); {var}.as_deref() }}"
         )
@@ -297,7 +307,8 @@ fn runtime_read(cx: &Cx<'_>, span: &crate::diagnostic::Span, name: &str, optiona
             "{{ static {var}: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {}); {var}.as_str() }}",
             rewrite::env_read(name, rewrite::Missing::Expect)
         )
-    })
+    };
+    Some(if receiver { format!("({read})") } else { read })
 }
 
 #[cfg(test)]

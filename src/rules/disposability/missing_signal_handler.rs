@@ -262,13 +262,22 @@ fn add_sigterm_arm(ctrl_c: &Span) -> Option<(String, Vec<Edit>)> {
     if !text.trim_end().ends_with("ctrl_c()") {
         return None;
     }
-    let replacement = format!(
-        "async {{ let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?; \
-         let mut ctrl_c = std::pin::pin!({text}); \
-         std::future::poll_fn(|cx| match std::future::Future::poll(ctrl_c.as_mut(), cx) {{ \
-         std::task::Poll::Ready(r) => std::task::Poll::Ready(r), \
-         std::task::Poll::Pending => term.poll_recv(cx).map(|_| Ok(())) }}).await }}"
-    );
+    let file = &ctrl_c.file;
+    let line = file.line_text(ctrl_c.start().line);
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let replacement = [
+        "async {".to_string(),
+        "    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;".into(),
+        format!("    let mut ctrl_c = std::pin::pin!({text});"),
+        "    // Whichever comes first.".into(),
+        "    std::future::poll_fn(|cx| match std::future::Future::poll(ctrl_c.as_mut(), cx) {".into(),
+        "        std::task::Poll::Ready(r) => std::task::Poll::Ready(r),".into(),
+        "        std::task::Poll::Pending => term.poll_recv(cx).map(|_| Ok(())),".into(),
+        "    })".into(),
+        "    .await".into(),
+        "}".into(),
+    ]
+    .join(&format!("\n{indent}"));
     Some((
         "wait for SIGTERM as well as Ctrl-C".into(),
         vec![Edit {
