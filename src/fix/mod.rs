@@ -133,25 +133,22 @@ pub fn plan(diagnostics: &[Diagnostic], request: Request, env_example: &Path) ->
         // the rules saw.
         let mut ok = true;
         for e in &s.edits {
-            let path = e.span.path().to_path_buf();
-            if !files.contains_key(&path) {
-                match read_current(&path, &e.span.file.text) {
-                    Ok(before) => {
-                        files.insert(
-                            path,
-                            Pending {
-                                shown: before.clone(),
-                                before,
-                                edits: Vec::new(),
-                                fixes: BTreeSet::new(),
-                            },
-                        );
-                    }
-                    Err(reason) => {
-                        skipped.push(skip(reason));
-                        ok = false;
-                        break;
-                    }
+            let std::collections::btree_map::Entry::Vacant(slot) = files.entry(e.span.path().to_path_buf()) else {
+                continue;
+            };
+            match read_current(e.span.path(), &e.span.file.text) {
+                Ok(before) => {
+                    slot.insert(Pending {
+                        shown: before.clone(),
+                        before,
+                        edits: Vec::new(),
+                        fixes: BTreeSet::new(),
+                    });
+                }
+                Err(reason) => {
+                    skipped.push(skip(reason));
+                    ok = false;
+                    break;
                 }
             }
         }

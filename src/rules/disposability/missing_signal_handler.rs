@@ -126,6 +126,16 @@ impl Rule for MissingSignalHandler {
                     "listen for SIGTERM (`tokio::signal::unix::signal(SignalKind::terminate())`, or signal-hook's `SIGTERM`), stop taking new work and let in-flight work finish before exiting"
                 }
             };
+            let fix = if int_only {
+                service.int_only.first().and_then(add_sigterm_arm)
+            } else {
+                graceful_shutdown(marker_span, marker.family)
+            };
+            let fix = fix.map(|(message, mut edits)| {
+                let wanted: &[&str] = if int_only { &["signal"] } else { &["signal", "macros"] };
+                edits.extend(tokio_features(cx, wanted));
+                (message, edits)
+            });
             let d = cx
                 .report(entry.main_span.clone(), message)
                 .label(if int_only {
@@ -139,11 +149,6 @@ impl Rule for MissingSignalHandler {
                 d.note("`tokio::signal::ctrl_c()` and `ctrlc` (without its `termination` feature) only catch SIGINT");
             }
             d.help(help);
-            let fix = if int_only {
-                service.int_only.first().and_then(add_sigterm_arm)
-            } else {
-                graceful_shutdown(marker_span, marker.family)
-            };
             if let Some((message, edits)) = fix {
                 d.suggest(message, edits, Applicability::MaybeIncorrect);
             }
@@ -253,6 +258,62 @@ fn serve_is_axum_serve(serve: &Span) -> bool {
     let text = serve.snippet();
     let head = text.split('(').next().unwrap_or("");
     head.trim_end().ends_with("serve")
+}
+
+/// The edit that turns on the tokio features `wanted` (of `signal`,
+/// `macros`) the added code needs, when the package's tokio lacks them:
+/// into the `features` array of its inline table, a new one, or a
+/// `tokio = "1"` made a table.
+fn tokio_features(cx: &PackageReport<'_>, wanted: &[&str]) -> Option<Edit> {
+    let dep = cx.package.dependency("tokio")?;
+    if dep.features.iter().any(|f| f == "full") {
+        return None;
+    }
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|w| !dep.features.iter().any(|f| f == *w))
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let decl = crate::manifest::dependencies(&cx.package.manifest_path, cx.workspace_root)
+        .into_iter()
+        .find(|d| d.name == "tokio" && d.kind == crate::manifest::DepKind::Normal && d.target.is_none() && !d.patch)?;
+    let text = &decl.file.text;
+    let file = decl.file.clone();
+    let after_key = &text[decl.key.end..];
+    let value = after_key.trim_start().strip_prefix('=')?.trim_start();
+    let value_start = text.len() - value.len();
+    let list = missing.join(", ");
+    if value.starts_with('"')
+        && let Some(v) = &decl.version
+        && v.span.start == value_start
+    {
+        return Some(Edit {
+            span: Span::new(file, v.span.clone()),
+            replacement: format!("{{ version = \"{}\", features = [{list}] }}", v.value),
+        });
+    }
+    if !value.starts_with('{') {
+        return None;
+    }
+    let close = value_start + value.find('}')?;
+    let table = &text[value_start..close];
+    if let Some(at) = table.find("features") {
+        let open = value_start + at + table[at..].find('[')?;
+        let inside = text[open + 1..].trim_start();
+        let sep = if inside.starts_with(']') { "" } else { ", " };
+        return Some(Edit {
+            span: Span::new(file, open + 1..open + 1),
+            replacement: format!("{list}{sep}"),
+        });
+    }
+    let end = text[..close].trim_end().len();
+    Some(Edit {
+        span: Span::new(file, end..end),
+        replacement: format!(", features = [{list}]"),
+    })
 }
 
 /// `tokio::signal::ctrl_c()` becomes a future that also completes on
