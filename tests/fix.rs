@@ -204,6 +204,17 @@ fn main() {
     serve(TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], 8082))).unwrap());
     let addr = "127.0.0.1:8083";
     serve(TcpListener::bind(addr).unwrap());
+    serve(TcpListener::bind(("0.0.0.0", METRICS_PORT)).unwrap());
+    serve(TcpListener::bind(ADMIN_ADDR).unwrap());
+    serve(TcpListener::bind(("0.0.0.0", METRICS_PORT as u16)).unwrap());
+}
+
+const METRICS_PORT: u16 = 9100;
+const ADMIN_ADDR: &str = "127.0.0.1:9200";
+
+/// A client of the same port is left alone.
+pub fn metrics_url() -> String {
+    format!("http://localhost:{METRICS_PORT}")
 }
 "#,
     );
