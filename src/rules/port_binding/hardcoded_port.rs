@@ -662,7 +662,27 @@ pub async fn run() {
             .map(|d| (d.span.start().line, d.span.snippet().to_string()))
             .collect();
         assert_eq!(got, l(&[(4, "8080"), (6, "9090")]));
-        assert!(found.iter().all(|d| d.suggestion.is_none()));
+        // The reads go where the binds name the constants, every one of them.
+        let edits = |i: usize| {
+            let s = found[i].suggestion.as_ref().unwrap();
+            assert_eq!(s.applicability, Applicability::MaybeIncorrect);
+            s.edits
+                .iter()
+                .map(|e| (e.span.snippet().to_string(), e.replacement.clone()))
+                .collect::<Vec<_>>()
+        };
+        let addr = r#"format!("0.0.0.0:{}", std::env::var("PORT").as_deref().unwrap_or("8080"))"#;
+        assert_eq!(
+            edits(0),
+            [("ADDR".to_string(), addr.to_string()), ("ADDR".into(), addr.into())]
+        );
+        assert_eq!(
+            edits(1),
+            [(
+                "PORT".to_string(),
+                r#"std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(PORT)"#.to_string()
+            )]
+        );
     }
 
     #[test]
