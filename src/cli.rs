@@ -742,7 +742,7 @@ fn run_fix(args: &FixArgs, matches: &ArgMatches) -> ExitCode {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(plan.diff(&cwd).as_bytes());
         let _ = out.flush();
-        for c in &plan.changes {
+        for c in plan.changes.iter().filter(|_| !check.quiet) {
             let _ = writeln!(
                 stderr,
                 "{}",
@@ -766,7 +766,7 @@ fn run_fix(args: &FixArgs, matches: &ArgMatches) -> ExitCode {
     if let Err(e) = plan.apply() {
         return fail(stderr, &e.to_string());
     }
-    for c in &plan.changes {
+    for c in plan.changes.iter().filter(|_| !check.quiet) {
         let _ = writeln!(
             stderr,
             "{}",

@@ -320,6 +320,65 @@ async fn main() -> std::io::Result<()> {
 }
 
 #[test]
+fn warp_tonic_and_hyper_serve_calls_get_their_graceful_shutdown() {
+    let cases = [
+        (
+            "warp",
+            "[dependencies]\ntokio = { version = \"1\", features = [\"rt-multi-thread\"] }\nwarp = \"0.3\"\n",
+            r#"
+use warp::Filter;
+
+#[tokio::main]
+async fn main() {
+    let routes = warp::any().map(|| "ok");
+    warp::serve(routes).run(([0, 0, 0, 0], 3030)).await;
+}
+"#,
+        ),
+        (
+            "tonic",
+            "[dependencies]\ntokio = \"1\"\ntonic = \"0.12\"\n",
+            r#"
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let addr = "[::1]:50051".parse()?;
+    tonic::transport::Server::builder()
+        .add_service(greeter())
+        .serve(addr)
+        .await?;
+    Ok(())
+}
+"#,
+        ),
+        (
+            "hyper",
+            "[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\nhyper = { version = \"0.14\", features = [\"full\"] }\n",
+            r#"
+#[tokio::main]
+async fn main() {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 3000));
+    let make_svc = hyper::service::make_service_fn(|_conn| async { Ok::<_, std::convert::Infallible>(service()) });
+    hyper::Server::bind(&addr).serve(make_svc).await.unwrap();
+}
+"#,
+        ),
+    ];
+    for (name, deps, main) in cases {
+        let s = Scratch::new(deps, &[("src/main.rs", main)]);
+        let r = s.run(&["--unsafe-fixes", "--allow-no-vcs"]);
+        assert!(r.stderr.contains("Fixed src/main.rs"), "{name}: {}", r.stderr);
+        let main = s.read("src/main.rs");
+        syn::parse_file(&main).unwrap();
+        let manifest = s.read("Cargo.toml");
+        insta::assert_snapshot!(format!("graceful_shutdown_{name}"), format!("{manifest}\n{main}"));
+        assert!(
+            !s.run(&["--unsafe-fixes", "--allow-no-vcs"]).stderr.contains("Fixed"),
+            "{name}: a second run"
+        );
+    }
+}
+
+#[test]
 fn log_to_file_writes_to_stdout() {
     let deps = "[dependencies]\ntracing-subscriber = \"0.3\"\ntracing-appender = \"0.2\"\nlog4rs = \"1\"\n";
     let s = Scratch::new(

@@ -227,29 +227,47 @@ fn graceful_shutdown(serve: &Span, family: Family) -> Option<(String, Vec<Edit>)
             };
             edit(server.end..server.end, ".with_graceful_shutdown(shutdown_signal())")
         }
+        // The method is renamed and takes the signal as a second
+        // argument; the address stays as written, for other fixes to edit.
         Family::Warp => {
             let run = chained.iter().find(|m| m.method == "run" && m.args.len() == 1)?;
-            let addr = &file.text[run.args[0].span().byte_range()];
-            edit(
-                run.receiver.span().byte_range().end..run.span().byte_range().end,
-                &format!(".bind_with_graceful_shutdown({addr}, shutdown_signal()).1"),
-            )
+            let close = run.paren_token.span.close().byte_range();
+            return Some((
+                "shut down gracefully on SIGTERM or Ctrl-C".into(),
+                vec![
+                    edit(run.method.span().byte_range(), "bind_with_graceful_shutdown"),
+                    edit(close.start..close.end, ", shutdown_signal()).1"),
+                    shutdown_fn(file),
+                ],
+            ));
         }
         Family::Tonic => {
             let serve = chained.iter().find(|m| m.method == "serve" && m.args.len() == 1)?;
-            let addr = &file.text[serve.args[0].span().byte_range()];
-            edit(
-                serve.receiver.span().byte_range().end..serve.span().byte_range().end,
-                &format!(".serve_with_shutdown({addr}, shutdown_signal())"),
-            )
+            let close = serve.paren_token.span.close().byte_range();
+            return Some((
+                "shut down gracefully on SIGTERM or Ctrl-C".into(),
+                vec![
+                    edit(serve.method.span().byte_range(), "serve_with_shutdown"),
+                    edit(close.start..close.start, ", shutdown_signal()"),
+                    shutdown_fn(file),
+                ],
+            ));
         }
         _ => return None,
     };
-    let end = file.text.trim_end().len();
     Some((
         "shut down gracefully on SIGTERM or Ctrl-C".into(),
-        vec![wire, edit(end..end, SHUTDOWN_SIGNAL.trim_end_matches('\n'))],
+        vec![wire, shutdown_fn(file)],
     ))
+}
+
+/// `shutdown_signal()` at the end of `file`.
+fn shutdown_fn(file: &std::sync::Arc<crate::source::SourceFile>) -> Edit {
+    let end = file.text.trim_end().len();
+    Edit {
+        span: Span::new(file.clone(), end..end),
+        replacement: SHUTDOWN_SIGNAL.trim_end_matches('\n').to_string(),
+    }
 }
 
 /// Whether the marker is itself a call of `serve(..)` (axum 0.7's

@@ -49,7 +49,10 @@ declare_rule! {
     /// port number becomes `std::env::var("PORT").ok().and_then(|p|
     /// p.parse::<u16>().ok()).unwrap_or(8080)` (machine-applicable where it is
     /// written in the bind call), a `"host:port"` string a `format!` of the
-    /// host and `PORT` (`--unsafe-fixes`). `PORT` is added to `.env.example`.
+    /// host and `PORT` (`--unsafe-fixes`). A port behind a `const` or `static`
+    /// is read where each bind names it, the constant as the fallback, so
+    /// that other uses (a client of the port) keep it (`--unsafe-fixes`).
+    /// `PORT` is added to `.env.example`.
     pub HardcodedPort => "hardcoded_port", Factor::PortBinding, Warn, fixable: true, options: [], scope: Service
 }
 
