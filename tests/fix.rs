@@ -645,6 +645,21 @@ fn diff_prints_a_unified_diff_and_changes_nothing() {
 }
 
 #[test]
+fn secrets_stay_masked_in_the_diff() {
+    let main = "fn main() {\n    let api_key = \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\".to_string();\n    println!(\"{api_key}\");\n}\n";
+    let s = Scratch::new("", &[("src/main.rs", main)]);
+    let r = s.run(&["--diff"]);
+    assert!(r.stdout.contains("-    let api_key = \"sk_l****"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("+    let api_key = std::env::var(\"API_KEY\").expect(\"API_KEY must be set\");"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("4eC39HqLyjWDarjtT1zdp7dc") && !r.stderr.contains("4eC39HqLyjWDarjtT1zdp7dc"));
+}
+
+#[test]
 fn the_exit_status_follows_check_for_what_remains() {
     let s = committed();
     // The port is fixed; the missing SIGTERM handler remains.
