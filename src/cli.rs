@@ -1,5 +1,5 @@
-//! The command line: cargo's flags, `check` (the default), `rules` and
-//! `explain`.
+//! The command line: cargo's flags, `check` (the default), `fix`, `rules`,
+//! `explain`, `report` and `env`.
 //!
 //! Cargo runs `cargo twelve ARGS` as `cargo-twelve twelve ARGS`; both that
 //! and a direct `cargo-twelve ARGS` work.
@@ -56,6 +56,29 @@ enum Command {
     Report(Box<ReportArgs>),
     /// List every environment variable the code reads: the app's config surface
     Env(Box<EnvArgs>),
+    /// Apply the rules' suggested fixes, then report what remains
+    Fix(Box<FixArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    check: CheckArgs,
+    /// Also apply fixes that may be incorrect (`MaybeIncorrect`): review them
+    #[arg(long, help_heading = "Fix Options")]
+    unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and change nothing
+    #[arg(long, help_heading = "Fix Options")]
+    diff: bool,
+    /// Fix code even if the working directory has uncommitted changes
+    #[arg(long, help_heading = "Fix Options")]
+    allow_dirty: bool,
+    /// Fix code even if the working directory has staged changes
+    #[arg(long, help_heading = "Fix Options")]
+    allow_staged: bool,
+    /// Fix code even if a VCS was not detected
+    #[arg(long, help_heading = "Fix Options")]
+    allow_no_vcs: bool,
 }
 
 /// Which packages `report` and `env` look at, as for `check`.
@@ -274,6 +297,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Env(args)) => run_env(&args),
         Some(Command::Report(args)) => run_report(&args),
+        Some(Command::Fix(fix)) => {
+            let sub = matches.subcommand_matches("fix").expect("fix matched");
+            run_fix(&fix, sub)
+        }
         Some(Command::Check(check)) => {
             let sub = matches.subcommand_matches("check").expect("check matched");
             run_check(&check, sub)
@@ -483,13 +510,24 @@ fn level_overrides(args: &CheckArgs, matches: &ArgMatches) -> Vec<(String, LintL
     all.into_iter().map(|(_, name, level)| (name, level)).collect()
 }
 
-fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
+/// A loaded, configured run of `check` (or `fix`), before the pass.
+struct Prepared {
+    selection: Selection,
+    workspace: Workspace,
+    options: Options,
+    format: Format,
+    color: bool,
+}
+
+/// Parses the output flags, loads the workspace and its configuration,
+/// warns about unknown rules and prints the `Checking` lines.
+fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Result<Prepared, ExitCode> {
     let color = use_color(args.color);
     let format = match parse_format(&args.message_format) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("{}", human::paint(color, Severity::Error, &e));
-            return ExitCode::from(EXIT_USAGE);
+            let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, &e));
+            return Err(ExitCode::from(EXIT_USAGE));
         }
     };
     let selection = Selection {
@@ -505,12 +543,11 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         all_targets: args.all_targets,
         ..args.project.selection()
     };
-    let stderr = &mut std::io::stderr().lock();
     let workspace = match Workspace::load(&selection) {
         Ok(ws) => ws,
         Err(e) => {
             let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, &format!("{e:#}")));
-            return ExitCode::from(EXIT_USAGE);
+            return Err(ExitCode::from(EXIT_USAGE));
         }
     };
 
@@ -526,7 +563,7 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         let _ = writeln!(stderr, "{}", human::paint(color, severity, &issue.to_string()));
     }
     if config_error {
-        return ExitCode::from(EXIT_USAGE);
+        return Err(ExitCode::from(EXIT_USAGE));
     }
     let overrides = level_overrides(args, matches);
     for (name, _) in &overrides {
@@ -546,8 +583,7 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         }
     }
 
-    let show_status = !args.quiet && !matches!(format, Format::Json { .. });
-    if show_status {
+    if !args.quiet && !matches!(format, Format::Json { .. }) {
         for p in &workspace.packages {
             let _ = writeln!(
                 stderr,
@@ -567,7 +603,34 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         show_secrets: args.show_secrets,
         settings,
     };
-    let outcome = engine::check(&workspace, rules::ALL, &options);
+    Ok(Prepared {
+        selection,
+        workspace,
+        options,
+        format,
+        color,
+    })
+}
+
+fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
+    let stderr = &mut std::io::stderr().lock();
+    let run = match prepare(args, matches, stderr) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    let outcome = engine::check(&run.workspace, rules::ALL, &run.options);
+    print_outcome(args, &run, &outcome, stderr)
+}
+
+/// Prints the findings as `check` does; the exit code they make.
+fn print_outcome(args: &CheckArgs, run: &Prepared, outcome: &engine::Outcome, stderr: &mut dyn Write) -> ExitCode {
+    let Prepared {
+        workspace,
+        format,
+        color,
+        ..
+    } = run;
+    let (format, color) = (*format, *color);
     if args.verbose > 0 && !args.quiet {
         // The service model's verdicts, with their evidence, cargo-style.
         for entry in outcome.model.entries() {
@@ -638,4 +701,104 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
     } else {
         ExitCode::from(EXIT_FINDINGS)
     }
+}
+
+/// `cargo twelve fix`: check, apply the allowed suggestions, check again
+/// and report what remains.
+fn run_fix(args: &FixArgs, matches: &ArgMatches) -> ExitCode {
+    let stderr = &mut std::io::stderr().lock();
+    let check = &args.check;
+    let run = match prepare(check, matches, stderr) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    let color = run.color;
+    let fail = |stderr: &mut dyn Write, message: &str| {
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, message));
+        ExitCode::from(EXIT_USAGE)
+    };
+    let allow = crate::fix::vcs::Allow {
+        no_vcs: args.allow_no_vcs,
+        dirty: args.allow_dirty,
+        staged: args.allow_staged,
+    };
+    if !args.diff
+        && let Err(e) = crate::fix::vcs::require_vcs(&run.workspace.root, allow)
+    {
+        return fail(stderr, &e);
+    }
+    let outcome = engine::check(&run.workspace, rules::ALL, &run.options);
+    let request = crate::fix::Request {
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let plan = crate::fix::plan(&outcome.diagnostics, request, &run.workspace.root.join(".env.example"));
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = |path: &std::path::Path| RenderContext::relative(path, &cwd);
+    for s in &plan.skipped {
+        let _ = writeln!(
+            stderr,
+            "{}",
+            human::paint(
+                color,
+                Severity::Warning,
+                &format!(
+                    "skipped the fix of `twelve::{}` at {}:{}: {}",
+                    s.code,
+                    shown(&s.path),
+                    s.line,
+                    s.reason
+                )
+            )
+        );
+    }
+    let count = |n: usize| format!("{n} fix{}", if n == 1 { "" } else { "es" });
+    if args.diff {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(plan.diff(&cwd).as_bytes());
+        let _ = out.flush();
+        for c in plan.changes.iter().filter(|_| !check.quiet) {
+            let _ = writeln!(
+                stderr,
+                "{}",
+                human::status(color, "Would fix", &format!("{} ({})", shown(&c.path), count(c.fixes)))
+            );
+        }
+        return print_outcome(check, &run, &outcome, stderr);
+    }
+    if plan.changes.is_empty() {
+        return print_outcome(check, &run, &outcome, stderr);
+    }
+    let touched: Vec<PathBuf> = plan
+        .changes
+        .iter()
+        .filter(|c| c.before.is_some())
+        .map(|c| c.path.clone())
+        .collect();
+    if let Err(e) = crate::fix::vcs::check_files(&run.workspace.root, &touched, allow) {
+        return fail(stderr, &e);
+    }
+    if let Err(e) = plan.apply() {
+        return fail(stderr, &e.to_string());
+    }
+    for c in plan.changes.iter().filter(|_| !check.quiet) {
+        let _ = writeln!(
+            stderr,
+            "{}",
+            human::status(color, "Fixed", &format!("{} ({})", shown(&c.path), count(c.fixes)))
+        );
+    }
+    // What remains, checked anew; the manifests may have changed too.
+    let workspace = Workspace::load(&run.selection).unwrap_or(run.workspace);
+    let (settings, _) = crate::config::load(&workspace);
+    let options = Options {
+        settings,
+        ..run.options
+    };
+    let outcome = engine::check(&workspace, rules::ALL, &options);
+    let run = Prepared {
+        workspace,
+        options,
+        ..run
+    };
+    print_outcome(check, &run, &outcome, stderr)
 }

@@ -13,7 +13,7 @@
 //!    facts and per-package `Settings`; it is handed its rules;
 //! 5. [`rules`]: one file per rule, and the registry [`rules::ALL`];
 //! 6. [`config`] (validates `metadata.twelve` against the registry), then
-//!    the commands [`report`] and [`env_inventory`];
+//!    the commands [`report`], [`env_inventory`] and [`fix`];
 //! 7. [`cli`].
 
 pub mod cli;
@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod env_inventory;
 pub mod factor;
+pub mod fix;
 pub mod manifest;
 pub mod report;
 pub mod resolve;

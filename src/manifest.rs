@@ -116,6 +116,58 @@ fn field(table: &DeTable<'_>, key: &str) -> Option<Field> {
     })
 }
 
+/// A `[[package]]` entry of `Cargo.lock`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locked {
+    pub name: String,
+    pub version: String,
+    /// `registry+https://…`, `git+https://…?branch=main#<commit>`; none
+    /// for workspace members and path dependencies.
+    pub source: Option<String>,
+}
+
+impl Locked {
+    /// The commit of a git source, and the repository URL before `?`/`#`.
+    pub fn git(&self) -> Option<(&str, &str)> {
+        let rest = self.source.as_deref()?.strip_prefix("git+")?;
+        let (url, commit) = rest.rsplit_once('#')?;
+        let url = url.split('?').next().unwrap_or(url);
+        Some((url, commit))
+    }
+}
+
+/// The packages `Cargo.lock` at the workspace root locks; empty without
+/// one.
+pub fn locked(workspace_root: &Path) -> Vec<Locked> {
+    let Ok(text) = std::fs::read_to_string(workspace_root.join("Cargo.lock")) else {
+        return Vec::new();
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(packages) = table.get("package").and_then(|p| p.as_array()) else {
+        return Vec::new();
+    };
+    packages
+        .iter()
+        .filter_map(|p| {
+            let p = p.as_table()?;
+            Some(Locked {
+                name: p.get("name")?.as_str()?.to_string(),
+                version: p.get("version")?.as_str()?.to_string(),
+                source: p.get("source").and_then(|s| s.as_str()).map(String::from),
+            })
+        })
+        .collect()
+}
+
+/// Two git URLs name the same repository: equal but for a trailing `/`
+/// or `.git`, and the case of the host.
+pub fn same_repository(a: &str, b: &str) -> bool {
+    let norm = |u: &str| u.trim_end_matches('/').trim_end_matches(".git").to_ascii_lowercase();
+    norm(a) == norm(b)
+}
+
 /// A manifest read and parsed with spans; `None` if it cannot be read or
 /// parsed (cargo would have rejected it already).
 pub struct Manifest {

@@ -102,7 +102,10 @@ fn rustfix_applies_the_suggestions() {
     assert_eq!(in_config.len(), 1);
     let source = std::fs::read_to_string(dir.join("src/config.rs")).unwrap();
     let fixed = rustfix::apply_suggestions(&source, &in_config).unwrap();
-    let expected = source.replace(r#"option_env!("SENTRY_DSN")"#, r#"std::env::var("SENTRY_DSN").ok()"#);
+    let expected = source.replace(
+        r#"option_env!("SENTRY_DSN")"#,
+        r#"{ static SENTRY_DSN: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| std::env::var("SENTRY_DSN").ok()); SENTRY_DSN.as_deref() }"#,
+    );
     assert_eq!(fixed, expected);
 }
 

@@ -138,6 +138,9 @@ pub struct Suggestion {
     pub message: String,
     pub edits: Vec<Edit>,
     pub applicability: Applicability,
+    /// Environment variables the edits start reading: `cargo twelve fix`
+    /// lists them in `.env.example`.
+    pub env: Vec<String>,
 }
 
 /// Where a finding came from, for cargo's JSON message fields.
@@ -217,7 +220,16 @@ impl Diagnostic {
             message: message.into(),
             edits,
             applicability,
+            env: Vec::new(),
         });
+        self
+    }
+
+    /// Names the environment variables the suggestion's edits read.
+    pub fn suggest_env<S: Into<String>>(&mut self, vars: impl IntoIterator<Item = S>) -> &mut Self {
+        if let Some(s) = &mut self.suggestion {
+            s.env.extend(vars.into_iter().map(Into::into));
+        }
         self
     }
 

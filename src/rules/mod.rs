@@ -20,6 +20,7 @@ pub mod logs;
 pub mod naming;
 pub mod port_binding;
 pub mod processes;
+pub(crate) mod rewrite;
 pub(crate) mod services;
 
 pub use crate::engine::{Rule, RuleMeta};

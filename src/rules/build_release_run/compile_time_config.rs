@@ -3,6 +3,7 @@ use crate::diagnostic::{Applicability, Edit};
 use crate::engine::{Cx, MacroCall, OptionTable, RuleOptions, layer_options};
 use crate::rules::backing_services::connections::address_of;
 use crate::rules::common::is_test_or_build_time;
+use crate::rules::rewrite;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -50,6 +51,15 @@ declare_rule! {
     /// ### Options
     /// `allow = ["RELEASE_CHANNEL"]`: variables that are meant to be baked
     /// into the build besides the stamps above.
+    ///
+    /// ### Fix
+    /// With `--unsafe-fixes`, `cargo twelve fix` reads the variable when the
+    /// process runs, keeping the macro's type: `env!("X")` becomes a
+    /// `LazyLock<String>` read with `.expect("X must be set")` giving a
+    /// `&'static str`, `option_env!("X")` one giving an
+    /// `Option<&'static str>`; as a `format!` argument, `std::env::var("X")`
+    /// with `?` where the function allows it. Nothing is suggested in a
+    /// `const` or `static`. The variable is added to `.env.example`.
     pub CompileTimeConfig => "compile_time_config", Factor::BuildReleaseRun, Warn, fixable: false, options: ["allow"], scope: Service
 }
 
@@ -198,11 +208,6 @@ impl Rule for CompileTimeConfig {
             .enclosing_item()
             .is_some_and(|i| i.starts_with("const ") || i.starts_with("static "))
             && cx.enclosing_fn().is_none();
-        let replacement = if optional {
-            format!("std::env::var({name:?}).ok()")
-        } else {
-            format!("std::env::var({name:?}).expect(\"{name} must be set\")")
-        };
         let (message, label) = match &connection {
             Some(callee) => (
                 format!("`{callee}` connects to the `{name}` of the machine that compiled it"),
@@ -217,6 +222,11 @@ impl Rule for CompileTimeConfig {
                 "read when the crate is compiled, not when it runs".to_string(),
             ),
         };
+        let replacement = if in_constant {
+            None
+        } else {
+            runtime_read(cx, &span, &name, optional)
+        };
         let d = cx
             .report(span.clone(), message)
             .label(label)
@@ -225,14 +235,80 @@ impl Rule for CompileTimeConfig {
             d.help(format!(
                 "read `{name}` at startup into your config struct instead of a `const` or `static`"
             ));
-        } else {
+        } else if let Some(replacement) = replacement {
             d.suggest(
                 format!("read `{name}` when the process starts"),
                 vec![Edit { span, replacement }],
                 Applicability::MaybeIncorrect,
-            );
+            )
+            .suggest_env([name]);
         }
     }
+}
+
+/// Macros whose arguments are formatted: any `Display` or `Debug` value
+/// fits where the `&str` was.
+const FORMAT_MACROS: &[&str] = &[
+    "std::format",
+    "std::print",
+    "std::println",
+    "std::eprint",
+    "std::eprintln",
+    "std::write",
+    "std::writeln",
+    "std::panic",
+    "std::format_args",
+    "log::trace",
+    "log::debug",
+    "log::info",
+    "log::warn",
+    "log::error",
+    "anyhow::anyhow",
+    "anyhow::bail",
+];
+
+/// The run-time read that takes the macro's place with the same type:
+/// `&'static str` for `env!`, `Option<&'static str>` for `option_env!`,
+/// read once into a `LazyLock`. Formatted, the plain `String` (with `?`
+/// where the function allows it) does. `None` in a constant.
+fn runtime_read(cx: &Cx<'_>, span: &crate::diagnostic::Span, name: &str, optional: bool) -> Option<String> {
+    let formatted = cx
+        .macro_stack()
+        .last()
+        .is_some_and(|m| FORMAT_MACROS.contains(&m.as_str()));
+    let scope = rewrite::scope_at(cx.file(), span.range.clone())?;
+    if matches!(scope, rewrite::Scope::Constant) {
+        return None;
+    }
+    if formatted {
+        return Some(if optional {
+            format!("std::env::var({name:?}).ok()")
+        } else {
+            rewrite::env_read(name, rewrite::missing(cx, &scope))
+        });
+    }
+    let var = rewrite::static_name(name);
+    // A block followed by `.method()` in statement position would end the
+    // statement: a receiver gets parentheses.
+    let receiver = rewrite::site(cx.file(), span.range.clone()).is_some_and(|site| {
+        matches!(site.parents.first(), Some(rewrite::Parent::Expr(
+            syn::Expr::MethodCall(syn::ExprMethodCall { receiver: e, .. })
+            | syn::Expr::Field(syn::ExprField { base: e, .. })
+            | syn::Expr::Try(syn::ExprTry { expr: e, .. })
+            | syn::Expr::Await(syn::ExprAwait { base: e, .. }),
+        )) if syn::spanned::Spanned::span(&**e).byte_range() == span.range)
+    });
+    let read = if optional {
+        format!(
+            "{{ static {var}: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| std::env::var({name:?}).ok()); {var}.as_deref() }}"
+        )
+    } else {
+        format!(
+            "{{ static {var}: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {}); {var}.as_str() }}",
+            rewrite::env_read(name, rewrite::Missing::Expect)
+        )
+    };
+    Some(if receiver { format!("({read})") } else { read })
 }
 
 #[cfg(test)]
@@ -447,12 +523,22 @@ mod tests {
 
     #[test]
     fn suggestion_reads_at_run_time_except_in_constants() {
-        let src = "const A: &str = env!(\"A\");\nfn f() { let b = option_env!(\"B\"); }\n";
+        let src = "const A: &str = env!(\"A\");\nfn f() { let b = option_env!(\"B\"); }\n\
+                   fn g() -> anyhow::Result<String> { Ok(format!(\"{}\", env!(\"C\"))) }\n\
+                   fn h() -> String { format!(\"{}\", env!(\"D\")) }\n";
         let found = check_rule(&CompileTimeConfig, src);
         assert!(found[0].suggestion.is_none());
         assert!(found[0].helps[0].contains("config struct"));
-        let s = found[1].suggestion.as_ref().unwrap();
-        assert_eq!(s.edits[0].replacement, r#"std::env::var("B").ok()"#);
+        let replacement = |i: usize| found[i].suggestion.as_ref().unwrap().edits[0].replacement.clone();
+        // The type stays `Option<&'static str>`.
+        assert_eq!(
+            replacement(1),
+            "{ static B: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| std::env::var(\"B\").ok()); B.as_deref() }"
+        );
+        // Formatted, a `String` does; `?` where the function returns an error it takes.
+        assert_eq!(replacement(2), r#"std::env::var("C")?"#);
+        assert_eq!(replacement(3), r#"std::env::var("D").expect("D must be set")"#);
+        assert_eq!(found[1].suggestion.as_ref().unwrap().env, ["B"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use crate::declare_rule;
-use crate::diagnostic::Span;
+use crate::diagnostic::{Applicability, Edit, Span};
 use crate::engine::{Fact, PackageReport};
 use crate::rules::config::env_files::{self, parse_env};
 use crate::rules::{Factor, Rule, RuleMeta};
@@ -46,7 +46,14 @@ declare_rule! {
     /// STRIPE_KEY=
     /// ```
     /// Then `git rm --cached .env`, and rotate any secret it held.
-    pub CommittedEnvFile => "committed_env_file", Factor::Config, Deny, fixable: false, options: []
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` adds the file to the `.gitignore` next to it and
+    /// writes its keys, with empty values, to `.env.example` there, creating
+    /// either file when needed (machine-applicable). The `.env` itself is left
+    /// as it is: stop tracking it with `git rm --cached` and rotate its
+    /// secrets.
+    pub CommittedEnvFile => "committed_env_file", Factor::Config, Deny, fixable: true, options: []
 }
 
 /// What git says of a file.
@@ -225,10 +232,71 @@ fn report(cx: &mut PackageReport<'_>, path: &Path, name: &str, status: Status, i
             format!("add `{name}` to `.gitignore`; commit a `.env.example` with the names and no values instead"),
         ),
     };
-    cx.report(Span::new(shown, span), message)
+    let keys: Vec<String> = parse_env(&shown.text).into_iter().map(|e| e.key).collect();
+    let edits = path
+        .parent()
+        .map(|dir| ignore_and_template(dir, name, &keys))
+        .unwrap_or_default();
+    let d = cx
+        .report(Span::new(shown, span), message)
         .label("one deploy's config, kept with the code")
         .note("twelve-factor config lives in the environment, separate from the code: a committed `.env` gives every reader of the repository that deploy's settings and secrets")
         .help(help);
+    if !edits.is_empty() {
+        d.suggest(
+            format!("ignore `{name}` in `.gitignore` and list its variables, without values, in `.env.example`"),
+            edits,
+            Applicability::MachineApplicable,
+        );
+    }
+}
+
+/// The edits that add `name` to the `.gitignore` of `dir` (unless it
+/// already ignores it there) and `keys` with empty values to its
+/// `.env.example`, each file created when missing. The `.env` itself is
+/// left as it is.
+fn ignore_and_template(dir: &Path, name: &str, keys: &[String]) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let append = |path: PathBuf, lines: &[String]| -> Option<Edit> {
+        if lines.is_empty() {
+            return None;
+        }
+        let file = if path.exists() {
+            SourceFile::read(&path).ok()?
+        } else {
+            SourceFile::new(path, String::new())
+        };
+        let mut text = String::new();
+        if !file.text.is_empty() && !file.text.ends_with('\n') {
+            text.push('\n');
+        }
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        let end = file.text.len();
+        Some(Edit {
+            span: Span::new(Arc::new(file), end..end),
+            replacement: text,
+        })
+    };
+    let ignores = gitignores(dir, dir);
+    if !gitignore_ignores(&ignores, dir, name) {
+        edits.extend(append(dir.join(".gitignore"), &[name.to_string()]));
+    }
+    let example = dir.join(".env.example");
+    let have: Vec<String> = std::fs::read_to_string(&example)
+        .map(|t| parse_env(&t).into_iter().map(|e| e.key).collect())
+        .unwrap_or_default();
+    let mut missing: Vec<String> = Vec::new();
+    for key in keys {
+        if !have.contains(key) && !missing.contains(key) {
+            missing.push(key.clone());
+        }
+    }
+    let lines: Vec<String> = missing.iter().map(|k| format!("{k}=")).collect();
+    edits.extend(append(example, &lines));
+    edits
 }
 
 #[cfg(test)]

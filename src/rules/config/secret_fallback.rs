@@ -3,10 +3,12 @@ use std::ops::Range;
 use syn::spanned::Spanned;
 
 use crate::declare_rule;
+use crate::diagnostic::{Applicability, Edit, Span};
 use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::backing_services::urls::{literal_value_range, url_password};
 use crate::rules::common::is_test_or_build_time;
 use crate::rules::config::secret_names::is_secret_name;
+use crate::rules::rewrite;
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -44,7 +46,16 @@ declare_rule! {
     /// let secret = std::env::var("JWT_SECRET").context("JWT_SECRET must be set")?;
     /// ```
     /// and put the development value in an untracked `.env` file.
-    pub SecretFallback => "secret_fallback", Factor::Config, Warn, fixable: false, options: []
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` drops the fallback so that a missing secret fails
+    /// where it is read, at start-up: `.unwrap_or(..)` becomes `?` (in a
+    /// function whose error type takes a `VarError`) or
+    /// `.expect("NAME must be set")`, and the `Err`/`None`/`else` branch of a
+    /// `match` or `if let` becomes `panic!("NAME must be set")`
+    /// (machine-applicable). A clap `default_value` is removed
+    /// (`--unsafe-fixes`).
+    pub SecretFallback => "secret_fallback", Factor::Config, Warn, fixable: true, options: []
 }
 
 /// Functions that read an environment variable named by their first
@@ -295,6 +306,80 @@ fn is_fallback_pattern(pat: &syn::Pat) -> bool {
     }
 }
 
+/// The suggestion that drops a fallback, so a missing secret stops the
+/// process when it is read.
+struct Drop {
+    range: Range<usize>,
+    replacement: String,
+    message: String,
+    applicability: Applicability,
+}
+
+impl Drop {
+    /// `.unwrap_or(..)` and `.unwrap_or_else(..)` become `?` (a `Result`
+    /// read in a function whose error takes a `VarError`) or
+    /// `.expect("NAME must be set")`, which give the same type;
+    /// `.map_or(d, f)` becomes `.map(f).expect(..)`.
+    fn method(cx: &Cx<'_>, m: &syn::ExprMethodCall, name: &str) -> Option<Drop> {
+        let method = m.method.to_string();
+        let expect = format!(".expect(\"{name} must be set\")");
+        let tail = match method.as_str() {
+            "unwrap_or" | "unwrap_or_else" => {
+                let result = matches!(&*m.receiver, syn::Expr::Call(c)
+                    if matches!(&*c.func, syn::Expr::Path(p)
+                        if cx.resolve(&p.path).iter().any(|x| x == "std::env::var")));
+                let scope = rewrite::scope_at(cx.file(), m.span().byte_range());
+                match scope {
+                    Some(s) if result && rewrite::missing(cx, &s) == rewrite::Missing::Try => "?".to_string(),
+                    _ => expect,
+                }
+            }
+            "map_or" | "map_or_else" => {
+                let f = m.args.iter().nth(1)?;
+                format!(".map({}){expect}", &cx.file().text[f.span().byte_range()])
+            }
+            _ => return None,
+        };
+        Some(Drop {
+            range: m.receiver.span().byte_range().end..m.span().byte_range().end,
+            replacement: tail,
+            message: format!("require `{name}`: fail when it is unset"),
+            applicability: Applicability::MachineApplicable,
+        })
+    }
+
+    /// The arm or `else` taken when the variable is unset panics instead:
+    /// `!` fits any type.
+    fn fail(range: Range<usize>, name: &str, block: bool) -> Drop {
+        let panic = format!("panic!(\"{name} must be set\")");
+        Drop {
+            range,
+            replacement: if block { format!("{{ {panic} }}") } else { panic },
+            message: format!("require `{name}`: stop when it is unset"),
+            applicability: Applicability::MachineApplicable,
+        }
+    }
+
+    /// `default_value = "dev"` and its comma, out of an attribute's list.
+    fn entry(text: &str, entry: Range<usize>) -> Option<Drop> {
+        let before = text[..entry.start].trim_end();
+        let after = &text[entry.end..];
+        let range = if before.ends_with(',') {
+            before.len() - 1..entry.end
+        } else {
+            let rest = after.trim_start();
+            let rest = rest.strip_prefix(',')?;
+            entry.start..text.len() - rest.trim_start().len()
+        };
+        Some(Drop {
+            range,
+            replacement: String::new(),
+            message: "drop the default so that clap requires the value".into(),
+            applicability: Applicability::MaybeIncorrect,
+        })
+    }
+}
+
 /// Facts for the package-level check of `#[serde(default = "f")]`.
 enum SerdeFact {
     /// A secret field defaulting to the function at one of these paths.
@@ -314,11 +399,22 @@ enum Kind {
 }
 
 impl SecretFallback {
-    fn report(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, fallback: &Fallback, by_name: bool, kind: Kind) {
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &self,
+        cx: &mut Cx<'_>,
+        at: Range<usize>,
+        name: &str,
+        fallback: &Fallback,
+        by_name: bool,
+        kind: Kind,
+        fix: Option<Drop>,
+    ) {
         // The fallback is a credential: mask it in every output.
         let (range, _) = literal_value_range(&cx.file().text, fallback.range.clone(), &fallback.value);
         cx.redact(range);
         let elsewhere = fallback.range.start < at.start || fallback.range.end > at.end;
+        let cx_file = cx.file().clone();
         let span = cx.span_of(at);
         let literal_span = cx.span_of(fallback.range.clone());
         let message = if by_name {
@@ -343,10 +439,21 @@ impl SecretFallback {
         if elsewhere {
             d.secondary(literal_span, "the fallback is written here");
         }
+        if let Some(fix) = fix {
+            let span = Span::new(cx_file, fix.range);
+            d.suggest(
+                fix.message,
+                vec![Edit {
+                    span,
+                    replacement: fix.replacement,
+                }],
+                fix.applicability,
+            );
+        }
     }
 
     /// Reports when `name` is a secret or the fallback is a URL with a password.
-    fn judge(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, expr: &syn::Expr, kind: Kind) {
+    fn judge(&self, cx: &mut Cx<'_>, at: Range<usize>, name: &str, expr: &syn::Expr, kind: Kind, fix: Option<Drop>) {
         let Some(fallback) = literal(cx, expr, 0) else {
             // `unwrap_or_else(|_| default_secret())`: the package check
             // looks into the function.
@@ -365,9 +472,9 @@ impl SecretFallback {
             return;
         };
         if is_secret_name(name) {
-            self.report(cx, at, name, &fallback, true, kind);
+            self.report(cx, at, name, &fallback, true, kind, fix);
         } else if url_password(&fallback.value).is_some() {
-            self.report(cx, at, name, &fallback, false, kind);
+            self.report(cx, at, name, &fallback, false, kind, fix);
         }
     }
 
@@ -378,6 +485,7 @@ impl SecretFallback {
             }
             let mut env: Option<String> = None;
             let mut default: Option<syn::Expr> = None;
+            let mut default_key = 0;
             let _ = attr.parse_nested_meta(|meta| {
                 let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
                 if meta.input.peek(syn::Token![=]) {
@@ -390,6 +498,7 @@ impl SecretFallback {
                             env = Some(s.value());
                         }
                     } else if CLAP_DEFAULTS.contains(&key.as_str()) {
+                        default_key = meta.path.span().byte_range().start;
                         default = Some(value);
                     }
                 } else if meta.input.peek(syn::token::Paren) {
@@ -403,7 +512,8 @@ impl SecretFallback {
             // a literal is a secret in the code all the same.
             let name = env.or_else(|| field.ident.as_ref().map(|i| i.to_string()));
             if let (Some(name), Some(default)) = (name, default) {
-                self.judge(cx, default.span().byte_range(), &name, &default, Kind::Clap);
+                let fix = Drop::entry(&cx.file().text, default_key..default.span().byte_range().end);
+                self.judge(cx, default.span().byte_range(), &name, &default, Kind::Clap, fix);
             }
         }
     }
@@ -423,7 +533,7 @@ impl SecretFallback {
                 syn::Meta::Path(_) => None,
             };
             if let Some(value) = value {
-                self.judge(cx, value.span().byte_range(), &name, &value, Kind::Config);
+                self.judge(cx, value.span().byte_range(), &name, &value, Kind::Config, None);
             }
         }
         let Some(default) = serde_value(&field.attrs, "default") else {
@@ -506,12 +616,14 @@ impl Rule for SecretFallback {
         let method_name = method.to_string();
         if FALLBACK_METHODS.iter().any(|(n, _)| *n == method_name) {
             if let Some((name, arg)) = env_fallback(cx, call) {
+                let fix = Drop::method(cx, m, &name);
                 self.judge(
                     cx,
                     method.span().byte_range().start..call.expr.span().byte_range().end,
                     &name,
                     arg,
                     Kind::Env,
+                    fix,
                 );
             }
             return;
@@ -529,6 +641,7 @@ impl Rule for SecretFallback {
                     &key,
                     value,
                     Kind::Config,
+                    None,
                 );
             }
             // clap's builder: `.env("API_TOKEN").default_value("dev")`, either order.
@@ -546,7 +659,15 @@ impl Rule for SecretFallback {
                             return;
                         };
                         let Some(name) = str_value(cx, env_arg) else { return };
-                        self.judge(cx, default_arg.span().byte_range(), &name, default_arg, Kind::Clap);
+                        // The `.default_value(..)` link of the chain goes.
+                        let link = if wanted == "env" { m } else { r };
+                        let fix = Some(Drop {
+                            range: link.receiver.span().byte_range().end..link.span().byte_range().end,
+                            replacement: String::new(),
+                            message: format!("drop the default so that `{name}` is required"),
+                            applicability: Applicability::MaybeIncorrect,
+                        });
+                        self.judge(cx, default_arg.span().byte_range(), &name, default_arg, Kind::Clap, fix);
                         return;
                     }
                     receiver = &r.receiver;
@@ -565,12 +686,14 @@ impl Rule for SecretFallback {
                 let Some(name) = env_read(cx, &m.expr) else { return };
                 for arm in &m.arms {
                     if is_fallback_pattern(&arm.pat) {
+                        let fix = Some(Drop::fail(arm.body.span().byte_range(), &name, false));
                         self.judge(
                             cx,
                             arm.pat.span().byte_range().start..arm.body.span().byte_range().end,
                             &name,
                             &arm.body,
                             Kind::Env,
+                            fix,
                         );
                     }
                 }
@@ -579,7 +702,8 @@ impl Rule for SecretFallback {
                 let syn::Expr::Let(l) = &*i.cond else { return };
                 let Some((_, otherwise)) = &i.else_branch else { return };
                 let Some(name) = env_read(cx, &l.expr) else { return };
-                self.judge(cx, otherwise.span().byte_range(), &name, otherwise, Kind::Env);
+                let fix = Some(Drop::fail(otherwise.span().byte_range(), &name, true));
+                self.judge(cx, otherwise.span().byte_range(), &name, otherwise, Kind::Env, fix);
             }
             _ => {}
         }

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::diagnostic::{Severity, Span};
+use crate::diagnostic::{Applicability, Edit, Severity, Span};
 use crate::engine::{Fact, PackageReport};
 use crate::manifest::{self, DepDecl, DepKind};
 use crate::rules::{Factor, Rule, RuleMeta};
@@ -31,7 +31,12 @@ declare_rule! {
     /// tower-x = { git = "https://github.com/acme/tower-x", rev = "4f0e2a1c" }
     /// ```
     /// or, better, a published version.
-    pub UnpinnedGitDependency => "unpinned_git_dependency", Factor::Dependencies, Warn, fixable: false, options: []
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` pins the commit `Cargo.lock` builds: `rev = "<sha>"`
+    /// is added after `git`, or replaces `branch`/`tag` (cargo takes only one
+    /// of them) (machine-applicable).
+    pub UnpinnedGitDependency => "unpinned_git_dependency", Factor::Dependencies, Warn, fixable: true, options: []
 }
 
 impl Rule for UnpinnedGitDependency {
@@ -40,17 +45,58 @@ impl Rule for UnpinnedGitDependency {
     }
 
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
+        let locked = manifest::locked(cx.workspace_root);
         for dep in manifest::dependencies(&cx.package.manifest_path, cx.workspace_root) {
-            check(cx, &dep);
+            check(cx, &dep, &locked);
         }
         // `[patch]` applies from the workspace root only.
         for patch in manifest::patches(&cx.workspace_root.join("Cargo.toml")) {
-            check(cx, &patch);
+            check(cx, &patch, &locked);
         }
     }
 }
 
-fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
+/// The one commit `Cargo.lock` builds from the repository at `url`.
+fn locked_commit<'l>(locked: &'l [manifest::Locked], url: &str) -> Option<&'l str> {
+    let mut commits: Vec<&str> = locked
+        .iter()
+        .filter_map(|l| l.git())
+        .filter(|(u, _)| manifest::same_repository(u, url))
+        .map(|(_, c)| c)
+        .collect();
+    commits.dedup();
+    match commits.as_slice() {
+        [one] if one.len() >= 7 && one.bytes().all(|b| b.is_ascii_hexdigit()) => Some(one),
+        _ => None,
+    }
+}
+
+/// The edit that pins `dep` to `commit`: `branch = ".."` or `tag = ".."`
+/// becomes `rev = ".."` (cargo takes only one of them), or `rev` is added
+/// after `git`, in an inline table or on a line of its own.
+fn pin(dep: &DepDecl, commit: &str) -> Option<Edit> {
+    let text = &dep.file.text;
+    let rev = format!("rev = \"{commit}\"");
+    if let Some(moving) = dep.branch.as_ref().or(dep.tag.as_ref()) {
+        // Back from the value over `=` to the key.
+        let before = text[..moving.span.start].trim_end().strip_suffix('=')?.trim_end();
+        let key = ["branch", "tag"].iter().find(|k| before.ends_with(*k))?;
+        let start = before.len() - key.len();
+        return Some(Edit {
+            span: Span::new(dep.file.clone(), start..moving.span.end),
+            replacement: rev,
+        });
+    }
+    let git = dep.git.as_ref()?;
+    let line_start = text[..git.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let inline = text[line_start..git.span.start].contains('{');
+    Some(Edit {
+        span: Span::new(dep.file.clone(), git.span.end..git.span.end),
+        replacement: if inline { format!(", {rev}") } else { format!("\n{rev}") },
+    })
+}
+
+fn check(cx: &mut PackageReport<'_>, dep: &DepDecl, locked: &[manifest::Locked]) {
     let Some(git) = &dep.git else { return };
     if dep.rev.is_some() || dep.unresolved {
         return;
@@ -98,6 +144,15 @@ fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
         "pin the commit with `rev = \"<sha>\"`, or depend on a published version of `{}`",
         dep.name
     ));
+    if let Some(commit) = locked_commit(locked, &git.value)
+        && let Some(edit) = pin(dep, commit)
+    {
+        d.suggest(
+            format!("pin the commit `Cargo.lock` builds: `{commit}`"),
+            vec![edit],
+            Applicability::MachineApplicable,
+        );
+    }
 }
 
 #[cfg(test)]

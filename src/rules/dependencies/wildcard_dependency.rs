@@ -37,7 +37,13 @@ declare_rule! {
     /// serde = "1.0.200"
     /// tokio = { version = "1.28", features = ["full"] }
     /// ```
-    pub WildcardDependency => "wildcard_dependency", Factor::Dependencies, Warn, fixable: false, options: []
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` requires the version `Cargo.lock` holds, as a caret
+    /// requirement (`serde = "1.0.228"`), when exactly one locked version
+    /// matches (machine-applicable); otherwise `>=1.2` becomes `1.2` with
+    /// `--unsafe-fixes`.
+    pub WildcardDependency => "wildcard_dependency", Factor::Dependencies, Warn, fixable: true, options: []
 }
 
 /// Comparison operators that bound a requirement from above. A `1.*`
@@ -84,13 +90,32 @@ impl Rule for WildcardDependency {
     }
 
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
+        let locked = manifest::locked(cx.workspace_root);
         for dep in manifest::dependencies(&cx.package.manifest_path, cx.workspace_root) {
-            check(cx, &dep);
+            check(cx, &dep, &locked);
         }
     }
 }
 
-fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
+/// The one registry version `Cargo.lock` holds of `name` that `req`
+/// accepts: what the build uses today.
+fn locked_version(locked: &[manifest::Locked], name: &str, req: &str) -> Option<semver::Version> {
+    let req = VersionReq::parse(req.trim()).ok()?;
+    let mut found = locked
+        .iter()
+        .filter(|l| {
+            l.name == name
+                && l.source
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("registry+") || s.starts_with("sparse+"))
+        })
+        .filter_map(|l| semver::Version::parse(&l.version).ok())
+        .filter(|v| req.matches(v));
+    let one = found.next()?;
+    found.next().is_none().then_some(one)
+}
+
+fn check(cx: &mut PackageReport<'_>, dep: &DepDecl, locked: &[manifest::Locked]) {
     if dep.unresolved {
         return;
     }
@@ -131,6 +156,17 @@ fn check(cx: &mut PackageReport<'_>, dep: &DepDecl) {
         }
     ));
     d.note("an app declares its dependencies exactly: a requirement without an upper bound accepts the next breaking release");
+    if let Some(version) = req.and_then(|r| locked_version(locked, &dep.name, &r.value)) {
+        d.suggest(
+            format!("require `{version}`, the version `Cargo.lock` holds, and its compatible updates"),
+            vec![Edit {
+                span,
+                replacement: format!("\"{version}\""),
+            }],
+            Applicability::MachineApplicable,
+        );
+        return;
+    }
     match req.and_then(|r| caret_of(&r.value)) {
         Some(caret) => {
             d.suggest(

@@ -1,6 +1,10 @@
+use syn::spanned::Spanned;
+
 use crate::declare_rule;
+use crate::diagnostic::{Applicability, Edit, Span};
 use crate::engine::model::Family;
 use crate::engine::{Call, Cx, Fact, PackageReport};
+use crate::rules::rewrite::{self, Parent};
 use crate::rules::services::{self, Handling};
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -57,6 +61,14 @@ declare_rule! {
     ///     }
     /// }
     /// ```
+    ///
+    /// ### Fix
+    /// With `--unsafe-fixes`, `cargo twelve fix` adds an
+    /// `async fn shutdown_signal()` that completes on SIGTERM or Ctrl-C and
+    /// wires it into the serve call: axum's and hyper's
+    /// `.with_graceful_shutdown(shutdown_signal())`, warp's
+    /// `bind_with_graceful_shutdown`, tonic's `serve_with_shutdown`. Code that
+    /// waits for `tokio::signal::ctrl_c()` only waits for SIGTERM as well.
     pub MissingSignalHandler => "missing_signal_handler", Factor::Disposability, Warn, fixable: false, options: []
 }
 
@@ -114,6 +126,16 @@ impl Rule for MissingSignalHandler {
                     "listen for SIGTERM (`tokio::signal::unix::signal(SignalKind::terminate())`, or signal-hook's `SIGTERM`), stop taking new work and let in-flight work finish before exiting"
                 }
             };
+            let fix = if int_only {
+                service.int_only.first().and_then(add_sigterm_arm)
+            } else {
+                graceful_shutdown(marker_span, marker.family)
+            };
+            let fix = fix.map(|(message, mut edits)| {
+                let wanted: &[&str] = if int_only { &["signal"] } else { &["signal", "macros"] };
+                edits.extend(tokio_features(cx, wanted));
+                (message, edits)
+            });
             let d = cx
                 .report(entry.main_span.clone(), message)
                 .label(if int_only {
@@ -127,12 +149,221 @@ impl Rule for MissingSignalHandler {
                 d.note("`tokio::signal::ctrl_c()` and `ctrlc` (without its `termination` feature) only catch SIGINT");
             }
             d.help(help);
+            if let Some((message, edits)) = fix {
+                d.suggest(message, edits, Applicability::MaybeIncorrect);
+            }
             d.origin = Some(crate::diagnostic::Origin {
                 package: entry.package,
                 target: entry.target,
             });
         }
     }
+}
+
+/// What the suggestion adds: a future that completes on SIGTERM or
+/// Ctrl-C, as the axum and tokio examples write it.
+const SHUTDOWN_SIGNAL: &str = r#"
+
+/// Completes when the process is asked to stop: SIGTERM (what
+/// orchestrators send) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.expect("failed to listen for Ctrl-C");
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("failed to listen for SIGTERM")
+            .recv()
+            .await;
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+"#;
+
+/// Wires a `shutdown_signal()` into the serve call at `serve` and adds the
+/// function to its file: axum's and hyper's `.with_graceful_shutdown(..)`,
+/// warp's `bind_with_graceful_shutdown`, tonic's `serve_with_shutdown`.
+fn graceful_shutdown(serve: &Span, family: Family) -> Option<(String, Vec<Edit>)> {
+    let file = &serve.file;
+    if file.text.contains("fn shutdown_signal") {
+        return None;
+    }
+    let site = rewrite::site(file, serve.range.clone())?;
+    let edit = |range: std::ops::Range<usize>, text: &str| Edit {
+        span: Span::new(file.clone(), range),
+        replacement: text.to_string(),
+    };
+    // The method chain on the serve call, innermost first.
+    let chain: Vec<&syn::ExprMethodCall> = site
+        .parents
+        .iter()
+        .map_while(|p| match p {
+            Parent::Expr(syn::Expr::MethodCall(m)) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let mut at = serve.range.clone();
+    let mut chained = Vec::new();
+    for m in &chain {
+        if m.receiver.span().byte_range() != at {
+            break;
+        }
+        chained.push(*m);
+        at = m.span().byte_range();
+    }
+    let wire = match family {
+        Family::GracefulShutdown => {
+            // `axum::serve(..)` is the server; `Server::bind(..)` is one once `.serve(..)` is called.
+            let server = match chained.iter().find(|m| m.method == "serve") {
+                Some(m) => m.span().byte_range(),
+                None if serve_is_axum_serve(serve) => serve.range.clone(),
+                None => return None,
+            };
+            edit(server.end..server.end, ".with_graceful_shutdown(shutdown_signal())")
+        }
+        // The method is renamed and takes the signal as a second
+        // argument; the address stays as written, for other fixes to edit.
+        Family::Warp => {
+            let run = chained.iter().find(|m| m.method == "run" && m.args.len() == 1)?;
+            let close = run.paren_token.span.close().byte_range();
+            return Some((
+                "shut down gracefully on SIGTERM or Ctrl-C".into(),
+                vec![
+                    edit(run.method.span().byte_range(), "bind_with_graceful_shutdown"),
+                    edit(close.start..close.end, ", shutdown_signal()).1"),
+                    shutdown_fn(file),
+                ],
+            ));
+        }
+        Family::Tonic => {
+            let serve = chained.iter().find(|m| m.method == "serve" && m.args.len() == 1)?;
+            let close = serve.paren_token.span.close().byte_range();
+            return Some((
+                "shut down gracefully on SIGTERM or Ctrl-C".into(),
+                vec![
+                    edit(serve.method.span().byte_range(), "serve_with_shutdown"),
+                    edit(close.start..close.start, ", shutdown_signal()"),
+                    shutdown_fn(file),
+                ],
+            ));
+        }
+        _ => return None,
+    };
+    Some((
+        "shut down gracefully on SIGTERM or Ctrl-C".into(),
+        vec![wire, shutdown_fn(file)],
+    ))
+}
+
+/// `shutdown_signal()` at the end of `file`.
+fn shutdown_fn(file: &std::sync::Arc<crate::source::SourceFile>) -> Edit {
+    let end = file.text.trim_end().len();
+    Edit {
+        span: Span::new(file.clone(), end..end),
+        replacement: SHUTDOWN_SIGNAL.trim_end_matches('\n').to_string(),
+    }
+}
+
+/// Whether the marker is itself a call of `serve(..)` (axum 0.7's
+/// `axum::serve(listener, app)`), which takes the shutdown future.
+fn serve_is_axum_serve(serve: &Span) -> bool {
+    let text = serve.snippet();
+    let head = text.split('(').next().unwrap_or("");
+    head.trim_end().ends_with("serve")
+}
+
+/// The edit that turns on the tokio features `wanted` (of `signal`,
+/// `macros`) the added code needs, when the package's tokio lacks them:
+/// into the `features` array of its inline table, a new one, or a
+/// `tokio = "1"` made a table.
+fn tokio_features(cx: &PackageReport<'_>, wanted: &[&str]) -> Option<Edit> {
+    let dep = cx.package.dependency("tokio")?;
+    if dep.features.iter().any(|f| f == "full") {
+        return None;
+    }
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|w| !dep.features.iter().any(|f| f == *w))
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let decl = crate::manifest::dependencies(&cx.package.manifest_path, cx.workspace_root)
+        .into_iter()
+        .find(|d| d.name == "tokio" && d.kind == crate::manifest::DepKind::Normal && d.target.is_none() && !d.patch)?;
+    let text = &decl.file.text;
+    let file = decl.file.clone();
+    let after_key = &text[decl.key.end..];
+    let value = after_key.trim_start().strip_prefix('=')?.trim_start();
+    let value_start = text.len() - value.len();
+    let list = missing.join(", ");
+    if value.starts_with('"')
+        && let Some(v) = &decl.version
+        && v.span.start == value_start
+    {
+        return Some(Edit {
+            span: Span::new(file, v.span.clone()),
+            replacement: format!("{{ version = \"{}\", features = [{list}] }}", v.value),
+        });
+    }
+    if !value.starts_with('{') {
+        return None;
+    }
+    let close = value_start + value.find('}')?;
+    let table = &text[value_start..close];
+    if let Some(at) = table.find("features") {
+        let open = value_start + at + table[at..].find('[')?;
+        let inside = text[open + 1..].trim_start();
+        let sep = if inside.starts_with(']') { "" } else { ", " };
+        return Some(Edit {
+            span: Span::new(file, open + 1..open + 1),
+            replacement: format!("{list}{sep}"),
+        });
+    }
+    let end = text[..close].trim_end().len();
+    Some(Edit {
+        span: Span::new(file, end..end),
+        replacement: format!(", features = [{list}]"),
+    })
+}
+
+/// `tokio::signal::ctrl_c()` becomes a future that also completes on
+/// SIGTERM, with the same `io::Result<()>` output.
+fn add_sigterm_arm(ctrl_c: &Span) -> Option<(String, Vec<Edit>)> {
+    let text = ctrl_c.snippet();
+    if !text.trim_end().ends_with("ctrl_c()") {
+        return None;
+    }
+    let file = &ctrl_c.file;
+    let line = file.line_text(ctrl_c.start().line);
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let replacement = [
+        "async {".to_string(),
+        "    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;".into(),
+        format!("    let mut ctrl_c = std::pin::pin!({text});"),
+        "    // Whichever comes first.".into(),
+        "    std::future::poll_fn(|cx| match std::future::Future::poll(ctrl_c.as_mut(), cx) {".into(),
+        "        std::task::Poll::Ready(r) => std::task::Poll::Ready(r),".into(),
+        "        std::task::Poll::Pending => term.poll_recv(cx).map(|_| Ok(())),".into(),
+        "    })".into(),
+        "    .await".into(),
+        "}".into(),
+    ]
+    .join(&format!("\n{indent}"));
+    Some((
+        "wait for SIGTERM as well as Ctrl-C".into(),
+        vec![Edit {
+            span: ctrl_c.clone(),
+            replacement,
+        }],
+    ))
 }
 
 #[cfg(test)]

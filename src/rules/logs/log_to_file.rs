@@ -4,9 +4,10 @@ use std::path::Path;
 use syn::spanned::Spanned;
 
 use crate::declare_rule;
-use crate::diagnostic::Span;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Span};
 use crate::engine::{Call, Cx, Fact, PackageReport};
 use crate::rules::common::is_test_or_build_time;
+use crate::rules::rewrite::{self, Parent};
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -43,7 +44,15 @@ declare_rule! {
     /// // stdout is the default writer; `.json()` gives structured events
     /// tracing_subscriber::fmt().json().init();
     /// ```
-    pub LogToFile => "log_to_file", Factor::Logs, Warn, fixable: false, options: [], scope: Service
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` writes to stdout: the file given to
+    /// tracing-subscriber's `with_writer` becomes `std::io::stdout` and the one
+    /// given to `tracing_appender::non_blocking` `std::io::stdout()`
+    /// (machine-applicable). With `--unsafe-fixes`, a tracing-appender rolling
+    /// file becomes `std::io::stdout()` and a log4rs `FileAppender` or
+    /// `RollingFileAppender` builder a `ConsoleAppender` one.
+    pub LogToFile => "log_to_file", Factor::Logs, Warn, fixable: true, options: [], scope: Service
 }
 
 /// Calls that make a log file, by canonical path, with how to name them.
@@ -169,11 +178,11 @@ pub(crate) fn is_file(sources: &BTreeSet<String>) -> bool {
         && !sources.iter().any(|s| STREAM_SOURCES.contains(&s.as_str()))
 }
 
-fn report_file(cx: &mut Cx<'_>, span: Span, what: &str) {
+fn report_file<'c>(cx: &'c mut Cx<'_>, span: Span, what: &str) -> &'c mut Diagnostic {
     cx.report(span, format!("{what} writes logs to a file"))
         .label("log files fill the disk, vanish with the container and never reach the platform's log router")
         .note("a twelve-factor app writes its logs as an unbuffered event stream to stdout/stderr; the environment captures, routes and stores them")
-        .help("log to stdout or stderr (tracing-subscriber's default writer, log4rs `ConsoleAppender`, env_logger) and let the platform collect the stream");
+        .help("log to stdout or stderr (tracing-subscriber's default writer, log4rs `ConsoleAppender`, env_logger) and let the platform collect the stream")
 }
 
 fn report_system(cx: &mut Cx<'_>, span: Span, what: &str, sink: &str) {
@@ -196,6 +205,86 @@ fn call_span(cx: &Cx<'_>, call: &Call<'_>) -> Span {
         }
         (None, expr) => cx.span(expr),
     }
+}
+
+/// tracing-appender's rolling files without their builder.
+const ROLLING_FNS: &[&str] = &[
+    "tracing_appender::rolling::minutely",
+    "tracing_appender::rolling::hourly",
+    "tracing_appender::rolling::daily",
+    "tracing_appender::rolling::weekly",
+    "tracing_appender::rolling::never",
+    "tracing_appender::rolling::RollingFileAppender::new",
+];
+
+/// log4rs builders and what their `build(..)` takes.
+const LOG4RS_BUILDERS: &[&str] = &[
+    "log4rs::append::file::FileAppender::builder",
+    "log4rs::append::rolling_file::RollingFileAppender::builder",
+];
+
+/// The edits that send a file sink's output to stdout instead:
+/// tracing-appender's rolling file becomes `std::io::stdout()` (a `Write`
+/// like it), and a log4rs `FileAppender` or `RollingFileAppender` builder
+/// chain a `ConsoleAppender` one, whose `build()` takes no path and cannot
+/// fail.
+fn to_console(cx: &Cx<'_>, call: &Call<'_>, path: &str) -> Option<(String, Vec<Edit>)> {
+    let file = cx.file();
+    let edit = |range: std::ops::Range<usize>, text: &str| Edit {
+        span: Span::new(file.clone(), range),
+        replacement: text.to_string(),
+    };
+    if ROLLING_FNS.contains(&path) {
+        return Some((
+            "write to stdout".into(),
+            vec![edit(call.expr.span().byte_range(), "std::io::stdout()")],
+        ));
+    }
+    if !LOG4RS_BUILDERS.contains(&path) {
+        return None;
+    }
+    let syn::Expr::Call(builder) = call.expr else {
+        return None;
+    };
+    let site = rewrite::site(file, call.expr.span().byte_range())?;
+    let mut current = call.expr.span().byte_range();
+    let mut edits = vec![edit(
+        builder.func.span().byte_range(),
+        "log4rs::append::console::ConsoleAppender::builder",
+    )];
+    let mut parents = site.parents.iter();
+    loop {
+        let Some(Parent::Expr(syn::Expr::MethodCall(m))) = parents.next() else {
+            return None;
+        };
+        if m.receiver.span().byte_range() != current {
+            return None;
+        }
+        let end = m.span().byte_range().end;
+        match m.method.to_string().as_str() {
+            "encoder" => current = m.span().byte_range(),
+            "build" => {
+                edits.push(edit(current.end..end, ".build()"));
+                current = m.span().byte_range();
+                break;
+            }
+            // `append`, `policy`: a console has no file to append to.
+            _ => return None,
+        }
+    }
+    // The file's `io::Result` is gone: so is what handled it.
+    match parents.next() {
+        Some(Parent::Expr(syn::Expr::Try(t))) if t.expr.span().byte_range() == current => {
+            edits.push(edit(t.question_token.span.byte_range(), ""));
+        }
+        Some(Parent::Expr(syn::Expr::MethodCall(m)))
+            if m.receiver.span().byte_range() == current && (m.method == "unwrap" || m.method == "expect") =>
+        {
+            edits.push(edit(current.end..m.span().byte_range().end, ""));
+        }
+        _ => return None,
+    }
+    Some(("log to the console (stdout) instead".into(), edits))
 }
 
 /// The string a literal or a same-file `const` gives.
@@ -262,6 +351,26 @@ fn opened_path<'e>(cx: &'e Cx<'_>, expr: &'e syn::Expr, depth: usize) -> Option<
     }
 }
 
+/// The argument of the `.build(path)` that ends the chain a builder call
+/// starts (`FileAppender::builder().encoder(..).build(path)`).
+fn builder_build_arg(cx: &Cx<'_>, call: &Call<'_>) -> Option<syn::Expr> {
+    let site = rewrite::site(cx.file(), call.expr.span().byte_range())?;
+    let mut current = call.expr.span().byte_range();
+    for parent in &site.parents {
+        let Parent::Expr(syn::Expr::MethodCall(m)) = parent else {
+            return None;
+        };
+        if m.receiver.span().byte_range() != current {
+            return None;
+        }
+        if m.method == "build" {
+            return m.args.first().cloned();
+        }
+        current = m.span().byte_range();
+    }
+    None
+}
+
 /// A log file at a path the configuration gives (`fern::log_file(&config.log_file)`,
 /// `rolling::daily(&cfg.log_dir, ..)`): logging there is the operator's
 /// opt-in, stdout stays the default.
@@ -294,23 +403,15 @@ impl Rule for LogToFile {
                 && !configured(opened_path(cx, arg, 0))
             {
                 let span = call_span(cx, call);
-                report_file(cx, span, &format!("`{method}` of a file"));
-            }
-            // `RollingFileAppender::builder()..build(dir)`: the directory is
-            // known at `build`.
-            if method == "build"
-                && let Some((_, what)) = FILE_SINKS
-                    .iter()
-                    .find(|(p, _)| p.ends_with("::builder") && call.chain.root_is(&[p]))
-                && !configured(call.args.first().copied())
-                && !call
-                    .chain
-                    .root
-                    .iter()
-                    .any(|r| r.starts_with(&format!("{}::", cx.module()[0])))
-            {
-                let span = call_span(cx, call);
-                report_file(cx, span, what);
+                let writer = cx.span(*arg);
+                report_file(cx, span, &format!("`{method}` of a file")).suggest(
+                    "write to stdout",
+                    vec![Edit {
+                        span: writer,
+                        replacement: "std::io::stdout".into(),
+                    }],
+                    Applicability::MachineApplicable,
+                );
             }
             return;
         }
@@ -323,12 +424,21 @@ impl Rule for LogToFile {
         if let Some((path, what)) = FILE_SINKS.iter().find(|(p, _)| call.is(&[p])) {
             // A builder's path comes at `build`; `RollingFileAppender::new`
             // takes the rotation first.
-            let path_arg = usize::from(path.ends_with("RollingFileAppender::new"));
-            if path.ends_with("::builder") || configured(call.args.get(path_arg).copied()) {
+            let opt_in = if path.ends_with("::builder") {
+                builder_build_arg(cx, call).is_some_and(|arg| !has_str_literal(&arg))
+            } else {
+                let path_arg = usize::from(path.ends_with("RollingFileAppender::new"));
+                configured(call.args.get(path_arg).copied())
+            };
+            if opt_in {
                 return;
             }
             let span = call_span(cx, call);
-            report_file(cx, span, what);
+            let fix = to_console(cx, call, path);
+            let d = report_file(cx, span, what);
+            if let Some((message, edits)) = fix {
+                d.suggest(message, edits, Applicability::MaybeIncorrect);
+            }
         } else if let Some((_, sink)) = SYSTEM_SINKS.iter().find(|(p, _)| call.is(&[p])) {
             let span = call_span(cx, call);
             let what = call.paths.first().map(|p| format!("`{p}`")).unwrap_or_default();
@@ -339,7 +449,19 @@ impl Rule for LogToFile {
                 && !configured(opened_path(cx, arg, 0))
             {
                 let span = call_span(cx, call);
-                report_file(cx, span, what);
+                let writer = cx.span(*arg);
+                let d = report_file(cx, span, what);
+                if what.contains("non_blocking") {
+                    // Any `Write` fits; the `NonBlocking` writer stays.
+                    d.suggest(
+                        "write to stdout",
+                        vec![Edit {
+                            span: writer,
+                            replacement: "std::io::stdout()".into(),
+                        }],
+                        Applicability::MachineApplicable,
+                    );
+                }
             }
         } else if call.is(LOG4RS_INIT_FILE)
             && let Some(path) = call.args.first().and_then(|a| string_value(cx, a))
@@ -509,7 +631,7 @@ fn setup() -> Result<(), Box<dyn std::error::Error>> {
         assert_eq!(
             found(&["fern", "flexi_logger"], src),
             [
-                "11 log4rs `FileAppender` writes logs to a file",
+                "9 log4rs `FileAppender` writes logs to a file",
                 "13 `fern::log_file` writes logs to a file",
                 "14 `chain` of a file writes logs to a file",
                 "15 flexi_logger's `log_to_file` writes logs to a file",

@@ -43,6 +43,16 @@ declare_rule! {
     /// let listener = tokio::net::TcpListener::bind(("0.0.0.0", port)).await?;
     /// axum::serve(listener, app).await?;
     /// ```
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` reads `PORT`, keeping the literal as the fallback: a
+    /// port number becomes `std::env::var("PORT").ok().and_then(|p|
+    /// p.parse::<u16>().ok()).unwrap_or(8080)` (machine-applicable where it is
+    /// written in the bind call), a `"host:port"` string a `format!` of the
+    /// host and `PORT` (`--unsafe-fixes`). A port behind a `const` or `static`
+    /// is read where each bind names it, the constant as the fallback, so
+    /// that other uses (a client of the port) keep it (`--unsafe-fixes`).
+    /// `PORT` is added to `.env.example`.
     pub HardcodedPort => "hardcoded_port", Factor::PortBinding, Warn, fixable: true, options: [], scope: Service
 }
 
@@ -162,13 +172,16 @@ struct Port {
 enum Seen {
     /// A `const`/`static` holding an address or port.
     Def { path: String, port: Port },
-    /// A bind through a name that is not a local or a same-file const.
+    /// A bind through a name that is not a local or a same-file const,
+    /// written at `at` in the bind's file.
     Use {
         candidates: Vec<String>,
         port_position: bool,
+        at: Span,
     },
-    /// A port found through a same-file const; reported once per const.
-    Found { port: Port },
+    /// A port found through a same-file const, named at `at` (and in port
+    /// position or not); reported once per const.
+    Found { port: Port, at: Option<(Span, bool)> },
 }
 
 fn int_port(lit: &syn::LitInt) -> Option<u16> {
@@ -207,23 +220,30 @@ fn last_two(path: &syn::Path) -> String {
 
 struct Lookup<'c, 'a> {
     cx: &'c Cx<'a>,
-    /// Names that are neither locals nor same-file consts, by position.
-    unresolved: Vec<(Vec<String>, bool)>,
+    /// Names that are neither locals nor same-file consts, by position,
+    /// with where they are written.
+    unresolved: Vec<(Vec<String>, bool, Range<usize>)>,
+    /// Where the first `const`/`static` on the way is named, and whether
+    /// in port position.
+    const_at: Option<(Range<usize>, bool)>,
 }
 
 impl<'c> Lookup<'c, '_> {
     /// The initializer behind a name: a local, then a same-file const.
-    fn through(&mut self, path: &syn::Path, port_position: bool) -> Option<(&'c syn::Expr, bool)> {
+    fn through(&mut self, expr: &syn::ExprPath, port_position: bool) -> Option<(&'c syn::Expr, bool)> {
         let cx: &'c Cx<'_> = self.cx;
+        let path = &expr.path;
         if let Some(ident) = path.get_ident()
             && let Some(init) = cx.local_init(&ident.to_string())
         {
             return Some((init, false));
         }
+        let at = syn::spanned::Spanned::span(expr).byte_range();
         if let Some(init) = cx.const_init(path) {
+            self.const_at.get_or_insert((at, port_position));
             return Some((init, true));
         }
-        self.unresolved.push((self.cx.resolve(path), port_position));
+        self.unresolved.push((self.cx.resolve(path), port_position, at));
         None
     }
 
@@ -273,7 +293,7 @@ impl<'c> Lookup<'c, '_> {
                 }
             }
             syn::Expr::Path(p) => {
-                let (init, is_const) = self.through(&p.path, false)?;
+                let (init, is_const) = self.through(p, false)?;
                 let via = Some(via.unwrap_or(false) || is_const);
                 self.address(init, depth + 1, via)
             }
@@ -298,7 +318,7 @@ impl<'c> Lookup<'c, '_> {
             syn::Expr::Group(g) => self.port(&g.expr, depth, via),
             syn::Expr::Cast(c) => self.port(&c.expr, depth, via),
             syn::Expr::Path(p) => {
-                let (init, is_const) = self.through(&p.path, true)?;
+                let (init, is_const) = self.through(p, true)?;
                 let via = Some(via.unwrap_or(false) || is_const);
                 self.port(init, depth + 1, via)
             }
@@ -359,7 +379,8 @@ fn report(file_span: impl Fn(Range<usize>) -> Span, out: &mut crate::diagnostic:
                     replacement: format!("{PORT_FROM_ENV}.unwrap_or({})", port.port),
                 }],
                 applicability,
-            );
+            )
+            .suggest_env(["PORT"]);
         }
         Written::InStr { lit, value, plain } if *plain => {
             let host = &value[..value.len() - port.range.len()];
@@ -373,7 +394,8 @@ fn report(file_span: impl Fn(Range<usize>) -> Span, out: &mut crate::diagnostic:
                     ),
                 }],
                 Applicability::MaybeIncorrect,
-            );
+            )
+            .suggest_env(["PORT"]);
         }
         Written::InStr { .. } => {}
     }
@@ -394,13 +416,16 @@ impl Rule for HardcodedPort {
         let mut lookup = Lookup {
             cx,
             unresolved: Vec::new(),
+            const_at: None,
         };
         let found = lookup.address(addr, 0, None);
         let unresolved = std::mem::take(&mut lookup.unresolved);
+        let const_at = lookup.const_at.take();
         match found {
             Some(port) if port.via == Some(true) => {
                 let span = cx.span_of(port.range.clone());
-                cx.record(span, Seen::Found { port });
+                let at = const_at.map(|(r, in_port)| (cx.span_of(r), in_port));
+                cx.record(span, Seen::Found { port, at });
             }
             Some(port) => {
                 let span = cx.span_of(port.range.clone());
@@ -410,12 +435,14 @@ impl Rule for HardcodedPort {
             }
             None => {
                 let span = cx.span(call.expr);
-                for (candidates, port_position) in unresolved {
+                for (candidates, port_position, at) in unresolved {
+                    let at = cx.span_of(at);
                     cx.record(
                         span.clone(),
                         Seen::Use {
                             candidates,
                             port_position,
+                            at,
                         },
                     );
                 }
@@ -435,6 +462,7 @@ impl Rule for HardcodedPort {
         let mut lookup = Lookup {
             cx,
             unresolved: Vec::new(),
+            const_at: None,
         };
         let is_port_name = ident.to_string().to_ascii_uppercase().contains("PORT");
         let found = lookup.address(expr, 0, Some(true)).or_else(|| {
@@ -452,30 +480,43 @@ impl Rule for HardcodedPort {
         }
     }
 
-    fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
-        let mut reported: Vec<(std::path::PathBuf, Range<usize>)> = Vec::new();
-        let mut emit = |cx: &mut PackageReport<'_>, fact: &Fact, port: &Port, bind: Option<&Span>| {
-            let key = (fact.span.path().to_path_buf(), fact.span.range.clone());
-            if reported.contains(&key) {
-                return;
-            }
-            reported.push(key);
-            let file = fact.span.file.clone();
-            let d = cx.report(fact.span.clone(), MESSAGE);
-            if let Some(bind) = bind {
-                d.secondary(bind.clone(), "bound here");
-            }
-            report(|r| Span::new(file.clone(), r), d, port);
+    fn check_package<'a>(&self, cx: &mut PackageReport<'_>, facts: &'a [Fact]) {
+        // One finding per `const`/`static`, with every bind through it.
+        struct Through<'f> {
+            def: &'f Fact,
+            port: &'f Port,
+            bind: Option<&'f Span>,
+            uses: Vec<(Span, bool)>,
+        }
+        let mut found: Vec<Through<'_>> = Vec::new();
+        let mut add = |def: &'a Fact, port: &'a Port, bind: Option<&'a Span>, at: Option<(Span, bool)>| {
+            let slot = match found
+                .iter_mut()
+                .position(|t| t.def.span.path() == def.span.path() && t.def.span.range == def.span.range)
+            {
+                Some(i) => &mut found[i],
+                None => {
+                    found.push(Through {
+                        def,
+                        port,
+                        bind,
+                        uses: Vec::new(),
+                    });
+                    found.last_mut().expect("just pushed")
+                }
+            };
+            slot.uses.extend(at);
         };
         for fact in facts {
-            if let Some(Seen::Found { port }) = fact.get::<Seen>() {
-                emit(cx, fact, port, None);
+            if let Some(Seen::Found { port, at }) = fact.get::<Seen>() {
+                add(fact, port, None, at.clone());
             }
         }
         for fact in facts {
             let Some(Seen::Use {
                 candidates,
                 port_position,
+                at,
             }) = fact.get::<Seen>()
             else {
                 continue;
@@ -487,10 +528,55 @@ impl Rule for HardcodedPort {
             if let Some(def) = def
                 && let Some(Seen::Def { port, .. }) = def.get::<Seen>()
             {
-                emit(cx, def, port, Some(&fact.span));
+                add(def, port, Some(&fact.span), Some((at.clone(), *port_position)));
+            }
+        }
+        for t in found {
+            let file = t.def.span.file.clone();
+            let d = cx.report(t.def.span.clone(), MESSAGE);
+            if let Some(bind) = t.bind {
+                d.secondary(bind.clone(), "bound here");
+            }
+            report(|r| Span::new(file.clone(), r), d, t.port);
+            let edits: Vec<Edit> = t
+                .uses
+                .iter()
+                .filter_map(|(at, in_port)| read_at_use(at, t.port, *in_port))
+                .collect();
+            if !edits.is_empty() && edits.len() == t.uses.len() {
+                d.suggest(
+                    "take the port from `PORT` where it is bound, keeping this one as the fallback",
+                    edits,
+                    Applicability::MaybeIncorrect,
+                )
+                .suggest_env(["PORT"]);
             }
         }
     }
+}
+
+/// The read of `PORT` that takes the place of a `const`/`static` where a
+/// bind names it, with the constant as the fallback: the port's type is
+/// the constant's. An address constant gives way to a `format!` of its
+/// host and `PORT`.
+fn read_at_use(at: &Span, port: &Port, in_port: bool) -> Option<Edit> {
+    let written = at.snippet();
+    let replacement = if in_port {
+        format!("std::env::var(\"PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or({written})")
+    } else {
+        let Written::InStr { value, plain: true, .. } = &port.written else {
+            return None;
+        };
+        let host = &value[..value.len() - port.range.len()];
+        format!(
+            "format!(\"{host}{{}}\", std::env::var(\"PORT\").as_deref().unwrap_or(\"{}\"))",
+            port.port
+        )
+    };
+    Some(Edit {
+        span: at.clone(),
+        replacement,
+    })
 }
 
 #[cfg(test)]
@@ -579,7 +665,27 @@ pub async fn run() {
             .map(|d| (d.span.start().line, d.span.snippet().to_string()))
             .collect();
         assert_eq!(got, l(&[(4, "8080"), (6, "9090")]));
-        assert!(found.iter().all(|d| d.suggestion.is_none()));
+        // The reads go where the binds name the constants, every one of them.
+        let edits = |i: usize| {
+            let s = found[i].suggestion.as_ref().unwrap();
+            assert_eq!(s.applicability, Applicability::MaybeIncorrect);
+            s.edits
+                .iter()
+                .map(|e| (e.span.snippet().to_string(), e.replacement.clone()))
+                .collect::<Vec<_>>()
+        };
+        let addr = r#"format!("0.0.0.0:{}", std::env::var("PORT").as_deref().unwrap_or("8080"))"#;
+        assert_eq!(
+            edits(0),
+            [("ADDR".to_string(), addr.to_string()), ("ADDR".into(), addr.into())]
+        );
+        assert_eq!(
+            edits(1),
+            [(
+                "PORT".to_string(),
+                r#"std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(PORT)"#.to_string()
+            )]
+        );
     }
 
     #[test]

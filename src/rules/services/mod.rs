@@ -242,6 +242,8 @@ pub(crate) struct Service<'m> {
     pub handling: Option<Handling>,
     /// Whether a framework handles SIGTERM for it.
     pub framework_handles: bool,
+    /// The SIGINT-only calls it runs (`tokio::signal::ctrl_c()`).
+    pub int_only: Vec<Span>,
 }
 
 /// The service entry points of `cx`'s package, each judged on the code it
@@ -271,11 +273,15 @@ pub(crate) fn services<'m>(cx: &PackageReport<'m>) -> Vec<Service<'m>> {
             None => f.origin.package == entry.package,
         };
         let mut handling = None;
+        let mut int_only = Vec::new();
         let (mut actix_off, mut rocket_off) = (false, false);
         for f in cx.workspace_facts {
             match f.get::<SignalFact>() {
                 Some(SignalFact::Handles { handling: h, owner }) if runs(f, owner) => {
                     handling = handling.max(Some(*h));
+                    if *h == Handling::IntOnly {
+                        int_only.push(f.span.clone());
+                    }
                 }
                 Some(SignalFact::DefaultsOff { actix, owner }) if runs(f, owner) => {
                     if *actix {
@@ -299,6 +305,7 @@ pub(crate) fn services<'m>(cx: &PackageReport<'m>) -> Vec<Service<'m>> {
             entry,
             handling,
             framework_handles,
+            int_only,
         });
     }
     out

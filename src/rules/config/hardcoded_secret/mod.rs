@@ -15,6 +15,7 @@ use crate::source::SourceFile;
 
 mod context;
 mod files;
+mod fix;
 mod source;
 
 use files::FileKind;
@@ -126,7 +127,19 @@ declare_rule! {
     /// `include_tests = true`: report provider formats and private keys in
     /// test code too (keyword and URL evidence stays quiet there: test
     /// passwords are throwaway by design).
-    pub HardcodedSecret => "hardcoded_secret", Factor::Config, Deny, fixable: false, options: ["extra_patterns", "allow_values", "include_tests"]
+    ///
+    /// ### Fix
+    /// `cargo twelve fix` replaces the literal with an environment read named
+    /// after what holds it (`let stripe_key`, a field `api_key`, an argument of
+    /// `with_password`): `std::env::var("STRIPE_KEY")?` in a function whose
+    /// error type takes a `VarError`, `.expect("STRIPE_KEY must be set")`
+    /// elsewhere. A `"…".to_string()` or `String::from("…")` becomes the read
+    /// itself (machine-applicable); a bare `&str` a borrow of it, or for a
+    /// field or a return value `.leak()`, read once (`--unsafe-fixes`). A
+    /// `const`/`static` `&str` becomes a `LazyLock<String>` and each use in
+    /// its file `.as_str()` (`--unsafe-fixes`). The variable is added to
+    /// `.env.example`. Rotate the credential: it stays in the history.
+    pub HardcodedSecret => "hardcoded_secret", Factor::Config, Deny, fixable: true, options: ["extra_patterns", "allow_values", "include_tests"]
 }
 
 /// Comments of other secret scanners that mark a line as reviewed.

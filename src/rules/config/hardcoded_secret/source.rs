@@ -300,8 +300,13 @@ impl HardcodedSecret {
             return;
         }
         cx.redact(mask);
+        let fix = super::fix::suggestion(cx, lit.token.clone());
         let span = cx.span_of(span);
-        report_secret(cx.report(span, message), &label);
+        let d = cx.report(span, message);
+        report_secret(d, &label);
+        if let Some(fix) = fix {
+            fix.attach(d);
+        }
     }
 
     /// A literal in a context named `name`: reports it when the value looks
