@@ -11,7 +11,10 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{Emitter, Human, Json, LintLevel, RenderContext, Severity, Short, Totals, human};
+use crate::baseline::Baseline;
+use crate::diagnostic::{
+    Emitter, Github, Gitlab, Human, Json, LintLevel, RenderContext, RuleInfo, Sarif, Severity, Short, Totals, human,
+};
 use crate::engine::{self, Options};
 use crate::rules;
 use crate::workspace::{Selection, Workspace};
@@ -184,7 +187,7 @@ struct CheckArgs {
     #[arg(short = 'D', long = "deny", value_name = "RULE", help_heading = "Rule Levels")]
     deny: Vec<String>,
 
-    /// Output format: human, short, json (and cargo's json-diagnostic-* variants)
+    /// Output format: human, short, json (and cargo's json-diagnostic-* variants), sarif, github, gitlab
     #[arg(
         long,
         value_name = "FMT",
@@ -208,6 +211,35 @@ struct CheckArgs {
     /// Exit with 0 even when findings are reported
     #[arg(long, help_heading = "Output")]
     exit_zero: bool,
+    /// Write the --message-format output to FILE; the summary still goes to the terminal
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    output: Option<PathBuf>,
+
+    /// Report only findings not recorded in this baseline file
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Baseline",
+        conflicts_with = "show_secrets"
+    )]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (and report nothing)
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Baseline",
+        conflicts_with_all = ["show_secrets", "baseline"]
+    )]
+    write_baseline: Option<PathBuf>,
+
+    /// Check the package that owns PATH: its package-level findings and PATH's own (for editors)
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "Package Selection",
+        conflicts_with_all = ["package", "workspace", "exclude"]
+    )]
+    file: Option<PathBuf>,
 
     // Accepted for rust-analyzer's `check.command` and cargo muscle memory;
     // they do not change what a syntax-level check sees.
@@ -245,11 +277,95 @@ struct CheckArgs {
 enum Format {
     Human,
     Short,
-    Json { ansi: bool },
+    /// Cargo's JSON messages; `short` and `ansi` shape `rendered`, and
+    /// `render` prints the diagnostics on stderr instead, as cargo does.
+    Json {
+        ansi: bool,
+        short: bool,
+        render: bool,
+    },
+    Sarif,
+    Github,
+    Gitlab,
+}
+
+impl Format {
+    /// Written for tools, on stdout (or `--output`).
+    fn is_machine(self) -> bool {
+        !matches!(self, Self::Human | Self::Short)
+    }
+}
+
+/// The first failed write to stdout or stderr, kept so the run can end
+/// with exit status 2 and say so.
+static WRITE_ERROR: std::sync::Mutex<Option<(&'static str, std::io::Error)>> = std::sync::Mutex::new(None);
+
+/// stdout or stderr, remembering the first write that fails.
+struct Tracked<W: Write> {
+    name: &'static str,
+    inner: W,
+}
+
+impl<W: Write> Tracked<W> {
+    fn record<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && let Ok(mut slot) = WRITE_ERROR.lock()
+            && slot.is_none()
+        {
+            *slot = Some((self.name, std::io::Error::new(e.kind(), e.to_string())));
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for Tracked<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.record(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.record(r)
+    }
+}
+
+fn stdout() -> Tracked<std::io::Stdout> {
+    Tracked {
+        name: "stdout",
+        inner: std::io::stdout(),
+    }
+}
+
+fn stderr() -> Tracked<std::io::Stderr> {
+    Tracked {
+        name: "stderr",
+        inner: std::io::stderr(),
+    }
+}
+
+/// The exit code, unless a write failed: a closed pipe (`| head`) is not
+/// an error, anything else (a full disk) is exit status 2.
+fn conclude(code: ExitCode) -> ExitCode {
+    let _ = stdout().flush();
+    let _ = stderr().flush();
+    let failed = WRITE_ERROR.lock().ok().and_then(|mut slot| slot.take());
+    match failed {
+        Some((_, e)) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Some((name, e)) => {
+            let _ = writeln!(std::io::stderr(), "error: failed to write to {name}: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        None => code,
+    }
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    conclude(run(args))
+}
+
+fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut args: Vec<OsString> = args.into_iter().collect();
     // `cargo twelve ...` runs `cargo-twelve twelve ...`.
     if args.get(1).is_some_and(|a| a == "twelve") {
@@ -258,14 +374,19 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let matches = match Cli::command().try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => {
-            let _ = e.print();
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                let _ = stderr().write_all(text.as_bytes());
+            } else {
+                let _ = stdout().write_all(text.as_bytes());
+            }
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            let _ = write!(stderr(), "{}", e.render());
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -283,7 +404,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn list_rules(format: RulesFormat) -> ExitCode {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout());
     match format {
         RulesFormat::Json => {
             let rules: Vec<_> = rules::ALL
@@ -329,11 +450,11 @@ fn explain(name: &str) -> ExitCode {
         let hint = rules::closest(name.strip_prefix("twelve::").unwrap_or(name))
             .map(|c| format!("\n\nhelp: a rule with a similar name exists: `{c}`"))
             .unwrap_or_else(|| "\n\nhelp: `cargo twelve rules` lists every rule".into());
-        eprintln!("error: no rule named `{name}`{hint}");
+        let _ = writeln!(stderr(), "error: no rule named `{name}`{hint}");
         return ExitCode::from(EXIT_USAGE);
     };
     let m = rule.meta();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout());
     let _ = writeln!(
         out,
         "twelve::{}: factor {} ({}), {} by default\n{}\n",
@@ -352,7 +473,7 @@ fn explain(name: &str) -> ExitCode {
 
 fn load_project(project: &ProjectArgs, color: bool) -> Result<Workspace, ExitCode> {
     Workspace::load(&project.selection()).map_err(|e| {
-        eprintln!("{}", human::paint(color, Severity::Error, &format!("{e:#}")));
+        let _ = writeln!(stderr(), "{}", human::paint(color, Severity::Error, &format!("{e:#}")));
         ExitCode::from(EXIT_USAGE)
     })
 }
@@ -373,8 +494,7 @@ fn run_env(args: &EnvArgs) -> ExitCode {
         EnvFormat::Json => serde_json::to_string_pretty(&vars).unwrap_or_default() + "\n",
         EnvFormat::Dotenv => crate::env_inventory::render_dotenv(&vars),
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = stdout().write_all(text.as_bytes());
     ExitCode::SUCCESS
 }
 
@@ -391,7 +511,7 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         } else {
             Severity::Warning
         };
-        eprintln!("{}", human::paint(color, severity, &issue.to_string()));
+        let _ = writeln!(stderr(), "{}", human::paint(color, severity, &issue.to_string()));
         if issue.is_error {
             return ExitCode::from(EXIT_USAGE);
         }
@@ -421,8 +541,7 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         ReportFormat::Markdown => crate::report::render_markdown(&report),
         ReportFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = stdout().write_all(text.as_bytes());
     if args.exit_zero || !report.has_problems() {
         ExitCode::SUCCESS
     } else {
@@ -430,25 +549,58 @@ fn run_report(args: &ReportArgs) -> ExitCode {
     }
 }
 
+/// `--message-format` values, comma-separated and repeatable, combined the
+/// way cargo combines them: one kind, and `json-*` (or `short` after
+/// `json`) shaping the JSON.
 fn parse_format(values: &[String]) -> Result<Format, String> {
-    let mut format = Format::Human;
-    for v in values {
-        format = match v.as_str() {
-            "human" => Format::Human,
-            "short" => Format::Short,
-            "json" | "json-diagnostic-short" | "json-render-diagnostics" => match format {
-                Format::Json { ansi } => Format::Json { ansi },
-                _ => Format::Json { ansi: false },
+    let two = || "cannot specify two kinds of `message-format` arguments".to_string();
+    let mut format: Option<Format> = None;
+    for v in values.iter().flat_map(|v| v.split(',')) {
+        let v = v.trim().to_ascii_lowercase();
+        let json_flag = |f: &mut Option<Format>, set: fn(&mut bool, &mut bool, &mut bool)| -> Result<(), String> {
+            let (mut ansi, mut short, mut render) = match *f {
+                None => (false, false, false),
+                Some(Format::Json { ansi, short, render }) => (ansi, short, render),
+                Some(_) => return Err(two()),
+            };
+            set(&mut ansi, &mut short, &mut render);
+            *f = Some(Format::Json { ansi, short, render });
+            Ok(())
+        };
+        match v.as_str() {
+            "human" | "sarif" | "github" | "gitlab" | "json" => {
+                if format.is_some() {
+                    return Err(two());
+                }
+                format = Some(match v.as_str() {
+                    "human" => Format::Human,
+                    "sarif" => Format::Sarif,
+                    "github" => Format::Github,
+                    "gitlab" => Format::Gitlab,
+                    _ => Format::Json {
+                        ansi: false,
+                        short: false,
+                        render: false,
+                    },
+                });
+            }
+            "short" => match &mut format {
+                None => format = Some(Format::Short),
+                Some(Format::Short) => {}
+                Some(Format::Json { short, .. }) => *short = true,
+                Some(_) => return Err(two()),
             },
-            "json-diagnostic-rendered-ansi" => Format::Json { ansi: true },
+            "json-diagnostic-short" => json_flag(&mut format, |_, short, _| *short = true)?,
+            "json-diagnostic-rendered-ansi" => json_flag(&mut format, |ansi, _, _| *ansi = true)?,
+            "json-render-diagnostics" => json_flag(&mut format, |_, _, render| *render = true)?,
             other => {
                 return Err(format!(
-                    "invalid message format `{other}`: expected human, short, json, json-diagnostic-short, json-diagnostic-rendered-ansi or json-render-diagnostics"
+                    "invalid message format specifier: `{other}`: expected human, short, json, json-diagnostic-short, json-diagnostic-rendered-ansi, json-render-diagnostics, sarif, github or gitlab"
                 ));
             }
-        };
+        }
     }
-    Ok(format)
+    Ok(format.unwrap_or(Format::Human))
 }
 
 fn use_color(choice: Option<ColorChoice>) -> bool {
@@ -485,12 +637,21 @@ fn level_overrides(args: &CheckArgs, matches: &ArgMatches) -> Vec<(String, LintL
 
 fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
     let color = use_color(args.color);
+    let stderr = &mut stderr();
+    let fail = |stderr: &mut dyn Write, message: &str| {
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, message));
+        ExitCode::from(EXIT_USAGE)
+    };
     let format = match parse_format(&args.message_format) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("{}", human::paint(color, Severity::Error, &e));
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(e) => return fail(stderr, &e),
+    };
+    let file = match &args.file {
+        Some(path) => match std::fs::canonicalize(path) {
+            Ok(p) => Some(p),
+            Err(e) => return fail(stderr, &format!("cannot read `{}`: {e}", path.display())),
+        },
+        None => None,
     };
     let selection = Selection {
         lib: args.lib,
@@ -503,16 +664,16 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         benches: args.benches,
         bench: args.bench.clone(),
         all_targets: args.all_targets,
+        file: file.clone(),
         ..args.project.selection()
     };
-    let stderr = &mut std::io::stderr().lock();
     let workspace = match Workspace::load(&selection) {
         Ok(ws) => ws,
-        Err(e) => {
-            let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, &format!("{e:#}")));
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(e) => return fail(stderr, &format!("{e:#}")),
     };
+    for warning in &workspace.warnings {
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, warning));
+    }
 
     let (settings, issues) = crate::config::load(&workspace);
     let mut config_error = false;
@@ -545,8 +706,16 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
             );
         }
     }
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => return fail(stderr, &format!("{e:#}")),
+        },
+        None => None,
+    };
 
-    let show_status = !args.quiet && !matches!(format, Format::Json { .. });
+    let json = matches!(format, Format::Json { .. });
+    let show_status = !args.quiet && !json;
     if show_status {
         for p in &workspace.packages {
             let _ = writeln!(
@@ -567,7 +736,7 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         show_secrets: args.show_secrets,
         settings,
     };
-    let outcome = engine::check(&workspace, rules::ALL, &options);
+    let mut outcome = engine::check(&workspace, rules::ALL, &options);
     if args.verbose > 0 && !args.quiet {
         // The service model's verdicts, with their evidence, cargo-style.
         for entry in outcome.model.entries() {
@@ -591,13 +760,92 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         }
     }
 
+    // Fingerprints count occurrences over the whole run, before anything
+    // is left out.
+    crate::diagnostic::assign_fingerprints(&mut outcome.diagnostics, &workspace.root);
+    let mut diagnostics = outcome.diagnostics;
+    if let Some(file) = &file {
+        diagnostics.retain(|d| d.package_level || same_file(d.span.path(), file));
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_findings(&diagnostics, &workspace.root);
+        if let Err(e) = baseline.write(path) {
+            return fail(stderr, &format!("{e:#}"));
+        }
+        if !args.quiet {
+            let _ = writeln!(
+                stderr,
+                "{}",
+                human::status(
+                    color,
+                    "Baselined",
+                    &format!("{} in {}", plural(baseline.len(), "finding"), path.display())
+                )
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
+    if let Some(baseline) = &baseline {
+        let in_scope = |entry: &crate::baseline::Entry| {
+            let path = workspace.root.join(&entry.file);
+            match &file {
+                Some(f) => same_file(&path, f),
+                None => workspace.packages.iter().any(|p| path.starts_with(p.dir())),
+            }
+        };
+        let (kept, stale) = baseline.apply(diagnostics, in_scope);
+        diagnostics = kept;
+        if !stale.is_empty() && !args.quiet {
+            if args.verbose > 0 {
+                for entry in &stale {
+                    let _ = writeln!(
+                        stderr,
+                        "{}",
+                        human::paint(
+                            color,
+                            Severity::Note,
+                            &format!(
+                                "stale baseline entry: {} at {}:{}: {}",
+                                entry.rule, entry.file, entry.line, entry.message
+                            )
+                        )
+                    );
+                }
+            } else {
+                let _ = writeln!(
+                    stderr,
+                    "{}",
+                    human::paint(
+                        color,
+                        Severity::Note,
+                        &format!(
+                            "{} in the baseline no longer found (`-v` lists them)",
+                            plural(stale.len(), "finding")
+                        )
+                    )
+                );
+            }
+        }
+    }
+
+    let to_file = args.output.is_some();
+    let file_color = color && args.color == Some(ColorChoice::Always);
+    let needs_repo_root = matches!(format, Format::Sarif | Format::Github | Format::Gitlab);
+    let rule_infos = rule_infos();
     let cx = RenderContext {
         cwd: std::env::current_dir().unwrap_or_default(),
         workspace_root: workspace.root.clone(),
-        color,
-        rendered_ansi: matches!(format, Format::Json { ansi: true }),
+        color: if to_file { file_color } else { color },
+        rendered_ansi: matches!(format, Format::Json { ansi: true, .. }),
+        rendered_short: matches!(format, Format::Json { short: true, .. }),
+        repo_root: needs_repo_root
+            .then(|| crate::manifest::git_toplevel(&workspace.root))
+            .flatten()
+            .unwrap_or_else(|| workspace.root.clone()),
         packages: &workspace.packages,
         explain: &|code| rules::find(code).map(|r| r.meta().docs()),
+        rules: &rule_infos,
     };
     let mut totals = Totals {
         files: outcome.files,
@@ -605,23 +853,81 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         packages: workspace.packages.len(),
         ..Totals::default()
     };
-    totals.count(&outcome.diagnostics);
+    totals.count(&diagnostics);
 
-    let (mut emitter, out): (Box<dyn Emitter>, Box<dyn Write>) = match format {
-        Format::Human => (Box::new(Human { quiet: args.quiet }), Box::new(std::io::stderr())),
-        Format::Short => (Box::new(Short { quiet: args.quiet }), Box::new(std::io::stderr())),
-        Format::Json { .. } => (Box::new(Json), Box::new(std::io::stdout())),
+    let mut emitter: Box<dyn Emitter> = match format {
+        Format::Human => Box::new(Human { quiet: args.quiet }),
+        Format::Short => Box::new(Short { quiet: args.quiet }),
+        Format::Json { .. } => Box::new(Json),
+        Format::Sarif => Box::new(Sarif::default()),
+        Format::Github => Box::new(Github),
+        Format::Gitlab => Box::new(Gitlab::default()),
     };
-    let mut out = std::io::BufWriter::new(out);
-    for d in &outcome.diagnostics {
-        let _ = emitter.emit(&cx, d, &mut out);
+    let mut buffer: Vec<u8> = Vec::new();
+    {
+        let mut out: Box<dyn Write> = match (&args.output, format.is_machine()) {
+            (Some(_), _) => Box::new(&mut buffer),
+            (None, true) => Box::new(std::io::BufWriter::new(self::stdout())),
+            (None, false) => Box::new(std::io::BufWriter::new(self::stderr())),
+        };
+        for d in &diagnostics {
+            let _ = match format {
+                // Cargo renders the diagnostics itself, on stderr.
+                Format::Json { render: true, .. } => Human::default().emit(&cx, d, stderr),
+                _ => emitter.emit(&cx, d, &mut out),
+            };
+        }
+        let _ = emitter.finish(&cx, &totals, &mut out);
+        let _ = out.flush();
     }
-    let _ = emitter.finish(&cx, &totals, &mut out);
-    let _ = out.flush();
+    if let Some(path) = &args.output
+        && let Err(e) = std::fs::write(path, &buffer)
+    {
+        return fail(stderr, &format!("failed to write `{}`: {e}", path.display()));
+    }
+    // The summary for people, when the findings went to a tool.
+    let summary = match format {
+        Format::Json { render, .. } => render || to_file,
+        Format::Sarif | Format::Github | Format::Gitlab => true,
+        Format::Human | Format::Short => to_file,
+    };
+    if summary {
+        let terminal = RenderContext { color, ..cx };
+        let _ = Human {
+            quiet: args.quiet || json,
+        }
+        .finish(&terminal, &totals, stderr);
+    }
 
     if args.exit_zero || totals.errors + totals.warnings == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FINDINGS)
     }
+}
+
+/// Every rule, for SARIF's `tool.driver.rules`.
+fn rule_infos() -> Vec<RuleInfo> {
+    rules::ALL
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            RuleInfo {
+                name: m.name,
+                factor: Some(m.factor),
+                default_level: m.default_level,
+                summary: m.summary().to_string(),
+                docs: m.docs(),
+            }
+        })
+        .collect()
+}
+
+/// Whether `path` names `canonical` (already canonical).
+fn same_file(path: &std::path::Path, canonical: &std::path::Path) -> bool {
+    path == canonical || std::fs::canonicalize(path).is_ok_and(|p| p == canonical)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

@@ -13,9 +13,11 @@
 //!    facts and per-package `Settings`; it is handed its rules;
 //! 5. [`rules`]: one file per rule, and the registry [`rules::ALL`];
 //! 6. [`config`] (validates `metadata.twelve` against the registry), then
-//!    the commands [`report`] and [`env_inventory`];
+//!    the commands [`report`] and [`env_inventory`], and [`baseline`] for
+//!    `check`;
 //! 7. [`cli`].
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -83,6 +85,7 @@ pub(crate) mod test_support {
             packages,
             context: Vec::new(),
             twelve: None,
+            warnings: Vec::new(),
         };
         crate::engine::check(&ws, &[rule], &Default::default()).diagnostics
     }

@@ -9,7 +9,7 @@
 //! | 3 | `diagnostic` |
 //! | 4 | `engine` |
 //! | 5 | `rules` |
-//! | 6 | `config`, then the commands `report` and `env_inventory` |
+//! | 6 | `config`, then the commands `report`, `env_inventory` and `baseline` |
 //! | 7 | `cli`, `main`, `lib` |
 
 use std::collections::BTreeSet;
@@ -28,7 +28,7 @@ fn layer(module: &str) -> Option<f32> {
         "engine" => 4.0,
         "rules" => 5.0,
         "config" => 6.0,
-        "report" | "env_inventory" => 6.5,
+        "report" | "env_inventory" | "baseline" => 6.5,
         "cli" | "main" | "lib" => 7.0,
         _ => return None,
     })
