@@ -349,3 +349,142 @@ fn output_file_gets_the_format_and_the_terminal_the_summary() {
         r.stderr
     );
 }
+
+/// One entry of a Vim `errorformat`, the items the README's uses:
+/// `%f` a file name (Vim's `isfname` characters), `%l` line, `%c` column,
+/// `%t` the type letter, `%m` the message, `%.%#` anything, `%-G` to
+/// ignore the line.
+struct Errorformat {
+    ignore: bool,
+    regex: regex::Regex,
+}
+
+impl Errorformat {
+    fn parse(option: &str) -> Vec<Self> {
+        // Entries are separated by commas not escaped with a backslash.
+        let mut entries = vec![String::new()];
+        let mut chars = option.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => entries.last_mut().unwrap().extend(chars.next()),
+                ',' => entries.push(String::new()),
+                c => entries.last_mut().unwrap().push(c),
+            }
+        }
+        entries
+            .into_iter()
+            .map(|entry| {
+                let (ignore, entry) = match entry.strip_prefix("%-G") {
+                    Some(rest) => (true, rest.to_string()),
+                    None => (false, entry),
+                };
+                let mut regex = String::from("^");
+                let mut rest = entry.as_str();
+                while !rest.is_empty() {
+                    let (piece, len) = match rest.get(..2) {
+                        Some("%f") => (r"(?P<f>[\p{Alphabetic}0-9/._+,#$%~=-]+)".to_string(), 2),
+                        Some("%l") => (r"(?P<l>\d+)".to_string(), 2),
+                        Some("%c") => (r"(?P<c>\d+)".to_string(), 2),
+                        Some("%t") => ("(?P<t>.)".to_string(), 2),
+                        Some("%m") => ("(?P<m>.*)".to_string(), 2),
+                        Some("%.") if rest.starts_with("%.%#") => (".*".to_string(), 4),
+                        Some("%%") => ("%".to_string(), 2),
+                        _ => {
+                            let c = rest.chars().next().unwrap();
+                            (regex::escape(&c.to_string()), c.len_utf8())
+                        }
+                    };
+                    regex.push_str(&piece);
+                    rest = &rest[len..];
+                }
+                regex.push('$');
+                Self {
+                    ignore,
+                    regex: regex::Regex::new(&regex).unwrap(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// What Vim's quickfix list gets from the lines: (file, line, col, type, message).
+fn quickfix(errorformat: &[Errorformat], output: &str) -> Vec<(String, usize, usize, char, String)> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let entry = errorformat.iter().find(|e| e.regex.is_match(line))?;
+            if entry.ignore {
+                return None;
+            }
+            let c = entry.regex.captures(line).unwrap();
+            Some((
+                c["f"].to_string(),
+                c["l"].parse().unwrap(),
+                c["c"].parse().unwrap(),
+                c["t"].chars().next().unwrap(),
+                c["m"].to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn vim_errorformat_of_the_readme_reads_the_short_output() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let option = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("let &l:errorformat = '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("the README sets errorformat");
+    let makeprg = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("let &l:makeprg = 'cargo twelve "))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("the README sets makeprg");
+    let errorformat = Errorformat::parse(option);
+    let dir = fixture("editor");
+    let args: Vec<&str> = makeprg.split(' ').chain(["--workspace"]).collect();
+    let r = run(&dir, &args);
+    // `:make` reads stdout and stderr.
+    let entries = quickfix(&errorformat, &format!("{}{}", r.stdout, r.stderr));
+    let json = run(&dir, &["--workspace", "--message-format=json"]);
+    let expected: Vec<_> = compiler_messages(&json.stdout)
+        .iter()
+        .map(|m| {
+            let span = &m.message.spans[0];
+            (span.file_name.clone(), span.line_start, span.column_start)
+        })
+        .collect();
+    let found: Vec<_> = entries.iter().map(|(f, l, c, _, _)| (f.clone(), *l, *c)).collect();
+    assert_eq!(found, expected);
+    assert!(
+        entries
+            .iter()
+            .all(|(f, _, _, t, m)| dir.join(f).is_file() && *t == 'w' && m.ends_with(']'))
+    );
+    // The human layout is what `:compiler cargo` cannot read: none of it
+    // is taken for a finding with this errorformat either.
+    let human = run(&dir, &["--workspace", "--color=never"]);
+    assert!(quickfix(&errorformat, &human.stderr).is_empty());
+}
+
+#[test]
+fn ci_integrations_install_locked_and_write_sarif() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    assert!(action.contains("using: composite"));
+    assert!(action.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""));
+    assert!(action.contains("cargo twelve check --message-format sarif --output \"$TWELVE_OUTPUT\""));
+    assert!(action.contains("default: twelve.sarif"));
+    let hooks = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(hooks.starts_with("- id: cargo-twelve\n"));
+    assert!(hooks.contains("entry: cargo-twelve\n") && hooks.contains("language: rust\n"));
+    // The hook's entry runs as `cargo-twelve ARGS`, which works like `cargo twelve ARGS`.
+    let out = assert_cmd::Command::cargo_bin("cargo-twelve")
+        .unwrap()
+        .arg("-q")
+        .current_dir(fixture("clean"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
