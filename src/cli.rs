@@ -836,7 +836,12 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
     let cx = RenderContext {
         cwd: std::env::current_dir().unwrap_or_default(),
         workspace_root: workspace.root.clone(),
-        color: if to_file { file_color } else { color },
+        // Rendered diagnostics of `json-render-diagnostics` go to the terminal.
+        color: if to_file && !matches!(format, Format::Json { render: true, .. }) {
+            file_color
+        } else {
+            color
+        },
         rendered_ansi: matches!(format, Format::Json { ansi: true, .. }),
         rendered_short: matches!(format, Format::Json { short: true, .. }),
         repo_root: needs_repo_root
