@@ -84,7 +84,7 @@ fn rust_analyzer_package_check_of_a_renamed_directory() {
         assert_eq!(r.code, 1, "{}", r.stderr);
         assert_eq!(r.stderr, "");
         let messages = compiler_messages(&r.stdout);
-        assert_eq!(packages_of(&messages), [id.clone()]);
+        assert_eq!(packages_of(&messages), std::slice::from_ref(&id));
         let codes: Vec<_> = messages
             .iter()
             .map(|m| m.message.code.as_ref().unwrap().code.as_str())
