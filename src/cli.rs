@@ -745,7 +745,11 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
                 .first()
                 .map(|(span, _)| {
                     let path = span.path().strip_prefix(&workspace.root).unwrap_or(span.path());
-                    format!(" at {}:{}", path.display(), span.start().line)
+                    let at = format!("{}:{}", path.display(), span.start().line);
+                    match entry.kind {
+                        engine::model::EntryKind::Service => format!(" at {at}"),
+                        _ => format!(" (serves at {at})"),
+                    }
                 })
                 .unwrap_or_default();
             let _ = writeln!(
@@ -754,7 +758,17 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
                 human::status(
                     color,
                     "Entry",
-                    &format!("`{}` ({}): {}{at}", entry.name, entry.kind.as_str(), entry.reason)
+                    &format!(
+                        "`{}` ({}): {}{at}{}",
+                        entry.name,
+                        entry.kind.as_str(),
+                        entry.reason,
+                        entry
+                            .database
+                            .as_ref()
+                            .map(|why| format!("; a database ({why}): its data directory is its job"))
+                            .unwrap_or_default()
+                    )
                 )
             );
         }

@@ -172,7 +172,7 @@ fn apply(settings: &mut Settings, table: &Value, layer: &Layer<'_>, issues: &mut
                         continue;
                     };
                     for option in options.keys() {
-                        if option == "scope" && meta.scope == Scope::Service {
+                        if option == "scope" && meta.scope != Scope::All {
                             match parse_scope(&options[option]) {
                                 Ok(scope) => {
                                     settings.rule_scopes.insert(meta.name, scope);

@@ -49,6 +49,7 @@ pub(crate) mod test_support {
             twelve: None,
             build_env: Default::default(),
             dependencies: Vec::new(),
+            description: None,
             features: Default::default(),
         }
     }

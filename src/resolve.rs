@@ -235,6 +235,12 @@ impl Resolver {
         for item in items {
             match item {
                 syn::Item::Use(u) => uses.push(u),
+                // `include!("opt.rs");` brings items this syntax does not
+                // see: a name may be one of this module's.
+                syn::Item::Macro(m) if m.mac.path.is_ident("include") => {
+                    let module = self.current_module().to_vec();
+                    self.scopes.last_mut().expect("scope").globs.push(module);
+                }
                 syn::Item::ExternCrate(e) => {
                     if let Some((_, rename)) = &e.rename {
                         let name = rename.to_string();

@@ -2,7 +2,7 @@
 //! the way cargo selects them, and module discovery the way rustc finds
 //! module files.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
@@ -145,6 +145,8 @@ pub struct Package {
     pub build_env: BTreeSet<String>,
     /// Dependencies as declared in the manifest (with their features).
     pub dependencies: Vec<cargo_metadata::Dependency>,
+    /// The manifest's `description`.
+    pub description: Option<String>,
     /// The package's `[features]` table.
     pub features: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -331,11 +333,32 @@ impl Workspace {
                 packages.push(Self::package(pkg, Some(selection)));
             }
         }
-        let context = members
+        let mut context: Vec<Package> = members
             .iter()
             .filter(|p| !seen.contains(&p.id.repr))
             .map(|p| Self::package(p, None))
             .collect();
+        // `build.rs` calling `profiles::apply_profile()` of a workspace
+        // build-dependency: the variables that library sets are the build's.
+        let mut helper_env: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for p in packages.iter_mut().chain(context.iter_mut()) {
+            for dep in p
+                .dependencies
+                .iter()
+                .filter(|d| d.kind == cargo_metadata::DependencyKind::Build)
+            {
+                let Some(helper) = members
+                    .iter()
+                    .find(|m| m.name.as_str() == dep.name && dep.path.is_some())
+                else {
+                    continue;
+                };
+                let env = helper_env
+                    .entry(helper.name.to_string())
+                    .or_insert_with(|| library_build_env(helper));
+                p.build_env.extend(env.iter().cloned());
+            }
+        }
         Ok(Self {
             root,
             packages,
@@ -400,6 +423,7 @@ impl Workspace {
             twelve: pkg.metadata.get("twelve").cloned(),
             build_env,
             dependencies: pkg.dependencies.clone(),
+            description: pkg.description.clone(),
             features: pkg.features.clone(),
         }
     }
@@ -453,6 +477,36 @@ fn current_manifest(selection: &Selection) -> Result<Option<PathBuf>> {
     }
     let cwd = std::env::current_dir()?;
     Ok(cwd.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file()))
+}
+
+/// The variables a build-helper library (a workspace member that build
+/// scripts depend on) sets with `cargo:rustc-env=`, from its library
+/// sources.
+fn library_build_env(pkg: &cargo_metadata::Package) -> BTreeSet<String> {
+    const MAX_FILES: usize = 256;
+    let mut out = BTreeSet::new();
+    let Some(lib) = pkg.targets.iter().find(|t| t.is_lib()) else {
+        return out;
+    };
+    let Some(dir) = lib.src_path.parent() else { return out };
+    let mut stack = vec![dir.as_std_path().to_path_buf()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") && files < MAX_FILES {
+                files += 1;
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    out.extend(build_script_env(&text));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Variables a build script sets for the crate with `cargo:rustc-env=NAME=…`
@@ -543,6 +597,26 @@ fn collect_decls(
 ) {
     use syn::spanned::Spanned;
     for item in items {
+        if let syn::Item::Macro(m) = item
+            && m.mac.path.is_ident("include")
+        {
+            // `include!("opt.rs");`: the file's items belong to this module.
+            if let Ok(lit) = m.mac.parse_body::<syn::LitStr>() {
+                let file = scope.file_dir.join(lit.value());
+                out.push(ModuleDecl {
+                    relative_module: scope.module.clone(),
+                    file: if file.is_file() { Ok(file) } else { Err(vec![file]) },
+                    mod_rs: false,
+                    test: scope.test,
+                    // A file made by the build (`concat!(env!("OUT_DIR"), ..)`)
+                    // is not a literal; a literal one that is missing is
+                    // left to rustc.
+                    cfg_gated: true,
+                    span: m.span().byte_range(),
+                });
+            }
+            continue;
+        }
         if let syn::Item::Macro(m) = item {
             // `cfg_if! { if #[cfg(unix)] { mod unix; } .. }`, `cfg_fs! { mod fs; }`:
             // the configuration picks, so a missing file is not an error.

@@ -369,18 +369,19 @@ fn scope_to_services(
     options: &Options,
     model: &Model,
 ) {
-    let scoped: Vec<&'static str> = rules
+    let scoped: Vec<(&'static str, Scope)> = rules
         .iter()
         .map(|r| r.meta())
-        .filter(|m| m.scope == Scope::Service)
-        .map(|m| m.name)
+        .filter(|m| m.scope != Scope::All)
+        .map(|m| (m.name, m.scope))
         .collect();
     diagnostics.retain_mut(|d| {
-        if !scoped.contains(&d.code) {
+        let Some(&(_, default)) = scoped.iter().find(|(name, _)| *name == d.code) else {
             return true;
-        }
+        };
         let Some(origin) = d.origin else { return true };
-        if options.settings(origin.package).scope_of(d.code) == Scope::All {
+        let scope = options.settings(origin.package).scope_of(d.code, default);
+        if scope == Scope::All {
             return true;
         }
         let Some(item) = d.item.as_deref().or_else(|| model.locate(&d.span)) else {
@@ -391,6 +392,9 @@ fn scope_to_services(
         let Some((entry, path)) = model.service_path(item) else {
             return false;
         };
+        if scope == Scope::StatelessService && entry.database.is_some() {
+            return false;
+        }
         let in_lib = packages
             .get(origin.package)
             .and_then(|p| p.targets.get(origin.target))

@@ -18,6 +18,10 @@ pub enum Scope {
     /// Only code a service entry point runs (the workspace service model);
     /// CLIs, dev tools and libraries no service uses stay quiet.
     Service,
+    /// As `Service`, leaving out the services that are databases (they
+    /// embed a storage engine: their data directory is their job).
+    /// `scope = "service"` puts them back.
+    StatelessService,
     /// All checked code.
     #[default]
     All,
@@ -204,13 +208,9 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
-    /// Where rule `name` reports when it is service-scoped by default.
-    pub fn scope_of(&self, name: &str) -> Scope {
-        self.rule_scopes
-            .get(name)
-            .copied()
-            .or(self.scope)
-            .unwrap_or(Scope::Service)
+    /// Where rule `name`, service-scoped by default as `default`, reports.
+    pub fn scope_of(&self, name: &str, default: Scope) -> Scope {
+        self.rule_scopes.get(name).copied().or(self.scope).unwrap_or(default)
     }
 
     /// The options of rule `name`, when they were configured as a `T`.

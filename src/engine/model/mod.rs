@@ -87,6 +87,8 @@ pub enum ArmLabel {
 pub struct Arm {
     pub label: ArmLabel,
     pub parent: Option<usize>,
+    /// The `else` of an `if let`: it runs for every way but `label`.
+    pub except: bool,
 }
 
 /// What the pass records about one file.
@@ -145,8 +147,21 @@ pub struct Entry {
     pub reason: String,
     /// `main`'s attributes promise a service (`#[launch]`).
     pub always: bool,
+    /// For a service that is a database: why (`segment` depends on
+    /// `rocksdb`). A database keeps its own data on disk by design.
+    pub database: Option<String>,
     /// The dispatch this entry takes: the subcommand enum and variant.
-    dispatch: Option<(ArmLabel, usize)>,
+    dispatch: Option<Dispatch>,
+}
+
+/// Which way through a binary's subcommand dispatch an entry goes.
+#[derive(Debug, Clone)]
+enum Dispatch {
+    /// The arms with this label.
+    Arm(ArmLabel),
+    /// No arm of this label's enum: the binary run without a subcommand
+    /// (`None =>`, `_ =>`, or the code after an `if let` that returns).
+    Default(ArmLabel),
 }
 
 /// Entry points named in configuration: `services = [..]`,
@@ -198,7 +213,7 @@ pub struct Model {
     out: Vec<Vec<usize>>,
     edges: Vec<Edge>,
     targets: Vec<Targets>,
-    /// Each edge's subcommand arm (see [`Model::subcommand_arm`]).
+    /// Each edge's innermost dispatching arm.
     edge_arm: Vec<Option<usize>>,
     method_lists: Vec<Vec<Id>>,
     /// Each node's `impl` type group, `NONE` for free functions.
@@ -256,12 +271,100 @@ pub fn is_test_support_package(name: &str) -> bool {
     TEST_SUPPORT_NAMES.contains(&name.as_str()) || TEST_SUPPORT_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
-/// Package names of developer tools: test support, xtask and bench crates.
-fn is_dev_package(name: &str) -> bool {
-    let n = name.replace('_', "-");
-    is_test_support_package(name)
-        || n.starts_with("xtask-")
-        || ["-bench", "-benches", "-xtask"].iter().any(|s| n.ends_with(s))
+/// Words of package names that make a developer tool: `fuzzers`,
+/// `tests-integration`, `search-benchmarks`, `e2e`.
+const DEV_NAME_WORDS: &[&str] = &[
+    "xtask",
+    "bench",
+    "benches",
+    "benchmark",
+    "benchmarks",
+    "fuzz",
+    "fuzzer",
+    "fuzzers",
+    "fuzzing",
+    "test",
+    "tests",
+    "e2e",
+    "loadtest",
+    "stress",
+];
+
+/// What a package's `description` says of a developer tool: "load testing
+/// for LDAP", "benchmarks for the index", "a fuzzer".
+const DEV_DESCRIPTION: &str = r"(?i)\b(load[- ]?test(s|ing)?|stress[- ]?test(s|ing)?|benchmark(s|ing)?|fuzz(er|ers|ing)?|test (harness|suite|utilities))\b";
+
+/// Why a package is a developer tool (test support, xtask, bench, fuzz or
+/// load-test crates), by its name or its description.
+fn dev_package_reason(package: &Package) -> Option<String> {
+    static DESCRIPTION: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(DEV_DESCRIPTION).expect("valid regex"));
+    let name = &package.name;
+    if is_test_support_package(name) || name.replace('_', "-").split('-').any(|w| DEV_NAME_WORDS.contains(&w)) {
+        return Some(format!("package `{name}` is a developer tool"));
+    }
+    let description = package.description.as_deref()?;
+    let found = DESCRIPTION.find(description)?;
+    Some(format!(
+        "package `{name}` is a developer tool: its description says \"{}\"",
+        found.as_str()
+    ))
+}
+
+/// Crates of full-screen terminal interfaces and line editors. A program
+/// built on one is used at a terminal: a server it starts runs on the
+/// user's machine (a web view of a terminal multiplexer, a shell's MCP
+/// server), not as a deployed service.
+const TERMINAL_UI_CRATES: &[&str] = &[
+    "crossterm",
+    "termion",
+    "termwiz",
+    "ratatui",
+    "tui",
+    "reedline",
+    "rustyline",
+    "cursive",
+    "pancurses",
+    "ncurses",
+    "linefeed",
+];
+
+/// Embedded storage engines and write-ahead logs: a service built on one
+/// is a database, a backing service of others, whose data directory is
+/// its job. SQL clients and `rusqlite` are not here: an application keeps
+/// its state in those.
+const STORAGE_ENGINES: &[&str] = &[
+    "rocksdb",
+    "librocksdb-sys",
+    "speedb",
+    "heed",
+    "lmdb",
+    "lmdb-rkv",
+    "lmdb-zero",
+    "sled",
+    "redb",
+    "fjall",
+    "persy",
+    "jammdb",
+    "surrealkv",
+    "wal",
+    "okaywal",
+];
+
+/// The first package an entry point runs code of (its own first) that
+/// depends on one of `crates`, and that crate.
+fn depends_on<'p>(
+    own: &'p Package,
+    reached: impl Iterator<Item = &'p Package>,
+    crates: &[&str],
+) -> Option<(&'p str, &'p str)> {
+    std::iter::once(own).chain(reached).find_map(|p| {
+        p.dependencies
+            .iter()
+            .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal)
+            .find(|d| crates.contains(&d.name.as_str()))
+            .map(|d| (p.name.as_str(), d.name.as_str()))
+    })
 }
 
 /// clap's name for a variant: `ExportSchema` is `export-schema`.
@@ -440,7 +543,7 @@ impl Model {
         drop(names);
         m.targets = targets;
         m.arm_is_sub = m.arms.iter().map(|a| m.is_subcommand(&a.label)).collect();
-        m.edge_arm = m.edges.iter().map(|e| m.subcommand_arm(e.arm)).collect();
+        m.edge_arm = m.edges.iter().map(|e| e.arm).collect();
         m.node_markers = vec![Vec::new(); n];
         for (mi, mk) in m.markers.iter().enumerate() {
             if let Some(&id) = m.ids.get(&mk.owner) {
@@ -464,7 +567,7 @@ impl Model {
     fn subcommand_arm(&self, mut arm: Option<usize>) -> Option<usize> {
         let mut found = None;
         while let Some(a) = arm {
-            if self.arm_is_sub[a] {
+            if self.arm_is_sub[a] && !self.arms[a].except {
                 found = Some(a);
             }
             arm = self.arms[a].parent;
@@ -487,22 +590,40 @@ impl Model {
         }
     }
 
-    /// Whether code in subcommand arm `sub` runs for `dispatch`.
-    fn in_dispatch(&self, sub: Option<usize>, dispatch: Option<&(ArmLabel, usize)>) -> bool {
-        let (Some((chosen, _)), Some(a)) = (dispatch, sub) else {
-            return true;
-        };
-        let label = &self.arms[a].label;
-        !Self::same_enum(label, chosen) || label == chosen
+    /// Whether code inside dispatching arm `arm` (innermost first) runs
+    /// for `dispatch`: every subcommand arm around it must admit it.
+    fn in_dispatch(&self, mut arm: Option<usize>, dispatch: Option<&Dispatch>) -> bool {
+        let Some(dispatch) = dispatch else { return true };
+        while let Some(a) = arm {
+            arm = self.arms[a].parent;
+            if !self.arm_is_sub[a] {
+                continue;
+            }
+            let Arm { label, except, .. } = &self.arms[a];
+            let admits = match dispatch {
+                Dispatch::Arm(chosen) => !Self::same_enum(label, chosen) || (label == chosen) != *except,
+                Dispatch::Default(of) => *except || !Self::same_enum(label, of),
+            };
+            if !admits {
+                return false;
+            }
+        }
+        true
     }
 
     /// Breadth-first from `root`: every node reached, with the node it was
     /// reached from, following edges `follow` accepts.
-    fn walk(&self, root: Id, dispatch: Option<&(ArmLabel, usize)>, follow: &dyn Fn(&Edge) -> bool) -> Vec<Id> {
+    fn walk(&self, root: Id, dispatch: Option<&Dispatch>, follow: &dyn Fn(&Edge) -> bool) -> Vec<Id> {
+        self.walk_from(&[root], dispatch, follow)
+    }
+
+    fn walk_from(&self, roots: &[Id], dispatch: Option<&Dispatch>, follow: &dyn Fn(&Edge) -> bool) -> Vec<Id> {
         let mut parent = vec![NONE; self.nodes.len()];
         let mut queue = VecDeque::new();
-        parent[root as usize] = root;
-        queue.push_back(root);
+        for &root in roots {
+            parent[root as usize] = root;
+            queue.push_back(root);
+        }
         let visit = |n: Id, from: Id, parent: &mut Vec<Id>, queue: &mut VecDeque<Id>| {
             if parent[n as usize] == NONE {
                 parent[n as usize] = from;
@@ -557,22 +678,37 @@ impl Model {
     fn dispatches(&self, main: Id) -> Vec<(ArmLabel, usize)> {
         let reach = self.walk(main, None, &|_| true);
         let package = self.nodes[main as usize].origin.package;
-        let mut arms: Vec<usize> = Vec::new();
+        // Each dispatching arm reached, with the number of calls from `main`
+        // to it: the nearest dispatch is the binary's (`main` matching
+        // `Cli::command`); a nested one (`Scripting { command }` handing
+        // off to another `match`) belongs to a subcommand.
+        let depth = |mut n: usize| {
+            let mut d = 0;
+            while reach[n] != n as Id && d < 64 {
+                n = reach[n] as usize;
+                d += 1;
+            }
+            d
+        };
+        let mut arms: Vec<(usize, usize)> = Vec::new();
         for (f, p) in reach.iter().enumerate() {
             if *p == NONE || self.nodes[f].origin.package != package {
                 continue;
             }
-            arms.extend(self.out[f].iter().filter_map(|&ei| self.edge_arm[ei]));
-            arms.extend(
-                self.node_markers[f]
-                    .iter()
-                    .filter_map(|&mi| self.subcommand_arm(self.markers[mi].arm)),
-            );
+            if let Some(a) = self.dispatch_arms.get(&self.nodes[f].path).copied()
+                && let Some(sub) = self.subcommand_arm(Some(a))
+            {
+                arms.push((depth(f), sub));
+            }
         }
         arms.sort();
-        arms.dedup();
-        let Some(&first) = arms.first() else { return Vec::new() };
+        let Some(&(_, first)) = arms.first() else {
+            return Vec::new();
+        };
         let top = self.arms[first].label.clone();
+        let mut arms: Vec<usize> = arms.into_iter().map(|(_, a)| a).collect();
+        arms.sort();
+        arms.dedup();
         let mut out: Vec<(ArmLabel, usize)> = Vec::new();
         for a in arms {
             let label = &self.arms[a].label;
@@ -610,35 +746,61 @@ impl Model {
                 continue;
             }
             let dispatches = self.dispatches(id);
-            let choices: Vec<Option<(ArmLabel, usize)>> = if dispatches.is_empty() {
-                vec![None]
-            } else {
-                dispatches.into_iter().map(Some).collect()
-            };
+            let mut choices: Vec<Option<Dispatch>> = Vec::new();
+            match dispatches.first() {
+                None => choices.push(None),
+                Some((top, _)) => choices.push(Some(Dispatch::Default(top.clone()))),
+            }
+            choices.extend(dispatches.into_iter().map(|(l, _)| Some(Dispatch::Arm(l))));
             for dispatch in choices {
-                let subcommand = dispatch.as_ref().map(|(l, _)| match l {
-                    ArmLabel::Variant { variant, .. } => kebab(variant),
-                    ArmLabel::Name(n) => n.clone(),
-                });
+                let subcommand = match &dispatch {
+                    Some(Dispatch::Arm(ArmLabel::Variant { variant, .. })) => Some(kebab(variant)),
+                    Some(Dispatch::Arm(ArmLabel::Name(n))) => Some(n.clone()),
+                    _ => None,
+                };
                 let name = match &subcommand {
                     Some(s) => format!("{} {s}", target.name),
                     None => target.name.clone(),
                 };
                 let reach = self.walk(id, dispatch.as_ref(), &|_| true);
+                // A subcommand is judged by what its arms run: the code
+                // around the dispatch is the binary's own (its default run).
+                let arm_reach = match &dispatch {
+                    Some(Dispatch::Arm(label)) => {
+                        let roots: Vec<Id> = self
+                            .dispatch_arms
+                            .iter()
+                            .filter(|(_, a)| !self.arms[**a].except && self.arms[**a].label == *label)
+                            .filter_map(|(node, _)| self.ids.get(node).copied())
+                            .filter(|&n| reach[n as usize] != NONE)
+                            .collect();
+                        Some(self.walk_from(&roots, dispatch.as_ref(), &|_| true))
+                    }
+                    _ => None,
+                };
                 let mut evidence: Vec<(Span, Marker)> = Vec::new();
-                for (f, p) in reach.iter().enumerate() {
+                for (f, p) in arm_reach.as_ref().unwrap_or(&reach).iter().enumerate() {
                     if *p == NONE {
                         continue;
                     }
                     for &mi in &self.node_markers[f] {
                         let mk = &self.markers[mi];
-                        if self.in_dispatch(self.subcommand_arm(mk.arm), dispatch.as_ref()) {
+                        if self.in_dispatch(mk.arm, dispatch.as_ref()) {
                             evidence.push((mk.span.clone(), mk.marker.clone()));
                         }
                     }
                 }
                 evidence.sort_by(|a, b| (a.0.path(), a.0.range.start).cmp(&(b.0.path(), b.0.range.start)));
                 let always = node.main == Some(true);
+                let mut reached: Vec<usize> = reach
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| **p != NONE)
+                    .map(|(n, _)| self.nodes[n].origin.package)
+                    .collect();
+                reached.sort_unstable();
+                reached.dedup();
+                let reached_packages = || reached.iter().filter_map(|&p| packages.get(p).copied());
                 let named = |list: &[String]| {
                     list.iter().any(|n| {
                         *n == name
@@ -653,18 +815,23 @@ impl Model {
                     (EntryKind::OneShot, "configured in `one_shot`".to_string())
                 } else if named(&overrides.dev_tools) {
                     (EntryKind::DevTool, "configured in `dev_tools`".to_string())
-                } else if is_dev_package(&package.name) {
-                    (
-                        EntryKind::DevTool,
-                        format!("package `{}` is a developer tool", package.name),
-                    )
+                } else if let Some(reason) = dev_package_reason(package) {
+                    (EntryKind::DevTool, reason)
                 } else if dev_only.contains(&package.name) {
                     (
                         EntryKind::DevTool,
                         format!("package `{}` is only a dev-dependency of other members", package.name),
                     )
                 } else if let Some((_, first)) = evidence.first() {
-                    (EntryKind::Service, format!("runs {}", first.what))
+                    match depends_on(package, reached_packages(), TERMINAL_UI_CRATES) {
+                        Some((by, ui)) => (
+                            EntryKind::OneShot,
+                            format!(
+                                "an interactive terminal program (`{by}` depends on `{ui}`): what it serves runs on the user's own machine"
+                            ),
+                        ),
+                        None => (EntryKind::Service, format!("runs {}", first.what)),
+                    }
                 } else if always {
                     (EntryKind::Service, "its `main` attribute starts a service".to_string())
                 } else {
@@ -673,7 +840,12 @@ impl Model {
                         "no serve call, listener loop, consumer or endless loop".to_string(),
                     )
                 };
+                let database = (kind == EntryKind::Service)
+                    .then(|| depends_on(package, reached_packages(), STORAGE_ENGINES))
+                    .flatten()
+                    .map(|(by, engine)| format!("`{by}` depends on `{engine}`"));
                 entries.push(Entry {
+                    database,
                     name,
                     binary: target.name.clone(),
                     subcommand,
@@ -696,10 +868,12 @@ impl Model {
 
     fn walk_services(&mut self) {
         let mut all = vec![(usize::MAX, NONE); self.nodes.len()];
-        for (i, e) in self.entries.iter().enumerate() {
-            if e.kind != EntryKind::Service {
-                continue;
-            }
+        // Databases last: code a stateless service runs is that service's.
+        let mut order: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| self.entries[i].kind == EntryKind::Service)
+            .collect();
+        order.sort_by_key(|&i| self.entries[i].database.is_some());
+        for i in order {
             for (node, &parent) in self.entry_reach[i].iter().enumerate() {
                 if parent != NONE && all[node].0 == usize::MAX {
                     all[node] = (i, parent);

@@ -256,6 +256,8 @@ fn each_subcommand_is_an_entry_point() {
     assert_eq!(
         got,
         [
+            // Run without a subcommand, it only parses its arguments.
+            ("app".to_string(), EntryKind::OneShot),
             ("app export-schema".to_string(), EntryKind::OneShot),
             ("app serve".to_string(), EntryKind::Service),
         ]
@@ -377,4 +379,360 @@ fn export() -> std::io::Result<()> {
         .map(|f| f.split(' ').next().unwrap().to_string())
         .collect();
     assert_eq!(got, ["relay/src/lib.rs:9"]);
+}
+
+const LINK_SERVER_LIB: &str = r#"use actix_web::{web, App, HttpServer};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+pub struct CmdArgs {
+    #[command(subcommand)]
+    subcommand: Option<CmdSubcommand>,
+    #[arg(long)]
+    disable_http_server: bool,
+}
+
+#[derive(Subcommand)]
+enum CmdSubcommand {
+    /// Do something with migrations, then exit.
+    Migration {
+        #[command(subcommand)]
+        subcommand: MigrationSubcommand,
+    },
+}
+
+#[derive(Subcommand, PartialEq, Eq)]
+enum MigrationSubcommand {
+    Run,
+    Revert,
+}
+
+pub async fn start_server(args: CmdArgs) -> std::io::Result<()> {
+    if let Some(CmdSubcommand::Migration { subcommand }) = args.subcommand {
+        match subcommand {
+            MigrationSubcommand::Run => std::fs::write("migrated.stamp", b"up")?,
+            MigrationSubcommand::Revert => std::fs::remove_file("migrated.stamp")?,
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all("media")?;
+    if !args.disable_http_server {
+        HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" })))
+            .bind(("0.0.0.0", 8536))?
+            .run()
+            .await?;
+    }
+    Ok(())
+}
+"#;
+
+const LINK_SERVER_MAIN: &str = r#"use clap::Parser;
+use link_server::{start_server, CmdArgs};
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    start_server(CmdArgs::parse()).await
+}
+"#;
+
+#[test]
+fn an_if_let_subcommand_is_an_entry_and_the_run_without_one_is_the_service() {
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"server\"]\n"),
+        ("server/Cargo.toml", &manifest("link_server", "")),
+        ("server/src/lib.rs", LINK_SERVER_LIB),
+        ("server/src/main.rs", LINK_SERVER_MAIN),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("link_server".to_string(), EntryKind::Service),
+            ("link_server migration".to_string(), EntryKind::OneShot),
+        ]
+    );
+    // The migration subcommand's writes run and exit; the server's run.
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines, ["server/src/lib.rs:35"]);
+}
+
+const MULTIPLEXER_MAIN: &str = r#"use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+struct CliArgs {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Share sessions in the browser.
+    Web { port: Option<u16> },
+    /// List sessions.
+    ListSessions,
+}
+
+fn main() {
+    let opts = CliArgs::parse();
+    if let Some(Command::ListSessions) = opts.command {
+        println!("no sessions");
+        std::process::exit(0);
+    }
+    if let Some(Command::Web { port }) = opts.command {
+        web::start_web_server(port.unwrap_or(8082));
+    } else {
+        std::fs::write("session.layout", b"tabs").unwrap();
+    }
+}
+
+mod web {
+    pub fn start_web_server(port: u16) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            std::fs::write("web-tokens.db", b"").unwrap();
+            axum::serve(listener, axum::Router::new()).await.unwrap();
+        });
+    }
+}
+"#;
+
+#[test]
+fn a_terminal_programs_server_mode_is_not_a_deployed_service() {
+    let terminal = manifest("mux", "[dependencies]\ncrossterm = \"0.29\"\nclap = \"4\"\n");
+    let plain = manifest("mux", "[dependencies]\nclap = \"4\"\n");
+    for (manifest, web) in [(&terminal, EntryKind::OneShot), (&plain, EntryKind::Service)] {
+        let files = [
+            ("Cargo.toml", "[workspace]\nmembers = [\"mux\"]\n"),
+            ("mux/Cargo.toml", manifest.as_str()),
+            ("mux/src/main.rs", MULTIPLEXER_MAIN),
+        ];
+        let mut got = entries(&files);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("mux".to_string(), EntryKind::OneShot),
+                ("mux list-sessions".to_string(), EntryKind::OneShot),
+                ("mux web".to_string(), web),
+            ],
+            "{manifest}"
+        );
+        let lines: Vec<String> = found(&files)
+            .iter()
+            .map(|f| f.split(' ').next().unwrap().to_string())
+            .collect();
+        // The session layout is written only by the plain run.
+        let expected: &[&str] = if web == EntryKind::Service {
+            &["mux/src/main.rs:35"]
+        } else {
+            &[]
+        };
+        assert_eq!(lines, expected, "{manifest}");
+    }
+}
+
+#[test]
+fn fuzzers_load_testers_and_integration_test_binaries_are_dev_tools() {
+    let endless = r#"fn main() {
+    loop {
+        std::fs::write("corpus/last.bin", b"x").unwrap();
+    }
+}
+"#;
+    let files = [
+        ("Cargo.toml", ROOT),
+        ("crates/fuzzers/Cargo.toml", &manifest("fuzzers", "")),
+        ("crates/fuzzers/src/bin/fuzz-indexing.rs", endless),
+        (
+            "crates/tests-integration/Cargo.toml",
+            &manifest("tests-integration", ""),
+        ),
+        ("crates/tests-integration/src/bin/test-mem.rs", endless),
+        (
+            "crates/orca/Cargo.toml",
+            &manifest("orca", "").replace(
+                "[package]\n",
+                "[package]\ndescription = \"Orca - load testing for LDAP\"\n",
+            ),
+        ),
+        ("crates/orca/src/main.rs", endless),
+        ("crates/pinger/Cargo.toml", &manifest("pinger", "")),
+        ("crates/pinger/src/main.rs", endless),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("fuzz-indexing".to_string(), EntryKind::DevTool),
+            ("orca".to_string(), EntryKind::DevTool),
+            ("pinger".to_string(), EntryKind::Service),
+            ("test-mem".to_string(), EntryKind::DevTool),
+        ]
+    );
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines, ["crates/pinger/src/main.rs:3"]);
+}
+
+const IDM_OPT: &str = r#"#[derive(Debug, Parser)]
+struct IdmParser {
+    #[clap(subcommand)]
+    commands: IdmOpt,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScriptingCommand {
+    RecoverAccount { name: String },
+    Backup { path: String },
+}
+
+// clap's `Parser` on an enum: its variants are subcommands.
+#[derive(Debug, Parser, Clone)]
+enum IdmOpt {
+    Server,
+    Version,
+    CertGenerate,
+    Scripting {
+        #[clap(subcommand)]
+        command: ScriptingCommand,
+    },
+}
+"#;
+
+const IDM_MAIN: &str = r#"use clap::{Parser, Subcommand};
+
+include!("./opt.rs");
+
+async fn scripting_command(cmd: ScriptingCommand) {
+    match cmd {
+        ScriptingCommand::RecoverAccount { name } => println!("recovered {name}"),
+        ScriptingCommand::Backup { path } => std::fs::write(path, b"dump").unwrap(),
+    }
+}
+
+fn main() {
+    let opt = IdmParser::parse();
+    if let IdmOpt::Version = &opt.commands {
+        println!("1.0");
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    if let IdmOpt::Scripting { command } = opt.commands {
+        rt.block_on(scripting_command(command));
+        return;
+    }
+    rt.block_on(idm_main(opt));
+}
+
+async fn idm_main(opt: IdmParser) {
+    match &opt.commands {
+        IdmOpt::Server => {
+            let listener = tokio::net::TcpListener::bind(std::env::var("BIND").unwrap()).await.unwrap();
+            loop {
+                let _ = listener.accept().await;
+                std::fs::write("last-client", b"x").unwrap();
+            }
+        }
+        IdmOpt::CertGenerate => std::fs::write("cert.pem", b"").unwrap(),
+        _ => {}
+    }
+}
+"#;
+
+#[test]
+fn subcommands_of_an_included_enum_dispatched_in_main_and_deeper() {
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"daemon\"]\n"),
+        ("daemon/Cargo.toml", &manifest("idmd", "")),
+        ("daemon/src/main.rs", IDM_MAIN),
+        ("daemon/src/opt.rs", IDM_OPT),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("idmd".to_string(), EntryKind::OneShot),
+            ("idmd cert-generate".to_string(), EntryKind::OneShot),
+            ("idmd scripting".to_string(), EntryKind::OneShot),
+            ("idmd server".to_string(), EntryKind::Service),
+            ("idmd version".to_string(), EntryKind::OneShot),
+        ]
+    );
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines, ["daemon/src/main.rs:32"]);
+}
+
+#[test]
+fn a_service_built_on_a_storage_engine_is_a_database_and_keeps_its_data() {
+    let engine = r#"pub struct Index { env: heed::Env }
+
+impl Index {
+    pub fn open(dir: &std::path::Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let env = unsafe { heed::EnvOpenOptions::new().open(dir)? };
+        Ok(Index { env })
+    }
+}
+"#;
+    let server = r#"use actix_web::{web, App, HttpServer};
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let db_path = std::path::PathBuf::from(std::env::var("DB_PATH")?);
+    let _index = engine::Index::open(&db_path)?;
+    std::fs::write(db_path.join("instance-uid"), b"42")?;
+    HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" })))
+        .bind(std::env::var("ADDR")?)?
+        .run()
+        .await?;
+    Ok(())
+}
+"#;
+    let files = [
+        ("Cargo.toml", ROOT),
+        (
+            "crates/engine/Cargo.toml",
+            &manifest("engine", "[dependencies]\nheed = \"0.22\"\n"),
+        ),
+        ("crates/engine/src/lib.rs", engine),
+        (
+            "crates/search/Cargo.toml",
+            &manifest("search", "[dependencies]\nengine = { path = \"../engine\" }\n"),
+        ),
+        ("crates/search/src/main.rs", server),
+    ];
+    let outcome = check_workspace(&[&FilesystemWrite], &files);
+    let entry = &outcome.model.entries()[0];
+    assert_eq!((entry.name.as_str(), entry.kind), ("search", EntryKind::Service));
+    assert_eq!(entry.database.as_deref(), Some("`engine` depends on `heed`"));
+    assert_eq!(found(&files), Vec::<String>::new());
+
+    // `scope = "service"` reports in databases too.
+    let root = format!("{ROOT}\n[workspace.metadata.twelve.filesystem_write]\nscope = \"service\"\n");
+    let mut files = files;
+    files[0].1 = &root;
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "crates/engine/src/lib.rs:5",
+            "crates/engine/src/lib.rs:6",
+            "crates/search/src/main.rs:7"
+        ]
+    );
 }

@@ -12,7 +12,7 @@ mod record;
 
 use record::is_subcommand_enum;
 
-use super::model::{self, Callee, FileFacts};
+use super::model::FileFacts;
 use super::{Cx, Fact, Job, PackageCx, Rule, has_cfg_test, is_test_fn};
 use crate::diagnostic::Diagnostic;
 use crate::resolve::{Resolver, resolve_macro};
@@ -769,42 +769,33 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 }
                 self.visit_expr(&m.expr);
                 for arm in &m.arms {
-                    let label = if self.modeling() {
-                        self.arm_label(&m.expr, &arm.pat)
-                    } else {
-                        None
-                    };
-                    // A dispatching arm is a node of its own, reached from
-                    // the function through an edge in the arm: what it runs
-                    // (and what is reported in it) belongs to its subcommand.
-                    let pushed = match (label, self.state.owners.last()) {
-                        (Some(label), Some(owner)) => {
-                            use syn::spanned::Spanned;
-                            let span = arm.pat.span();
-                            let node = format!("{owner}::#{}", span.byte_range().start);
-                            self.model.arms.push(model::Arm {
-                                label,
-                                parent: self.state.arms.last().copied(),
-                            });
-                            self.state.arms.push(self.model.arms.len() - 1);
-                            self.record_edge(Callee::Paths(vec![node.clone()]), span);
-                            self.state.owners.push(node.clone());
-                            self.model.nodes.push(model::Node {
-                                path: node,
-                                origin: self.origin,
-                                span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
-                                extent: arm.span().byte_range(),
-                                main: None,
-                                trait_impl: false,
-                            });
-                            true
-                        }
-                        _ => false,
-                    };
+                    use syn::spanned::Spanned;
+                    let pushed = self.enter_arm(&m.expr, &arm.pat, arm.span().byte_range(), false);
                     self.visit_arm(arm);
                     if pushed {
-                        self.state.arms.pop();
-                        self.state.owners.pop();
+                        self.leave_arm();
+                    }
+                }
+            }
+            // `if let Some(Command::Serve(args)) = cli.command { .. }`: the
+            // block is a dispatching arm, the `else` is not.
+            syn::Expr::If(i) if matches!(&*i.cond, syn::Expr::Let(_)) => {
+                let syn::Expr::Let(l) = &*i.cond else { unreachable!() };
+                for attr in &i.attrs {
+                    self.visit_attribute(attr);
+                }
+                self.visit_expr(&i.cond);
+                use syn::spanned::Spanned;
+                let pushed = self.enter_arm(&l.expr, &l.pat, i.then_branch.span().byte_range(), false);
+                self.visit_block(&i.then_branch);
+                if pushed {
+                    self.leave_arm();
+                }
+                if let Some((_, e)) = &i.else_branch {
+                    let pushed = self.enter_arm(&l.expr, &l.pat, e.span().byte_range(), true);
+                    self.visit_expr(e);
+                    if pushed {
+                        self.leave_arm();
                     }
                 }
             }

@@ -230,6 +230,55 @@ impl FileVisitor<'_> {
         }
     }
 
+    /// Enters a dispatching arm (a `match` arm, or an `if let` block) when
+    /// `pat` on `scrutinee` selects a subcommand: the arm becomes a node of
+    /// its own, reached from the function through an edge in the arm, so
+    /// what it runs (and what is reported in it) belongs to its
+    /// subcommand. An `except` arm is an `if let`'s `else`: it runs for
+    /// every other way. Returns whether an arm was entered.
+    pub(super) fn enter_arm(
+        &mut self,
+        scrutinee: &syn::Expr,
+        pat: &syn::Pat,
+        extent: std::ops::Range<usize>,
+        except: bool,
+    ) -> bool {
+        if !self.modeling() {
+            return false;
+        }
+        let Some(label) = self.arm_label(scrutinee, pat) else {
+            return false;
+        };
+        let Some(owner) = self.state.owners.last() else {
+            return false;
+        };
+        use syn::spanned::Spanned;
+        let span = pat.span();
+        let node = format!("{owner}::#{}", extent.start);
+        self.model.arms.push(model::Arm {
+            label,
+            parent: self.state.arms.last().copied(),
+            except,
+        });
+        self.state.arms.push(self.model.arms.len() - 1);
+        self.record_edge(Callee::Paths(vec![node.clone()]), span);
+        self.state.owners.push(node.clone());
+        self.model.nodes.push(model::Node {
+            path: node,
+            origin: self.origin,
+            span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
+            extent,
+            main: None,
+            trait_impl: false,
+        });
+        true
+    }
+
+    pub(super) fn leave_arm(&mut self) {
+        self.state.arms.pop();
+        self.state.owners.pop();
+    }
+
     /// The subcommand a `match` arm selects, when the `match` dispatches.
     pub(super) fn arm_label(&self, scrutinee: &syn::Expr, pat: &syn::Pat) -> Option<ArmLabel> {
         let mut pat = pat;
@@ -278,13 +327,15 @@ impl FileVisitor<'_> {
     }
 }
 
-/// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`,
+/// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`, `#[derive(Parser)]`,
 /// `#[argh(subcommand)]`, structopt's `#[derive(StructOpt)]` on an enum.
 pub(super) fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {
     use quote::ToTokens;
     attrs.iter().any(|a| {
         let text = a.meta.to_token_stream().to_string();
-        (a.path().is_ident("derive") && (text.contains("Subcommand") || text.contains("StructOpt")))
+        // clap's `Parser` on an enum makes its variants subcommands too.
+        (a.path().is_ident("derive")
+            && (text.contains("Subcommand") || text.contains("StructOpt") || text.contains("Parser")))
             || (a.path().is_ident("argh") && text.contains("subcommand"))
     })
 }

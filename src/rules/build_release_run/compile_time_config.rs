@@ -517,4 +517,51 @@ async fn db() {
             ]
         );
     }
+
+    #[test]
+    fn variables_a_build_helper_crate_sets_are_the_builds() {
+        let profiles = r#"//! Build profiles, applied from each server crate's build script.
+pub fn apply_profile() {
+    let profile = std::env::var("IDM_BUILD_PROFILE").unwrap_or_else(|_| "developer".into());
+    println!("cargo:rustc-env=IDM_PROFILE_NAME={profile}");
+    println!(
+        "cargo:rustc-env=IDM_SERVER_CONFIG_PATH={}",
+        "/etc/idm/server.toml"
+    );
+}
+"#;
+        let server = r#"use std::path::PathBuf;
+
+fn main() {
+    let config = PathBuf::from(env!("IDM_SERVER_CONFIG_PATH"));
+    let db = env!("IDM_DATABASE_PATH");
+    println!("{} {config:?} {db}", env!("IDM_PROFILE_NAME"));
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+"#;
+        let outcome = crate::test_support::check_workspace(
+            &[&CompileTimeConfig],
+            &[
+                ("Cargo.toml", "[workspace]\nmembers = [\"profiles\", \"server\"]\n"),
+                (
+                    "profiles/Cargo.toml",
+                    "[package]\nname = \"profiles\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                ),
+                ("profiles/src/lib.rs", profiles),
+                (
+                    "server/Cargo.toml",
+                    "[package]\nname = \"idmd\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[build-dependencies]\nprofiles = { path = \"../profiles\" }\n",
+                ),
+                ("server/build.rs", "fn main() {\n    profiles::apply_profile();\n}\n"),
+                ("server/src/main.rs", server),
+            ],
+        );
+        let messages: Vec<&str> = outcome.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`env!` bakes `IDM_DATABASE_PATH` into the binary at compile time"]
+        );
+    }
 }

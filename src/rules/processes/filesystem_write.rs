@@ -64,7 +64,7 @@ declare_rule! {
     /// ### Options
     /// `scratch_dirs = ["my_crate::paths::scratch"]`: functions whose result
     /// is scratch space like `std::env::temp_dir`.
-    pub FilesystemWrite => "filesystem_write", Factor::Processes, Warn, fixable: false, options: ["scratch_dirs"], scope: Service
+    pub FilesystemWrite => "filesystem_write", Factor::Processes, Warn, fixable: false, options: ["scratch_dirs"], scope: StatelessService
 }
 
 /// Modules with std's filesystem API, by crate.
@@ -134,6 +134,10 @@ const SCRATCH_TYPES: &[&str] = &[
 
 /// Crates of `SCRATCH_TYPES`: a package without them holds none.
 const SCRATCH_CRATES: &[&str] = &["tempfile", "tempdir"];
+
+/// Calls on a path named as a socket (`socket_path`, `sock`) that manage
+/// the socket file rather than store data.
+const SOCKET_FILE_CALLS: &[&str] = &["::remove_file", "::set_permissions"];
 
 /// Types of `UNIX_SOCKET_BINDS`: a file that does not name one binds none.
 const SOCKET_TYPES: &[&str] = &["UnixListener", "UnixDatagram"];
@@ -405,6 +409,45 @@ fn path_text(cx: &Cx<'_>, mut expr: &syn::Expr) -> String {
     cx.span(expr).snippet().split_whitespace().collect()
 }
 
+/// Whether `expr` holds a string literal (`"sqlite://data.db"`, or one in a
+/// `format!`): a path the code chooses, not configuration.
+fn has_str_literal(expr: &syn::Expr) -> bool {
+    use quote::ToTokens;
+    fn walk(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Literal(l) => l.to_string().contains('"'),
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(expr.to_token_stream())
+}
+
+/// A SQLite URL opened read-only (`?mode=ro`, `immutable=1`): a backup
+/// or a check, not state.
+fn is_read_only_url(expr: &syn::Expr) -> bool {
+    use quote::ToTokens;
+    let text = expr.to_token_stream().to_string();
+    text.contains("mode=ro") || text.contains("immutable=1")
+}
+
+/// Whether the package can also use PostgreSQL or MySQL (a feature or a
+/// dependency feature of diesel, sqlx or sea-orm): its SQLite is one
+/// backend of several.
+fn has_network_sql_backend(package: &crate::workspace::Package) -> bool {
+    let network = |f: &str| f.contains("postgres") || f.contains("mysql");
+    package
+        .features
+        .values()
+        .flatten()
+        .any(|f| ["diesel/", "sqlx/", "sea-orm/"].iter().any(|c| f.starts_with(c)) && network(f))
+        || package
+            .dependencies
+            .iter()
+            .filter(|d| ["diesel", "sqlx", "sea-orm"].contains(&d.name.as_str()))
+            .any(|d| d.features.iter().any(|f| network(f)))
+}
+
 /// The function a node is in, unique within the package.
 fn function_key(cx: &Cx<'_>) -> Option<String> {
     Some(format!("{}#{}", cx.file().path.display(), cx.enclosing_fn_path()?))
@@ -671,7 +714,37 @@ impl Rule for FilesystemWrite {
         }
 
         let path = found.path_arg.and_then(|i| call.args.get(i)).copied();
+        if found.kind == Kind::Database && call.args.iter().any(|a| is_read_only_url(a)) {
+            return;
+        }
+        // `SqliteConnection::establish(&config.database_url)` in an app
+        // that also speaks PostgreSQL or MySQL: the operator picks the
+        // backing service, this is one choice.
+        if found.kind == Kind::Database
+            && path.is_some_and(|arg| !has_str_literal(arg))
+            && has_network_sql_backend(cx.package())
+        {
+            return;
+        }
+        // An opt-in log file is `log_to_file`'s.
+        if found.kind == Kind::File
+            && path.is_some_and(|arg| {
+                let text = path_text(cx, arg).to_ascii_lowercase();
+                text.ends_with("log_file") || text.ends_with("logfile") || text.ends_with("log_path")
+            })
+        {
+            return;
+        }
         if let Some(arg) = path {
+            // `remove_file(&socket_path)` after serving, `set_permissions`
+            // on the socket just bound: a Unix socket is an endpoint, not
+            // stored data.
+            if found.kind == Kind::File
+                && SOCKET_FILE_CALLS.iter().any(|f| found.api.ends_with(f))
+                && path_text(cx, arg).to_ascii_lowercase().contains("sock")
+            {
+                return;
+            }
             if let syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s), ..
             }) = arg
@@ -703,7 +776,10 @@ impl Rule for FilesystemWrite {
                 Some((owner, self_field(cx, arg, 0)?))
             });
         let removed = path
-            .filter(|_| found.kind == Kind::File && found.api.ends_with("::remove_file"))
+            .filter(|_| {
+                found.kind == Kind::File
+                    && (found.api.ends_with("::remove_file") || found.api.ends_with("::set_permissions"))
+            })
             .filter(|_| SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t)))
             .and_then(|arg| Some((function_key(cx)?, path_text(cx, arg))));
         if field.is_some() || removed.is_some() {
@@ -792,11 +868,13 @@ impl Rule for FilesystemWrite {
             {
                 continue;
             }
-            // `let _ = fs::remove_file(&path); UnixListener::bind(&path)`.
+            // `let _ = fs::remove_file(&path); UnixListener::bind(&path)`, and
+            // `UnixListener::bind(&path); fs::set_permissions(&path, ..)`.
+            let chmod = what.contains("set_permissions");
             if removed.as_ref().is_some_and(|(function, path)| {
-                binds
-                    .iter()
-                    .any(|(f, p, bind)| f == function && p == path && bind.span.range.start > fact.span.range.start)
+                binds.iter().any(|(f, p, bind)| {
+                    f == function && p == path && (bind.span.range.start > fact.span.range.start) != chmod
+                })
             }) {
                 continue;
             }
@@ -1269,6 +1347,85 @@ pub fn bind_then_remove(path: &Path) -> std::io::Result<()> {
 }
 "#;
         assert_eq!(lines(src), [28, 34, 39]);
+    }
+
+    #[test]
+    fn sqlite_as_one_configured_backend_read_only_opens_and_log_files_are_not_reported() {
+        let src = r#"
+use diesel::Connection;
+
+pub struct DbPool { database_url: String }
+
+impl DbPool {
+    pub fn connect(&self) -> anyhow::Result<()> {
+        if self.database_url.starts_with("postgresql:") {
+            let _conn = diesel::pg::PgConnection::establish(&self.database_url)?;
+        } else {
+            let _conn = diesel::sqlite::SqliteConnection::establish(&self.database_url)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn backup(file_path: &str) -> anyhow::Result<()> {
+    let _conn = diesel::sqlite::SqliteConnection::establish(&format!("sqlite://{file_path}?mode=ro"))?;
+    Ok(())
+}
+
+pub fn local() -> anyhow::Result<()> {
+    let _conn = diesel::sqlite::SqliteConnection::establish("sqlite://data/app.db")?;    // 23
+    Ok(())
+}
+
+pub fn validate(log_file: &Option<String>) -> bool {
+    log_file.as_ref().is_none_or(|log_file| {
+        std::fs::OpenOptions::new().append(true).create(true).open(log_file).is_ok()
+    })
+}
+"#;
+        let with_postgres = crate::test_support::check_rule_in(&FilesystemWrite, src, |p| {
+            p.features.insert("postgresql".into(), vec!["diesel/postgres".into()]);
+            p.features.insert("sqlite".into(), vec!["diesel/sqlite".into()]);
+        });
+        assert_eq!(lines_of(&with_postgres), [23]);
+        // Without another backend, the configured SQLite file is the state.
+        assert_eq!(lines(src), [11, 23]);
+    }
+
+    #[test]
+    fn managing_a_socket_file_is_not_storing_data() {
+        let src = r#"
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+pub async fn serve_uds(socket_path: PathBuf, mode: Option<u32>) -> anyhow::Result<()> {
+    let listener = bind_unix(&socket_path, mode)?;
+    loop {
+        tokio::select! {
+            conn = listener.accept() => { let _ = conn?; }
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    // Best-effort socket file cleanup.
+    if let Err(err) = tokio::fs::remove_file(&socket_path).await {
+        tracing::warn!("failed to remove unix socket file: {err}");
+    }
+    Ok(())
+}
+
+fn bind_unix(path: &Path, mode: Option<u32>) -> anyhow::Result<tokio::net::UnixListener> {
+    let listener = tokio::net::UnixListener::bind(path)?;
+    if let Some(bits) = mode {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(bits))?;
+    }
+    Ok(listener)
+}
+
+pub async fn cleanup(upload: &Path) -> std::io::Result<()> {
+    tokio::fs::remove_file(upload).await                                       // 29
+}
+"#;
+        assert_eq!(lines(src), [29]);
     }
 
     #[test]
