@@ -67,7 +67,7 @@ pub struct ProjectArgs {
     /// Path to Cargo.toml
     #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
     manifest_path: Option<PathBuf>,
-    /// Package to select (repeatable)
+    /// Package to select, by name or package ID spec (repeatable)
     #[arg(short, long = "package", value_name = "SPEC", help_heading = "Package Selection")]
     package: Vec<String>,
     /// All packages in the workspace
@@ -155,19 +155,19 @@ struct CheckArgs {
     /// Check only the specified binary
     #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
     bin: Vec<String>,
-    /// Check all test targets
+    /// Also check all test targets
     #[arg(long, help_heading = "Target Selection")]
     tests: bool,
     /// Check only the specified test target
     #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
     test: Vec<String>,
-    /// Check all examples
+    /// Also check all examples
     #[arg(long, help_heading = "Target Selection")]
     examples: bool,
     /// Check only the specified example
     #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
     example: Vec<String>,
-    /// Check all benches
+    /// Also check all benches
     #[arg(long, help_heading = "Target Selection")]
     benches: bool,
     /// Check only the specified bench target
@@ -202,7 +202,7 @@ struct CheckArgs {
     /// Print only diagnostics, no status lines
     #[arg(short, long, help_heading = "Output")]
     quiet: bool,
-    /// Also report unused `twelve:allow` comments (-vv for more detail)
+    /// Also report unused `twelve:allow` comments, the service model's entry points and stale baseline entries
     #[arg(short, long, action = clap::ArgAction::Count, help_heading = "Output")]
     verbose: u8,
     /// Show secrets in full instead of masking them (for local debugging only)
