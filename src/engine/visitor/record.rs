@@ -254,7 +254,10 @@ impl FileVisitor<'_> {
         };
         use syn::spanned::Spanned;
         let span = pat.span();
-        let node = format!("{owner}::#{}", extent.start);
+        // Named by the pattern (an `else` by its own start: it shares the
+        // `if let`'s pattern).
+        let at = if except { extent.start } else { span.byte_range().start };
+        let node = format!("{owner}::#{at}");
         self.model.arms.push(model::Arm {
             label,
             parent: self.state.arms.last().copied(),

@@ -165,10 +165,34 @@ const NON_SECRET_WORDS: &[&str] = &[
 /// working directory variables.
 const NON_SECRET_NAMES: &[&str] = &["pwd", "oldpwd"];
 
+/// Analytics and telemetry products whose ingestion keys are write-only
+/// and public by design (they ship in every browser page): a
+/// `SEGMENT_WRITE_KEY` or `POSTHOG_API_KEY` is no credential.
+pub(crate) const PUBLIC_INGEST_WORDS: &[&str] = &[
+    "segment",
+    "mixpanel",
+    "amplitude",
+    "posthog",
+    "plausible",
+    "heap",
+    "analytics",
+    "telemetry",
+    "publishable",
+];
+
+/// Whether `words` name an analytics ingestion key or token (not a
+/// password or a secret of that product: `MIXPANEL_API_SECRET` is one).
+pub(crate) fn is_public_ingest_key(words: &[String]) -> bool {
+    words.iter().any(|w| PUBLIC_INGEST_WORDS.contains(&w.as_str()))
+        && !words
+            .iter()
+            .any(|w| SECRET_WORDS.contains(&w.as_str()) || w == "secret" || w == "secrets")
+}
+
 /// Whether a variable, field or key name reads as a credential.
 pub fn is_secret_name(name: &str) -> bool {
     let words = words(name);
-    if words.is_empty() {
+    if words.is_empty() || is_public_ingest_key(&words) {
         return false;
     }
     let joined = words.join("");
@@ -211,6 +235,7 @@ mod tests {
     fn secret_names() {
         for name in [
             "JWT_SECRET",
+            "MIXPANEL_API_SECRET",
             "API_TOKEN",
             "DATABASE_PASSWORD",
             "DB_PASS",
@@ -259,6 +284,8 @@ mod tests {
             "NUM_TOKENS",
             "TOKENS_PER_MINUTE",
             "PUBLIC_KEY",
+            "SEGMENT_API_KEY",
+            "POSTHOG_API_KEY",
             "ROUTING_KEY",
             "CACHE_KEY",
             "key",

@@ -302,6 +302,9 @@ const HOLDER_WORDS: &[&str] = &[
 /// `auth_response_body` is a body.
 pub fn secret_name(name: &str) -> Option<Class> {
     let mut words = words(name);
+    if crate::rules::config::secret_names::is_public_ingest_key(&words) {
+        return None;
+    }
     let last = words.last()?;
     if NOT_SECRET_LAST_WORDS.contains(&last.as_str())
         || LOCATION_WORDS.contains(&last.as_str())

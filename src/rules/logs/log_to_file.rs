@@ -215,6 +215,60 @@ fn string_value(cx: &Cx<'_>, expr: &syn::Expr) -> Option<String> {
     }
 }
 
+/// Whether `expr` holds a string literal, directly or in a `format!`.
+fn has_str_literal(expr: &syn::Expr) -> bool {
+    use quote::ToTokens;
+    fn walk(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Literal(l) => l.to_string().contains('"'),
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(expr.to_token_stream())
+}
+
+/// The path argument of the file a writer expression opens
+/// (`BufWriter::new(OpenOptions::new().append(true).open(log_file)?)`),
+/// through wrappers, `?` and one level of local bindings.
+fn opened_path<'e>(cx: &'e Cx<'_>, expr: &'e syn::Expr, depth: usize) -> Option<&'e syn::Expr> {
+    if depth > 8 {
+        return None;
+    }
+    match expr {
+        syn::Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "open" | "create") => {
+            m.args.first().or_else(|| opened_path(cx, &m.receiver, depth + 1))
+        }
+        syn::Expr::MethodCall(m) => opened_path(cx, &m.receiver, depth + 1)
+            .or_else(|| m.args.iter().find_map(|a| opened_path(cx, a, depth + 1))),
+        syn::Expr::Call(c) => {
+            let callee = match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
+            match callee.as_deref() {
+                Some("create" | "create_new" | "open") => c.args.first(),
+                _ => c.args.iter().find_map(|a| opened_path(cx, a, depth + 1)),
+            }
+        }
+        syn::Expr::Try(t) => opened_path(cx, &t.expr, depth + 1),
+        syn::Expr::Reference(r) => opened_path(cx, &r.expr, depth + 1),
+        syn::Expr::Paren(p) => opened_path(cx, &p.expr, depth + 1),
+        syn::Expr::Path(p) => {
+            let name = p.path.get_ident()?.to_string();
+            opened_path(cx, cx.local_init(&name)?, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+/// A log file at a path the configuration gives (`fern::log_file(&config.log_file)`,
+/// `rolling::daily(&cfg.log_dir, ..)`): logging there is the operator's
+/// opt-in, stdout stays the default.
+fn configured(path: Option<&syn::Expr>) -> bool {
+    path.is_some_and(|p| !has_str_literal(p))
+}
+
 impl Rule for LogToFile {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -237,9 +291,26 @@ impl Rule for LogToFile {
                 && cx.package().dependency(krate).is_some()
                 && let Some(arg) = call.args.first()
                 && is_file(&cx.sources(arg))
+                && !configured(opened_path(cx, arg, 0))
             {
                 let span = call_span(cx, call);
                 report_file(cx, span, &format!("`{method}` of a file"));
+            }
+            // `RollingFileAppender::builder()..build(dir)`: the directory is
+            // known at `build`.
+            if method == "build"
+                && let Some((_, what)) = FILE_SINKS
+                    .iter()
+                    .find(|(p, _)| p.ends_with("::builder") && call.chain.root_is(&[p]))
+                && !configured(call.args.first().copied())
+                && !call
+                    .chain
+                    .root
+                    .iter()
+                    .any(|r| r.starts_with(&format!("{}::", cx.module()[0])))
+            {
+                let span = call_span(cx, call);
+                report_file(cx, span, what);
             }
             return;
         }
@@ -249,7 +320,13 @@ impl Rule for LogToFile {
         if call.paths.iter().any(|p| p.starts_with(&own)) {
             return;
         }
-        if let Some((_, what)) = FILE_SINKS.iter().find(|(p, _)| call.is(&[p])) {
+        if let Some((path, what)) = FILE_SINKS.iter().find(|(p, _)| call.is(&[p])) {
+            // A builder's path comes at `build`; `RollingFileAppender::new`
+            // takes the rotation first.
+            let path_arg = usize::from(path.ends_with("RollingFileAppender::new"));
+            if path.ends_with("::builder") || configured(call.args.get(path_arg).copied()) {
+                return;
+            }
             let span = call_span(cx, call);
             report_file(cx, span, what);
         } else if let Some((_, sink)) = SYSTEM_SINKS.iter().find(|(p, _)| call.is(&[p])) {
@@ -259,6 +336,7 @@ impl Rule for LogToFile {
         } else if let Some((_, index, what)) = WRITER_SINKS.iter().find(|(p, _, _)| call.is(&[p])) {
             if let Some(arg) = call.args.get(*index)
                 && is_file(&cx.sources(arg))
+                && !configured(opened_path(cx, arg, 0))
             {
                 let span = call_span(cx, call);
                 report_file(cx, span, what);
@@ -431,7 +509,7 @@ fn setup() -> Result<(), Box<dyn std::error::Error>> {
         assert_eq!(
             found(&["fern", "flexi_logger"], src),
             [
-                "9 log4rs `FileAppender` writes logs to a file",
+                "11 log4rs `FileAppender` writes logs to a file",
                 "13 `fern::log_file` writes logs to a file",
                 "14 `chain` of a file writes logs to a file",
                 "15 flexi_logger's `log_to_file` writes logs to a file",
@@ -440,6 +518,41 @@ fn setup() -> Result<(), Box<dyn std::error::Error>> {
                 "20 env_logger's `Target::Pipe` writes logs to a file",
             ]
         );
+    }
+
+    #[test]
+    fn a_log_file_the_configuration_names_is_the_operators_opt_in() {
+        let src = r#"
+use std::fs;
+use std::io;
+use std::sync::Mutex;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+
+pub fn init(config: &LogConfig) -> anyhow::Result<()> {
+    let mut logger = fern::Dispatch::new().chain(io::stdout());
+    if let Some(log_file) = &config.log_file {
+        logger = logger.chain(fern::log_file(log_file)?);
+    }
+    if let Some(dir) = &config.audit_dir {
+        let appender = RollingFileAppender::builder()
+            .rotation(Rotation::DAILY)
+            .filename_prefix("audit")
+            .build(dir)?;
+    }
+    let Some(on_disk) = &config.on_disk_path else { return Ok(()) };
+    let writer = fs::OpenOptions::new().create(true).append(true).open(on_disk)?;
+    tracing_subscriber::fmt().with_writer(Mutex::new(io::BufWriter::new(writer))).init();
+    let fixed = fs::OpenOptions::new().create(true).append(true).open(format!("{}/server.log", config.dir))?;
+    tracing_subscriber::fmt().with_writer(Mutex::new(fixed)).init();                         // 22
+    let appender = RollingFileAppender::builder().filename_prefix("app").build("logs")?;   // 23
+    Ok(())
+}
+"#;
+        let lines: Vec<String> = found(&["fern", "tracing-subscriber"], src)
+            .iter()
+            .map(|f| f.split(' ').next().unwrap().to_string())
+            .collect();
+        assert_eq!(lines, ["22", "23"]);
     }
 
     #[test]
@@ -484,8 +597,8 @@ mod tests {
         // from a deserialized config is the feature itself.
         let src = r#"
 use crate::append::file::FileAppender;
-pub fn deserialize(path: &str) -> FileAppender {
-    FileAppender::builder().build(path).unwrap()
+pub fn deserialize() -> FileAppender {
+    FileAppender::builder().build("log/requests.log").unwrap()
 }
 "#;
         let found = crate::engine::check_source(

@@ -106,6 +106,19 @@ const USER_WORDS: &[&str] = &[
     "upload",
 ];
 
+/// Words of types that are handles to something outside the process: a
+/// map of them (`DashMap<String, opendal::Operator>`) caches connections.
+const HANDLE_WORDS: &[&str] = &[
+    "operator",
+    "client",
+    "connection",
+    "conn",
+    "pool",
+    "channel",
+    "sender",
+    "driver",
+];
+
 /// Words of a static's name that say it is a cache, a buffer, a registry
 /// of the program's own things, or timing and counters, not data of users.
 const INTERNAL_WORDS: &[&str] = &[
@@ -398,10 +411,25 @@ impl ProcessLocalState {
         walk(ty, None, mutable, &mut shape);
         let Some(state) = shape.state else { return };
         let name = ident.to_string();
-        let user = user_word(&name, &shape.idents);
-        // Caches, by name or type, and timing are the program's own.
-        let internal = words(&name).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()))
+        let named_internal = words(&name).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()));
+        // A user word in the name (`SESSIONS`, `USER_CACHE`) is per-user
+        // state; one only in the type of a static named a cache (`CACHE:
+        // Cache<Url, Arc<CommunityOrUser>>`) is a cache of users' records,
+        // harmless to lose.
+        let user = match user_word(&name, &[]) {
+            Some(word) => Some(word),
+            None if named_internal => None,
+            None => user_word(&name, &shape.idents),
+        };
+        // Caches, by name or type, handles to backing services (an
+        // operator or client per path) and timing are the program's own.
+        let internal = named_internal
             || is_cache_type(&shape.idents)
+            || shape
+                .idents
+                .iter()
+                .flat_map(|i| words(i))
+                .any(|w| HANDLE_WORDS.contains(&w.as_str()))
             || is_timing(ty);
         if user.is_none() && (internal || !is_service(cx)) {
             return;
@@ -630,6 +658,11 @@ static RESPONSES: LazyLock<Cache<String, Bytes>> = LazyLock::new(|| Cache::new(1
 static PAGES: Lazy<quick_cache::sync::Cache<String, Bytes>> = Lazy::new(|| quick_cache::sync::Cache::new(500));
 static TEMPLATES: Lazy<Mutex<cached::SizedCache<String, String>>> =
     Lazy::new(|| Mutex::new(cached::SizedCache::with_size(50)));
+// Remote actors fetched once: a cache of users' records, not their state.
+static CACHE: LazyLock<Cache<Url, Arc<SiteOrCommunityOrUser>>> = LazyLock::new(|| Cache::new(1000));
+// A handle per storage path: a connection cache.
+static OPERATORS_BY_PATH: LazyLock<dashmap::DashMap<String, opendal::Operator>> = LazyLock::new(Default::default);
+static CLIENTS: Lazy<Mutex<HashMap<String, reqwest::Client>>> = Lazy::new(Default::default);
 "#;
         assert_eq!(service_lines(src), Vec::<usize>::new());
     }
@@ -649,9 +682,8 @@ static SESSIONS: Lazy<Mutex<LruCache<SessionId, Session>>> = Lazy::new(|| Mutex:
 static LAST_SEEN: LazyLock<Mutex<HashMap<SessionId, Instant>>> = LazyLock::new(Default::default);       // 11
 static CARTS: Lazy<moka::future::Cache<UserId, Cart>> = Lazy::new(|| moka::future::Cache::new(10_000)); // 12
 static USER_CACHE: LazyLock<Mutex<HashMap<u64, User>>> = LazyLock::new(Default::default);               // 13
-static OPERATORS: Lazy<Mutex<HashMap<PathBuf, Operator>>> = Lazy::new(Default::default);                 // 14
 "#;
-        assert_eq!(service_lines(src), [10, 11, 12, 13, 14]);
+        assert_eq!(service_lines(src), [10, 11, 12, 13]);
         // In a library only per-user state is reported.
         assert_eq!(lines(src), [10, 11, 12, 13]);
     }

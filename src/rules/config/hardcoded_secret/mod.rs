@@ -20,7 +20,7 @@ mod source;
 use files::FileKind;
 use source::{
     CONCAT_MACROS, NAMED_VALUE_CALLS, SECRET_ARGUMENTS, callee_names, expr_name, has_literal, json_pairs, lit_text,
-    name_arg, pat_name, secret_callee,
+    name_arg, pat_name, reads_configuration, secret_callee,
 };
 
 declare_rule! {
@@ -379,6 +379,12 @@ impl Rule for HardcodedSecret {
             }
             syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) => {
                 for (name_side, value_side) in [(&b.left, &b.right), (&b.right, &b.left)] {
+                    // `CONFIG.admin_password == "changeme"` checks whether
+                    // the configured secret is still the shipped default:
+                    // the default itself is where the value lives.
+                    if reads_configuration(name_side) {
+                        continue;
+                    }
                     if let Some(name) = expr_name(name_side) {
                         self.check_named(cx, &name, value_side);
                     }
@@ -656,6 +662,27 @@ mod tests {{{src}}}
 "
         );
         assert_eq!(lines_with_tests(&in_mod), [4, 5]);
+    }
+
+    #[test]
+    fn analytics_ingest_keys_and_default_checks_are_not_credentials() {
+        let src = r#"
+use once_cell::sync::Lazy;
+
+const SEGMENT_API_KEY: &str = "P3FWhhEsJiEDCuEHpmcN9DHcK4hVfBvb";
+const POSTHOG_API_KEY: &str = "phc_f3kT9qLmZ2xVbN8wR4yU7iO1pA6sD5gH";
+const MIXPANEL_API_SECRET: &str = "f3kT9qLmZ2xVbN8wR4yU7iO1pA6sD5gH";           // 6
+
+pub fn warn_on_default_login(args: &Args) -> bool {
+    *ARGS.auth_admin_password == "m1cr0b1n" || CONFIG.admin_token() == "dJ8fK2mQ9zX4vB7n"
+        || args.password == "hunter2hunter2"
+}
+
+pub fn login(req: &LoginForm) -> bool {
+    req.password == "Xk29!vPq7#mLw4zR"                                        // 14
+}
+"#;
+        assert_eq!(lines(src), [6, 14]);
     }
 
     #[test]

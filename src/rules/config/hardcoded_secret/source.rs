@@ -194,6 +194,43 @@ pub(super) fn expr_name(expr: &syn::Expr) -> Option<String> {
     }
 }
 
+/// Roots of expressions that read the program's configuration: `ARGS.x`,
+/// `CONFIG.admin_token()`, `settings.password`, `self.config.secret`.
+const CONFIG_ROOTS: &[&str] = &[
+    "args", "config", "cfg", "conf", "settings", "opts", "options", "cli", "env",
+];
+
+/// Whether `expr` reads a configured value (`*ARGS.auth_admin_password`,
+/// `CONFIG.admin_token()`, `self.config.secret`).
+pub(super) fn reads_configuration(expr: &syn::Expr) -> bool {
+    let mut expr = expr;
+    loop {
+        match expr {
+            syn::Expr::Field(f) => {
+                if let syn::Expr::Field(inner) = &*f.base
+                    && let syn::Member::Named(m) = &inner.member
+                    && CONFIG_ROOTS.contains(&m.to_string().to_ascii_lowercase().as_str())
+                {
+                    return true;
+                }
+                expr = &f.base;
+            }
+            syn::Expr::MethodCall(m) => expr = &m.receiver,
+            syn::Expr::Unary(u) => expr = &u.expr,
+            syn::Expr::Reference(r) => expr = &r.expr,
+            syn::Expr::Paren(p) => expr = &p.expr,
+            syn::Expr::Path(p) => {
+                return p
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| CONFIG_ROOTS.contains(&s.ident.to_string().to_ascii_lowercase().as_str()));
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// A name given as a literal or a constant: `"X-Api-Key"`, `AUTHORIZATION`.
 pub(super) fn name_arg(expr: &syn::Expr) -> Option<String> {
     match expr {
