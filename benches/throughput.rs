@@ -4,6 +4,10 @@
 //!
 //! Run with `cargo bench --bench throughput`. Set `TWELVE_BENCH_FILES` to
 //! change the number of files per package.
+//!
+//! Then the editor case: `cargo twelve --file` on one file of a generated
+//! one-package workspace of 20k lines, run as a process again and again
+//! (warm: the files in the page cache), as rust-analyzer runs it on save.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -88,15 +92,15 @@ mod tests {{
     s
 }
 
-fn generate(root: &Path, files_per_package: usize) -> usize {
-    let members: Vec<String> = (0..PACKAGES).map(|p| format!("\"svc{p}\"")).collect();
+fn generate(root: &Path, packages: usize, files_per_package: usize) -> usize {
+    let members: Vec<String> = (0..packages).map(|p| format!("\"svc{p}\"")).collect();
     std::fs::write(
         root.join("Cargo.toml"),
         format!("[workspace]\nmembers = [{}]\nresolver = \"2\"\n", members.join(", ")),
     )
     .unwrap();
     let mut files = 0;
-    for p in 0..PACKAGES {
+    for p in 0..packages {
         let dir = root.join(format!("svc{p}"));
         std::fs::create_dir_all(dir.join("src/areas")).unwrap();
         std::fs::write(
@@ -148,7 +152,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(125);
     let dir = tempfile::tempdir().unwrap();
-    let generated = generate(dir.path(), files_per_package);
+    let generated = generate(dir.path(), PACKAGES, files_per_package);
     let selection = Selection {
         manifest_path: Some(dir.path().join("Cargo.toml")),
         workspace: true,
@@ -198,4 +202,50 @@ fn main() {
         best_metadata,
         outcome.lines as f64 / best
     );
+    editor_file_check();
+}
+
+/// `cargo twelve --file src/areas/area0.rs --message-format=json` on a
+/// one-package workspace of about 20k lines: best and median of 20 runs.
+fn editor_file_check() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 1, 80);
+    let file = dir.path().join("svc0/src/areas/area0.rs");
+    let run = || {
+        let start = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-twelve"))
+            .args(["--file", file.to_str().unwrap(), "--message-format=json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        (start.elapsed().as_secs_f64(), out.stdout)
+    };
+    let (_, first) = run();
+    let reported = String::from_utf8(first).unwrap().lines().count() - 1;
+    let mut times: Vec<f64> = (0..20).map(|_| run().0).collect();
+    times.sort_by(f64::total_cmp);
+    let lines: usize = walk(&dir.path().join("svc0"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| std::fs::read_to_string(p).unwrap().lines().count())
+        .sum();
+    println!(
+        "--file: package of {lines} lines, {reported} findings reported; warm best {:.1} ms, median {:.1} ms",
+        times[0] * 1000.0,
+        times[times.len() / 2] * 1000.0
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -11,7 +11,10 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{Emitter, Human, Json, LintLevel, RenderContext, Severity, Short, Totals, human};
+use crate::baseline::Baseline;
+use crate::diagnostic::{
+    Emitter, Github, Gitlab, Human, Json, LintLevel, RenderContext, RuleInfo, Sarif, Severity, Short, Totals, human,
+};
 use crate::engine::{self, Options};
 use crate::rules;
 use crate::workspace::{Selection, Workspace};
@@ -87,7 +90,7 @@ pub struct ProjectArgs {
     /// Path to Cargo.toml
     #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
     manifest_path: Option<PathBuf>,
-    /// Package to select (repeatable)
+    /// Package to select, by name or package ID spec (repeatable)
     #[arg(short, long = "package", value_name = "SPEC", help_heading = "Package Selection")]
     package: Vec<String>,
     /// All packages in the workspace
@@ -175,19 +178,19 @@ struct CheckArgs {
     /// Check only the specified binary
     #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
     bin: Vec<String>,
-    /// Check all test targets
+    /// Also check all test targets
     #[arg(long, help_heading = "Target Selection")]
     tests: bool,
     /// Check only the specified test target
     #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
     test: Vec<String>,
-    /// Check all examples
+    /// Also check all examples
     #[arg(long, help_heading = "Target Selection")]
     examples: bool,
     /// Check only the specified example
     #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
     example: Vec<String>,
-    /// Check all benches
+    /// Also check all benches
     #[arg(long, help_heading = "Target Selection")]
     benches: bool,
     /// Check only the specified bench target
@@ -207,7 +210,7 @@ struct CheckArgs {
     #[arg(short = 'D', long = "deny", value_name = "RULE", help_heading = "Rule Levels")]
     deny: Vec<String>,
 
-    /// Output format: human, short, json (and cargo's json-diagnostic-* variants)
+    /// Output format: human, short, json (and cargo's json-diagnostic-* variants), sarif, github, gitlab
     #[arg(
         long,
         value_name = "FMT",
@@ -222,7 +225,7 @@ struct CheckArgs {
     /// Print only diagnostics, no status lines
     #[arg(short, long, help_heading = "Output")]
     quiet: bool,
-    /// Also report unused `twelve:allow` comments (-vv for more detail)
+    /// Also report unused `twelve:allow` comments, the service model's entry points and stale baseline entries
     #[arg(short, long, action = clap::ArgAction::Count, help_heading = "Output")]
     verbose: u8,
     /// Show secrets in full instead of masking them (for local debugging only)
@@ -231,6 +234,35 @@ struct CheckArgs {
     /// Exit with 0 even when findings are reported
     #[arg(long, help_heading = "Output")]
     exit_zero: bool,
+    /// Write the --message-format output to FILE; the summary still goes to the terminal
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    output: Option<PathBuf>,
+
+    /// Report only findings not recorded in this baseline file
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Baseline",
+        conflicts_with = "show_secrets"
+    )]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (and report nothing)
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Baseline",
+        conflicts_with_all = ["show_secrets", "baseline"]
+    )]
+    write_baseline: Option<PathBuf>,
+
+    /// Check the package that owns PATH: its package-level findings and PATH's own (for editors)
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "Package Selection",
+        conflicts_with_all = ["package", "workspace", "exclude"]
+    )]
+    file: Option<PathBuf>,
 
     // Accepted for rust-analyzer's `check.command` and cargo muscle memory;
     // they do not change what a syntax-level check sees.
@@ -268,11 +300,95 @@ struct CheckArgs {
 enum Format {
     Human,
     Short,
-    Json { ansi: bool },
+    /// Cargo's JSON messages; `short` and `ansi` shape `rendered`, and
+    /// `render` prints the diagnostics on stderr instead, as cargo does.
+    Json {
+        ansi: bool,
+        short: bool,
+        render: bool,
+    },
+    Sarif,
+    Github,
+    Gitlab,
+}
+
+impl Format {
+    /// Written for tools, on stdout (or `--output`).
+    fn is_machine(self) -> bool {
+        !matches!(self, Self::Human | Self::Short)
+    }
+}
+
+/// The first failed write to stdout or stderr, kept so the run can end
+/// with exit status 2 and say so.
+static WRITE_ERROR: std::sync::Mutex<Option<(&'static str, std::io::Error)>> = std::sync::Mutex::new(None);
+
+/// stdout or stderr, remembering the first write that fails.
+struct Tracked<W: Write> {
+    name: &'static str,
+    inner: W,
+}
+
+impl<W: Write> Tracked<W> {
+    fn record<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && let Ok(mut slot) = WRITE_ERROR.lock()
+            && slot.is_none()
+        {
+            *slot = Some((self.name, std::io::Error::new(e.kind(), e.to_string())));
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for Tracked<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.record(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.record(r)
+    }
+}
+
+fn stdout() -> Tracked<std::io::Stdout> {
+    Tracked {
+        name: "stdout",
+        inner: std::io::stdout(),
+    }
+}
+
+fn stderr() -> Tracked<std::io::Stderr> {
+    Tracked {
+        name: "stderr",
+        inner: std::io::stderr(),
+    }
+}
+
+/// The exit code, unless a write failed: a closed pipe (`| head`) is not
+/// an error, anything else (a full disk) is exit status 2.
+fn conclude(code: ExitCode) -> ExitCode {
+    let _ = stdout().flush();
+    let _ = stderr().flush();
+    let failed = WRITE_ERROR.lock().ok().and_then(|mut slot| slot.take());
+    match failed {
+        Some((_, e)) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Some((name, e)) => {
+            let _ = writeln!(std::io::stderr(), "error: failed to write to {name}: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        None => code,
+    }
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    conclude(run(args))
+}
+
+fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut args: Vec<OsString> = args.into_iter().collect();
     // `cargo twelve ...` runs `cargo-twelve twelve ...`.
     if args.get(1).is_some_and(|a| a == "twelve") {
@@ -281,14 +397,19 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let matches = match Cli::command().try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => {
-            let _ = e.print();
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                let _ = stderr().write_all(text.as_bytes());
+            } else {
+                let _ = stdout().write_all(text.as_bytes());
+            }
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            let _ = write!(stderr(), "{}", e.render());
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -310,7 +431,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn list_rules(format: RulesFormat) -> ExitCode {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout());
     match format {
         RulesFormat::Json => {
             let rules: Vec<_> = rules::ALL
@@ -356,11 +477,11 @@ fn explain(name: &str) -> ExitCode {
         let hint = rules::closest(name.strip_prefix("twelve::").unwrap_or(name))
             .map(|c| format!("\n\nhelp: a rule with a similar name exists: `{c}`"))
             .unwrap_or_else(|| "\n\nhelp: `cargo twelve rules` lists every rule".into());
-        eprintln!("error: no rule named `{name}`{hint}");
+        let _ = writeln!(stderr(), "error: no rule named `{name}`{hint}");
         return ExitCode::from(EXIT_USAGE);
     };
     let m = rule.meta();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout());
     let _ = writeln!(
         out,
         "twelve::{}: factor {} ({}), {} by default\n{}\n",
@@ -379,7 +500,7 @@ fn explain(name: &str) -> ExitCode {
 
 fn load_project(project: &ProjectArgs, color: bool) -> Result<Workspace, ExitCode> {
     Workspace::load(&project.selection()).map_err(|e| {
-        eprintln!("{}", human::paint(color, Severity::Error, &format!("{e:#}")));
+        let _ = writeln!(stderr(), "{}", human::paint(color, Severity::Error, &format!("{e:#}")));
         ExitCode::from(EXIT_USAGE)
     })
 }
@@ -400,8 +521,7 @@ fn run_env(args: &EnvArgs) -> ExitCode {
         EnvFormat::Json => serde_json::to_string_pretty(&vars).unwrap_or_default() + "\n",
         EnvFormat::Dotenv => crate::env_inventory::render_dotenv(&vars),
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = stdout().write_all(text.as_bytes());
     ExitCode::SUCCESS
 }
 
@@ -418,7 +538,7 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         } else {
             Severity::Warning
         };
-        eprintln!("{}", human::paint(color, severity, &issue.to_string()));
+        let _ = writeln!(stderr(), "{}", human::paint(color, severity, &issue.to_string()));
         if issue.is_error {
             return ExitCode::from(EXIT_USAGE);
         }
@@ -448,8 +568,7 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         ReportFormat::Markdown => crate::report::render_markdown(&report),
         ReportFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = stdout().write_all(text.as_bytes());
     if args.exit_zero || !report.has_problems() {
         ExitCode::SUCCESS
     } else {
@@ -457,25 +576,58 @@ fn run_report(args: &ReportArgs) -> ExitCode {
     }
 }
 
+/// `--message-format` values, comma-separated and repeatable, combined the
+/// way cargo combines them: one kind, and `json-*` (or `short` after
+/// `json`) shaping the JSON.
 fn parse_format(values: &[String]) -> Result<Format, String> {
-    let mut format = Format::Human;
-    for v in values {
-        format = match v.as_str() {
-            "human" => Format::Human,
-            "short" => Format::Short,
-            "json" | "json-diagnostic-short" | "json-render-diagnostics" => match format {
-                Format::Json { ansi } => Format::Json { ansi },
-                _ => Format::Json { ansi: false },
+    let two = || "cannot specify two kinds of `message-format` arguments".to_string();
+    let mut format: Option<Format> = None;
+    for v in values.iter().flat_map(|v| v.split(',')) {
+        let v = v.trim().to_ascii_lowercase();
+        let json_flag = |f: &mut Option<Format>, set: fn(&mut bool, &mut bool, &mut bool)| -> Result<(), String> {
+            let (mut ansi, mut short, mut render) = match *f {
+                None => (false, false, false),
+                Some(Format::Json { ansi, short, render }) => (ansi, short, render),
+                Some(_) => return Err(two()),
+            };
+            set(&mut ansi, &mut short, &mut render);
+            *f = Some(Format::Json { ansi, short, render });
+            Ok(())
+        };
+        match v.as_str() {
+            "human" | "sarif" | "github" | "gitlab" | "json" => {
+                if format.is_some() {
+                    return Err(two());
+                }
+                format = Some(match v.as_str() {
+                    "human" => Format::Human,
+                    "sarif" => Format::Sarif,
+                    "github" => Format::Github,
+                    "gitlab" => Format::Gitlab,
+                    _ => Format::Json {
+                        ansi: false,
+                        short: false,
+                        render: false,
+                    },
+                });
+            }
+            "short" => match &mut format {
+                None => format = Some(Format::Short),
+                Some(Format::Short) => {}
+                Some(Format::Json { short, .. }) => *short = true,
+                Some(_) => return Err(two()),
             },
-            "json-diagnostic-rendered-ansi" => Format::Json { ansi: true },
+            "json-diagnostic-short" => json_flag(&mut format, |_, short, _| *short = true)?,
+            "json-diagnostic-rendered-ansi" => json_flag(&mut format, |ansi, _, _| *ansi = true)?,
+            "json-render-diagnostics" => json_flag(&mut format, |_, _, render| *render = true)?,
             other => {
                 return Err(format!(
-                    "invalid message format `{other}`: expected human, short, json, json-diagnostic-short, json-diagnostic-rendered-ansi or json-render-diagnostics"
+                    "invalid message format specifier: `{other}`: expected human, short, json, json-diagnostic-short, json-diagnostic-rendered-ansi, json-render-diagnostics, sarif, github or gitlab"
                 ));
             }
-        };
+        }
     }
-    Ok(format)
+    Ok(format.unwrap_or(Format::Human))
 }
 
 fn use_color(choice: Option<ColorChoice>) -> bool {
@@ -517,18 +669,29 @@ struct Prepared {
     options: Options,
     format: Format,
     color: bool,
+    /// `--file`, canonical: only its findings and package-level ones.
+    file: Option<PathBuf>,
+    baseline: Option<Baseline>,
 }
 
 /// Parses the output flags, loads the workspace and its configuration,
 /// warns about unknown rules and prints the `Checking` lines.
 fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Result<Prepared, ExitCode> {
     let color = use_color(args.color);
+    let fail = |stderr: &mut dyn Write, message: &str| {
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, message));
+        ExitCode::from(EXIT_USAGE)
+    };
     let format = match parse_format(&args.message_format) {
         Ok(f) => f,
-        Err(e) => {
-            let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, &e));
-            return Err(ExitCode::from(EXIT_USAGE));
-        }
+        Err(e) => return Err(fail(stderr, &e)),
+    };
+    let file = match &args.file {
+        Some(path) => match std::fs::canonicalize(path) {
+            Ok(p) => Some(p),
+            Err(e) => return Err(fail(stderr, &format!("cannot read `{}`: {e}", path.display()))),
+        },
+        None => None,
     };
     let selection = Selection {
         lib: args.lib,
@@ -541,15 +704,16 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
         benches: args.benches,
         bench: args.bench.clone(),
         all_targets: args.all_targets,
+        file: file.clone(),
         ..args.project.selection()
     };
     let workspace = match Workspace::load(&selection) {
         Ok(ws) => ws,
-        Err(e) => {
-            let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, &format!("{e:#}")));
-            return Err(ExitCode::from(EXIT_USAGE));
-        }
+        Err(e) => return Err(fail(stderr, &format!("{e:#}"))),
     };
+    for warning in &workspace.warnings {
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, warning));
+    }
 
     let (settings, issues) = crate::config::load(&workspace);
     let mut config_error = false;
@@ -582,8 +746,17 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
             );
         }
     }
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => return Err(fail(stderr, &format!("{e:#}"))),
+        },
+        None => None,
+    };
 
-    if !args.quiet && !matches!(format, Format::Json { .. }) {
+    let json = matches!(format, Format::Json { .. });
+    let show_status = !args.quiet && !json;
+    if show_status {
         for p in &workspace.packages {
             let _ = writeln!(
                 stderr,
@@ -609,11 +782,13 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
         options,
         format,
         color,
+        file,
+        baseline,
     })
 }
 
 fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
-    let stderr = &mut std::io::stderr().lock();
+    let stderr = &mut stderr();
     let run = match prepare(args, matches, stderr) {
         Ok(run) => run,
         Err(code) => return code,
@@ -628,9 +803,16 @@ fn print_outcome(args: &CheckArgs, run: &Prepared, outcome: &engine::Outcome, st
         workspace,
         format,
         color,
+        file,
+        baseline,
         ..
     } = run;
     let (format, color) = (*format, *color);
+    let json = matches!(format, Format::Json { .. });
+    let fail = |stderr: &mut dyn Write, message: &str| {
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Error, message));
+        ExitCode::from(EXIT_USAGE)
+    };
     if args.verbose > 0 && !args.quiet {
         // The service model's verdicts, with their evidence, cargo-style.
         for entry in outcome.model.entries() {
@@ -668,13 +850,97 @@ fn print_outcome(args: &CheckArgs, run: &Prepared, outcome: &engine::Outcome, st
         }
     }
 
+    // Fingerprints count occurrences over the whole run, before anything
+    // is left out.
+    let mut diagnostics = outcome.diagnostics.clone();
+    crate::diagnostic::assign_fingerprints(&mut diagnostics, &workspace.root);
+    if let Some(file) = &file {
+        diagnostics.retain(|d| d.package_level || same_file(d.span.path(), file));
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_findings(&diagnostics, &workspace.root);
+        if let Err(e) = baseline.write(path) {
+            return fail(stderr, &format!("{e:#}"));
+        }
+        if !args.quiet {
+            let _ = writeln!(
+                stderr,
+                "{}",
+                human::status(
+                    color,
+                    "Baselined",
+                    &format!("{} in {}", plural(baseline.len(), "finding"), path.display())
+                )
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
+    if let Some(baseline) = &baseline {
+        let in_scope = |entry: &crate::baseline::Entry| {
+            let path = workspace.root.join(&entry.file);
+            match &file {
+                Some(f) => same_file(&path, f),
+                None => workspace.packages.iter().any(|p| path.starts_with(p.dir())),
+            }
+        };
+        let (kept, stale) = baseline.apply(diagnostics, in_scope);
+        diagnostics = kept;
+        if !stale.is_empty() && !args.quiet {
+            if args.verbose > 0 {
+                for entry in &stale {
+                    let _ = writeln!(
+                        stderr,
+                        "{}",
+                        human::paint(
+                            color,
+                            Severity::Note,
+                            &format!(
+                                "stale baseline entry: {} at {}:{}: {}",
+                                entry.rule, entry.file, entry.line, entry.message
+                            )
+                        )
+                    );
+                }
+            } else {
+                let _ = writeln!(
+                    stderr,
+                    "{}",
+                    human::paint(
+                        color,
+                        Severity::Note,
+                        &format!(
+                            "{} in the baseline no longer found (`-v` lists them)",
+                            plural(stale.len(), "finding")
+                        )
+                    )
+                );
+            }
+        }
+    }
+
+    let to_file = args.output.is_some();
+    let file_color = color && args.color == Some(ColorChoice::Always);
+    let needs_repo_root = matches!(format, Format::Sarif | Format::Github | Format::Gitlab);
+    let rule_infos = rule_infos();
     let cx = RenderContext {
         cwd: std::env::current_dir().unwrap_or_default(),
         workspace_root: workspace.root.clone(),
-        color,
-        rendered_ansi: matches!(format, Format::Json { ansi: true }),
+        // Rendered diagnostics of `json-render-diagnostics` go to the terminal.
+        color: if to_file && !matches!(format, Format::Json { render: true, .. }) {
+            file_color
+        } else {
+            color
+        },
+        rendered_ansi: matches!(format, Format::Json { ansi: true, .. }),
+        rendered_short: matches!(format, Format::Json { short: true, .. }),
+        repo_root: needs_repo_root
+            .then(|| crate::manifest::git_toplevel(&workspace.root))
+            .flatten()
+            .unwrap_or_else(|| workspace.root.clone()),
         packages: &workspace.packages,
         explain: &|code| rules::find(code).map(|r| r.meta().docs()),
+        rules: &rule_infos,
     };
     let mut totals = Totals {
         files: outcome.files,
@@ -682,19 +948,51 @@ fn print_outcome(args: &CheckArgs, run: &Prepared, outcome: &engine::Outcome, st
         packages: workspace.packages.len(),
         ..Totals::default()
     };
-    totals.count(&outcome.diagnostics);
+    totals.count(&diagnostics);
 
-    let (mut emitter, out): (Box<dyn Emitter>, Box<dyn Write>) = match format {
-        Format::Human => (Box::new(Human { quiet: args.quiet }), Box::new(std::io::stderr())),
-        Format::Short => (Box::new(Short { quiet: args.quiet }), Box::new(std::io::stderr())),
-        Format::Json { .. } => (Box::new(Json), Box::new(std::io::stdout())),
+    let mut emitter: Box<dyn Emitter> = match format {
+        Format::Human => Box::new(Human { quiet: args.quiet }),
+        Format::Short => Box::new(Short { quiet: args.quiet }),
+        Format::Json { .. } => Box::new(Json),
+        Format::Sarif => Box::new(Sarif::default()),
+        Format::Github => Box::new(Github),
+        Format::Gitlab => Box::new(Gitlab::default()),
     };
-    let mut out = std::io::BufWriter::new(out);
-    for d in &outcome.diagnostics {
-        let _ = emitter.emit(&cx, d, &mut out);
+    let mut buffer: Vec<u8> = Vec::new();
+    {
+        let mut out: Box<dyn Write> = match (&args.output, format.is_machine()) {
+            (Some(_), _) => Box::new(&mut buffer),
+            (None, true) => Box::new(std::io::BufWriter::new(self::stdout())),
+            (None, false) => Box::new(std::io::BufWriter::new(self::stderr())),
+        };
+        for d in &diagnostics {
+            let _ = match format {
+                // Cargo renders the diagnostics itself, on stderr.
+                Format::Json { render: true, .. } => Human::default().emit(&cx, d, stderr),
+                _ => emitter.emit(&cx, d, &mut out),
+            };
+        }
+        let _ = emitter.finish(&cx, &totals, &mut out);
+        let _ = out.flush();
     }
-    let _ = emitter.finish(&cx, &totals, &mut out);
-    let _ = out.flush();
+    if let Some(path) = &args.output
+        && let Err(e) = std::fs::write(path, &buffer)
+    {
+        return fail(stderr, &format!("failed to write `{}`: {e}", path.display()));
+    }
+    // The summary for people, when the findings went to a tool.
+    let summary = match format {
+        Format::Json { render, .. } => render || to_file,
+        Format::Sarif | Format::Github | Format::Gitlab => true,
+        Format::Human | Format::Short => to_file,
+    };
+    if summary {
+        let terminal = RenderContext { color, ..cx };
+        let _ = Human {
+            quiet: args.quiet || json,
+        }
+        .finish(&terminal, &totals, stderr);
+    }
 
     if args.exit_zero || totals.errors + totals.warnings == 0 {
         ExitCode::SUCCESS
@@ -706,7 +1004,7 @@ fn print_outcome(args: &CheckArgs, run: &Prepared, outcome: &engine::Outcome, st
 /// `cargo twelve fix`: check, apply the allowed suggestions, check again
 /// and report what remains.
 fn run_fix(args: &FixArgs, matches: &ArgMatches) -> ExitCode {
-    let stderr = &mut std::io::stderr().lock();
+    let stderr = &mut stderr();
     let check = &args.check;
     let run = match prepare(check, matches, stderr) {
         Ok(run) => run,
@@ -753,7 +1051,7 @@ fn run_fix(args: &FixArgs, matches: &ArgMatches) -> ExitCode {
     }
     let count = |n: usize| format!("{n} fix{}", if n == 1 { "" } else { "es" });
     if args.diff {
-        let mut out = std::io::stdout().lock();
+        let mut out = stdout();
         let _ = out.write_all(plan.diff(&cwd).as_bytes());
         let _ = out.flush();
         for c in plan.changes.iter().filter(|_| !check.quiet) {
@@ -801,4 +1099,30 @@ fn run_fix(args: &FixArgs, matches: &ArgMatches) -> ExitCode {
         ..run
     };
     print_outcome(check, &run, &outcome, stderr)
+}
+
+/// Every rule, for SARIF's `tool.driver.rules`.
+fn rule_infos() -> Vec<RuleInfo> {
+    rules::ALL
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            RuleInfo {
+                name: m.name,
+                factor: Some(m.factor),
+                default_level: m.default_level,
+                summary: m.summary().to_string(),
+                docs: m.docs(),
+            }
+        })
+        .collect()
+}
+
+/// Whether `path` names `canonical` (already canonical).
+fn same_file(path: &std::path::Path, canonical: &std::path::Path) -> bool {
+    path == canonical || std::fs::canonicalize(path).is_ok_and(|p| p == canonical)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

@@ -13,9 +13,11 @@
 //!    facts and per-package `Settings`; it is handed its rules;
 //! 5. [`rules`]: one file per rule, and the registry [`rules::ALL`];
 //! 6. [`config`] (validates `metadata.twelve` against the registry), then
-//!    the commands [`report`], [`env_inventory`] and [`fix`];
+//!    the commands [`report`], [`env_inventory`] and [`fix`], and
+//!    [`baseline`] for `check`;
 //! 7. [`cli`].
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -85,6 +87,7 @@ pub(crate) mod test_support {
             packages,
             context: Vec::new(),
             twelve: None,
+            warnings: Vec::new(),
         };
         crate::engine::check(&ws, &[rule], &Default::default()).diagnostics
     }

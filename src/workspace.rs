@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::{Metadata, MetadataCommand};
 
+mod spec;
+
+pub use spec::{PackageIdSpec, Pattern, SpecError};
+
 /// What to check, from cargo's package and target flags.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -25,30 +29,30 @@ pub struct Selection {
     pub benches: bool,
     pub bench: Vec<String>,
     pub all_targets: bool,
+    /// `--file`: the package that owns this file (canonical), with the
+    /// targets whose directory holds it besides the default ones.
+    pub file: Option<PathBuf>,
 }
 
 impl Selection {
-    fn any_target_flag(&self) -> bool {
+    /// Flags that choose exactly which targets to check: `--lib`, `--bins`
+    /// and the named targets. Without them the defaults (lib and bins) are
+    /// checked, and `--tests`, `--examples`, `--benches` add to them.
+    fn narrows(&self) -> bool {
         self.lib
             || self.bins
-            || self.tests
-            || self.examples
-            || self.benches
-            || self.all_targets
             || !(self.bin.is_empty() && self.test.is_empty() && self.example.is_empty() && self.bench.is_empty())
     }
 
     fn wants(&self, target: &Target) -> bool {
-        if !self.any_target_flag() {
-            return matches!(target.kind, TargetKind::Lib | TargetKind::ProcMacro | TargetKind::Bin);
-        }
         if self.all_targets {
             return true;
         }
         let named = |names: &[String]| names.contains(&target.name);
+        let default = !self.narrows();
         match target.kind {
-            TargetKind::Lib | TargetKind::ProcMacro => self.lib,
-            TargetKind::Bin => self.bins || named(&self.bin),
+            TargetKind::Lib | TargetKind::ProcMacro => default || self.lib,
+            TargetKind::Bin => default || self.bins || named(&self.bin),
             TargetKind::Test => self.tests || named(&self.test),
             TargetKind::Example => self.examples || named(&self.example),
             TargetKind::Bench => self.benches || named(&self.bench),
@@ -170,6 +174,9 @@ pub struct Workspace {
     pub context: Vec<Package>,
     /// The `[workspace.metadata.twelve]` table as written, unvalidated.
     pub twelve: Option<serde_json::Value>,
+    /// What the selection left out, as cargo warns of it: an unknown
+    /// `--exclude`, a `-p` naming a dependency.
+    pub warnings: Vec<String>,
 }
 
 impl Workspace {
@@ -180,6 +187,9 @@ impl Workspace {
         cmd.other_options(vec!["--offline".to_string()]);
         if let Some(path) = &selection.manifest_path {
             cmd.manifest_path(path);
+        } else if let Some(dir) = selection.file.as_deref().and_then(Path::parent) {
+            // The workspace the file is in, wherever the editor runs us.
+            cmd.current_dir(dir);
         }
         let metadata = cmd.exec().map_err(|e| match e {
             cargo_metadata::Error::CargoMetadata { stderr } => {
@@ -199,26 +209,106 @@ impl Workspace {
     pub fn from_metadata(metadata: &Metadata, selection: &Selection, current: Option<&Path>) -> Result<Self> {
         let root = metadata.workspace_root.clone().into_std_path_buf();
         let members: Vec<&cargo_metadata::Package> = metadata.workspace_packages();
-        let chosen: Vec<&cargo_metadata::Package> = if !selection.packages.is_empty() {
-            let mut chosen = Vec::new();
-            for spec in &selection.packages {
-                let found: Vec<_> = members.iter().filter(|p| matches_spec(p, spec)).copied().collect();
-                if found.is_empty() {
-                    let names: Vec<_> = members.iter().map(|p| p.name.as_str()).collect();
-                    bail!(
-                        "package ID specification `{spec}` did not match any packages\n\nworkspace members: {}",
-                        names.join(", ")
-                    );
-                }
-                chosen.extend(found);
+        let mut warnings = Vec::new();
+        if !selection.exclude.is_empty() && !selection.workspace {
+            bail!("--exclude can only be used together with --workspace");
+        }
+        let parse = |specs: &[String]| -> Result<Vec<(String, Pattern)>> {
+            specs.iter().map(|s| Ok((s.clone(), Pattern::parse(s)?))).collect()
+        };
+        let matches = |p: &cargo_metadata::Package, pattern: &Pattern| pattern.matches(&p.name, &p.version, &p.id.repr);
+        let not_found = |unmatched: &[&(String, Pattern)], excluded: bool| {
+            let (globs, specs): (Vec<_>, Vec<_>) = unmatched.iter().partition(|(_, p)| matches!(p, Pattern::Glob(_)));
+            let list = |v: Vec<&&(String, Pattern)>| v.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", ");
+            let prefix = if excluded { "excluded " } else { "" };
+            let mut lines = Vec::new();
+            if !specs.is_empty() {
+                lines.push(format!(
+                    "{prefix}package(s) `{}` not found in workspace `{}`",
+                    list(specs),
+                    root.display()
+                ));
             }
-            chosen
+            if !globs.is_empty() {
+                lines.push(format!(
+                    "{prefix}package pattern(s) `{}` not found in workspace `{}`",
+                    list(globs),
+                    root.display()
+                ));
+            }
+            lines
+        };
+        let chosen: Vec<&cargo_metadata::Package> = if let Some(file) = &selection.file {
+            // The member whose directory holds the file most closely.
+            let owner = members
+                .iter()
+                .filter(|m| m.manifest_path.parent().is_some_and(|d| file.starts_with(d)))
+                .max_by_key(|m| m.manifest_path.as_str().len());
+            match owner {
+                Some(p) => vec![*p],
+                None => bail!(
+                    "`{}` is not in a package of the workspace at `{}`",
+                    file.display(),
+                    root.display()
+                ),
+            }
         } else if selection.workspace {
+            // `--workspace` takes every member; `-p` beside it must name one.
+            let packages = parse(&selection.packages)?;
+            let unmatched: Vec<_> = packages
+                .iter()
+                .filter(|(_, p)| !members.iter().any(|m| matches(m, p)))
+                .collect();
+            if let Some(first) = not_found(&unmatched, false).into_iter().next() {
+                bail!("{first}");
+            }
+            let exclude = parse(&selection.exclude)?;
+            let unmatched: Vec<_> = exclude
+                .iter()
+                .filter(|(_, p)| !members.iter().any(|m| matches(m, p)))
+                .collect();
+            warnings.extend(not_found(&unmatched, true));
             members
                 .iter()
-                .filter(|p| !selection.exclude.iter().any(|spec| matches_spec(p, spec)))
+                .filter(|m| !exclude.iter().any(|(_, p)| matches(m, p)))
                 .copied()
                 .collect()
+        } else if !selection.packages.is_empty() {
+            let mut chosen = Vec::new();
+            for (text, pattern) in parse(&selection.packages)? {
+                let found: Vec<_> = members.iter().filter(|m| matches(m, &pattern)).copied().collect();
+                if !found.is_empty() {
+                    chosen.extend(found);
+                    continue;
+                }
+                if let Pattern::Glob(_) = pattern {
+                    bail!(
+                        "package pattern(s) `{text}` not found in workspace `{}`",
+                        root.display()
+                    );
+                }
+                let Pattern::Spec(spec) = &pattern else { continue };
+                // A dependency cargo would build: there is no source of it to read.
+                let dependency = members.iter().find_map(|m| {
+                    m.dependencies
+                        .iter()
+                        .find(|d| spec.matches_dependency(&d.name, d.source.as_ref().map(|s| s.repr.as_str())))
+                        .map(|_| m.name.as_str())
+                });
+                match dependency {
+                    Some(by) => warnings.push(format!(
+                        "`{text}` is a dependency of `{by}`, not a workspace member: cargo twelve checks workspace members only"
+                    )),
+                    None => {
+                        let names: Vec<_> = members.iter().map(|p| p.name.as_str()).collect();
+                        bail!(
+                            "package ID specification `{text}` did not match any packages\n\nworkspace members: {}",
+                            names.join(", ")
+                        );
+                    }
+                }
+            }
+            chosen
         } else {
             let root_manifest = root.join("Cargo.toml");
             let here = current.and_then(|m| members.iter().find(|p| p.manifest_path.as_std_path() == m));
@@ -234,6 +324,7 @@ impl Workspace {
                 }
             }
         };
+        missing_targets(&chosen, selection)?;
 
         let mut seen = BTreeSet::new();
         let mut packages = Vec::new();
@@ -273,6 +364,7 @@ impl Workspace {
             packages,
             context,
             twelve: metadata.workspace_metadata.get("twelve").cloned(),
+            warnings,
         })
     }
 
@@ -303,10 +395,19 @@ impl Workspace {
             .unwrap_or_default();
         for t in &mut targets {
             t.selected = selection.is_some_and(|s| {
+                let holds_file = s.file.as_deref().is_some_and(|f| {
+                    let dir = t.src_path.parent().unwrap_or(Path::new("/"));
+                    // A build script is its file alone; `src/` holds the defaults.
+                    if t.kind == TargetKind::BuildScript {
+                        f == t.src_path
+                    } else {
+                        f.starts_with(dir)
+                    }
+                });
                 if t.kind == TargetKind::BuildScript {
-                    s.all_targets
+                    s.all_targets || holds_file
                 } else {
-                    s.wants(t)
+                    s.wants(t) || holds_file
                 }
             });
         }
@@ -328,11 +429,42 @@ impl Workspace {
     }
 }
 
-fn matches_spec(pkg: &cargo_metadata::Package, spec: &str) -> bool {
-    match spec.split_once('@') {
-        Some((name, version)) => pkg.name.as_str() == name && pkg.version.to_string().starts_with(version),
-        None => pkg.name.as_str() == spec || pkg.id.repr == spec,
+/// `--bin`, `--test`, `--example` and `--bench` names that no chosen package
+/// has: cargo's error, with the targets there are.
+fn missing_targets(chosen: &[&cargo_metadata::Package], selection: &Selection) -> Result<()> {
+    use cargo_metadata::TargetKind as K;
+    let scope = match (selection.workspace, selection.packages.as_slice()) {
+        (false, [one]) => format!(" in `{one}` package"),
+        (false, [first, ..]) => format!(" in `{first}`, ... packages"),
+        _ => " in default-run packages".to_string(),
+    };
+    for (names, kind, desc) in [
+        (&selection.bin, K::Bin, "bin"),
+        (&selection.test, K::Test, "test"),
+        (&selection.example, K::Example, "example"),
+        (&selection.bench, K::Bench, "bench"),
+    ] {
+        let available: BTreeSet<&str> = chosen
+            .iter()
+            .flat_map(|p| &p.targets)
+            .filter(|t| t.kind.contains(&kind))
+            .map(|t| t.name.as_str())
+            .collect();
+        for name in names {
+            if available.contains(name.as_str()) {
+                continue;
+            }
+            let mut msg = format!("no {desc} target named `{name}`{scope}");
+            if !available.is_empty() {
+                msg.push_str(&format!("\nhelp: available {desc} targets:"));
+                for t in &available {
+                    msg.push_str(&format!("\n    {t}"));
+                }
+            }
+            bail!(msg);
+        }
     }
+    Ok(())
 }
 
 /// The manifest cargo would use: `--manifest-path`, or the nearest

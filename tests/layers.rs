@@ -9,7 +9,7 @@
 //! | 3 | `diagnostic` |
 //! | 4 | `engine` |
 //! | 5 | `rules` |
-//! | 6 | `config`, then the commands `report`, `env_inventory` and `fix` |
+//! | 6 | `config`, then the commands `report`, `env_inventory`, `fix` and `baseline` |
 //! | 7 | `cli`, `main`, `lib` |
 
 use std::collections::BTreeSet;
@@ -28,7 +28,7 @@ fn layer(module: &str) -> Option<f32> {
         "engine" => 4.0,
         "rules" => 5.0,
         "config" => 6.0,
-        "report" | "env_inventory" | "fix" => 6.5,
+        "report" | "env_inventory" | "fix" | "baseline" => 6.5,
         "cli" | "main" | "lib" => 7.0,
         _ => return None,
     })

@@ -47,7 +47,17 @@ fn secrets_at(stdout: &str) -> Vec<String> {
 #[test]
 fn secrets_appear_in_no_output_format() {
     let dir = fixture("config-service");
-    for format in ["human", "short", "json", "json-diagnostic-rendered-ansi"] {
+    for format in [
+        "human",
+        "short",
+        "json",
+        "json-diagnostic-rendered-ansi",
+        "json-diagnostic-short",
+        "json-render-diagnostics",
+        "sarif",
+        "github",
+        "gitlab",
+    ] {
         let r = run(&dir, &["--message-format", format]);
         assert_eq!(r.code, 1, "{format}");
         let all = format!("{}{}", r.stdout, r.stderr);
@@ -56,6 +66,22 @@ fn secrets_appear_in_no_output_format() {
             assert!(!all.contains(secret), "{format} shows {secret}:\n{all}");
         }
     }
+}
+
+#[test]
+fn a_baseline_holds_no_secret() {
+    let dir = fixture_copy("config-service");
+    let path = dir.path().join("twelve-baseline.json");
+    let r = run(dir.path(), &["--write-baseline", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let baseline = std::fs::read_to_string(&path).unwrap();
+    assert!(baseline.contains("twelve::hardcoded_secret"), "{baseline}");
+    for secret in FIXTURE_SECRETS {
+        assert!(!baseline.contains(secret), "the baseline holds {secret}:\n{baseline}");
+    }
+    // And it matches every finding it recorded, secrets included.
+    let r = run(dir.path(), &["--baseline", path.to_str().unwrap(), "-q"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
 }
 
 #[test]

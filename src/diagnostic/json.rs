@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::{Diagnostic, Emitter, RenderContext, Span, Totals, human};
+use super::{Diagnostic, Emitter, RenderContext, Span, Totals, human, short};
 
 #[derive(Debug, Default)]
 pub struct Json;
@@ -85,8 +85,15 @@ pub fn diagnostic_json(cx: &RenderContext, d: &Diagnostic) -> Value {
     })
 }
 
+/// rustc's `rendered`: the human layout (in color with
+/// `json-diagnostic-rendered-ansi`), or the short line with
+/// `json-diagnostic-short`.
 fn ansi_or_plain(cx: &RenderContext, d: &Diagnostic) -> String {
-    human::render(d, &cx.workspace_root, cx.rendered_ansi)
+    if cx.rendered_short {
+        short::render(d, &cx.workspace_root, cx.rendered_ansi) + "\n"
+    } else {
+        human::render(d, &cx.workspace_root, cx.rendered_ansi)
+    }
 }
 
 /// The whole line: package, manifest and target, then the message.

@@ -3,12 +3,20 @@
 //! Rules build [`Diagnostic`]s; an [`Emitter`] turns them into text. Adding a
 //! format means adding one module with one `Emitter` implementation.
 
+pub mod fingerprint;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod short;
 
+pub use fingerprint::{assign_fingerprints, fingerprints};
+pub use github::Github;
+pub use gitlab::Gitlab;
 pub use human::Human;
 pub use json::Json;
+pub use sarif::Sarif;
 pub use short::Short;
 
 use std::ops::Range;
@@ -172,6 +180,12 @@ pub struct Diagnostic {
     /// is in (`app::storage::save`), for the service model: it decides
     /// whether a deployed service runs that code.
     pub item: Option<String>,
+    /// Reported by a rule's package-level check (on the facts of every
+    /// file), not by the pass over the file it points into.
+    pub package_level: bool,
+    /// What identifies the finding across edits ([`fingerprint`]), once
+    /// the run's findings are known.
+    pub fingerprint: Option<String>,
 }
 
 impl Diagnostic {
@@ -189,6 +203,8 @@ impl Diagnostic {
             suggestion: None,
             origin: None,
             item: None,
+            package_level: false,
+            fingerprint: None,
         }
     }
 
@@ -311,9 +327,50 @@ pub struct RenderContext<'a> {
     pub color: bool,
     /// JSON `rendered` fields carry ANSI colors.
     pub rendered_ansi: bool,
+    /// JSON `rendered` fields are the one-line short form.
+    pub rendered_short: bool,
+    /// SARIF and GitLab paths are relative to this directory: the git
+    /// repository's top level, else the workspace root.
+    pub repo_root: PathBuf,
     pub packages: &'a [crate::workspace::Package],
     /// A rule's documentation by code, for JSON `code.explanation`.
     pub explain: &'a dyn Fn(&str) -> Option<String>,
+    /// Every rule the run knows, for SARIF's `tool.driver.rules`.
+    pub rules: &'a [RuleInfo],
+}
+
+/// What the output formats say about a rule besides its findings.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    /// Without the `twelve::` prefix.
+    pub name: &'static str,
+    pub factor: Option<Factor>,
+    pub default_level: LintLevel,
+    /// One line: what it finds.
+    pub summary: String,
+    /// The `cargo twelve explain` text, Markdown.
+    pub docs: String,
+}
+
+impl RuleInfo {
+    /// An engine code (`parse_error`, `module_not_found`) that no rule
+    /// declares.
+    pub fn engine(name: &'static str) -> Self {
+        let summary = match name {
+            "parse_error" => "a file that does not parse".to_string(),
+            "module_not_found" => "a `mod` declaration whose file is missing".to_string(),
+            "unreadable_file" => "a file that cannot be read".to_string(),
+            "unused_suppression" => "a `twelve:allow` comment that matches nothing".to_string(),
+            other => format!("`{other}`"),
+        };
+        Self {
+            name,
+            factor: None,
+            default_level: LintLevel::Deny,
+            docs: summary.clone(),
+            summary,
+        }
+    }
 }
 
 impl RenderContext<'_> {

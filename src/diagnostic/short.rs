@@ -2,7 +2,9 @@
 //! prints and `$gcc`-style problem matchers read.
 
 use std::io::Write;
+use std::path::Path;
 
+use super::human::paint;
 use super::{Diagnostic, Emitter, Human, RenderContext, Totals};
 
 /// `path:line:col: warning: message [twelve::rule]`.
@@ -12,16 +14,26 @@ pub struct Short {
 }
 
 pub fn line(cx: &RenderContext, d: &Diagnostic) -> String {
+    render(d, &cx.cwd, cx.color)
+}
+
+/// The line with its path relative to `base`; in color the location is
+/// bold and the severity colored, as rustc colors its short form.
+pub fn render(d: &Diagnostic, base: &Path, color: bool) -> String {
     let at = d.span.start();
-    format!(
-        "{}:{}:{}: {}: {} [{}]",
-        cx.display_path(d.span.path()),
+    let location = format!(
+        "{}:{}:{}:",
+        RenderContext::relative(d.span.path(), base),
         at.line,
-        at.col,
-        d.severity.as_str(),
-        d.message,
-        d.full_code()
-    )
+        at.col
+    );
+    let rest = format!("{} [{}]", d.message, d.full_code());
+    if color {
+        let bold = anstyle::Style::new().bold();
+        format!("{bold}{location}{bold:#} {}", paint(true, d.severity, &rest))
+    } else {
+        format!("{location} {}: {rest}", d.severity.as_str())
+    }
 }
 
 impl Emitter for Short {

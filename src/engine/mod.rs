@@ -328,7 +328,8 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         });
         // A finding in a file shared by several packages (the workspace
         // root's `Cargo.toml`) is reported once per run.
-        for d in found {
+        for mut d in found {
+            d.package_level = true;
             let dup = outcome.diagnostics.iter().any(|o| {
                 o.code == d.code
                     && o.span.range == d.span.range
