@@ -168,6 +168,27 @@ const FILE_SOURCES: &[&str] = &[
 /// Calls whose value is a standard stream.
 const STREAM_SOURCES: &[&str] = &["std::io::stdout", "std::io::stderr"];
 
+/// A call that sends logs to the system logger, in function `function`.
+struct SystemSink {
+    what: String,
+    sink: &'static str,
+    function: Option<String>,
+}
+
+/// The body of an `if` whose condition names a system logger: the
+/// operator's switch.
+struct SinkSwitch;
+
+/// A call of a function named for a system logger (`chain_syslog(..)`).
+struct SinkCall {
+    callee: String,
+}
+
+fn names_system_sink(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("syslog") || text.contains("journal")
+}
+
 /// `log4rs::init_file("log4rs.yaml", ..)`: the config file to read.
 struct InitFile {
     path: String,
@@ -185,9 +206,8 @@ fn report_file<'c>(cx: &'c mut Cx<'_>, span: Span, what: &str) -> &'c mut Diagno
         .help("log to stdout or stderr (tracing-subscriber's default writer, log4rs `ConsoleAppender`, env_logger) and let the platform collect the stream")
 }
 
-fn report_system(cx: &mut Cx<'_>, span: Span, what: &str, sink: &str) {
-    cx.report(span, format!("{what} sends logs to {sink} instead of stdout/stderr"))
-        .label(format!("routes its own logs to {sink}"))
+fn report_system(d: &mut Diagnostic, sink: &str) {
+    d.label(format!("routes its own logs to {sink}"))
         .note("better than a file, but a twelve-factor app leaves log routing to the environment: in a container there is usually no syslog or journald to talk to")
         .help("write to stdout or stderr; under systemd, journald captures them anyway");
 }
@@ -415,6 +435,13 @@ impl Rule for LogToFile {
             }
             return;
         }
+        if let Some(callee) = call.paths.first().and_then(|p| p.rsplit("::").next())
+            && names_system_sink(callee)
+            && !SYSTEM_SINKS.iter().any(|(p, _)| call.is(&[p]))
+        {
+            let (callee, span) = (callee.to_string(), cx.span(call.expr));
+            cx.record(span, SinkCall { callee });
+        }
         // The logging crate's own code (log4rs building its `FileAppender`
         // from a config) is the feature, not a use of it.
         let own = format!("{}::", cx.module()[0]);
@@ -440,9 +467,12 @@ impl Rule for LogToFile {
                 d.suggest(message, edits, Applicability::MaybeIncorrect);
             }
         } else if let Some((_, sink)) = SYSTEM_SINKS.iter().find(|(p, _)| call.is(&[p])) {
+            // Whether a switch turns it on is known from the callers:
+            // decided in `check_package`.
             let span = call_span(cx, call);
             let what = call.paths.first().map(|p| format!("`{p}`")).unwrap_or_default();
-            report_system(cx, span, &what, sink);
+            let function = cx.enclosing_fn().map(str::to_string);
+            cx.record(span, SystemSink { what, sink, function });
         } else if let Some((_, index, what)) = WRITER_SINKS.iter().find(|(p, _, _)| call.is(&[p])) {
             if let Some(arg) = call.args.get(*index)
                 && is_file(&cx.sources(arg))
@@ -471,7 +501,52 @@ impl Rule for LogToFile {
         }
     }
 
+    fn check_expr(&self, cx: &mut Cx<'_>, expr: &syn::Expr) {
+        if is_test_or_build_time(cx) {
+            return;
+        }
+        // `if CONFIG.use_syslog() { .. }`, `if cfg!(feature = "journald")`.
+        if let syn::Expr::If(i) = expr
+            && names_system_sink(&quote::ToTokens::to_token_stream(&i.cond).to_string())
+        {
+            let span = cx.span(&i.then_branch);
+            cx.record(span, SinkSwitch);
+        }
+    }
+
     fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
+        let switches: Vec<&Span> = facts
+            .iter()
+            .filter(|f| f.get::<SinkSwitch>().is_some())
+            .map(|f| &f.span)
+            .collect();
+        let switched = |span: &Span| {
+            switches
+                .iter()
+                .any(|g| g.path() == span.path() && g.range.start <= span.range.start && span.range.end <= g.range.end)
+        };
+        // Calls of the functions named for a sink (`chain_syslog(logger)`).
+        let calls: Vec<(&str, &Span)> = facts
+            .iter()
+            .filter_map(|f| f.get::<SinkCall>().map(|c| (c.callee.as_str(), &f.span)))
+            .collect();
+        for fact in facts {
+            let Some(sink) = fact.get::<SystemSink>() else { continue };
+            let opt_in = switched(&fact.span)
+                || sink.function.as_deref().is_some_and(|f| {
+                    let mut callers = calls.iter().filter(|(c, _)| *c == f).peekable();
+                    callers.peek().is_some() && callers.all(|(_, at)| switched(at))
+                });
+            if opt_in {
+                continue;
+            }
+            let d = cx.report(
+                fact.span.clone(),
+                format!("{} sends logs to {} instead of stdout/stderr", sink.what, sink.sink),
+            );
+            d.origin = Some(fact.origin);
+            report_system(d, sink.sink);
+        }
         for fact in facts {
             let Some(init) = fact.get::<InitFile>() else { continue };
             let path = cx.package.dir().join(&init.path);
@@ -675,6 +750,40 @@ pub fn init(config: &LogConfig) -> anyhow::Result<()> {
             .map(|f| f.split(' ').next().unwrap().to_string())
             .collect();
         assert_eq!(lines, ["22", "23"]);
+    }
+
+    #[test]
+    fn a_system_logger_behind_its_own_switch_is_opt_in() {
+        let src = r#"
+pub fn init_logging(logger: fern::Dispatch) -> fern::Dispatch {
+    let mut logger = logger.chain(std::io::stdout());
+    if cfg!(feature = "enable_syslog") || CONFIG.use_syslog() {
+        logger = chain_syslog(logger);
+    }
+    if settings.journald {
+        tracing_journald::layer().ok();
+    }
+    logger
+}
+
+fn chain_syslog(logger: fern::Dispatch) -> fern::Dispatch {
+    let fmt = syslog::Formatter3164 { facility: syslog::Facility::LOG_USER, hostname: None, process: "app".into(), pid: 0 };
+    match syslog::unix(fmt) {
+        Ok(sl) => logger.chain(sl),
+        Err(_) => logger,
+    }
+}
+
+pub fn always() {
+    let fmt = syslog::Formatter3164 { facility: syslog::Facility::LOG_USER, hostname: None, process: "app".into(), pid: 0 };
+    let _ = syslog::unix(fmt);                                                    // 23
+}
+"#;
+        let lines: Vec<String> = found(&["fern"], src)
+            .iter()
+            .map(|f| f.split(' ').next().unwrap().to_string())
+            .collect();
+        assert_eq!(lines, ["23"]);
     }
 
     #[test]
