@@ -548,7 +548,10 @@ fn single_file<T>(
     let result = match file.parse() {
         Ok(ast) => {
             let resolver = Resolver::with_context(job.module.clone(), &ast.items, job.context.clone());
-            let pass = visitor::run(&file, &ast, &job, pcx, resolver, Default::default());
+            let ast = std::rc::Rc::new(ast);
+            let pass = crate::source::with_tree(&file, ast.clone(), || {
+                visitor::run(&file, &ast, &job, pcx, resolver, Default::default())
+            });
             drop(ast);
             Ok(then(pcx, &file, pass))
         }
@@ -611,7 +614,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     let excluded = pcx.is_excluded(&job.path, workspace_root);
 
     let ast = match file.parse() {
-        Ok(ast) => ast,
+        Ok(ast) => std::rc::Rc::new(ast),
         Err(err) => {
             // A file behind a `#[cfg]` may be meant for another configuration,
             // or be a deliberate `compile_error!`-style stub.
@@ -680,7 +683,9 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     }
 
     if !excluded && !pcx.rules.is_empty() {
-        let pass = visitor::run(&file, &ast, job, pcx, resolver, macros_parsed);
+        let pass = crate::source::with_tree(&file, ast.clone(), || {
+            visitor::run(&file, &ast, job, pcx, resolver, macros_parsed)
+        });
         let mut found = pass.diagnostics;
         result.facts = pass.facts;
         result.model = pass.model;

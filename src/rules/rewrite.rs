@@ -2,9 +2,11 @@
 //! that the pass does not keep: the expressions enclosing it, the `let`,
 //! item or field it initialises, and the function whose `?` it would use.
 //!
-//! Only findings with a suggestion ask, so the file is parsed again here
-//! rather than the pass keeping parents for every node. The tree is not
-//! kept: the engine invalidates the thread's spans after each file.
+//! Only findings with a suggestion ask, so the parents are found here
+//! rather than the pass keeping them for every node: in the tree the pass
+//! is visiting, or, after it (package-level checks), in the file parsed
+//! again. No tree outlives its pass: the engine invalidates the thread's
+//! spans after each file.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -54,8 +56,8 @@ pub(crate) struct Site {
 
 /// The file's syntax tree, with spans valid until the engine's next
 /// invalidation.
-fn parsed(file: &Arc<SourceFile>) -> Option<syn::File> {
-    file.parse().ok()
+fn parsed(file: &Arc<SourceFile>) -> Option<std::rc::Rc<syn::File>> {
+    crate::source::tree_of(file).or_else(|| file.parse().ok().map(std::rc::Rc::new))
 }
 
 /// The site of the expression spanning exactly `range` in `file`, if it is

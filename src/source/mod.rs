@@ -149,6 +149,37 @@ pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
     syn::parse_str(&padded)
 }
 
+thread_local! {
+    /// The syntax tree of the file this thread's pass is visiting.
+    static PASS_TREE: std::cell::RefCell<Option<(*const SourceFile, std::rc::Rc<syn::File>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (the pass over `file`) with `tree` as `file`'s syntax tree for
+/// [`tree_of`] on this thread: code that needs the tree again (a rule
+/// building a suggestion) reuses it instead of parsing the file twice.
+pub fn with_tree<R>(file: &std::sync::Arc<SourceFile>, tree: std::rc::Rc<syn::File>, f: impl FnOnce() -> R) -> R {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            PASS_TREE.with(|t| t.borrow_mut().take());
+        }
+    }
+    PASS_TREE.with(|t| *t.borrow_mut() = Some((std::sync::Arc::as_ptr(file), tree)));
+    let _clear = Clear;
+    f()
+}
+
+/// The tree of `file` while this thread's pass visits it.
+pub fn tree_of(file: &std::sync::Arc<SourceFile>) -> Option<std::rc::Rc<syn::File>> {
+    PASS_TREE.with(|t| {
+        t.borrow()
+            .as_ref()
+            .filter(|(ptr, _)| *ptr == std::sync::Arc::as_ptr(file))
+            .map(|(_, tree)| tree.clone())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
