@@ -138,7 +138,17 @@ impl FileVisitor<'_> {
                                 .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
                         }),
                 };
-                self.record_edge(Callee::Method { name, ty }, method.span());
+                // `rouille::Server::new(..)` then `server.run()`: a method of a
+                // type outside the workspace runs none of its code.
+                let external = ty.is_none()
+                    && !call.chain.root.is_empty()
+                    && call.chain.root.iter().all(|r| {
+                        r.split("::").next().is_some_and(|c| !crates.contains(c))
+                            && r.split("::").any(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+                    });
+                if !external {
+                    self.record_edge(Callee::Method { name, ty }, method.span());
+                }
             }
             return;
         }
