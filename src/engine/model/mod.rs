@@ -554,22 +554,9 @@ impl Model {
                     Targets::Nodes(out)
                 }
                 Callee::Method { name, ty } => {
-                    let exact = ty.as_ref().and_then(|t| {
-                        let path = format!("{t}::{name}");
-                        m.ids.get(&path).copied().or_else(|| {
-                            // The type through a re-export (`pub use server::Scheduler;`).
-                            let mut found = Vec::new();
-                            names.resolve(&path, &mut found);
-                            found.sort_unstable();
-                            found.dedup();
-                            match found.as_slice() {
-                                [one] => Some(*one),
-                                _ => None,
-                            }
-                        })
-                    });
+                    let exact = ty.as_ref().and_then(|t| m.ids.get(&format!("{t}::{name}")));
                     match (exact, method_index.get(name)) {
-                        (Some(id), _) => Targets::Nodes(vec![id]),
+                        (Some(&id), _) => Targets::Nodes(vec![id]),
                         (None, Some(&list)) => Targets::Methods(list),
                         (None, None) => Targets::Nodes(Vec::new()),
                     }
