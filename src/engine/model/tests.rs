@@ -778,3 +778,38 @@ async fn main() -> std::io::Result<()> {
         assert_eq!(found(&files).len(), usize::from(reported), "{deps}");
     }
 }
+
+#[test]
+fn a_method_on_an_outside_crates_value_is_not_a_workspace_method() {
+    let lib = r#"pub struct Exporter;
+
+impl Exporter {
+    pub fn run(&self) -> std::io::Result<()> {
+        std::fs::write("export.json", b"{}")
+    }
+}
+"#;
+    let main = r#"fn main() {
+    let server = rouille::Server::new("0.0.0.0:8080", |_request| rouille::Response::text("ok")).unwrap();
+    std::fs::write("started.txt", b"x").unwrap();
+    server.run();
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"relay\"]\n"),
+        (
+            "relay/Cargo.toml",
+            "[package]\nname = \"relay\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("relay/src/lib.rs", lib),
+        ("relay/src/main.rs", main),
+    ];
+    assert_eq!(entries(&files), [("relay".to_string(), EntryKind::Service)]);
+    // `server.run()` is rouille's: `Exporter::run`, the only `run` in the
+    // workspace, is not reached.
+    let got: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(got, ["relay/src/main.rs:3"]);
+}
