@@ -71,6 +71,12 @@ impl Rule for MissingLockfile {
         if !builds_binary(cx.package, &member) {
             return;
         }
+        // Binaries that are all developer tools (test helpers, fuzzers,
+        // xtask) ship nothing: a library workspace is fine without a lock.
+        let mut own = cx.model.entries().iter().filter(|e| e.package == cx.index).peekable();
+        if own.peek().is_some() && own.all(|e| e.kind == crate::engine::EntryKind::DevTool) {
+            return;
+        }
         let root = cx.workspace_root;
         let lock = root.join("Cargo.lock");
         let root_manifest = if manifest::canonical(&root.join("Cargo.toml")) == manifest::canonical(&member.file.path) {
@@ -136,6 +142,31 @@ mod tests {
             ["warning: this workspace builds a binary but has no `Cargo.lock`"]
         );
         assert_eq!(found[0].span.snippet(), "package");
+    }
+
+    #[test]
+    fn a_library_whose_only_binaries_are_dev_tools_needs_no_lock_file() {
+        let member = |name: &str| format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+        let (runtime, tests) = (member("runtime"), member("tests-integration"));
+        let mut files = vec![
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"runtime\", \"tests-integration\"]\n",
+            ),
+            ("runtime/Cargo.toml", runtime.as_str()),
+            ("runtime/src/lib.rs", "pub fn spawn() {}\n"),
+            ("tests-integration/Cargo.toml", tests.as_str()),
+            ("tests-integration/src/bin/test-cat.rs", "fn main() {}\n"),
+        ];
+        let outcome = crate::test_support::check_workspace(&[&MissingLockfile], &files);
+        assert_eq!(messages(&outcome.diagnostics), Vec::<String>::new());
+        // A binary that ships still needs one.
+        files.push(("runtime/src/main.rs", "fn main() { runtime::spawn(); }\n"));
+        let outcome = crate::test_support::check_workspace(&[&MissingLockfile], &files);
+        assert_eq!(
+            messages(&outcome.diagnostics),
+            ["warning: this workspace builds a binary but has no `Cargo.lock`"]
+        );
     }
 
     #[test]
