@@ -392,7 +392,7 @@ fn scope_to_services(
         let Some((entry, path)) = model.service_path(item) else {
             return false;
         };
-        if scope == Scope::StatelessService && entry.keeps_data.is_some() {
+        if scope == Scope::StatelessService && (entry.keeps_data.is_some() || !model.runs_by_default(item)) {
             return false;
         }
         let in_lib = packages

@@ -18,8 +18,9 @@ pub enum Scope {
     /// Only code a service entry point runs (the workspace service model);
     /// CLIs, dev tools and libraries no service uses stay quiet.
     Service,
-    /// As `Service`, leaving out the services whose job is data on disk:
-    /// databases (they embed a storage engine) and file servers.
+    /// As `Service`, leaving out the services whose job is data on disk
+    /// (databases, which embed a storage engine, and file servers) and code
+    /// that only an opt-in branch (`if config.json_db`) reaches.
     /// `scope = "service"` puts them back.
     StatelessService,
     /// All checked code.

@@ -62,6 +62,8 @@ pub struct Edge {
     /// The innermost dispatching `match` arm around it (file-local index
     /// while recorded, model-wide after [`Model::build`]).
     pub arm: Option<usize>,
+    /// In a branch that configuration switches on (`if config.json_db`).
+    pub opt_in: bool,
 }
 
 /// A marker of a long-running process, in function `owner`.
@@ -237,6 +239,9 @@ pub struct Model {
     service_reach: Vec<(usize, Id)>,
     /// Packages with code that a service runs.
     service_packages: HashSet<usize>,
+    /// Nodes a service runs in its default deployment: reached through no
+    /// opt-in branch (`if config.json_db`).
+    service_default: Vec<bool>,
     /// The node of each dispatching `match` arm and the arm.
     dispatch_arms: HashMap<String, usize>,
     /// Each file's nodes by extent, for findings that do not name theirs.
@@ -910,6 +915,17 @@ impl Model {
             .filter(|&i| self.entries[i].kind == EntryKind::Service)
             .collect();
         order.sort_by_key(|&i| self.entries[i].keeps_data.is_some());
+        let mut default = vec![false; self.nodes.len()];
+        for &i in &order {
+            let Some(&root) = self.ids.get(&self.entries[i].main) else {
+                continue;
+            };
+            let reach = self.walk(root, self.entries[i].dispatch.as_ref(), &|e| !e.opt_in);
+            for (node, &parent) in reach.iter().enumerate() {
+                default[node] |= parent != NONE;
+            }
+        }
+        self.service_default = default;
         for i in order {
             for (node, &parent) in self.entry_reach[i].iter().enumerate() {
                 if parent != NONE && all[node].0 == usize::MAX {
@@ -975,6 +991,15 @@ impl Model {
             .filter(|p| !p.contains("::#"))
             .collect();
         Some((&self.entries[entry], path))
+    }
+
+    /// Whether a service runs node `item` without the configuration
+    /// switching a feature on (`if config.json_db { .. }` leads to it
+    /// otherwise).
+    pub fn runs_by_default(&self, item: &str) -> bool {
+        self.ids
+            .get(item)
+            .is_some_and(|&id| self.service_default.get(id as usize).copied().unwrap_or(false))
     }
 
     /// Whether some service runs code of this package.

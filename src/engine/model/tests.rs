@@ -813,3 +813,72 @@ impl Exporter {
         .collect();
     assert_eq!(got, ["relay/src/main.rs:3"]);
 }
+
+#[test]
+fn what_only_configuration_switches_on_is_not_the_default_deployment() {
+    let lib = r#"pub struct Config {
+    pub json_db: bool,
+    pub backup_dir: Option<String>,
+    pub no_uploads: bool,
+}
+
+pub fn save(config: &Config, bytes: &[u8]) -> std::io::Result<()> {
+    if config.json_db {
+        json::save(bytes)
+    } else {
+        std::fs::write("data/db.bin", bytes)
+    }
+}
+
+pub fn nightly(config: &Config) -> std::io::Result<()> {
+    if let Some(dir) = &config.backup_dir {
+        backup::write(dir)?;
+    }
+    if !config.no_uploads {
+        std::fs::create_dir_all("uploads")?;
+    }
+    Ok(())
+}
+
+mod json {
+    pub fn save(bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::write("data/db.json", bytes)
+    }
+}
+
+mod backup {
+    pub fn write(dir: &str) -> std::io::Result<()> {
+        std::fs::write(format!("{dir}/backup.json"), b"{}")
+    }
+}
+"#;
+    let main = r#"use actix_web::{web, App, HttpServer};
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let config = store::Config { json_db: false, backup_dir: None, no_uploads: false };
+    store::save(&config, b"")?;
+    store::nightly(&config)?;
+    HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" })))
+        .bind(std::env::var("ADDR").unwrap())?
+        .run()
+        .await
+}
+"#;
+    let files = [
+        ("Cargo.toml", ROOT),
+        ("crates/store/Cargo.toml", &manifest("store", "")),
+        ("crates/store/src/lib.rs", lib),
+        (
+            "crates/server/Cargo.toml",
+            &manifest("server", "[dependencies]\nstore = { path = \"../store\" }\n"),
+        ),
+        ("crates/server/src/main.rs", main),
+    ];
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    // The default branch and the switch that is on unless turned off.
+    assert_eq!(lines, ["crates/store/src/lib.rs:11", "crates/store/src/lib.rs:20"]);
+}

@@ -173,6 +173,9 @@ pub(super) struct State {
     /// The dispatching `match` arms around the node, innermost last
     /// (indices into the file's [`FileFacts::arms`]).
     arms: Vec<usize>,
+    /// How many opt-in branches (`if config.json_db { .. }`) are around the
+    /// node.
+    opt_in: usize,
 }
 
 impl State {
@@ -387,6 +390,7 @@ pub(super) fn run(
             macros_parsed,
             owners: Vec::new(),
             arms: Vec::new(),
+            opt_in: 0,
         },
         out: Vec::new(),
         model: FileFacts::default(),
@@ -779,20 +783,30 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
             }
             // `if let Some(Command::Serve(args)) = cli.command { .. }`: the
             // block is a dispatching arm, the `else` is not.
-            syn::Expr::If(i) if matches!(&*i.cond, syn::Expr::Let(_)) => {
-                let syn::Expr::Let(l) = &*i.cond else { unreachable!() };
+            // `if let Some(Command::Serve(args)) = cli.command { .. }`: the
+            // block is a dispatching arm, the `else` is not. `if
+            // config.json_db { .. }`: the block is an opt-in branch.
+            syn::Expr::If(i) => {
                 for attr in &i.attrs {
                     self.visit_attribute(attr);
                 }
                 self.visit_expr(&i.cond);
                 use syn::spanned::Spanned;
-                let pushed = self.enter_arm(&l.expr, &l.pat, i.then_branch.span().byte_range(), false);
+                let dispatch = match &*i.cond {
+                    syn::Expr::Let(l) => Some(l),
+                    _ => None,
+                };
+                let pushed =
+                    dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, i.then_branch.span().byte_range(), false));
+                let gate = self.modeling() && record::is_opt_in(&i.cond);
+                self.state.opt_in += usize::from(gate);
                 self.visit_block(&i.then_branch);
+                self.state.opt_in -= usize::from(gate);
                 if pushed {
                     self.leave_arm();
                 }
                 if let Some((_, e)) = &i.else_branch {
-                    let pushed = self.enter_arm(&l.expr, &l.pat, e.span().byte_range(), true);
+                    let pushed = dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, e.span().byte_range(), true));
                     self.visit_expr(e);
                     if pushed {
                         self.leave_arm();

@@ -55,6 +55,7 @@ impl FileVisitor<'_> {
             to,
             span: crate::diagnostic::Span::new(self.file.clone(), span.byte_range()),
             arm: self.state.arms.last().copied(),
+            opt_in: self.state.opt_in > 0,
         });
     }
 
@@ -337,6 +338,73 @@ impl FileVisitor<'_> {
         enum_path.segments.pop_punct();
         let enums = self.state.resolver.resolve(&enum_path);
         Some(ArmLabel::Variant { enums, variant })
+    }
+}
+
+/// Words of names that hold the program's configuration: `CONFIG`,
+/// `ARGS`, `settings`, `online_backup_config`.
+const CONFIG_WORDS: &[&str] = &["config", "cfg", "conf", "settings", "args", "opts", "options", "cli"];
+
+/// Whether `cond` switches a feature on from configuration: `if
+/// ARGS.json_db`, `if cfg.backup.enabled && ..`, `if let Some(path) =
+/// CONFIG.log_file()`. What runs in its block is the operator's opt-in,
+/// not the default deployment. A negated switch (`if !cfg.no_cache`) is
+/// on by default.
+pub(super) fn is_opt_in(cond: &syn::Expr) -> bool {
+    fn reads_config(mut expr: &syn::Expr) -> bool {
+        loop {
+            let name = match expr {
+                syn::Expr::Field(f) => {
+                    let member = match &f.member {
+                        syn::Member::Named(i) => i.to_string(),
+                        syn::Member::Unnamed(_) => String::new(),
+                    };
+                    expr = &f.base;
+                    member
+                }
+                syn::Expr::MethodCall(m) if m.args.is_empty() => {
+                    expr = &m.receiver;
+                    continue;
+                }
+                syn::Expr::Reference(r) => {
+                    expr = &r.expr;
+                    continue;
+                }
+                syn::Expr::Paren(p) => {
+                    expr = &p.expr;
+                    continue;
+                }
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                    expr = &u.expr;
+                    continue;
+                }
+                syn::Expr::Path(p) => {
+                    return p.path.segments.iter().any(|s| {
+                        crate::resolve::words(&s.ident.to_string())
+                            .iter()
+                            .any(|w| CONFIG_WORDS.contains(&w.as_str()))
+                    });
+                }
+                _ => return false,
+            };
+            if crate::resolve::words(&name)
+                .iter()
+                .any(|w| CONFIG_WORDS.contains(&w.as_str()))
+            {
+                return true;
+            }
+        }
+    }
+    match cond {
+        syn::Expr::Let(l) => {
+            let some = matches!(&*l.pat, syn::Pat::TupleStruct(t)
+                if t.path.segments.last().is_some_and(|s| s.ident == "Some"));
+            some && reads_config(&l.expr)
+        }
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => is_opt_in(&b.left) || is_opt_in(&b.right),
+        syn::Expr::Paren(p) => is_opt_in(&p.expr),
+        syn::Expr::Field(_) | syn::Expr::MethodCall(_) | syn::Expr::Path(_) => reads_config(cond),
+        _ => false,
     }
 }
 
