@@ -798,7 +798,8 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 };
                 let pushed =
                     dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, i.then_branch.span().byte_range(), false));
-                let gate = self.modeling() && record::is_opt_in(&i.cond);
+                // A subcommand's arm is a way to run, not a switch.
+                let gate = !pushed && self.modeling() && record::is_opt_in(&i.cond);
                 self.state.opt_in += usize::from(gate);
                 self.visit_block(&i.then_branch);
                 self.state.opt_in -= usize::from(gate);
