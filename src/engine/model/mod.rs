@@ -921,6 +921,18 @@ impl Model {
                 continue;
             };
             let reach = self.walk(root, self.entries[i].dispatch.as_ref(), &|e| !e.opt_in);
+            // `if args.server { serve() }`: when the serving itself is behind
+            // the switch, the switch is how the service is deployed.
+            let serves = self.entries[i].evidence.iter().any(|(span, _)| {
+                self.locate(span)
+                    .and_then(|owner| self.ids.get(owner))
+                    .is_some_and(|&id| reach[id as usize] != NONE)
+            });
+            let reach = if serves || self.entries[i].evidence.is_empty() {
+                reach
+            } else {
+                self.entry_reach[i].clone()
+            };
             for (node, &parent) in reach.iter().enumerate() {
                 default[node] |= parent != NONE;
             }

@@ -882,3 +882,42 @@ async fn main() -> std::io::Result<()> {
     // The default branch and the switch that is on unless turned off.
     assert_eq!(lines, ["crates/store/src/lib.rs:11", "crates/store/src/lib.rs:20"]);
 }
+
+#[test]
+fn a_service_deployed_behind_its_own_switch_is_still_checked() {
+    let main = r#"use clap::Parser;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long)]
+    serve: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.serve {
+        serve().await?;
+    }
+    Ok(())
+}
+
+async fn serve() -> anyhow::Result<()> {
+    std::fs::create_dir_all("uploads")?;
+    let listener = tokio::net::TcpListener::bind(std::env::var("ADDR")?).await?;
+    axum::serve(listener, axum::Router::new()).await?;
+    Ok(())
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+        ("app/Cargo.toml", &manifest("app", "")),
+        ("app/src/main.rs", main),
+    ];
+    assert_eq!(entries(&files), [("app".to_string(), EntryKind::Service)]);
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines, ["app/src/main.rs:19"]);
+}
