@@ -21,7 +21,10 @@ declare_rule! {
     /// slog-term decorators of a file, sloggers' `FileLoggerBuilder` and
     /// env_logger's `Target::Pipe` of a file. Logs sent to syslog or journald
     /// are reported with a milder message. Console, stdout and stderr writers
-    /// are fine.
+    /// are fine, and so is what the operator opts into: a log file at a path
+    /// the configuration gives (`fern::log_file(&config.log_file)`, no literal
+    /// in the path), or a system logger behind a switch that names it (`if
+    /// CONFIG.use_syslog()`).
     ///
     /// ### Why is this bad
     /// A twelve-factor app never concerns itself with routing or storing its

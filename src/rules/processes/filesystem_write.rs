@@ -41,7 +41,18 @@ declare_rule! {
     /// `sqlite::memory:`, sled's `temporary(true)`), test code, a build script
     /// or a procedural macro. Opening an existing file for writing without
     /// creating, truncating or appending (a device, a FIFO, `/dev/tty`) is not
-    /// reported either.
+    /// reported either. Managing a socket file (removing it after serving,
+    /// `set_permissions` on it after the bind, a helper that removes it just
+    /// before the bind), an SQLite URL that configuration gives in an app
+    /// that also speaks PostgreSQL or MySQL, a read-only open (`?mode=ro`)
+    /// and an opt-in log file (`log_to_file`'s) are not state either.
+    ///
+    /// Only what a service runs in its default deployment is reported: not
+    /// code reached only through a branch that configuration switches on
+    /// (`if config.json_db`, `if let Some(dir) = &config.backup_dir`), and
+    /// not a service whose job is data on disk, a database built on a
+    /// storage engine or a file server with no database (`scope =
+    /// "service"` in this rule's table reports those too).
     ///
     /// ### Example
     /// ```rust,ignore
