@@ -391,3 +391,49 @@ pub const LIVE: &str = "ghp_vlpYaGcpNhxIGjb7u4YQ1rOhoYHGEFOwqR8C";
     let r = run(dir.path(), &["--message-format", "json", "-q"]);
     assert_eq!(secrets_at(&r.stdout), ["src/lib.rs:18"], "{}", r.stdout);
 }
+
+/// `#[path = "/proc/self/environ"] mod x;` and a module symlinked out of
+/// the tree are never read: the process environment (CI tokens) stays out
+/// of every format, and the other files are still checked.
+#[test]
+fn module_files_outside_the_workspace_are_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let token = "ghp_Zq8vT2pL9xW4nR7kAbC9xYz1Lm3Nq5Rs7Tu9";
+    std::fs::write(
+        outside.path().join("leak.rs"),
+        format!("pub const GITHUB_TOKEN: &str = \"{token}\";\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "#[path = \"/proc/self/environ\"]\nmod environ;\nmod leak;\n\nfn main() {\n    std::fs::write(\"state.json\", b\"{}\").unwrap();\n    loop {}\n}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path().join("leak.rs"), dir.path().join("src/leak.rs")).unwrap();
+    for format in ["human", "short", "json", "sarif"] {
+        let out = twelve(dir.path(), &["--message-format", format])
+            .env("TWELVE_PROBE_TOKEN", token)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains(token), "{format}: {text}");
+        assert!(!text.contains("TWELVE_PROBE_TOKEN"), "{format}: {text}");
+        assert_eq!(
+            text.matches("module_outside_workspace").count().min(1),
+            1,
+            "{format}: {text}"
+        );
+        assert!(text.contains("filesystem_write"), "{format}: the run goes on: {text}");
+    }
+}

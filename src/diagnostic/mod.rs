@@ -359,6 +359,7 @@ impl RuleInfo {
         let summary = match name {
             "parse_error" => "a file that does not parse".to_string(),
             "module_not_found" => "a `mod` declaration whose file is missing".to_string(),
+            "module_outside_workspace" => "a `mod` whose file lies outside the workspace, not read".to_string(),
             "unreadable_file" => "a file that cannot be read".to_string(),
             "unused_suppression" => "a `twelve:allow` comment that matches nothing".to_string(),
             other => format!("`{other}`"),

@@ -582,6 +582,12 @@ struct FileResult {
     children: Vec<Job>,
 }
 
+/// Whether `path`, symlinks resolved, lies under the workspace root.
+fn inside(path: &Path, workspace_root: &Path) -> bool {
+    let root = std::fs::canonicalize(workspace_root).unwrap_or_else(|_| workspace_root.to_path_buf());
+    std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(&root))
+}
+
 fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Options) -> FileResult {
     let mut result = FileResult {
         context: job.model_only,
@@ -645,6 +651,24 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
     for decl in module_decls(&job.path, job.mod_rs, &ast.items, &macros_parsed) {
         let span = Span::new(file.clone(), decl.span.clone());
         match decl.file {
+            // `#[path = "/proc/self/environ"] mod x;`, a symlink out of the
+            // tree: never read, so never shown.
+            Ok(path) if !inside(&path, workspace_root) => {
+                let name = decl.relative_module.last().cloned().unwrap_or_default();
+                let mut d = Diagnostic::new(
+                    "module_outside_workspace",
+                    Severity::Error,
+                    span,
+                    format!(
+                        "the file of module `{name}` is outside the workspace: `{}`",
+                        path.display()
+                    ),
+                );
+                d.label("declared here");
+                d.note("cargo twelve reads only files inside the workspace; this module was not checked");
+                d.origin = Some(job.origin);
+                result.diagnostics.push(d);
+            }
             Ok(path) => {
                 let mut module = job.module.clone();
                 module.extend(decl.relative_module);
