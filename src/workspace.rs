@@ -197,7 +197,25 @@ impl Workspace {
                 let stderr = stderr.trim();
                 anyhow::anyhow!("{}", stderr.strip_prefix("error: ").unwrap_or(stderr))
             }
-            other => anyhow::Error::new(other).context("could not run `cargo metadata`"),
+            // cargo_metadata runs `$CARGO`, else `cargo` from `PATH`.
+            cargo_metadata::Error::Io(io) => {
+                let cargo = std::env::var_os("CARGO");
+                let program = match &cargo {
+                    Some(path) => format!("`{}` (from `CARGO`)", Path::new(path).display()),
+                    None => "`cargo`".to_string(),
+                };
+                if io.kind() == std::io::ErrorKind::NotFound {
+                    let where_ = if cargo.is_some() {
+                        "does not exist"
+                    } else {
+                        "was not found on `PATH`"
+                    };
+                    anyhow::anyhow!("could not run `cargo metadata`: {program} {where_}")
+                } else {
+                    anyhow::anyhow!("could not run `cargo metadata` with {program}: {io}")
+                }
+            }
+            other => anyhow::anyhow!("could not run `cargo metadata`: {other}"),
         })?;
         let current = current_manifest(selection)?;
         Self::from_metadata(&metadata, selection, current.as_deref())

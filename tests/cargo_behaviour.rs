@@ -304,3 +304,26 @@ fn the_readme_flags_table_is_true() {
         );
     }
 }
+
+/// Without `cargo`, one sentence says what was tried.
+#[test]
+fn cargo_missing_from_path_is_one_clear_error() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = twelve(&fixture("service"), &[])
+        .env("PATH", empty.path())
+        .env_remove("CARGO")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: could not run `cargo metadata`: `cargo` was not found on `PATH`\n"
+    );
+    let out = twelve(&fixture("service"), &[])
+        .env("CARGO", empty.path().join("cargo"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.ends_with("(from `CARGO`) does not exist\n"), "{stderr}");
+}
