@@ -687,16 +687,19 @@ fn collect_decls(
                 let (file, mod_rs) = if path_attrs.is_empty() {
                     let flat = scope.dir.join(format!("{name}.rs"));
                     let nested_file = scope.dir.join(&name).join("mod.rs");
-                    if flat.is_file() {
+                    // Anything that is not a directory: a FIFO or a device is
+                    // reported as unreadable, not as missing.
+                    let present = |p: &Path| p.exists() && !p.is_dir();
+                    if present(&flat) {
                         (Ok(flat), false)
-                    } else if nested_file.is_file() {
+                    } else if present(&nested_file) {
                         (Ok(nested_file), true)
                     } else {
                         (Err(vec![flat, nested_file]), false)
                     }
                 } else {
                     let candidates: Vec<PathBuf> = path_attrs.iter().map(|p| path_base.join(p)).collect();
-                    match candidates.iter().find(|p| p.is_file()) {
+                    match candidates.iter().find(|p| p.exists()) {
                         Some(found) => (Ok(found.clone()), true),
                         None => (Err(candidates), true),
                     }

@@ -327,3 +327,45 @@ fn cargo_missing_from_path_is_one_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.ends_with("(from `CARGO`) does not exist\n"), "{stderr}");
 }
+
+/// A module that is a FIFO, a target root that is a device and a module
+/// over the size cap are reported, never read: no hang, and the other
+/// files are still checked.
+#[test]
+fn fifos_devices_and_huge_files_are_reported_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"stdin\"\npath = \"src/stdin.rs\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "mod pipe;\nmod huge;\n\nfn main() {\n    std::fs::write(\"state.json\", b\"{}\").unwrap();\n    loop {}\n}\n",
+    )
+    .unwrap();
+    let fifo = dir.path().join("src/pipe.rs");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("src/stdin.rs")).unwrap();
+    let huge = "// padding\n".repeat(1 << 20);
+    std::fs::write(dir.path().join("src/huge.rs"), huge).unwrap();
+    let out = twelve(dir.path(), &["--bins", "--message-format", "short"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pipe.rs") && stderr.contains("not a regular file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("twelve::file_too_large"), "{stderr}");
+    assert!(stderr.contains("stdin.rs"), "{stderr}");
+    assert!(stderr.contains("filesystem_write"), "the run goes on: {stderr}");
+}

@@ -360,7 +360,8 @@ impl RuleInfo {
             "parse_error" => "a file that does not parse".to_string(),
             "module_not_found" => "a `mod` declaration whose file is missing".to_string(),
             "module_outside_workspace" => "a `mod` whose file lies outside the workspace, not read".to_string(),
-            "unreadable_file" => "a file that cannot be read".to_string(),
+            "unreadable_file" => "a file that cannot be read (or is not a regular file)".to_string(),
+            "file_too_large" => "a source file over 10 MiB, not read".to_string(),
             "unused_suppression" => "a `twelve:allow` comment that matches nothing".to_string(),
             other => format!("`{other}`"),
         };

@@ -598,17 +598,35 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         masked: None,
         children: Vec::new(),
     };
+    let span = || {
+        job.declared_at
+            .clone()
+            .unwrap_or_else(|| Span::new(Arc::new(SourceFile::new(&job.path, String::new())), 0..0))
+    };
+    // A target's root outside the workspace (`path = "/proc/self/environ"`).
+    if job.declared_at.is_none() && !inside(&job.path, workspace_root) {
+        let mut d = Diagnostic::new(
+            "module_outside_workspace",
+            Severity::Error,
+            span(),
+            format!("`{}` is outside the workspace: not read", job.path.display()),
+        );
+        d.origin = Some(job.origin);
+        result.diagnostics.push(d);
+        return result;
+    }
     let file = match SourceFile::read(&job.path) {
         Ok(file) => Arc::new(file),
         Err(err) => {
-            let span = job
-                .declared_at
-                .clone()
-                .unwrap_or_else(|| Span::new(Arc::new(SourceFile::new(&job.path, String::new())), 0..0));
+            let code = if err.kind() == std::io::ErrorKind::FileTooLarge {
+                "file_too_large"
+            } else {
+                "unreadable_file"
+            };
             let mut d = Diagnostic::new(
-                "unreadable_file",
+                code,
                 Severity::Error,
-                span,
+                span(),
                 format!("cannot read `{}`: {err}", job.path.display()),
             );
             d.origin = Some(job.origin);

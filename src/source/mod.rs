@@ -29,6 +29,10 @@ pub struct LineCol {
     pub col: usize,
 }
 
+/// The largest source file read: 10 MiB (rustc's own sources top out
+/// well below 1 MiB).
+pub const MAX_FILE_SIZE: u64 = 10 << 20;
+
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
         let mut line_starts = vec![0];
@@ -40,8 +44,34 @@ impl SourceFile {
         }
     }
 
+    /// Reads a source file: a regular file (not a FIFO or a device, which
+    /// could block or never end) of at most [`MAX_FILE_SIZE`] bytes.
     pub fn read(path: &Path) -> std::io::Result<Self> {
-        let bytes = std::fs::read(path)?;
+        use std::io::Read as _;
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        let too_large = || {
+            std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("larger than {} MiB", MAX_FILE_SIZE >> 20),
+            )
+        };
+        if meta.len() > MAX_FILE_SIZE {
+            return Err(too_large());
+        }
+        // Bounded even where the size is not known up front (`/proc`).
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::fs::File::open(path)?
+            .take(MAX_FILE_SIZE + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            return Err(too_large());
+        }
         let text = String::from_utf8(bytes)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))?;
         Ok(Self::new(path, text))
