@@ -561,7 +561,13 @@ fn fuzzers_load_testers_and_integration_test_binaries_are_dev_tools() {
             ),
         ),
         ("crates/orca/src/main.rs", endless),
-        ("crates/pinger/Cargo.toml", &manifest("pinger", "")),
+        (
+            "crates/pinger/Cargo.toml",
+            &manifest("pinger", "").replace(
+                "[package]\n",
+                "[package]\ndescription = \"A pinger that beats every benchmark\"\n",
+            ),
+        ),
         ("crates/pinger/src/main.rs", endless),
     ];
     let mut got = entries(&files);
