@@ -103,6 +103,11 @@ impl Span {
         self.file.line_col(self.range.start)
     }
 
+    /// Whether `other` lies within this span, in the same file.
+    pub fn encloses(&self, other: &Span) -> bool {
+        self.path() == other.path() && self.range.start <= other.range.start && other.range.end <= self.range.end
+    }
+
     pub fn end(&self) -> LineCol {
         self.file.line_col(self.range.end)
     }

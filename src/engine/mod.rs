@@ -280,10 +280,12 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     let mut facts: Vec<Fact> = Vec::new();
     let mut model_facts = Vec::new();
     let mut masked: HashMap<PathBuf, Arc<SourceFile>> = HashMap::new();
+    // Symlinks resolved once: module files must lie under it.
+    let confine = std::fs::canonicalize(&workspace.root).unwrap_or_else(|_| workspace.root.clone());
     while !wave.is_empty() {
         let results: Vec<FileResult> = wave
             .par_iter()
-            .map(|job| check_file(job, &packages[job.origin.package], &workspace.root, options))
+            .map(|job| check_file(job, &packages[job.origin.package], &workspace.root, &confine, options))
             .collect();
         let mut next = Vec::new();
         for result in results {
@@ -582,13 +584,12 @@ struct FileResult {
     children: Vec<Job>,
 }
 
-/// Whether `path`, symlinks resolved, lies under the workspace root.
-fn inside(path: &Path, workspace_root: &Path) -> bool {
-    let root = std::fs::canonicalize(workspace_root).unwrap_or_else(|_| workspace_root.to_path_buf());
-    std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(&root))
+/// Whether `path`, symlinks resolved, lies under `root` (canonical).
+fn inside(path: &Path, root: &Path) -> bool {
+    std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(root))
 }
 
-fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Options) -> FileResult {
+fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path, options: &Options) -> FileResult {
     let mut result = FileResult {
         context: job.model_only,
         model: Default::default(),
@@ -604,7 +605,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
             .unwrap_or_else(|| Span::new(Arc::new(SourceFile::new(&job.path, String::new())), 0..0))
     };
     // A target's root outside the workspace (`path = "/proc/self/environ"`).
-    if job.declared_at.is_none() && !inside(&job.path, workspace_root) {
+    if job.declared_at.is_none() && !inside(&job.path, confine) {
         let mut d = Diagnostic::new(
             "module_outside_workspace",
             Severity::Error,
@@ -671,7 +672,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, options: &Optio
         match decl.file {
             // `#[path = "/proc/self/environ"] mod x;`, a symlink out of the
             // tree: never read, so never shown.
-            Ok(path) if !inside(&path, workspace_root) => {
+            Ok(path) if !inside(&path, confine) => {
                 let name = decl.relative_module.last().cloned().unwrap_or_default();
                 let mut d = Diagnostic::new(
                     "module_outside_workspace",

@@ -310,17 +310,7 @@ pub(crate) fn missing(cx: &Cx<'_>, scope: &Scope) -> Missing {
         return Missing::Expect;
     };
     let paths = cx.resolve(&p.path);
-    let args: Vec<&syn::Type> = match &last.arguments {
-        syn::PathArguments::AngleBracketed(a) => a
-            .args
-            .iter()
-            .filter_map(|g| match g {
-                syn::GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let args = crate::rules::common::generic_types(last);
     let converts = if paths.iter().any(|p| RESULTS.contains(&p.as_str())) {
         args.len() == 1 || args.get(1).is_some_and(|e| error_converts(cx, e))
     } else if last.ident == "Result" && args.len() == 2 {

@@ -243,11 +243,7 @@ impl Rule for StartupMigration {
             })
             .map(|f| &f.span)
             .collect();
-        let gated = |span: &Span| {
-            gates
-                .iter()
-                .any(|g| g.path() == span.path() && g.range.start <= span.range.start && span.range.end <= g.range.end)
-        };
+        let gated = |span: &Span| gates.iter().any(|g| g.encloses(span));
         for entry in model.entries() {
             if entry.kind != EntryKind::Service || entry.package != cx.index {
                 continue;

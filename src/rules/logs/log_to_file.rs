@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use crate::declare_rule;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Span};
 use crate::engine::{Call, Cx, Fact, PackageReport};
-use crate::rules::common::is_test_or_build_time;
+use crate::rules::common::{has_str_literal, is_test_or_build_time};
 use crate::rules::rewrite::{self, Parent};
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -327,19 +327,6 @@ fn string_value(cx: &Cx<'_>, expr: &syn::Expr) -> Option<String> {
     }
 }
 
-/// Whether `expr` holds a string literal, directly or in a `format!`.
-fn has_str_literal(expr: &syn::Expr) -> bool {
-    use quote::ToTokens;
-    fn walk(tokens: proc_macro2::TokenStream) -> bool {
-        tokens.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Literal(l) => l.to_string().contains('"'),
-            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
-            _ => false,
-        })
-    }
-    walk(expr.to_token_stream())
-}
-
 /// The path argument of the file a writer expression opens
 /// (`BufWriter::new(OpenOptions::new().append(true).open(log_file)?)`),
 /// through wrappers, `?` and one level of local bindings.
@@ -523,11 +510,7 @@ impl Rule for LogToFile {
             .filter(|f| f.get::<SinkSwitch>().is_some())
             .map(|f| &f.span)
             .collect();
-        let switched = |span: &Span| {
-            switches
-                .iter()
-                .any(|g| g.path() == span.path() && g.range.start <= span.range.start && span.range.end <= g.range.end)
-        };
+        let switched = |span: &Span| switches.iter().any(|g| g.encloses(span));
         // Calls of the functions named for a sink (`chain_syslog(logger)`).
         let calls: Vec<(&str, &Span)> = facts
             .iter()

@@ -7,7 +7,7 @@ use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::engine::{Call, Cx, Fact, OptionTable, PackageReport, RuleOptions, has_cfg_test, layer_options};
 use crate::rules::backing_services::hardcoded_backing_service::attribute_settings;
-use crate::rules::common::is_test_or_build_time;
+use crate::rules::common::{has_str_literal, is_test_or_build_time};
 use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
@@ -418,20 +418,6 @@ fn path_text(cx: &Cx<'_>, mut expr: &syn::Expr) -> String {
         expr = inner;
     }
     cx.span(expr).snippet().split_whitespace().collect()
-}
-
-/// Whether `expr` holds a string literal (`"sqlite://data.db"`, or one in a
-/// `format!`): a path the code chooses, not configuration.
-fn has_str_literal(expr: &syn::Expr) -> bool {
-    use quote::ToTokens;
-    fn walk(tokens: proc_macro2::TokenStream) -> bool {
-        tokens.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Literal(l) => l.to_string().contains('"'),
-            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
-            _ => false,
-        })
-    }
-    walk(expr.to_token_stream())
 }
 
 /// A SQLite URL opened read-only (`?mode=ro`, `immutable=1`): a backup

@@ -3,7 +3,7 @@ use syn::parse::{ParseStream, Parser};
 
 use crate::declare_rule;
 use crate::engine::{Call, Cx, MacroCall};
-use crate::rules::common::is_test_or_build_time;
+use crate::rules::common::{generic_types, is_test_or_build_time};
 use crate::rules::naming::words;
 use crate::rules::{Factor, Rule, RuleMeta};
 
@@ -233,20 +233,6 @@ struct Shape {
 
 fn is_collection(name: &str) -> bool {
     COLLECTIONS.contains(&name) || CACHES.contains(&name) || COLLECTION_SUFFIXES.iter().any(|s| name.ends_with(s))
-}
-
-fn generic_types(seg: &syn::PathSegment) -> Vec<&syn::Type> {
-    match &seg.arguments {
-        syn::PathArguments::AngleBracketed(a) => a
-            .args
-            .iter()
-            .filter_map(|g| match g {
-                syn::GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Walks a type; `lock` is the lock the type is inside, if any.
