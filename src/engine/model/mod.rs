@@ -358,6 +358,13 @@ const STORAGE_ENGINES: &[&str] = &[
     "okaywal",
 ];
 
+/// Consensus crates: a service built on one replicates its own state
+/// between its nodes, so its data directory is one replica of a store.
+const CONSENSUS_CRATES: &[&str] = &["raft", "openraft", "async-raft", "omnipaxos", "raft-engine"];
+
+/// Module names of code that replicates a store between nodes.
+const REPLICATION_MODULES: &[&str] = &["repl", "replication"];
+
 /// Crates that serve a directory's files over HTTP. A service built on one
 /// that uses no database is a file server: the directory it serves (and
 /// receives uploads into) is its job.
@@ -399,6 +406,16 @@ fn depends_on<'p>(
             .find(|d| crates.contains(&d.name.as_str()))
             .map(|d| (p.name.as_str(), d.name.as_str()))
     })
+}
+
+/// How many calls from its walk's root a reached node is.
+fn depth(parent: &[Id], mut node: Id) -> usize {
+    let mut steps = 0;
+    while parent[node as usize] != node && parent[node as usize] != NONE && steps < parent.len() {
+        node = parent[node as usize];
+        steps += 1;
+    }
+    steps
 }
 
 /// clap's name for a variant: `ExportSchema` is `export-schema`.
@@ -812,19 +829,32 @@ impl Model {
                     }
                     _ => None,
                 };
-                let mut evidence: Vec<(Span, Marker)> = Vec::new();
-                for (f, p) in arm_reach.as_ref().unwrap_or(&reach).iter().enumerate() {
+                // Evidence nearest `main` first: the server `main` starts,
+                // before a metrics endpoint three calls away.
+                // and what runs by default before what an operator opts in.
+                let mut evidence: Vec<(bool, usize, Span, Marker)> = Vec::new();
+                let walked = arm_reach.as_ref().unwrap_or(&reach);
+                let by_default = self.walk(id, dispatch.as_ref(), &|e| !e.opt_in);
+                for (f, p) in walked.iter().enumerate() {
                     if *p == NONE {
                         continue;
                     }
                     for &mi in &self.node_markers[f] {
                         let mk = &self.markers[mi];
                         if self.in_dispatch(mk.arm, dispatch.as_ref()) {
-                            evidence.push((mk.span.clone(), mk.marker.clone()));
+                            evidence.push((
+                                by_default[f] == NONE,
+                                depth(walked, f as Id),
+                                mk.span.clone(),
+                                mk.marker.clone(),
+                            ));
                         }
                     }
                 }
-                evidence.sort_by(|a, b| (a.0.path(), a.0.range.start).cmp(&(b.0.path(), b.0.range.start)));
+                evidence.sort_by(|a, b| {
+                    (a.0, a.1, a.2.path(), a.2.range.start).cmp(&(b.0, b.1, b.2.path(), b.2.range.start))
+                });
+                let evidence: Vec<(Span, Marker)> = evidence.into_iter().map(|(_, _, s, m)| (s, m)).collect();
                 let always = node.main == Some(true);
                 let mut reached: Vec<usize> = reach
                     .iter()
@@ -878,6 +908,12 @@ impl Model {
                     None
                 } else if let Some((by, engine)) = depends_on(package, reached_packages(), STORAGE_ENGINES) {
                     Some(format!("a database (`{by}` depends on `{engine}`)"))
+                } else if let Some((by, engine)) = depends_on(package, reached_packages(), CONSENSUS_CRATES) {
+                    Some(format!("a replicated store (`{by}` depends on `{engine}`)"))
+                } else if let Some(module) = self.replication_module(walked, packages) {
+                    Some(format!(
+                        "a replicated store (`{module}` replicates its database between nodes)"
+                    ))
                 } else if let Some((by, files)) = depends_on(package, reached_packages(), FILE_SERVER_CRATES)
                     && depends_on(package, reached_packages(), DATABASE_CLIENTS).is_none()
                 {
@@ -907,6 +943,27 @@ impl Model {
         }
         self.entries = entries;
         self.entry_reach = reaches;
+    }
+
+    /// A replication module the service runs (`kanidmd_lib::repl`), in a
+    /// package that keeps a database: the service replicates its own store
+    /// between its nodes, as a database server does.
+    fn replication_module(&self, reach: &[Id], packages: &[&Package]) -> Option<String> {
+        reach
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p != NONE)
+            .find_map(|(n, _)| {
+                let node = &self.nodes[n];
+                let segments: Vec<&str> = node.path.split("::").collect();
+                let at = segments
+                    .iter()
+                    .position(|s| REPLICATION_MODULES.contains(s))
+                    .filter(|&i| i > 0 && i + 1 < segments.len())?;
+                let package = packages.get(node.origin.package)?;
+                depends_on(package, std::iter::empty(), DATABASE_CLIENTS)?;
+                Some(segments[..=at].join("::"))
+            })
     }
 
     fn walk_services(&mut self) {

@@ -747,6 +747,134 @@ async fn main() -> anyhow::Result<()> {
 }
 
 #[test]
+fn a_service_that_replicates_its_own_sqlite_store_keeps_its_data() {
+    let lib = r#"pub mod be;
+pub mod repl;
+"#;
+    let be = r#"use rusqlite::{Connection, OpenFlags};
+
+pub struct Backend { conn: Connection }
+
+impl Backend {
+    pub fn new(path: &str) -> rusqlite::Result<Self> {
+        let conn = Connection::open_with_flags(path, OpenFlags::default())?;
+        conn.execute_batch("PRAGMA journal_mode=WAL;")?;
+        Ok(Backend { conn })
+    }
+}
+"#;
+    let repl = r#"pub mod consumer;
+"#;
+    let consumer = r#"use crate::be::Backend;
+
+pub fn apply_changes(be: &Backend, changes: &[u8]) {
+    let _ = (be, changes);
+}
+"#;
+    let daemon = r#"use idm::be::Backend;
+use idm::repl::consumer::apply_changes;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let be = Backend::new(&std::env::var("DB_PATH").unwrap()).unwrap();
+    let listener = tokio::net::TcpListener::bind(std::env::var("ADDR").unwrap()).await?;
+    loop {
+        let (_socket, _) = listener.accept().await?;
+        apply_changes(&be, b"");
+    }
+}
+"#;
+    let mut files = vec![
+        ("Cargo.toml", ROOT.to_string()),
+        (
+            "crates/idm/Cargo.toml",
+            manifest("idm", "[dependencies]\nrusqlite = \"0.32\"\n"),
+        ),
+        ("crates/idm/src/lib.rs", lib.to_string()),
+        ("crates/idm/src/be.rs", be.to_string()),
+        ("crates/idm/src/repl/mod.rs", repl.to_string()),
+        ("crates/idm/src/repl/consumer.rs", consumer.to_string()),
+        (
+            "crates/daemon/Cargo.toml",
+            manifest("daemon", "[dependencies]\nidm = { path = \"../idm\" }\ntokio = \"1\"\n"),
+        ),
+        ("crates/daemon/src/main.rs", daemon.to_string()),
+    ];
+    let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
+    let entry = &outcome.model.entries()[0];
+    assert_eq!(entry.kind, EntryKind::Service);
+    assert_eq!(
+        entry.keeps_data.as_deref(),
+        Some("a replicated store (`idm::repl` replicates its database between nodes)")
+    );
+    assert_eq!(found(&borrowed(&files)), Vec::<String>::new());
+
+    // The same store without the replication the service runs is the
+    // service's local state.
+    files[7].1 = daemon.replace("apply_changes(&be, b\"\");", "let _ = &be;");
+    let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
+    assert_eq!(outcome.model.entries()[0].keeps_data, None);
+    assert_eq!(found(&borrowed(&files)).len(), 1);
+    // A `repl` module of a package with no database is a prompt, not
+    // replication.
+    files[7].1 = daemon.to_string();
+    files[1].1 = manifest("idm", "[dependencies]\nrustyline-like = \"1\"\n");
+    let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
+    assert_eq!(outcome.model.entries()[0].keeps_data, None);
+}
+
+#[test]
+fn the_evidence_shown_is_the_server_main_starts_by_default() {
+    let lib = r#"pub mod exporter;
+
+pub async fn start(config: Config) -> std::io::Result<()> {
+    if let Some(prometheus) = config.prometheus.clone() {
+        exporter::serve_metrics(prometheus)?;
+    }
+    http_server(config).await
+}
+
+async fn http_server(config: Config) -> std::io::Result<()> {
+    actix_web::HttpServer::new(|| actix_web::App::new())
+        .bind(config.bind)?
+        .run()
+        .await
+}
+"#;
+    let metrics = r#"pub fn serve_metrics(config: PrometheusConfig) -> std::io::Result<()> {
+    let server = actix_web::HttpServer::new(|| actix_web::App::new()).bind(config.bind)?.run();
+    actix_web::rt::spawn(server);
+    Ok(())
+}
+"#;
+    let main = r#"#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    app::start(Config::load()).await
+}
+"#;
+    let files = [
+        ("Cargo.toml", ROOT),
+        (
+            "crates/app/Cargo.toml",
+            &manifest("app", "[dependencies]\nactix-web = \"4\"\n"),
+        ),
+        ("crates/app/src/lib.rs", lib),
+        ("crates/app/src/exporter.rs", metrics),
+        (
+            "crates/server/Cargo.toml",
+            &manifest("server", "[dependencies]\napp = { path = \"../app\" }\n"),
+        ),
+        ("crates/server/src/main.rs", main),
+    ];
+    let outcome = check_workspace(&[&FilesystemWrite], &files);
+    let entry = &outcome.model.entries()[0];
+    assert_eq!(entry.kind, EntryKind::Service);
+    let (span, _) = &entry.evidence[0];
+    assert!(span.path().ends_with("crates/app/src/lib.rs"), "{:?}", span.path());
+    assert_eq!(span.start().line, 11);
+}
+
+#[test]
 fn a_file_server_with_no_database_keeps_its_files() {
     let main = r#"use actix_web::{web, App, HttpServer};
 

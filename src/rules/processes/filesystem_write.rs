@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -113,6 +113,10 @@ const OPEN_OPTIONS_CONSTRUCTORS: &[&str] = &["OpenOptions::new", "File::options"
 /// a terminal; these flags create or replace content on disk.
 const OPEN_WRITE_FLAGS: &[&str] = &["append", "create", "create_new", "truncate"];
 
+/// Words in a function body that a write API has: only such a function's
+/// parameters are recorded.
+const WRITE_WORDS: &[&str] = &["create", "write", "remove", "rename", "copy", "open", "persist"];
+
 /// Paths that are devices or kernel interfaces, not storage.
 const DEVICE_PREFIXES: &[&str] = &["/dev/", "/proc/", "/sys/"];
 
@@ -134,6 +138,10 @@ const SCRATCH_SOURCES: &[&str] = &[
     "tempfile::NamedTempFile::new_in",
     "tempfile::Builder::new",
 ];
+
+/// Words that name a path as scratch space: `CONFIG.tmp_folder()`,
+/// `temp_path`. The operator points such a setting at space that may vanish.
+const SCRATCH_WORDS: &[&str] = &["tmp", "temp", "temporary", "scratch"];
 
 /// `tempfile` types whose path is scratch space, held in a struct field.
 const SCRATCH_TYPES: &[&str] = &[
@@ -362,6 +370,73 @@ fn is_memory_db(path: &str) -> bool {
     path.is_empty() || path == ":memory:" || path.starts_with("file::memory:")
 }
 
+/// Whether a written path is scratch space: made from `std::env::temp_dir()`
+/// or `tempfile` (or a configured `scratch_dirs` function), or named as
+/// temporary.
+fn is_scratch(cx: &Cx<'_>, arg: &syn::Expr) -> bool {
+    let scratch: &[String] = cx.options::<FilesystemWriteOptions>().map_or(&[], |o| &o.scratch_dirs);
+    named_scratch(arg)
+        || cx
+            .sources(arg)
+            .iter()
+            .any(|s| SCRATCH_SOURCES.contains(&s.as_str()) || scratch.contains(s))
+}
+
+/// Whether an expression names its path as temporary: an identifier,
+/// field or method with a word of `SCRATCH_WORDS` (`CONFIG.tmp_folder()`,
+/// `temp_dir()`, `NamedTempFile::new()`). A string literal does not count:
+/// `"data/tmp"` is a path the code fixes.
+fn named_scratch(expr: &syn::Expr) -> bool {
+    struct Names {
+        seen: usize,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.seen += 1;
+            if self.seen <= 64 && !self.found {
+                let name = ident.to_string();
+                self.found = name.starts_with("tempdir")
+                    || name.starts_with("tempfile")
+                    || crate::resolve::words(&name)
+                        .iter()
+                        .any(|w| SCRATCH_WORDS.contains(&w.as_str()));
+            }
+        }
+    }
+    let mut names = Names { seen: 0, found: false };
+    names.visit_expr(expr);
+    names.found
+}
+
+/// `&x`, `(x)`: the expression inside.
+fn strip_refs(mut expr: &syn::Expr) -> &syn::Expr {
+    while let syn::Expr::Reference(syn::ExprReference { expr: inner, .. })
+    | syn::Expr::Paren(syn::ExprParen { expr: inner, .. }) = expr
+    {
+        expr = inner;
+    }
+    expr
+}
+
+/// How many times `function` may be called in the file of `fact`:
+/// `function(` not preceded by `fn `, `.` or an identifier. A path call
+/// (`crate::function(..)`) counts too: a caller not seen as scratch.
+fn calls_in_file(fact: &Fact, function: &str) -> usize {
+    let text = &fact.span.file.text;
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(&format!("{function}("))
+        .filter(|(at, _)| {
+            let before = text[..*at].trim_end_matches(' ');
+            let definition = before
+                .strip_suffix("fn")
+                .is_some_and(|rest| !rest.chars().next_back().is_some_and(ident));
+            let joined = before.chars().next_back().is_some_and(|c| ident(c) || c == '.');
+            !definition && !joined
+        })
+        .count()
+}
+
 /// Whether a field's type is, or wraps, a `tempfile` type (`TempDir`,
 /// `Option<NamedTempFile>`, `Arc<TempDir>`).
 fn holds_scratch(cx: &Cx<'_>, ty: &syn::Type) -> bool {
@@ -498,9 +573,26 @@ enum Note {
         field: Option<(String, String)>,
         /// `(function, path)`: a removed file, maybe a socket bound next.
         removed: Option<(String, String)>,
+        /// `(file, function, parameter)`: the path is a parameter of a
+        /// free function; its callers may all pass scratch space.
+        param: Option<(std::path::PathBuf, String, String)>,
     },
     /// `struct owner { field: TempDir }`.
     ScratchField { owner: String, field: String },
+    /// `fn function(params..)` in `file`, whose body writes: a helper
+    /// whose callers say what it writes to.
+    Params {
+        file: std::path::PathBuf,
+        function: String,
+        params: Vec<String>,
+    },
+    /// `callee(args..)` in `file`, with whether each argument is scratch
+    /// space (`create_dir(&CONFIG.tmp_folder(), "tmp folder")`).
+    ScratchArgs {
+        file: std::path::PathBuf,
+        callee: String,
+        scratch: Vec<bool>,
+    },
     /// `UnixListener::bind(path)` in `function`.
     Bind { function: String, path: String },
     /// `rm_if_exist(sock_path)` in `function`, in a file that binds Unix
@@ -710,7 +802,19 @@ impl Rule for FilesystemWrite {
             let path = path_text(cx, path);
             let span = cx.span(call.expr);
             cx.record(span, Note::Bind { function, path });
-        } else if call.method.is_none()
+        } else if let syn::Expr::Call(c) = call.expr
+            && let syn::Expr::Path(callee) = &*c.func
+            && let Some(callee) = callee.path.get_ident()
+        {
+            // A helper called by its bare name: what its callers pass.
+            let scratch: Vec<bool> = call.args.iter().map(|a| named_scratch(a)).collect();
+            if scratch.iter().any(|s| *s) {
+                let (file, callee) = (cx.file().path.clone(), callee.to_string());
+                let span = cx.span(call.expr);
+                cx.record(span, Note::ScratchArgs { file, callee, scratch });
+            }
+        }
+        if call.method.is_none()
             && let [arg] = call.args.as_slice()
             && let Some(callee) = call.paths.first().and_then(|p| p.rsplit("::").next())
             && SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t))
@@ -765,12 +869,7 @@ impl Rule for FilesystemWrite {
             {
                 return;
             }
-            let sources = cx.sources(arg);
-            let scratch: &[String] = cx.options::<FilesystemWriteOptions>().map_or(&[], |o| &o.scratch_dirs);
-            if sources
-                .iter()
-                .any(|s| SCRATCH_SOURCES.contains(&s.as_str()) || scratch.contains(s))
-            {
+            if is_scratch(cx, arg) {
                 return;
             }
         }
@@ -795,7 +894,17 @@ impl Rule for FilesystemWrite {
             })
             .filter(|_| SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t)))
             .and_then(|arg| Some((function_key(cx)?, path_text(cx, arg))));
-        if field.is_some() || removed.is_some() {
+        let param = path.and_then(|arg| {
+            let syn::Expr::Path(p) = strip_refs(arg) else {
+                return None;
+            };
+            let name = p.path.get_ident()?.to_string();
+            if cx.local_init(&name).is_some() {
+                return None;
+            }
+            Some((cx.file().path.clone(), cx.enclosing_fn()?.to_string(), name))
+        });
+        if field.is_some() || removed.is_some() || param.is_some() {
             cx.record(
                 span,
                 Note::Pending {
@@ -803,6 +912,7 @@ impl Rule for FilesystemWrite {
                     kind: found.kind,
                     field,
                     removed,
+                    param,
                 },
             );
             return;
@@ -812,6 +922,33 @@ impl Rule for FilesystemWrite {
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
         if cx.in_test() || cx.target_kind().is_build_time() {
+            return;
+        }
+        if let syn::Item::Fn(f) = item
+            && !f.sig.inputs.is_empty()
+            && WRITE_WORDS.iter().any(|w| cx.span(&f.block).snippet().contains(w))
+        {
+            let params = f
+                .sig
+                .inputs
+                .iter()
+                .map(|input| match input {
+                    syn::FnArg::Typed(t) => match &*t.pat {
+                        syn::Pat::Ident(i) => i.ident.to_string(),
+                        _ => String::new(),
+                    },
+                    syn::FnArg::Receiver(_) => "self".into(),
+                })
+                .collect();
+            let span = cx.span(&f.sig.ident);
+            cx.record(
+                span,
+                Note::Params {
+                    file: cx.file().path.clone(),
+                    function: f.sig.ident.to_string(),
+                    params,
+                },
+            );
             return;
         }
         let (owner, fields): (Option<&syn::Ident>, Vec<&syn::Field>) = match item {
@@ -857,8 +994,23 @@ impl Rule for FilesystemWrite {
         let mut scratch_fields = HashSet::new();
         let mut binds = Vec::new();
         let mut helpers = Vec::new();
+        let mut params = HashMap::new();
+        let mut scratch_args: HashMap<(&std::path::Path, &str), Vec<&[bool]>> = HashMap::new();
         for fact in facts {
             match fact.get::<Note>() {
+                Some(Note::Params {
+                    file,
+                    function,
+                    params: names,
+                }) => {
+                    params.insert((file.as_path(), function.as_str()), names);
+                }
+                Some(Note::ScratchArgs { file, callee, scratch }) => {
+                    scratch_args
+                        .entry((file.as_path(), callee.as_str()))
+                        .or_default()
+                        .push(scratch);
+                }
                 Some(Note::HelperCall { function, callee, arg }) => {
                     helpers.push((function.as_str(), callee.as_str(), arg.as_str(), fact));
                 }
@@ -875,10 +1027,23 @@ impl Rule for FilesystemWrite {
                 kind,
                 field,
                 removed,
+                param,
             }) = fact.get::<Note>()
             else {
                 continue;
             };
+            // `fn create_dir(path: &str)` that every caller in its file
+            // hands a scratch path: `create_dir(&CONFIG.tmp_folder(), ..)`.
+            if let Some((file, function, name)) = param
+                && let Some(index) = params
+                    .get(&(file.as_path(), function.as_str()))
+                    .and_then(|names| names.iter().position(|n| n == name))
+                && let Some(calls) = scratch_args.get(&(file.as_path(), function.as_str()))
+                && calls.iter().all(|s| s.get(index).copied().unwrap_or(false))
+                && calls.len() == calls_in_file(fact, function)
+            {
+                continue;
+            }
             if field
                 .as_ref()
                 .is_some_and(|(owner, field)| scratch_fields.contains(&(owner.as_str(), field.as_str())))
@@ -1050,6 +1215,53 @@ fn render() -> std::io::Result<()> {
 }
 "#;
         assert_eq!(lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn paths_named_as_temporary_are_scratch() {
+        let src = r#"
+use std::fs::{self, create_dir_all};
+
+pub fn start(config: &Config) -> std::io::Result<()> {
+    create_dir_all(&config.tmp_folder())?;                 // scratch by name
+    fs::write(config.temp_path.join("probe"), b"1")?;       // scratch by name
+    fs::write("data/tmp/probe", b"1")?;                     // 6: a fixed path
+    fs::write(&config.attachments_folder, b"1")?;           // 7
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [7, 8]);
+    }
+
+    #[test]
+    fn a_helper_that_every_caller_hands_scratch_space_is_fine() {
+        let src = r#"
+use std::fs::create_dir_all;
+
+fn create_dir(path: &str, description: &str) {
+    let err_msg = format!("Error creating {description} directory '{path}'");
+    create_dir_all(path).expect(&err_msg);
+}
+
+pub fn launch(config: &Config) {
+    create_dir(&config.tmp_folder(), "tmp folder");
+}
+"#;
+        assert_eq!(lines(src), Vec::<usize>::new());
+        // One caller with a data folder makes the helper's write state.
+        let mixed = src.replace(
+            "create_dir(&config.tmp_folder(), \"tmp folder\");",
+            "create_dir(&config.tmp_folder(), \"tmp folder\");\n    create_dir(&config.icon_cache_folder(), \"icons\");",
+        );
+        assert_eq!(lines(&mixed), [6]);
+        // A caller by another path, or none at all, proves nothing.
+        let other = src.replace(
+            "pub fn launch",
+            "pub fn upload(c: &Config) { crate::create_dir(&c.uploads, \"u\"); }\npub fn launch",
+        );
+        assert_eq!(lines(&other), [6]);
+        let unused = src.replace("create_dir(&config.tmp_folder(), \"tmp folder\");", "");
+        assert_eq!(lines(&unused), [6]);
     }
 
     #[test]
