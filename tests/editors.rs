@@ -242,7 +242,7 @@ fn escaping_workspace() -> tempfile::TempDir {
     std::fs::write(&lib, text).unwrap();
     std::fs::write(
         dir.path().join("svc-dir/src/legacy,v1:old.rs"),
-        "pub fn drop_old() {\n    let quota = env!(\"UPLOAD_QUOTA_%\");\n    std::fs::remove_file(quota).ok();\n}\n",
+        "pub fn drop_old() {\n    let quota = env!(\"UPLOAD_QUOTA_%\");\n    std::fs::write(quota, b\"\").ok();\n}\n",
     )
     .unwrap();
     dir

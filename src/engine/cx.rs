@@ -147,6 +147,12 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Whether the node is in the local fallback of an object-store
+    /// setting: the `else` of `if CONFIG.s3.is_some() { .. }`.
+    pub fn in_local_fallback(&self) -> bool {
+        self.state.local_fallback > 0
+    }
+
     /// The innermost enclosing function's name.
     pub fn enclosing_fn(&self) -> Option<&str> {
         self.state.fns.last().map(String::as_str)

@@ -176,6 +176,9 @@ pub(super) struct State {
     /// How many opt-in branches (`if config.json_db { .. }`) are around the
     /// node.
     opt_in: usize,
+    /// How many branches around the node are the local fallback of an
+    /// object-store setting (the `else` of `if CONFIG.s3.is_some()`).
+    pub local_fallback: usize,
 }
 
 impl State {
@@ -391,6 +394,7 @@ pub(super) fn run(
             owners: Vec::new(),
             arms: Vec::new(),
             opt_in: 0,
+            local_fallback: 0,
         },
         out: Vec::new(),
         model: FileFacts::default(),
@@ -800,15 +804,22 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, i.then_branch.span().byte_range(), false));
                 // A subcommand's arm is a way to run, not a switch.
                 let gate = !pushed && self.modeling() && record::is_opt_in(&i.cond);
+                let store = record::object_store_switch(&i.cond);
+                let then_fallback = usize::from(store == Some(false));
                 self.state.opt_in += usize::from(gate);
+                self.state.local_fallback += then_fallback;
                 self.visit_block(&i.then_branch);
+                self.state.local_fallback -= then_fallback;
                 self.state.opt_in -= usize::from(gate);
                 if pushed {
                     self.leave_arm();
                 }
                 if let Some((_, e)) = &i.else_branch {
                     let pushed = dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, e.span().byte_range(), true));
+                    let else_fallback = usize::from(store == Some(true));
+                    self.state.local_fallback += else_fallback;
                     self.visit_expr(e);
+                    self.state.local_fallback -= else_fallback;
                     if pushed {
                         self.leave_arm();
                     }

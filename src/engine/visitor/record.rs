@@ -408,6 +408,45 @@ pub(super) fn is_opt_in(cond: &syn::Expr) -> bool {
     }
 }
 
+/// Words that name an object store in a setting: `CONFIG.s3`, `cfg.bucket`.
+const OBJECT_STORE_WORDS: &[&str] = &["s3", "bucket", "gcs", "azure", "minio", "opendal", "blob"];
+
+/// Whether an `if` condition switches on an object store
+/// (`if CONFIG.s3.is_some()`, `if let Some(bucket) = &cfg.bucket`): then
+/// `Some(true)` when the `then` block is the object store's and the `else`
+/// the local fallback, `Some(false)` when negated (`if cfg.s3.is_none()`).
+pub(super) fn object_store_switch(cond: &syn::Expr) -> Option<bool> {
+    struct Names {
+        store: bool,
+        negated: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            let name = ident.to_string();
+            self.negated |= name == "is_none";
+            self.store |= crate::resolve::words(&name)
+                .iter()
+                .any(|w| OBJECT_STORE_WORDS.contains(&w.as_str()));
+        }
+        fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+            let value = s.value();
+            self.store |= ["s3://", "gs://", "az://", "azblob://"]
+                .iter()
+                .any(|p| value.starts_with(p));
+        }
+        fn visit_expr_unary(&mut self, u: &'ast syn::ExprUnary) {
+            self.negated |= matches!(u.op, syn::UnOp::Not(_));
+            syn::visit::visit_expr_unary(self, u);
+        }
+    }
+    let mut names = Names {
+        store: false,
+        negated: false,
+    };
+    syn::visit::Visit::visit_expr(&mut names, cond);
+    names.store.then_some(!names.negated)
+}
+
 /// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`, `#[derive(Parser)]`,
 /// `#[argh(subcommand)]`, structopt's `#[derive(StructOpt)]` on an enum.
 pub(super) fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {

@@ -100,6 +100,12 @@ impl Rule for MissingSignalHandler {
                 continue;
             };
             let int_only = handling == Some(Handling::IntOnly);
+            // `ctrl_c().await; std::process::exit(130)`: the service's way
+            // to stop is to exit at once, which is what SIGTERM does by
+            // default too, once an init (`tini`) runs it as PID 1.
+            if int_only && service.int_only.iter().all(exits_at_once) && image_runs_an_init(cx.workspace_root) {
+                continue;
+            }
             let what = match &entry.subcommand {
                 Some(_) => format!("subcommand `{}`", entry.name),
                 None => format!("binary `{}`", entry.name),
@@ -143,7 +149,17 @@ impl Rule for MissingSignalHandler {
                 } else {
                     "this service does not shut down gracefully on SIGTERM"
                 })
-                .secondary(marker_span.clone(), format!("runs {} until the process is killed", marker.what))
+                .secondary(
+                    marker_span.clone(),
+                    format!("runs {} until the process is killed", marker.what),
+                );
+            if let Some(off) = &service.defaults_off {
+                d.secondary(
+                    off.clone(),
+                    "this turns off the server's own graceful shutdown on SIGTERM",
+                );
+            }
+            let d = d
                 .note("orchestrators (Kubernetes, Docker, systemd, Heroku) stop a process with SIGTERM and kill it after a grace period; in-flight work is lost, and as PID 1 in a container the process ignores SIGTERM until it is killed");
             if int_only {
                 d.note("`tokio::signal::ctrl_c()` and `ctrlc` (without its `termination` feature) only catch SIGINT");
@@ -331,6 +347,48 @@ fn tokio_features(cx: &PackageReport<'_>, wanted: &[&str]) -> Option<Edit> {
     Some(Edit {
         span: Span::new(file, end..end),
         replacement: format!(", features = [{list}]"),
+    })
+}
+
+/// Whether the statement after a Ctrl-C wait exits the process and ends
+/// its block: `tokio::signal::ctrl_c().await.unwrap(); std::process::exit(130); }`.
+fn exits_at_once(ctrl_c: &Span) -> bool {
+    let text = &ctrl_c.file.text;
+    let Some(end) = text[ctrl_c.range.end..].find(';') else {
+        return false;
+    };
+    let rest = text[ctrl_c.range.end + end + 1..].trim_start();
+    let Some(call) = ["std::process::exit(", "process::exit(", "exit("]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))
+    else {
+        return false;
+    };
+    call.split_once(')')
+        .map(|(_, after)| after.trim_start().trim_start_matches(';').trim_start())
+        .is_some_and(|after| after.starts_with('}'))
+}
+
+/// Whether a `Dockerfile` at the workspace root (or under `docker/`) runs
+/// the binary under an init that forwards signals (`tini`, `dumb-init`),
+/// so a SIGTERM without a handler still ends the process.
+fn image_runs_an_init(root: &std::path::Path) -> bool {
+    let mut files = Vec::new();
+    for dir in [root.to_path_buf(), root.join("docker")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        files.extend(entries.flatten().map(|e| e.path()).filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("Dockerfile"))
+        }));
+    }
+    files.iter().any(|f| {
+        crate::source::SourceFile::read(f).is_ok_and(|file| {
+            file.text.lines().any(|l| {
+                let l = l.trim_start();
+                (l.starts_with("ENTRYPOINT") || l.starts_with("CMD"))
+                    && ["tini", "dumb-init", "catatonit"].iter().any(|i| l.contains(i))
+            })
+        })
     })
 }
 
@@ -653,6 +711,53 @@ fn main() {
         assert_eq!(
             found("[dependencies]\nctrlc = \"3\"\n", &[("src/main.rs", ctrlc)]),
             ["main.rs:2 binary `app` handles SIGINT (Ctrl-C) but not SIGTERM, which is what orchestrators send"]
+        );
+    }
+
+    #[test]
+    fn exiting_at_once_on_ctrl_c_under_an_init_is_a_choice() {
+        let main = r#"
+use actix_web::{web, App, HttpServer};
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    tokio::spawn(async move {
+        tokio::signal::ctrl_c().await.unwrap();
+        std::process::exit(130);
+    });
+    HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" })))
+        // Terminate at once on Ctrl-C.
+        .disable_signals()
+        .bind(std::env::var("ADDR").unwrap())?
+        .run()
+        .await
+}
+"#;
+        let manifest = "[dependencies]\nactix-web = \"4\"\ntokio = { version = \"1\", features = [\"full\"] }\n";
+        let tini = "FROM alpine:3.20\nRUN apk add --no-cache tini\nCOPY app /bin/app\nENTRYPOINT [\"tini\", \"--\"]\nCMD [\"/bin/app\"]\n";
+        assert_eq!(
+            found(manifest, &[("src/main.rs", main), ("Dockerfile", tini)]),
+            Vec::<String>::new()
+        );
+        // As PID 1 with no init, SIGTERM is ignored until the kill.
+        let bare = "FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n";
+        let ds = check(manifest, &[("src/main.rs", main), ("Dockerfile", bare)]);
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        // The secondary label points at what turned the framework's own
+        // handling off.
+        assert!(
+            ds[0].secondary.iter().any(|s| s.span.snippet() == "disable_signals()"),
+            "{:?}",
+            ds[0].secondary
+        );
+        // A Ctrl-C handler that drains first is not an exit at once.
+        let drains = main.replace(
+            "std::process::exit(130);",
+            "drain().await;\n        std::process::exit(130);",
+        );
+        assert_eq!(
+            check(manifest, &[("src/main.rs", &drains), ("Dockerfile", tini)]).len(),
+            1
         );
     }
 

@@ -12,8 +12,8 @@ use crate::rules::{Factor, Rule, RuleMeta};
 
 declare_rule! {
     /// ### What it does
-    /// Finds writes to the local filesystem: creating, writing, appending to,
-    /// copying, renaming or removing files and directories with `std::fs`,
+    /// Finds writes to the local filesystem: creating, writing, appending to
+    /// or copying files, and making directories, with `std::fs`,
     /// `tokio::fs`, `async_std::fs`, `fs_err`, `fs_extra` or a `cap_std`
     /// `Dir`; embedded databases kept in a local file (`rusqlite`
     /// `Connection::open`, `sled`, `rocksdb`, `redb`, `heed`, a `sqlite:` URL
@@ -34,16 +34,22 @@ declare_rule! {
     /// Writes under `std::env::temp_dir()` or a `tempfile` directory in the
     /// same function, or under a `tempfile::TempDir` or `NamedTempFile` that
     /// the struct holds in a field (`self.dir.path().join(..)`), are scratch
-    /// space and are not reported. Neither is removing a stale Unix socket
-    /// just before binding it (`fs::remove_file(&path)` then
-    /// `UnixListener::bind(&path)` in the same function), nor are
+    /// space and are not reported, nor are paths named as temporary
+    /// (`CONFIG.tmp_folder()`), nor a helper's writes when every caller in
+    /// its file hands it such a path. Deleting files makes no state and is
+    /// not reported (removing a stale Unix socket before binding it
+    /// included); neither is moving a file already on disk (`fs::rename`
+    /// reports only a scratch file made permanent). A directory is
+    /// reported only when nothing in its package that a service runs
+    /// writes a file: otherwise the files are the state. Writes in the
+    /// local fallback of an object-store setting (the `else` of `if
+    /// CONFIG.s3.is_some()`) are the operator's choice. Neither are
     /// in-memory databases (`open_in_memory`, `:memory:`,
     /// `sqlite::memory:`, sled's `temporary(true)`), test code, a build script
     /// or a procedural macro. Opening an existing file for writing without
     /// creating, truncating or appending (a device, a FIFO, `/dev/tty`) is not
-    /// reported either. Managing a socket file (removing it after serving,
-    /// `set_permissions` on it after the bind, a helper that removes it just
-    /// before the bind), an SQLite URL that configuration gives in an app
+    /// reported either. Managing a socket file (`set_permissions` on it
+    /// after the bind), an SQLite URL that configuration gives in an app
     /// that also speaks PostgreSQL or MySQL, a read-only open (`?mode=ro`)
     /// and an opt-in log file (`log_to_file`'s) are not state either.
     ///
@@ -51,7 +57,8 @@ declare_rule! {
     /// code reached only through a branch that configuration switches on
     /// (`if config.json_db`, `if let Some(dir) = &config.backup_dir`), and
     /// not a service whose job is data on disk, a database built on a
-    /// storage engine or a file server with no database (`scope =
+    /// storage engine, a service that replicates its own store between its
+    /// nodes, or a file server with no database (`scope =
     /// "service"` in this rule's table reports those too).
     ///
     /// ### Example
@@ -116,6 +123,33 @@ const OPEN_WRITE_FLAGS: &[&str] = &["append", "create", "create_new", "truncate"
 /// Words in a function body that a write API has: only such a function's
 /// parameters are recorded.
 const WRITE_WORDS: &[&str] = &["create", "write", "remove", "rename", "copy", "open", "persist"];
+
+/// Calls that create no state: deleting a file or a directory.
+const REMOVALS: &[&str] = &["::remove_file", "::remove_dir", "::remove_dir_all"];
+
+/// Calls that make a directory, by what a finding shows: a sign of local
+/// state only where nothing in the package writes files (into it), which
+/// are reported instead.
+const MAKE_DIR: &[&str] = &[
+    "create_dir",
+    "create_dir_all",
+    "DirBuilder::create",
+    "dir::create",
+    "dir::create_all",
+];
+
+fn makes_dir(what: &str) -> bool {
+    let what = what.trim_matches('`');
+    MAKE_DIR.iter().any(|m| what.ends_with(m))
+}
+
+/// Whether a found write is one of `calls`, by its API or by what it shows
+/// (`Dir::create_dir_all` of cap-std).
+fn found_is(found: &Found, calls: &[&str]) -> bool {
+    calls
+        .iter()
+        .any(|f| found.api.ends_with(f) || found.what.trim_matches('`').ends_with(f))
+}
 
 /// Paths that are devices or kernel interfaces, not storage.
 const DEVICE_PREFIXES: &[&str] = &["/dev/", "/proc/", "/sys/"];
@@ -571,14 +605,19 @@ enum Note {
         kind: Kind,
         /// `(struct, field)`: the path is built from `self.field`.
         field: Option<(String, String)>,
-        /// `(function, path)`: a removed file, maybe a socket bound next.
-        removed: Option<(String, String)>,
+        /// `(function, path)`: a `set_permissions`, maybe on the socket
+        /// just bound.
+        chmod: Option<(String, String)>,
         /// `(file, function, parameter)`: the path is a parameter of a
         /// free function; its callers may all pass scratch space.
         param: Option<(std::path::PathBuf, String, String)>,
     },
     /// `struct owner { field: TempDir }`.
     ScratchField { owner: String, field: String },
+    /// A reported write.
+    Wrote,
+    /// `fs::create_dir_all(..)`, reported when the package writes nothing.
+    MadeDir { what: String },
     /// `fn function(params..)` in `file`, whose body writes: a helper
     /// whose callers say what it writes to.
     Params {
@@ -595,13 +634,6 @@ enum Note {
     },
     /// `UnixListener::bind(path)` in `function`.
     Bind { function: String, path: String },
-    /// `rm_if_exist(sock_path)` in `function`, in a file that binds Unix
-    /// sockets: a helper that may remove the socket about to be bound.
-    HelperCall {
-        function: String,
-        callee: String,
-        arg: String,
-    },
 }
 
 fn message(what: &str, kind: Kind) -> String {
@@ -814,17 +846,24 @@ impl Rule for FilesystemWrite {
                 cx.record(span, Note::ScratchArgs { file, callee, scratch });
             }
         }
-        if call.method.is_none()
-            && let [arg] = call.args.as_slice()
-            && let Some(callee) = call.paths.first().and_then(|p| p.rsplit("::").next())
-            && SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t))
-            && let Some(function) = function_key(cx)
-        {
-            let (callee, arg) = (callee.to_string(), path_text(cx, arg));
-            let span = cx.span(call.expr);
-            cx.record(span, Note::HelperCall { function, callee, arg });
+        let Some(mut found) = Self::find(cx, call) else { return };
+        if found.kind == Kind::File && found_is(&found, REMOVALS) {
+            return;
         }
-        let Some(found) = Self::find(cx, call) else { return };
+        // `fs::rename(&tmp, &path)` makes a scratch file permanent; moving
+        // a file already on disk (a backup, a corrupt index set aside)
+        // makes no new state.
+        if found.kind == Kind::File && found.api.ends_with("::rename") {
+            if !call.args.first().is_some_and(|from| is_scratch(cx, from)) {
+                return;
+            }
+            found.kind = Kind::Persist;
+        }
+        // The `else` of `if CONFIG.s3.is_some()`: the operator picks object
+        // storage with a setting, and this is the fallback.
+        if cx.in_local_fallback() && found.kind != Kind::Persist {
+            return;
+        }
         // A crate's own implementation of the API (`sled::open` inside sled).
         if found.api.split("::").next() == Some(cx.module()[0].as_str()) {
             return;
@@ -887,11 +926,8 @@ impl Rule for FilesystemWrite {
                 let owner = cx.enclosing_fn_path()?.rsplit("::").nth(1)?.to_string();
                 Some((owner, self_field(cx, arg, 0)?))
             });
-        let removed = path
-            .filter(|_| {
-                found.kind == Kind::File
-                    && (found.api.ends_with("::remove_file") || found.api.ends_with("::set_permissions"))
-            })
+        let chmod = path
+            .filter(|_| found.kind == Kind::File && found.api.ends_with("::set_permissions"))
             .filter(|_| SOCKET_TYPES.iter().any(|t| cx.file().text.contains(t)))
             .and_then(|arg| Some((function_key(cx)?, path_text(cx, arg))));
         let param = path.and_then(|arg| {
@@ -904,19 +940,24 @@ impl Rule for FilesystemWrite {
             }
             Some((cx.file().path.clone(), cx.enclosing_fn()?.to_string(), name))
         });
-        if field.is_some() || removed.is_some() || param.is_some() {
+        if field.is_some() || chmod.is_some() || param.is_some() {
             cx.record(
                 span,
                 Note::Pending {
                     what: found.what,
                     kind: found.kind,
                     field,
-                    removed,
+                    chmod,
                     param,
                 },
             );
             return;
         }
+        if found.kind == Kind::File && makes_dir(&found.what) {
+            cx.record(span, Note::MadeDir { what: found.what });
+            return;
+        }
+        cx.record(span.clone(), Note::Wrote);
         explain(cx.report(span, message(&found.what, found.kind)), found.kind);
     }
 
@@ -993,7 +1034,6 @@ impl Rule for FilesystemWrite {
     fn check_package(&self, cx: &mut PackageReport<'_>, facts: &[Fact]) {
         let mut scratch_fields = HashSet::new();
         let mut binds = Vec::new();
-        let mut helpers = Vec::new();
         let mut params = HashMap::new();
         let mut scratch_args: HashMap<(&std::path::Path, &str), Vec<&[bool]>> = HashMap::new();
         for fact in facts {
@@ -1011,9 +1051,6 @@ impl Rule for FilesystemWrite {
                         .or_default()
                         .push(scratch);
                 }
-                Some(Note::HelperCall { function, callee, arg }) => {
-                    helpers.push((function.as_str(), callee.as_str(), arg.as_str(), fact));
-                }
                 Some(Note::ScratchField { owner, field }) => {
                     scratch_fields.insert((owner.as_str(), field.as_str()));
                 }
@@ -1021,12 +1058,13 @@ impl Rule for FilesystemWrite {
                 _ => {}
             }
         }
+        let mut reported = Vec::new();
         for fact in facts {
             let Some(Note::Pending {
                 what,
                 kind,
                 field,
-                removed,
+                chmod,
                 param,
             }) = fact.get::<Note>()
             else {
@@ -1050,35 +1088,47 @@ impl Rule for FilesystemWrite {
             {
                 continue;
             }
-            // `let _ = fs::remove_file(&path); UnixListener::bind(&path)`, and
             // `UnixListener::bind(&path); fs::set_permissions(&path, ..)`.
-            let chmod = what.contains("set_permissions");
-            if removed.as_ref().is_some_and(|(function, path)| {
-                binds.iter().any(|(f, p, bind)| {
-                    f == function && p == path && (bind.span.range.start > fact.span.range.start) != chmod
-                })
+            if chmod.as_ref().is_some_and(|(function, path)| {
+                binds
+                    .iter()
+                    .any(|(f, p, bind)| f == function && p == path && bind.span.range.start < fact.span.range.start)
             }) {
                 continue;
             }
-            // `rm_if_exist(sock_path); UnixListener::bind(sock_path)`, the
-            // removal inside `fn rm_if_exist(p: &str)`.
-            let helper = removed
-                .as_ref()
-                .and_then(|(function, _)| function.rsplit("::").next())
-                .filter(|_| !chmod);
-            if helper.is_some_and(|name| {
-                helpers.iter().any(|(caller, callee, arg, call)| {
-                    *callee == name
-                        && binds.iter().any(|(f, p, bind)| {
-                            f == caller && p == arg && bind.span.range.start > call.span.range.start
-                        })
-                })
-            }) {
-                continue;
-            }
-            let d = cx.report(fact.span.clone(), message(what, *kind));
+            reported.push((fact, what.as_str(), *kind));
+        }
+        // A directory is reported only where nothing else is: the files
+        // written into it are the state.
+        // Writes count where a service runs them by default, as the
+        // findings that stay: a one-shot's export does not hide a server's
+        // data directory. Without a model (one file), every write counts.
+        let model = cx.model;
+        let in_service = |span: &crate::diagnostic::Span| {
+            model.entries().is_empty()
+                || model
+                    .locate(span)
+                    .is_some_and(|item| model.service_path(item).is_some() && model.runs_by_default(item))
+        };
+        let writes = facts
+            .iter()
+            .any(|f| matches!(f.get::<Note>(), Some(Note::Wrote)) && in_service(&f.span))
+            || reported
+                .iter()
+                .any(|(f, what, _)| !makes_dir(what) && in_service(&f.span));
+        let dirs = facts.iter().filter_map(|f| match f.get::<Note>() {
+            Some(Note::MadeDir { what }) if !writes => Some((f, what.as_str(), Kind::File)),
+            _ => None,
+        });
+        let reported: Vec<_> = reported
+            .into_iter()
+            .filter(|(_, what, _)| !writes || !makes_dir(what))
+            .chain(dirs)
+            .collect();
+        for (fact, what, kind) in reported {
+            let d = cx.report(fact.span.clone(), message(what, kind));
             d.origin = Some(fact.origin);
-            explain(d, *kind);
+            explain(d, kind);
         }
     }
 }
@@ -1105,9 +1155,10 @@ pub fn save(data: &[u8]) -> std::io::Result<()> {
     fs::write("state.json", data)?;                     // 8
     let mut f = File::create("out.txt")?;               // 9
     f.write_all(data)?;
-    std::fs::create_dir_all("cache/images")?;           // 11
-    fs::rename("a.tmp", "a")?;                          // 12
-    fs_err::remove_file("old.log")?;                    // 13
+    std::fs::create_dir_all("cache/images")?;           // 11: the files are the state
+    fs::rename("a.bin", "b.bin")?;                      // 12: moves data already there
+    fs_err::remove_file("old.log")?;                    // 13: deleting makes no state
+    fs::rename(std::env::temp_dir().join("a.tmp"), "a")?; // 14: scratch made permanent
     Ok(())
 }
 
@@ -1117,7 +1168,11 @@ pub async fn save_async(data: Vec<u8>) -> std::io::Result<()> {
     Ok(())
 }
 "#;
-        assert_eq!(lines(src), [8, 9, 11, 12, 13, 18, 19]);
+        assert_eq!(lines(src), [8, 9, 14, 19, 20]);
+        // A directory is the only sign of local state in a package that
+        // writes no file.
+        let dir_only = "pub fn init() -> std::io::Result<()> {\n    std::fs::create_dir_all(\"data/blobs\")\n}\n";
+        assert_eq!(lines(dir_only), [2]);
     }
 
     #[test]
@@ -1134,7 +1189,10 @@ fn log(line: &str) {
     fs::DirBuilder::new().recursive(true).create("var/run/app").unwrap();      // 10
 }
 "#;
-        assert_eq!(lines(src), [5, 8, 9, 10]);
+        assert_eq!(lines(src), [5, 8, 9]);
+        let dirs_only =
+            "fn init() {\n    std::fs::DirBuilder::new().recursive(true).create(\"var/lib/app\").unwrap();\n}\n";
+        assert_eq!(lines(dirs_only), [2]);
     }
 
     #[test]
@@ -1215,6 +1273,40 @@ fn render() -> std::io::Result<()> {
 }
 "#;
         assert_eq!(lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn the_local_fallback_of_an_object_store_setting_is_not_reported() {
+        let src = r#"
+use std::fs;
+
+pub fn save(config: &Config, name: &str, bytes: &[u8]) -> Result<String, Error> {
+    if config.s3.is_some() {
+        let bucket = config.s3.as_ref().unwrap().get_bucket();
+        bucket.put_object_blocking(name, bytes)?;
+        Ok(name.to_string())
+    } else {
+        let dest = format!("{}/{}", config.media_directory, name);
+        fs::write(&dest, bytes)?;
+        Ok(dest)
+    }
+}
+
+pub fn delete(config: &Config, name: &str) -> Result<(), Error> {
+    if config.s3.is_none() {
+        fs::write(format!("{}/{}.deleted", config.media_directory, name), b"")?;
+    }
+    if let Some(bucket) = &config.bucket { bucket.delete(name)?; } else { fs::copy(name, "trash")?; }
+    if config.data_folder.starts_with("s3://") { return Ok(()); } else { fs::write("marker", b"")?; }
+    Ok(())
+}
+
+pub fn thumbnail(config: &Config, name: &str) -> std::io::Result<()> {
+    if config.thumbnails { fs::write(format!("thumbs/{name}"), b"")?; }    // 26
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [26]);
     }
 
     #[test]
@@ -1317,7 +1409,7 @@ fn write(_: &str) {}
         let src = r#"
 fn f() {
     let r = format!("{:?}", std::fs::write("a", "b"));
-    tracing::info!(result = ?std::fs::remove_file("pid"), "cleaned");
+    tracing::info!(result = ?std::fs::copy("pid", "pid.bak"), "copied");
 }
 "#;
         assert_eq!(lines(src), [3, 4]);
@@ -1347,7 +1439,7 @@ fn publish(files: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 "#;
-        assert_eq!(lines(src), [6, 7, 8, 10, 11]);
+        assert_eq!(lines(src), [6, 8, 10]);
     }
 
     #[test]
@@ -1601,7 +1693,8 @@ pub fn bind_then_remove(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 "#;
-        assert_eq!(lines(src), [28, 34, 49]);
+        // Deleting a file makes no state, socket or not.
+        assert_eq!(lines(src), Vec::<usize>::new());
     }
 
     #[test]
@@ -1676,8 +1769,8 @@ fn bind_unix(path: &Path, mode: Option<u32>) -> anyhow::Result<tokio::net::UnixL
     Ok(listener)
 }
 
-pub async fn cleanup(upload: &Path) -> std::io::Result<()> {
-    tokio::fs::remove_file(upload).await                                       // 29
+pub async fn save(upload: &Path) -> std::io::Result<()> {
+    tokio::fs::write(upload, b"data").await                                    // 29
 }
 "#;
         assert_eq!(lines(src), [29]);
@@ -1717,7 +1810,11 @@ lazy_static! {
     static ref TOKEN: String = std::fs::read_to_string("token").unwrap_or_default();
 }
 "#;
-        assert_eq!(lines(src), [10, 15, 21, 27]);
+        // The log file is the state; the directories are reported where
+        // they are all there is.
+        assert_eq!(lines(src), [27]);
+        let without_files = src.replace(".create(true)\n        .append(true)\n        ", "");
+        assert_eq!(lines(&without_files), [10, 15, 21]);
     }
 
     #[test]

@@ -139,7 +139,12 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
             .iter()
             .any(|d| cx.package().dependency(d).is_some());
         if actix && (method == "disable_signals" || (method == "shutdown_signal" && call.args.len() == 1)) {
-            defaults_off(cx, span.clone(), true);
+            // `.disable_signals()`, not the whole builder chain.
+            let at = call.method.map_or(span.range.start, |m| {
+                cx.span_of(m.span().byte_range().start..span.range.end).range.start
+            });
+            let call_span = cx.span_of(at..span.range.end);
+            defaults_off(cx, call_span, true);
         }
         // Rocket: `config.shutdown.signals.clear()`.
         if method == "clear"
@@ -244,6 +249,9 @@ pub(crate) struct Service<'m> {
     pub framework_handles: bool,
     /// The SIGINT-only calls it runs (`tokio::signal::ctrl_c()`).
     pub int_only: Vec<Span>,
+    /// Where it turns off a framework's own SIGTERM handling
+    /// (`.disable_signals()`), when that framework serves it.
+    pub defaults_off: Option<Span>,
 }
 
 /// The service entry points of `cx`'s package, each judged on the code it
@@ -274,7 +282,7 @@ pub(crate) fn services<'m>(cx: &PackageReport<'m>) -> Vec<Service<'m>> {
         };
         let mut handling = None;
         let mut int_only = Vec::new();
-        let (mut actix_off, mut rocket_off) = (false, false);
+        let (mut actix_off, mut rocket_off) = (None, false);
         for f in cx.workspace_facts {
             match f.get::<SignalFact>() {
                 Some(SignalFact::Handles { handling: h, owner }) if runs(f, owner) => {
@@ -285,7 +293,7 @@ pub(crate) fn services<'m>(cx: &PackageReport<'m>) -> Vec<Service<'m>> {
                 }
                 Some(SignalFact::DefaultsOff { actix, owner }) if runs(f, owner) => {
                     if *actix {
-                        actix_off = true;
+                        actix_off.get_or_insert_with(|| f.span.clone());
                     } else {
                         rocket_off = true;
                     }
@@ -297,15 +305,22 @@ pub(crate) fn services<'m>(cx: &PackageReport<'m>) -> Vec<Service<'m>> {
         let framework_handles = entry.always
             || entry.evidence.iter().any(|(_, m)| match m.defaults {
                 Defaults::None => false,
-                Defaults::Actix => !actix_off,
+                Defaults::Actix => actix_off.is_none(),
                 Defaults::Rocket => !rocket_off,
                 Defaults::Always => true,
             });
+        let defaults_off = actix_off.filter(|_| {
+            entry
+                .evidence
+                .iter()
+                .any(|(_, m)| matches!(m.defaults, Defaults::Actix))
+        });
         out.push(Service {
             entry,
             handling,
             framework_handles,
             int_only,
+            defaults_off,
         });
     }
     out
