@@ -219,6 +219,68 @@ fn env_file_without_git_is_reported_unless_gitignored() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// A project's published `.env`: each variable documented with its
+/// default, some offered commented out, and the code giving the same
+/// defaults.
+const DOCUMENTED_ENV: &str = "# Require a username for HTTP basic auth.
+# Default value: unset
+# export PASTE_BASIC_AUTH_USERNAME=
+
+# Enables the admin interface at /admin/.
+# Default value: admin
+export PASTE_ADMIN_USERNAME=admin
+
+# The admin interface's password.
+# Default value: p4st3b1n
+export PASTE_ADMIN_PASSWORD=p4st3b1n
+
+# Port to listen on.
+# Default value: 8080
+export PASTE_PORT=8080
+";
+
+const DOCUMENTED_ARGS: &str = r#"#[derive(clap::Parser)]
+pub struct Args {
+    #[clap(long, env = "PASTE_ADMIN_USERNAME", default_value = "admin")]
+    pub admin_username: String,
+    #[clap(long, env = "PASTE_ADMIN_PASSWORD", default_value = "p4st3b1n")]
+    pub admin_password: String,
+    #[clap(long, env = "PASTE_PORT", default_value_t = 8080)]
+    pub port: u16,
+}
+fn main() {}
+"#;
+
+#[test]
+fn a_documented_template_of_the_defaults_is_the_projects_sample() {
+    let dir = scratch(&[(".env", DOCUMENTED_ENV), ("src/main.rs", DOCUMENTED_ARGS)]);
+    let r = run(dir.path(), &["--message-format", "short", "-q"]);
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains("[twelve::")).collect();
+    // The default password is reported once, where the code sets it.
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
+    assert!(lines[0].contains("[twelve::secret_fallback]"), "{}", lines[0]);
+    assert!(!r.stderr.contains("p4st3b1n"), "{}", r.stderr);
+
+    // A real credential in the same file makes it one deploy's config.
+    let real = DOCUMENTED_ENV.replace(
+        "export PASTE_ADMIN_PASSWORD=p4st3b1n",
+        "export PASTE_ADMIN_PASSWORD=p4st3b1n\n\n# Storage.\nexport PASTE_S3_SECRET_KEY=Qm8vT2pL9xW4nR7kAbC9xYz1",
+    );
+    let dir = scratch(&[(".env", &real), ("src/main.rs", DOCUMENTED_ARGS)]);
+    let r = run(dir.path(), &["--message-format", "short", "-q"]);
+    assert!(r.stderr.contains("[twelve::committed_env_file]"), "{}", r.stderr);
+    assert!(r.stderr.contains("hardcoded secret `Qm8v…`"), "{}", r.stderr);
+    // And so does a value documented as something else.
+    let changed = DOCUMENTED_ENV.replace(
+        "export PASTE_ADMIN_PASSWORD=p4st3b1n",
+        "export PASTE_ADMIN_PASSWORD=Xk9v2LqT7wPz",
+    );
+    let dir = scratch(&[(".env", &changed), ("src/main.rs", DOCUMENTED_ARGS)]);
+    let r = run(dir.path(), &["--message-format", "short", "-q"]);
+    assert!(r.stderr.contains("[twelve::committed_env_file]"), "{}", r.stderr);
+    assert!(r.stderr.contains("hardcoded password `Xk9v…`"), "{}", r.stderr);
+}
+
 #[test]
 fn env_file_in_git_is_reported_when_tracked_or_not_ignored() {
     let dir = scratch(&[(".env", "PORT=8080\n"), (".env.production", "PORT=80\n")]);

@@ -209,6 +209,9 @@ fn report(cx: &mut PackageReport<'_>, path: &Path, name: &str, status: Status, i
         .filter(|e| !e.value.is_empty())
         .collect();
     let Some(first) = entries.first() else { return };
+    if env_files::is_documented_template(&file.text, &entries) {
+        return;
+    }
     let values: Vec<Range<usize>> = entries.iter().map(|e| e.value_range.clone()).collect();
     let span = first.key_range.start..first.value_range.end;
     let shown = cx.masked(&Arc::new(file), &values);

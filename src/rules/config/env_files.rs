@@ -129,6 +129,55 @@ pub struct EnvEntry {
     pub value_range: Range<usize>,
 }
 
+/// The comment lines right above `entry`'s line, nearest last.
+fn comment_block<'t>(text: &'t str, entry: &EnvEntry) -> Vec<&'t str> {
+    let line_start = text[..entry.key_range.start].rfind('\n').map_or(0, |i| i + 1);
+    let mut block: Vec<&str> = text[..line_start]
+        .lines()
+        .rev()
+        .take_while(|l| l.trim_start().starts_with('#'))
+        .collect();
+    block.reverse();
+    block
+}
+
+/// Whether the comment right above `entry` gives its value as the default
+/// (`# Default value: m1cr0b1n` over `export MICROBIN_ADMIN_PASSWORD=m1cr0b1n`):
+/// the file documents what the code does when the variable is unset.
+pub fn documented_default(text: &str, entry: &EnvEntry) -> bool {
+    !entry.value.is_empty()
+        && comment_block(text, entry)
+            .iter()
+            .any(|l| l.to_ascii_lowercase().contains("default") && l.contains(entry.value.as_str()))
+}
+
+/// Whether a dotenv file is a documented template rather than one deploy's
+/// config: every set variable has its own comment, some are offered
+/// commented out (`# export NAME=`), and every credential it sets is the
+/// documented default. Such a file is the project's published sample, as
+/// `.env.example` is.
+pub fn is_documented_template(text: &str, entries: &[EnvEntry]) -> bool {
+    let offered = text.lines().any(|l| {
+        let l = l.trim_start();
+        l.strip_prefix('#').is_some_and(|rest| {
+            let rest = rest.trim_start();
+            let rest = rest.strip_prefix("export ").unwrap_or(rest);
+            rest.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+        })
+    });
+    entries.len() >= 3
+        && offered
+        && entries.iter().all(|e| !comment_block(text, e).is_empty())
+        && entries
+            .iter()
+            .filter(|e| crate::rules::config::secret_values::secret_name(&e.key).is_some())
+            .all(|e| documented_default(text, e))
+}
+
 /// Parses dotenv text: `KEY=value`, `export KEY=value`, `'…'` and `"…"`
 /// quoting (double quotes may span lines), ` #` comments after unquoted
 /// values.

@@ -10,7 +10,7 @@ use super::HardcodedSecretOptions;
 use super::{HardcodedSecret, allowed_value, format_hits, report_secret, scanner_allowed, strip_auth_scheme};
 use crate::diagnostic::Span;
 use crate::engine::PackageReport;
-use crate::rules::config::env_files::parse_env;
+use crate::rules::config::env_files::{documented_default, parse_env};
 use crate::rules::config::secret_patterns::Kind;
 use crate::rules::config::secret_values::{Class, plausible_value, secret_name};
 use crate::source::SourceFile;
@@ -65,6 +65,11 @@ impl HardcodedSecret {
         if kind == FileKind::Env {
             for entry in parse_env(&file.text) {
                 let Some(class) = secret_name(&entry.key) else { continue };
+                // The default the code gives, documented as such: reported
+                // where the code sets it (`secret_fallback`).
+                if documented_default(&file.text, &entry) {
+                    continue;
+                }
                 if found
                     .iter()
                     .any(|(r, _, _)| r.start < entry.value_range.end && entry.value_range.start < r.end)
