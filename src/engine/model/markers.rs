@@ -410,6 +410,10 @@ fn exits<'l>(label: Option<&'l syn::Label>, body: &syn::Block) -> Exits<'l> {
     exits
 }
 
+/// What an endless loop's marker shows: the weakest evidence of a
+/// service, shown after a serve call or a listener loop.
+pub const ENDLESS_LOOP: &str = "an endless loop";
+
 /// A `loop` nothing leaves but a shutdown: no `break` of it, no `return`,
 /// no `process::exit`, except when a shutdown flag is set.
 pub fn is_endless(l: &syn::ExprLoop) -> bool {

@@ -831,8 +831,9 @@ impl Model {
                 };
                 // Evidence nearest `main` first: the server `main` starts,
                 // before a metrics endpoint three calls away.
-                // and what runs by default before what an operator opts in.
-                let mut evidence: Vec<(bool, usize, Span, Marker)> = Vec::new();
+                // and what runs by default before what an operator opts in;
+                // a serve call or listener loop before an endless loop.
+                let mut evidence: Vec<((bool, bool, usize), Span, Marker)> = Vec::new();
                 let walked = arm_reach.as_ref().unwrap_or(&reach);
                 let by_default = self.walk(id, dispatch.as_ref(), &|e| !e.opt_in);
                 for (f, p) in walked.iter().enumerate() {
@@ -842,19 +843,17 @@ impl Model {
                     for &mi in &self.node_markers[f] {
                         let mk = &self.markers[mi];
                         if self.in_dispatch(mk.arm, dispatch.as_ref()) {
-                            evidence.push((
+                            let rank = (
                                 by_default[f] == NONE,
+                                mk.marker.what == markers::ENDLESS_LOOP,
                                 depth(walked, f as Id),
-                                mk.span.clone(),
-                                mk.marker.clone(),
-                            ));
+                            );
+                            evidence.push((rank, mk.span.clone(), mk.marker.clone()));
                         }
                     }
                 }
-                evidence.sort_by(|a, b| {
-                    (a.0, a.1, a.2.path(), a.2.range.start).cmp(&(b.0, b.1, b.2.path(), b.2.range.start))
-                });
-                let evidence: Vec<(Span, Marker)> = evidence.into_iter().map(|(_, _, s, m)| (s, m)).collect();
+                evidence.sort_by(|a, b| (a.0, a.1.path(), a.1.range.start).cmp(&(b.0, b.1.path(), b.1.range.start)));
+                let evidence: Vec<(Span, Marker)> = evidence.into_iter().map(|(_, s, m)| (s, m)).collect();
                 let always = node.main == Some(true);
                 let mut reached: Vec<usize> = reach
                     .iter()

@@ -330,6 +330,76 @@ fn main() -> std::io::Result<()> {
 }
 
 #[test]
+fn a_daemon_loop_in_a_helper_of_main_that_ends_on_a_signal_is_a_service() {
+    let daemon = r#"use tokio::sync::broadcast;
+
+async fn driver_main(interval: u64) -> Result<(), ()> {
+    let (broadcast_tx, mut broadcast_rx) = broadcast::channel::<()>(1);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
+            std::fs::write("last-check", b"x").ok();
+        }
+    });
+    loop {
+        tokio::select! {
+            _ = broadcast_rx.recv() => {
+                // stop the event loop!
+                break;
+            }
+            Ok(()) = tokio::signal::ctrl_c() => {
+                break
+            }
+        }
+    }
+    let _ = broadcast_tx.send(());
+    Ok(())
+}
+
+fn main() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _ = rt.block_on(async { driver_main(60).await });
+}
+"#;
+    // A prompt that leaves on the user's word is not a daemon.
+    let prompt = r#"fn repl() {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        std::io::stdin().read_line(&mut line).unwrap();
+        if line.trim() == "quit" {
+            break;
+        }
+        std::fs::write("history", line.as_bytes()).unwrap();
+    }
+}
+
+fn main() {
+    repl();
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"mailer\", \"shell\"]\n"),
+        (
+            "mailer/Cargo.toml",
+            &manifest("mailer", "[dependencies]\ntokio = \"1\"\n"),
+        ),
+        ("mailer/src/main.rs", daemon),
+        ("shell/Cargo.toml", &manifest("shell", "")),
+        ("shell/src/main.rs", prompt),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("mailer".to_string(), EntryKind::Service),
+            ("shell".to_string(), EntryKind::OneShot),
+        ]
+    );
+}
+
+#[test]
 fn methods_follow_the_receiver_type_and_ambiguous_names_are_not_guessed() {
     let lib = r#"pub struct Listener { pub addr: String }
 pub struct Exporter;

@@ -162,7 +162,8 @@ impl FileVisitor<'_> {
     }
 
     /// Loops that keep a process alive: around `accept`/`incoming`, or
-    /// endless in a binary's `main`.
+    /// endless in a function of a binary's root module (`main` or the
+    /// `driver_main` it runs).
     pub(super) fn record_loop(&mut self, expr: &syn::Expr) {
         if !self.modeling() {
             return;
@@ -192,10 +193,10 @@ impl FileVisitor<'_> {
         if let syn::Expr::Loop(l) = expr
             && self.state.kind == TargetKind::Bin
             && self.state.resolver.current_module().len() == 1
-            && self.state.fns.last().is_some_and(|f| f == "main")
+            && !self.state.fns.is_empty()
             && markers::is_endless(l)
         {
-            self.record_marker(loop_marker("an endless loop"), l.loop_token.span.byte_range());
+            self.record_marker(loop_marker(markers::ENDLESS_LOOP), l.loop_token.span.byte_range());
         }
     }
 
