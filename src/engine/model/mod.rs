@@ -420,18 +420,9 @@ fn depth(parent: &[Id], mut node: Id) -> usize {
 
 /// clap's name for a variant: `ExportSchema` is `export-schema`.
 fn kebab(ident: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in ident.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('-');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    // heck's kebab case, as clap derives it: `ExportGraphQLSchema` is
+    // `export-graph-ql-schema`.
+    crate::resolve::words(ident).join("-")
 }
 
 fn is_type_segment(s: &str) -> bool {

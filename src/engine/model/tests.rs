@@ -1122,3 +1122,11 @@ async fn serve() -> anyhow::Result<()> {
         .collect();
     assert_eq!(lines, ["app/src/main.rs:19"]);
 }
+
+#[test]
+fn subcommand_names_are_clap_kebab_case() {
+    assert_eq!(super::kebab("ExportSchema"), "export-schema");
+    assert_eq!(super::kebab("ExportGraphQLSchema"), "export-graph-ql-schema");
+    assert_eq!(super::kebab("Serve"), "serve");
+    assert_eq!(super::kebab("RunV2"), "run-v2");
+}

@@ -322,9 +322,11 @@ impl FileVisitor<'_> {
                     return None;
                 }
                 return match t.elems.first()? {
+                    // `("", None)`: clap 2's "no subcommand", the binary's
+                    // own run.
                     syn::Pat::Lit(syn::PatLit {
                         lit: syn::Lit::Str(s), ..
-                    }) => Some(ArmLabel::Name(s.value())),
+                    }) if !s.value().is_empty() => Some(ArmLabel::Name(s.value())),
                     _ => None,
                 };
             }
