@@ -120,6 +120,10 @@ pub struct Target {
     pub name: String,
     /// `name` with `-` replaced by `_`, the name `crate::` refers to.
     pub crate_name: String,
+    /// The first segment of its items' canonical paths: `crate_name`, or
+    /// `crate_name#bin` for a binary named like its package's library, whose
+    /// `main` would otherwise be the library's `sccache::main`.
+    pub root: String,
     pub kind: TargetKind,
     pub src_path: PathBuf,
     /// The target as `cargo metadata` printed it, for JSON messages.
@@ -398,6 +402,7 @@ impl Workspace {
                 Some(Target {
                     name: t.name.clone(),
                     crate_name: t.name.replace('-', "_"),
+                    root: t.name.replace('-', "_"),
                     kind,
                     src_path: t.src_path.clone().into_std_path_buf(),
                     raw: t.clone(),
@@ -405,6 +410,15 @@ impl Workspace {
                 })
             })
             .collect();
+        let lib = targets
+            .iter()
+            .find(|t| t.kind == TargetKind::Lib)
+            .map(|t| t.crate_name.clone());
+        for t in &mut targets {
+            if t.kind == TargetKind::Bin && lib.as_ref() == Some(&t.crate_name) {
+                t.root = format!("{}#bin", t.crate_name);
+            }
+        }
         let build_env = targets
             .iter()
             .find(|t| t.kind == TargetKind::BuildScript)

@@ -229,7 +229,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         all.iter()
             .flat_map(|p| &p.targets)
             .filter(|t| matches!(t.kind, TargetKind::Lib | TargetKind::Bin))
-            .map(|t| t.crate_name.clone())
+            .flat_map(|t| [t.crate_name.clone(), t.root.clone()])
             .collect(),
     );
     let packages: Vec<PackageCx> = all
@@ -262,7 +262,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
                     package: pi,
                     target: ti,
                 },
-                module: vec![target.crate_name.clone()],
+                module: vec![target.root.clone()],
                 mod_rs: true,
                 test: target.kind.is_test(),
                 kind: target.kind,
@@ -405,7 +405,13 @@ fn scope_to_services(
             let shown: Vec<String> = path
                 .iter()
                 .enumerate()
-                .map(|(i, p)| if i == 0 { "main".to_string() } else { p.clone() })
+                .map(|(i, p)| {
+                    if i == 0 {
+                        "main".to_string()
+                    } else {
+                        p.replace("#bin::", "::")
+                    }
+                })
                 .collect();
             d.note(format!(
                 "runs in service binary `{}`: {}",

@@ -102,6 +102,8 @@ pub struct FileFacts {
     pub arms: Vec<Arm>,
     /// Enums that derive clap's `Subcommand` (or argh/structopt's).
     pub subcommand_enums: Vec<String>,
+    /// `Enum::Variant` paths whose attribute names the subcommand.
+    pub subcommand_names: Vec<(String, String)>,
     /// `pub use` re-exports: the path it makes, and what it names.
     pub aliases: Vec<(String, Vec<String>)>,
 }
@@ -231,6 +233,7 @@ pub struct Model {
     markers: Vec<MarkerAt>,
     node_markers: Vec<Vec<usize>>,
     subcommand_enums: HashSet<String>,
+    subcommand_names: HashMap<String, String>,
     pub entries: Vec<Entry>,
     /// What each entry point reaches.
     entry_reach: Vec<Vec<Id>>,
@@ -508,6 +511,7 @@ impl Model {
                 m.markers.push(mk);
             }
             m.subcommand_enums.extend(file.subcommand_enums);
+            m.subcommand_names.extend(file.subcommand_names);
             for (from, to) in file.aliases {
                 aliases.entry(from).or_default().extend(to);
             }
@@ -732,7 +736,12 @@ impl Model {
             }
             d
         };
-        let mut arms: Vec<(usize, usize)> = Vec::new();
+        // The function that holds an arm: `plm::main` for `plm::main::#3`.
+        let owner = |f: usize| {
+            let path = &self.nodes[f].path;
+            path.find("::#").map_or(path.as_str(), |i| &path[..i])
+        };
+        let mut arms: Vec<(usize, usize, &str)> = Vec::new();
         for (f, p) in reach.iter().enumerate() {
             if *p == NONE || self.nodes[f].origin.package != package {
                 continue;
@@ -740,15 +749,21 @@ impl Model {
             if let Some(a) = self.dispatch_arms.get(&self.nodes[f].path).copied()
                 && let Some(sub) = self.subcommand_arm(Some(a))
             {
-                arms.push((depth(f), sub));
+                arms.push((depth(f), sub, owner(f)));
             }
         }
         arms.sort();
-        let Some(&(_, first)) = arms.first() else {
+        let Some(&(_, first, top_owner)) = arms.first() else {
             return Vec::new();
         };
         let top = self.arms[first].label.clone();
-        let mut arms: Vec<usize> = arms.into_iter().map(|(_, a)| a).collect();
+        // Names (`("instance", Some(m))`) are of no type: those of another
+        // function's `match` are a subcommand's own (`plm instance new`).
+        let mut arms: Vec<usize> = arms
+            .into_iter()
+            .filter(|(_, a, o)| !matches!(self.arms[*a].label, ArmLabel::Name(_)) || *o == top_owner)
+            .map(|(_, a, _)| a)
+            .collect();
         arms.sort();
         arms.dedup();
         let mut out: Vec<(ArmLabel, usize)> = Vec::new();
@@ -796,7 +811,13 @@ impl Model {
             choices.extend(dispatches.into_iter().map(|(l, _)| Some(Dispatch::Arm(l))));
             for dispatch in choices {
                 let subcommand = match &dispatch {
-                    Some(Dispatch::Arm(ArmLabel::Variant { variant, .. })) => Some(kebab(variant)),
+                    Some(Dispatch::Arm(ArmLabel::Variant { enums, variant })) => Some(
+                        enums
+                            .iter()
+                            .find_map(|e| self.subcommand_names.get(&format!("{e}::{variant}")))
+                            .cloned()
+                            .unwrap_or_else(|| kebab(variant)),
+                    ),
                     Some(Dispatch::Arm(ArmLabel::Name(n))) => Some(n.clone()),
                     _ => None,
                 };

@@ -1130,3 +1130,146 @@ fn subcommand_names_are_clap_kebab_case() {
     assert_eq!(super::kebab("Serve"), "serve");
     assert_eq!(super::kebab("RunV2"), "run-v2");
 }
+
+#[test]
+fn a_binary_named_like_its_library_whose_main_calls_the_librarys_main() {
+    // sccache: `src/main.rs` is `fn main() { sccache::main() }`, and the
+    // library's `pub fn main` parses the command line and runs the server.
+    let bin = "fn main() {\n    sccache::main()\n}\n";
+    let lib = r#"mod server;
+
+pub fn main() {
+    if std::env::args().any(|a| a == "--start-server") {
+        server::start_server().unwrap();
+    }
+}
+"#;
+    let server = r#"use std::net::TcpListener;
+
+pub fn start_server() -> std::io::Result<()> {
+    let listener = TcpListener::bind(std::env::var("SCCACHE_ADDR").unwrap())?;
+    for stream in listener.incoming() {
+        let _ = stream?;
+        std::fs::write("/var/cache/sccache/last", b"x")?;
+    }
+    Ok(())
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"sccache\"]\n"),
+        ("sccache/Cargo.toml", &manifest("sccache", "")),
+        ("sccache/src/main.rs", bin),
+        ("sccache/src/lib.rs", lib),
+        ("sccache/src/server.rs", server),
+    ];
+    assert_eq!(entries(&files), [("sccache".to_string(), EntryKind::Service)]);
+    assert_eq!(
+        found(&files),
+        [
+            "sccache/src/server.rs:7 runs in service binary `sccache`: main → sccache::main → sccache::server::start_server"
+        ]
+    );
+}
+
+#[test]
+fn a_subcommand_is_named_by_its_attribute() {
+    // lldap: `#[clap(name = "run")]` and snake_case names on the variants.
+    let main = r#"use clap::Parser;
+
+#[derive(Debug, Parser)]
+pub enum Command {
+    /// Export the GraphQL schema to *.graphql.
+    #[clap(name = "export_graphql_schema", about = "Export")]
+    ExportGraphQLSchema,
+    /// Run the LDAP and GraphQL server.
+    #[clap(alias = "serve", name = "run")]
+    Run,
+    #[command(subcommand_required = false)]
+    HealthCheck,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Command::parse() {
+        Command::ExportGraphQLSchema => std::fs::write("schema.graphql", "type Query")?,
+        Command::Run => {
+            let listener = tokio::net::TcpListener::bind(std::env::var("ADDR")?).await?;
+            axum::serve(listener, axum::Router::new()).await?
+        }
+        Command::HealthCheck => println!("ok"),
+    }
+    Ok(())
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"server\"]\n"),
+        ("server/Cargo.toml", &manifest("lldap", "")),
+        ("server/src/main.rs", main),
+    ];
+    assert_eq!(
+        entries(&files),
+        [
+            ("lldap".to_string(), EntryKind::OneShot),
+            ("lldap export_graphql_schema".to_string(), EntryKind::OneShot),
+            ("lldap run".to_string(), EntryKind::Service),
+            ("lldap health-check".to_string(), EntryKind::OneShot),
+        ]
+    );
+}
+
+#[test]
+fn a_subcommands_own_subcommands_are_not_the_binarys() {
+    // Plume's `plm`: clap 2 `matches.subcommand()` in `main`, and
+    // `instance::run` matching `("new", ..)` of its own.
+    let main = r#"use clap::App;
+
+mod instance;
+
+fn main() {
+    let matches = App::new("plm").subcommand(instance::command()).get_matches();
+    match matches.subcommand() {
+        ("instance", Some(args)) => instance::run(args),
+        ("version", _) => println!("0.7"),
+        _ => {}
+    }
+}
+"#;
+    let instance = r#"use clap::{App, ArgMatches, SubCommand};
+
+pub fn command<'a, 'b>() -> App<'a, 'b> {
+    SubCommand::with_name("instance").subcommand(SubCommand::with_name("new"))
+}
+
+pub fn run(args: &ArgMatches) {
+    match args.subcommand() {
+        ("new", Some(x)) => new(x),
+        ("", None) => println!("instance: nothing to do"),
+        _ => {}
+    }
+}
+
+fn new(_: &ArgMatches) {
+    std::fs::write("instance.toml", b"name = 'x'").unwrap();
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"plume-cli\"]\n"),
+        (
+            "plume-cli/Cargo.toml",
+            &format!(
+                "{}[[bin]]\nname = \"plm\"\npath = \"src/main.rs\"\n",
+                manifest("plume-cli", "")
+            ),
+        ),
+        ("plume-cli/src/main.rs", main),
+        ("plume-cli/src/instance.rs", instance),
+    ];
+    assert_eq!(
+        entries(&files),
+        [
+            ("plm".to_string(), EntryKind::OneShot),
+            ("plm instance".to_string(), EntryKind::OneShot),
+            ("plm version".to_string(), EntryKind::OneShot),
+        ]
+    );
+}

@@ -610,6 +610,13 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 }
                 syn::Item::Enum(e) if v.modeling() && is_subcommand_enum(&e.attrs) => {
                     let path = format!("{}::{}", v.state.resolver.current_module().join("::"), e.ident);
+                    for variant in &e.variants {
+                        if let Some(name) = record::subcommand_name(&variant.attrs) {
+                            v.model
+                                .subcommand_names
+                                .push((format!("{path}::{}", variant.ident), name));
+                        }
+                    }
                     v.model.subcommand_enums.push(path);
                 }
                 syn::Item::Use(u) => v.record_use(u),

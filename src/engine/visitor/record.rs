@@ -462,3 +462,29 @@ pub(super) fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {
             || (a.path().is_ident("argh") && text.contains("subcommand"))
     })
 }
+
+/// The name a variant's attribute gives its subcommand:
+/// `#[command(name = "export_graphql_schema")]` (or `clap`/`structopt`).
+pub(super) fn subcommand_name(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .filter(|a| ["command", "clap", "structopt"].iter().any(|n| a.path().is_ident(n)))
+        .find_map(|a| {
+            let mut name = None;
+            // Other keys (`alias`, `about`) are skipped whatever their values.
+            let _ = a.parse_nested_meta(|meta| {
+                if meta.path.is_ident("name") {
+                    if let Ok(syn::Lit::Str(s)) = meta.value()?.parse::<syn::Lit>() {
+                        name = Some(s.value());
+                    }
+                } else if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    let _skip;
+                    syn::parenthesized!(_skip in meta.input);
+                }
+                Ok(())
+            });
+            name
+        })
+}

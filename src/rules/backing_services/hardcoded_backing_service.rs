@@ -631,6 +631,7 @@ fn open() { let c = redis::Client::open("redis://127.0.0.1/"); }
             p.targets.push(crate::workspace::Target {
                 name: "app".into(),
                 crate_name: "app".into(),
+                root: "app".into(),
                 kind: crate::workspace::TargetKind::Bin,
                 src_path: "/app/src/main.rs".into(),
                 raw,

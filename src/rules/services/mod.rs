@@ -53,7 +53,7 @@ fn crate_names(package: &Package) -> Vec<String> {
         .targets
         .iter()
         .filter(|t| matches!(t.kind, TargetKind::Lib | TargetKind::Bin))
-        .map(|t| t.crate_name.clone())
+        .map(|t| t.root.clone())
         .collect()
 }
 
