@@ -112,3 +112,43 @@ fn allowed_system_command_from_the_manifest() {
         ["src/main.rs:4:5: warning: `Command::new(\"curl\")` runs the system tool `curl` [twelve::system_command]"]
     );
 }
+
+#[test]
+fn tools_the_image_installs_are_declared() {
+    // crates.io ships `git` through Heroku's `Aptfile`; a service image
+    // installs ffmpeg in its Dockerfile's runtime stage.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("api/src")).unwrap();
+    std::fs::create_dir_all(root.join("docker")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = [\"api\"]\n").unwrap();
+    std::fs::write(
+        root.join("api/Cargo.toml"),
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("api/src/main.rs"),
+        "use std::process::Command;\n\
+         fn handle() {\n    Command::new(\"git\").arg(\"http-backend\").status().unwrap();\n    Command::new(\"ffmpeg\").arg(\"-i\").status().unwrap();\n    Command::new(\"convert\").arg(\"a.png\").status().unwrap();\n}\n\
+         fn main() {\n    let port = std::env::var(\"PORT\").unwrap();\n    let listener = std::net::TcpListener::bind(format!(\"0.0.0.0:{port}\")).unwrap();\n    for _conn in listener.incoming() {\n        handle();\n    }\n}\n",
+    )
+    .unwrap();
+    let (_, _, before) = run(root, &["--message-format=short", "-q", "--workspace"]);
+    assert_eq!(findings(&before).len(), 3, "{before}");
+    std::fs::write(root.join("Aptfile"), "git\n").unwrap();
+    std::fs::write(
+        root.join("docker/Dockerfile"),
+        "FROM rust:1 AS build\nCOPY . .\nRUN cargo build --release\n\nFROM debian:bookworm-slim\n\
+         RUN apt-get update && \\\n    apt-get install -y --no-install-recommends ffmpeg ca-certificates && \\\n    rm -rf /var/lib/apt/lists/*\n\
+         COPY --from=build /target/release/api /usr/local/bin/api\nCMD [\"api\"]\n",
+    )
+    .unwrap();
+    let (_, _, after) = run(root, &["--message-format=short", "-q", "--workspace"]);
+    assert_eq!(
+        findings(&after),
+        [
+            "api/src/main.rs:5:5: warning: `Command::new(\"convert\")` runs the system tool `convert` [twelve::system_command]"
+        ]
+    );
+}

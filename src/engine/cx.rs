@@ -97,6 +97,11 @@ impl<'a> Cx<'a> {
         self.file
     }
 
+    /// The workspace root, where the root `Cargo.toml` is.
+    pub fn workspace_root(&self) -> &Path {
+        &self.package.workspace_root
+    }
+
     /// In a `#[cfg(test)]` module, a `#[test]` function, or a test,
     /// bench or example target.
     pub fn in_test(&self) -> bool {

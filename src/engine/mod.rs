@@ -79,6 +79,9 @@ pub struct PackageCx<'w> {
     /// The lib and bin crate names of every package in the run: paths into
     /// them are edges of the service model.
     pub workspace_crates: Arc<foldhash::HashSet<String>>,
+    /// Where the root `Cargo.toml` is: image files (`Dockerfile`, `Aptfile`)
+    /// sit there.
+    pub workspace_root: PathBuf,
 }
 
 impl<'w> PackageCx<'w> {
@@ -128,6 +131,7 @@ impl<'w> PackageCx<'w> {
             show_secrets: options.show_secrets,
             known: levels.keys().copied().collect(),
             workspace_crates: Default::default(),
+            workspace_root: package.dir().to_path_buf(),
             renames: Arc::new(
                 package
                     .dependencies
@@ -238,6 +242,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         .map(|(i, p)| {
             let mut pcx = PackageCx::new(p, options.settings(i), rules, options);
             pcx.workspace_crates = crates.clone();
+            pcx.workspace_root = workspace.root.clone();
             pcx
         })
         .collect();

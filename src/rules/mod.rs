@@ -16,6 +16,7 @@ pub mod concurrency;
 pub mod config;
 pub mod dependencies;
 pub mod disposability;
+pub(crate) mod image;
 pub mod logs;
 pub mod naming;
 pub mod port_binding;

@@ -280,6 +280,15 @@ pub fn is_test_support_package(name: &str) -> bool {
     TEST_SUPPORT_NAMES.contains(&name.as_str()) || TEST_SUPPORT_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
+/// Whether a module's name says it holds test support (`test_keys`,
+/// `test_utils`, `testing`, `fixtures`, `mocks`): code the tests of other
+/// crates use, compiled in for them.
+pub fn is_test_support_module(name: &str) -> bool {
+    name.starts_with("test_")
+        || name.ends_with("_tests")
+        || ["testing", "tests", "testutil", "testutils", "fixtures", "mock", "mocks"].contains(&name)
+}
+
 /// Words of package names that make a developer tool: `fuzzers`,
 /// `tests-integration`, `search-benchmarks`, `e2e`.
 const DEV_NAME_WORDS: &[&str] = &[

@@ -783,10 +783,15 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     self.visit_attribute(attr);
                 }
                 self.visit_expr(&m.expr);
-                for arm in &m.arms {
+                // `StorageBackend::LocalFileSystem { .. } =>` beside an S3 arm.
+                let fallback = record::local_fallback_arms(&m.arms);
+                for (i, arm) in m.arms.iter().enumerate() {
                     use syn::spanned::Spanned;
                     let pushed = self.enter_arm(&m.expr, &arm.pat, arm.span().byte_range(), false);
+                    let local = usize::from(fallback.get(i).copied().unwrap_or(false));
+                    self.state.local_fallback += local;
                     self.visit_arm(arm);
+                    self.state.local_fallback -= local;
                     if pushed {
                         self.leave_arm();
                     }

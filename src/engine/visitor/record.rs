@@ -450,6 +450,38 @@ pub(super) fn object_store_switch(cond: &syn::Expr) -> Option<bool> {
     names.store.then_some(!names.negated)
 }
 
+/// Which arms of a `match` on a storage backend are the local fallback:
+/// `StorageBackend::LocalFileSystem { path } =>` beside `StorageBackend::S3
+/// { .. } =>`. Empty when no arm names an object store.
+pub(super) fn local_fallback_arms(arms: &[syn::Arm]) -> Vec<bool> {
+    use quote::ToTokens;
+    fn words(pat: &syn::Pat) -> Vec<String> {
+        fn walk(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+            for t in tokens {
+                match t {
+                    proc_macro2::TokenTree::Ident(i) => out.extend(crate::resolve::words(&i.to_string())),
+                    proc_macro2::TokenTree::Literal(l) => out.push(l.to_string().trim_matches('"').to_lowercase()),
+                    proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                    proc_macro2::TokenTree::Punct(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(pat.to_token_stream(), &mut out);
+        out
+    }
+    let store = |w: &[String]| w.iter().any(|w| OBJECT_STORE_WORDS.contains(&w.as_str()));
+    let local = |w: &[String]| {
+        w.iter()
+            .any(|w| ["local", "disk", "fs", "filesystem"].contains(&w.as_str()))
+    };
+    let words: Vec<Vec<String>> = arms.iter().map(|a| words(&a.pat)).collect();
+    if !words.iter().any(|w| store(w)) {
+        return Vec::new();
+    }
+    words.iter().map(|w| local(w) && !store(w)).collect()
+}
+
 /// `#[derive(Subcommand)]`, `#[derive(clap::Subcommand)]`, `#[derive(Parser)]`,
 /// `#[argh(subcommand)]`, structopt's `#[derive(StructOpt)]` on an enum.
 pub(super) fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {

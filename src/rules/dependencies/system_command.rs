@@ -39,7 +39,11 @@ declare_rule! {
     /// }
     /// ```
     /// When the tool is a deliberate part of the runtime image, name its
-    /// path through config (`FFMPEG_PATH`) or list it in `allowed`.
+    /// path through config (`FFMPEG_PATH`) or list it in `allowed`. A tool
+    /// the image installs is declared already: a package of a `RUN apt-get
+    /// install` (or `apk add`, `dnf install`) in a `Dockerfile` at the
+    /// workspace root, under `docker/` or `deploy/` or in the package, or a
+    /// line of Heroku's `Aptfile`, is not reported.
     ///
     /// ### Options
     /// `allowed = ["git"]`: tools that are a declared part of the runtime
@@ -277,6 +281,11 @@ impl Rule for SystemCommand {
             .options::<SystemCommandOptions>()
             .is_some_and(|o| o.allowed.iter().any(|a| a == tool || *a == value))
         {
+            return;
+        }
+        // A tool the image installs (`apt-get install git`, an `Aptfile`)
+        // is a declared dependency.
+        if crate::rules::image::installs(cx.workspace_root(), cx.package().dir(), tool) {
             return;
         }
         let callee = ctor.rsplit("::").take(2).collect::<Vec<_>>();

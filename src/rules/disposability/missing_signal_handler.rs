@@ -103,7 +103,10 @@ impl Rule for MissingSignalHandler {
             // `ctrl_c().await; std::process::exit(130)`: the service's way
             // to stop is to exit at once, which is what SIGTERM does by
             // default too, once an init (`tini`) runs it as PID 1.
-            if int_only && service.int_only.iter().all(exits_at_once) && image_runs_an_init(cx.workspace_root) {
+            if int_only
+                && service.int_only.iter().all(exits_at_once)
+                && crate::rules::image::runs_an_init(cx.workspace_root)
+            {
                 continue;
             }
             let what = match &entry.subcommand {
@@ -367,29 +370,6 @@ fn exits_at_once(ctrl_c: &Span) -> bool {
     call.split_once(')')
         .map(|(_, after)| after.trim_start().trim_start_matches(';').trim_start())
         .is_some_and(|after| after.starts_with('}'))
-}
-
-/// Whether a `Dockerfile` at the workspace root (or under `docker/`) runs
-/// the binary under an init that forwards signals (`tini`, `dumb-init`),
-/// so a SIGTERM without a handler still ends the process.
-fn image_runs_an_init(root: &std::path::Path) -> bool {
-    let mut files = Vec::new();
-    for dir in [root.to_path_buf(), root.join("docker")] {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        files.extend(entries.flatten().map(|e| e.path()).filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("Dockerfile"))
-        }));
-    }
-    files.iter().any(|f| {
-        crate::source::SourceFile::read(f).is_ok_and(|file| {
-            file.text.lines().any(|l| {
-                let l = l.trim_start();
-                (l.starts_with("ENTRYPOINT") || l.starts_with("CMD"))
-                    && ["tini", "dumb-init", "catatonit"].iter().any(|i| l.contains(i))
-            })
-        })
-    })
 }
 
 /// `tokio::signal::ctrl_c()` becomes a future that also completes on

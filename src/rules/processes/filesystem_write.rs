@@ -43,7 +43,8 @@ declare_rule! {
     /// reported only when nothing in its package that a service runs
     /// writes a file: otherwise the files are the state. Writes in the
     /// local fallback of an object-store setting (the `else` of `if
-    /// CONFIG.s3.is_some()`) are the operator's choice. Neither are
+    /// CONFIG.s3.is_some()`, the `LocalFileSystem` arm of a `match` whose
+    /// other arm is `S3`) are the operator's choice. Neither are
     /// in-memory databases (`open_in_memory`, `:memory:`,
     /// `sqlite::memory:`, sled's `temporary(true)`), test code, a build script
     /// or a procedural macro. Opening an existing file for writing without
@@ -1305,8 +1306,27 @@ pub fn thumbnail(config: &Config, name: &str) -> std::io::Result<()> {
     if config.thumbnails { fs::write(format!("thumbs/{name}"), b"")?; }    // 26
     Ok(())
 }
+
+// crates.io's `Storage::from_config`: a match on the configured backend.
+pub fn open(config: &StorageConfig) -> Storage {
+    match &config.backend {
+        StorageBackend::S3 { default, .. } => Storage::s3(default),
+        StorageBackend::LocalFileSystem { path } => {
+            fs::create_dir_all(path.join("index")).unwrap();
+            Storage::local(path)
+        }
+        StorageBackend::InMemory => { fs::write("memory.marker", b"")?; Storage::memory() } // 38
+    }
+}
+
+pub fn kind(local: bool) -> std::io::Result<()> {
+    match local {
+        true => fs::write("local.marker", b""),                                   // 44
+        false => Ok(()),
+    }
+}
 "#;
-        assert_eq!(lines(src), [26]);
+        assert_eq!(lines(src), [26, 38, 44]);
     }
 
     #[test]

@@ -23,13 +23,16 @@ use crate::rules::config::secret_patterns::FAMILIES;
 use crate::rules::config::secret_values::secret_name;
 use crate::source::SourceFile;
 
-pub(super) use crate::engine::model::is_test_support_package;
+pub(super) use crate::engine::model::{is_test_support_module, is_test_support_package};
 
 impl HardcodedSecret {
     /// `#[cfg(test)]` modules, test functions, test, bench and example
-    /// targets, and test-support crates.
+    /// targets, test-support crates, and modules named for test support
+    /// (`pub mod test_keys;` of keys "only for testing purposes").
     pub(super) fn in_test_code(cx: &Cx<'_>) -> bool {
-        cx.in_test() || is_test_support_package(&cx.package().name)
+        cx.in_test()
+            || is_test_support_package(&cx.package().name)
+            || cx.module().iter().skip(1).any(|m| is_test_support_module(m))
     }
 
     /// Whether provider formats and private keys are skipped here: in test

@@ -55,8 +55,9 @@ declare_rule! {
     ///   names are not.
     ///
     /// Test code is not checked (see `include_tests` below): `#[cfg(test)]`
-    /// modules, test functions, test, bench and example targets, and
-    /// test-support crates (package names ending in `-test-support`,
+    /// modules, test functions, test, bench and example targets, modules
+    /// named for test support (`test_keys`, `testing`, `fixtures`, `mocks`),
+    /// and test-support crates (package names ending in `-test-support`,
     /// `-testing`, `-test-utils`, `-test-helpers` or `-fixtures`, and
     /// `xtask`), their config files included.
     ///
@@ -649,6 +650,14 @@ fn charges() {{{body}}}
                 "{package}"
             );
         }
+        // A module named for test support, as crates.io's `pub mod
+        // test_keys;` of keys "used only for testing purposes".
+        for module in ["test_keys", "testing", "fixtures", "mocks"] {
+            let src = format!("pub mod {module} {{\n    pub mod keys {{\n{plain}    }}\n}}\n");
+            assert_eq!(lines(&src), Vec::<usize>::new(), "{module}");
+        }
+        let src = format!("pub mod signing_keys {{\n{plain}}}\n");
+        assert_eq!(lines(&src), [3, 4, 5, 6]);
         // The same code is reported where a service runs it.
         assert_eq!(lines(&plain), [2, 3, 4, 5]);
     }
