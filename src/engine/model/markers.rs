@@ -129,6 +129,10 @@ pub const CONSUME_METHODS: &[(&str, &str, usize)] = &[
     ("into_pubsub", "redis", 0),
     ("as_pubsub", "redis", 0),
     ("into_on_message", "redis", 0),
+    // Postgres `LISTEN`/`NOTIFY`: a job queue's wake-ups.
+    ("notifications_stream", "diesel-async", 0),
+    ("listen", "sqlx", 1),
+    ("listen_all", "sqlx", 1),
 ];
 
 /// Methods too common to be worth a call-graph edge.

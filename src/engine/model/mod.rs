@@ -581,11 +581,16 @@ impl Model {
                     Targets::Nodes(out)
                 }
                 Callee::Method { name, ty } => {
-                    let exact = ty.as_ref().and_then(|t| m.ids.get(&format!("{t}::{name}")));
-                    match (exact, method_index.get(name)) {
-                        (Some(&id), _) => Targets::Nodes(vec![id]),
-                        (None, Some(&list)) => Targets::Methods(list),
-                        (None, None) => Targets::Nodes(Vec::new()),
+                    // The receiver's type, through re-exports
+                    // (`dist::http::Scheduler` is `dist::http::server::Scheduler`).
+                    let mut exact = Vec::new();
+                    if let Some(t) = ty {
+                        names.resolve(&format!("{t}::{name}"), &mut exact);
+                    }
+                    match (exact.is_empty(), method_index.get(name)) {
+                        (false, _) => Targets::Nodes(exact),
+                        (true, Some(&list)) => Targets::Methods(list),
+                        (true, None) => Targets::Nodes(Vec::new()),
                     }
                 }
             };

@@ -1273,3 +1273,163 @@ fn new(_: &ArgMatches) {
         ]
     );
 }
+
+#[test]
+fn a_job_runner_woken_by_postgres_notify_is_a_service() {
+    // crates.io's `background-worker`: a runner in a workspace crate spawns
+    // a `LISTEN` loop over diesel-async's notification stream.
+    let main = r#"use clap::Parser;
+
+mod background_worker;
+
+#[derive(clap::Subcommand)]
+enum Command {
+    BackgroundWorker,
+    Monitor,
+}
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::BackgroundWorker => background_worker::run(),
+        Command::Monitor => {
+            std::fs::write("monitor.stamp", b"ok")?;
+            Ok(())
+        }
+    }
+}
+"#;
+    let worker = r#"use crates_io_worker::Runner;
+
+pub fn run() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let runner = Runner::new(std::env::var("DATABASE_URL")?);
+    runtime.block_on(async {
+        let handle = runner.start();
+        std::fs::write("worker.pid", std::process::id().to_string()).unwrap();
+        handle.wait_for_shutdown().await;
+    });
+    Ok(())
+}
+"#;
+    let runner = r#"mod listener;
+
+pub struct Runner { url: String }
+pub struct RunHandle;
+
+impl Runner {
+    pub fn new(url: String) -> Self { Runner { url } }
+
+    pub fn start(&self) -> RunHandle {
+        let url = self.url.clone();
+        tokio::spawn(async move { listener::listen_for_new_jobs(url).await });
+        RunHandle
+    }
+}
+
+impl RunHandle {
+    pub async fn wait_for_shutdown(self) {}
+}
+"#;
+    let listener = r#"use diesel_async::AsyncPgConnection;
+use futures_util::StreamExt;
+
+pub async fn listen_for_new_jobs(url: String) {
+    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+    let mut stream = std::pin::pin!(conn.notifications_stream());
+    while let Some(n) = stream.next().await {
+        tracing::debug!(?n, "new job");
+    }
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"app\", \"worker\"]\n"),
+        (
+            "app/Cargo.toml",
+            &format!(
+                "{}[[bin]]\nname = \"crates-io\"\npath = \"src/main.rs\"\n",
+                manifest("app", "[dependencies]\ncrates_io_worker = { path = \"../worker\" }\n")
+            ),
+        ),
+        ("app/src/main.rs", main),
+        ("app/src/background_worker.rs", worker),
+        (
+            "worker/Cargo.toml",
+            &manifest("crates_io_worker", "[dependencies]\ndiesel-async = \"0.5\"\n"),
+        ),
+        ("worker/src/lib.rs", runner),
+        ("worker/src/listener.rs", listener),
+    ];
+    assert_eq!(
+        entries(&files),
+        [
+            ("crates-io".to_string(), EntryKind::OneShot),
+            ("crates-io background-worker".to_string(), EntryKind::Service),
+            ("crates-io monitor".to_string(), EntryKind::OneShot),
+        ]
+    );
+    let lines: Vec<String> = found(&files)
+        .iter()
+        .map(|f| f.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines, ["app/src/background_worker.rs:8"]);
+}
+
+#[test]
+fn a_method_of_a_re_exported_type_bound_by_let() {
+    // sccache-dist: `let s = dist::http::Scheduler::new(..); s.start()`,
+    // where `dist::http` re-exports `server::Scheduler`, and `start` is a
+    // name too common to follow without the type.
+    let others: String = (0..10)
+        .map(|i| format!("pub struct Other{i};\nimpl Other{i} {{ pub fn start(&self) {{}} }}\n"))
+        .collect();
+    let lib = "pub mod dist;\npub mod others;\n";
+    let dist = r#"pub mod http {
+    pub use self::server::Scheduler;
+
+    mod server {
+        pub struct Scheduler { addr: String }
+
+        impl Scheduler {
+            pub fn new(addr: String) -> Self {
+                Scheduler { addr }
+            }
+
+            pub fn start(self) -> ! {
+                let server = rouille::Server::new(self.addr, move |_request| rouille::Response::empty_404()).unwrap();
+                server.run();
+                unreachable!()
+            }
+        }
+    }
+}
+"#;
+    let main = r#"use sccache::dist;
+
+fn main() {
+    let addr = std::env::var("SCCACHE_DIST_ADDR").unwrap();
+    let http_scheduler = dist::http::Scheduler::new(addr);
+    http_scheduler.start();
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"sccache\"]\n"),
+        (
+            "sccache/Cargo.toml",
+            &format!(
+                "{}[[bin]]\nname = \"sccache-dist\"\npath = \"src/bin/sccache-dist/main.rs\"\n",
+                manifest("sccache", "[dependencies]\nrouille = \"3\"\n")
+            ),
+        ),
+        ("sccache/src/lib.rs", lib),
+        ("sccache/src/dist.rs", dist),
+        ("sccache/src/others.rs", others.as_str()),
+        ("sccache/src/bin/sccache-dist/main.rs", main),
+    ];
+    assert_eq!(entries(&files), [("sccache-dist".to_string(), EntryKind::Service)]);
+}
