@@ -414,6 +414,48 @@ fn exits<'l>(label: Option<&'l syn::Label>, body: &syn::Block) -> Exits<'l> {
     exits
 }
 
+/// Constructors that bind a TCP listener.
+pub const BIND_CALLS: &[&str] = &[
+    "std::net::TcpListener::bind",
+    "tokio::net::TcpListener::bind",
+    "async_std::net::TcpListener::bind",
+    "smol::net::TcpListener::bind",
+];
+
+/// The marker of a loop over a listener.
+pub const LISTENER_LOOP: &str = "a loop over a listener";
+
+/// Whether a bind address is a port the system picks (`"127.0.0.1:0"`,
+/// `(addr, 0)`) or a constant address named `LOCALHOST` (cargo's
+/// `[127.0.0.1:0, [::1]:0]`): a listener nobody outside the process can
+/// find, such as the lock server a CLI runs for its own child processes.
+pub fn binds_ephemeral(arg: &syn::Expr) -> bool {
+    use quote::ToTokens;
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+            self.0 |= s.value().ends_with(":0");
+        }
+        fn visit_expr_tuple(&mut self, t: &'ast syn::ExprTuple) {
+            self.0 |= t.elems.len() == 2
+                && matches!(t.elems.last(), Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. })) if i.base10_digits() == "0");
+            visit::visit_expr_tuple(self, t);
+        }
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            // `LOCALHOST`, `network::LOCALHOST`; not `Ipv4Addr::LOCALHOST`,
+            // an address that still needs its port.
+            let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+            self.0 |= segs.last().is_some_and(|l| l == "LOCALHOST")
+                && !segs.iter().any(|s| s == "Ipv4Addr" || s == "Ipv6Addr" || s == "IpAddr");
+            visit::visit_path(self, p);
+        }
+    }
+    let mut f = Finder(false);
+    f.visit_expr(arg);
+    // `format!("127.0.0.1:{}", 0)` and the like are not worth a parse.
+    f.0 || arg.to_token_stream().to_string().ends_with(":0\")")
+}
+
 /// What an endless loop's marker shows: the weakest evidence of a
 /// service, shown after a serve call or a listener loop.
 pub const ENDLESS_LOOP: &str = "an endless loop";

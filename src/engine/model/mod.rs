@@ -104,6 +104,11 @@ pub struct FileFacts {
     pub subcommand_enums: Vec<String>,
     /// `Enum::Variant` paths whose attribute names the subcommand.
     pub subcommand_names: Vec<(String, String)>,
+    /// TCP listeners bound to a port the system picks, and to any other: a
+    /// file whose binds are all ephemeral runs listener loops nobody
+    /// outside the process can find.
+    pub ephemeral_binds: usize,
+    pub other_binds: usize,
     /// `pub use` re-exports: the path it makes, and what it names.
     pub aliases: Vec<(String, Vec<String>)>,
 }
@@ -515,7 +520,12 @@ impl Model {
                 }
                 m.edges.push(e);
             }
+            // A CLI's lock server on `127.0.0.1:0` is not a service.
+            let local_only = file.ephemeral_binds > 0 && file.other_binds == 0;
             for mut mk in file.markers {
+                if local_only && mk.marker.what == markers::LISTENER_LOOP {
+                    continue;
+                }
                 mk.arm = mk.arm.map(|a| a + base);
                 m.markers.push(mk);
             }

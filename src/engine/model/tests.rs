@@ -1433,3 +1433,72 @@ fn main() {
     ];
     assert_eq!(entries(&files), [("sccache-dist".to_string(), EntryKind::Service)]);
 }
+
+#[test]
+fn a_lock_server_on_a_port_the_system_picks_is_not_a_service() {
+    // cargo's `LockServer`: `cargo fix` binds `&LOCALHOST[..]` (port 0) and
+    // serves its rustc children from a thread, then exits.
+    let main = r#"mod lockserver;
+mod network;
+
+fn main() -> anyhow::Result<()> {
+    let server = lockserver::LockServer::new()?;
+    let _started = server.start()?;
+    std::fs::write("target/fix.stamp", b"done")?;
+    Ok(())
+}
+"#;
+    let network = "use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};\n\
+                   pub const LOCALHOST: [SocketAddr; 1] = [SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))];\n";
+    let lockserver = r#"use std::net::TcpListener;
+use std::thread;
+
+use crate::network::LOCALHOST;
+
+pub struct LockServer { listener: TcpListener }
+
+impl LockServer {
+    pub fn new() -> anyhow::Result<LockServer> {
+        let listener = TcpListener::bind(&LOCALHOST[..])?;
+        Ok(LockServer { listener })
+    }
+
+    pub fn start(self) -> anyhow::Result<thread::JoinHandle<()>> {
+        Ok(thread::spawn(move || self.run()))
+    }
+
+    fn run(&self) {
+        while let Ok((client, _)) = self.listener.accept() {
+            drop(client);
+        }
+    }
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"cargo\"]\n"),
+        ("cargo/Cargo.toml", &manifest("cargo", "")),
+        ("cargo/src/main.rs", main),
+        ("cargo/src/network.rs", network),
+        ("cargo/src/lockserver.rs", lockserver),
+    ];
+    assert_eq!(entries(&files), [("cargo".to_string(), EntryKind::OneShot)]);
+    assert_eq!(found(&files), Vec::<String>::new());
+
+    // The Rust book's web server binds a port of its own.
+    let book = r#"use std::net::TcpListener;
+
+fn main() {
+    let listener = TcpListener::bind("127.0.0.1:7878").unwrap();
+    for stream in listener.incoming() {
+        let _ = stream.unwrap();
+        std::fs::write("hits.log", b"1").unwrap();
+    }
+}
+"#;
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"hello\"]\n"),
+        ("hello/Cargo.toml", &manifest("hello", "")),
+        ("hello/src/main.rs", book),
+    ];
+    assert_eq!(entries(&files), [("hello".to_string(), EntryKind::Service)]);
+}

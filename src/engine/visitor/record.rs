@@ -153,6 +153,16 @@ impl FileVisitor<'_> {
             }
             return;
         }
+        if call.method.is_none()
+            && call.paths.iter().any(|p| markers::BIND_CALLS.contains(&p.as_str()))
+            && let Some(arg) = call.args.first()
+        {
+            if markers::binds_ephemeral(arg) {
+                self.model.ephemeral_binds += 1;
+            } else {
+                self.model.other_binds += 1;
+            }
+        }
         if let Some((path, family, defaults)) = markers::SERVE_CALLS
             .iter()
             .find(|(p, _, _)| call.paths.iter().any(|c| c == p))
@@ -187,7 +197,7 @@ impl FileVisitor<'_> {
             defaults: model::Defaults::None,
         };
         if let Some(range) = finder.found.filter(|_| !markers::is_one_shot(expr)) {
-            self.record_marker(loop_marker("a loop over a listener"), range);
+            self.record_marker(loop_marker(markers::LISTENER_LOOP), range);
             return;
         }
         if let syn::Expr::Loop(l) = expr
