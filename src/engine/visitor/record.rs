@@ -391,6 +391,16 @@ pub(super) fn is_opt_in(cond: &syn::Expr) -> bool {
                     expr = &u.expr;
                     continue;
                 }
+                syn::Expr::Try(t) => {
+                    expr = &t.expr;
+                    continue;
+                }
+                // `if var("HEROKU")?.is_some()`, `if env::var_os("X").is_some()`:
+                // the environment switches the branch on.
+                syn::Expr::Call(c) => {
+                    return matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "var" || s.ident == "var_os"));
+                }
                 syn::Expr::Path(p) => {
                     return p.path.segments.iter().any(|s| {
                         crate::resolve::words(&s.ident.to_string())

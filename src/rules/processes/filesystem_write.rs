@@ -56,7 +56,8 @@ declare_rule! {
     ///
     /// Only what a service runs in its default deployment is reported: not
     /// code reached only through a branch that configuration switches on
-    /// (`if config.json_db`, `if let Some(dir) = &config.backup_dir`), and
+    /// (`if config.json_db`, `if let Some(dir) = &config.backup_dir`, `if
+    /// env::var("HEROKU").is_ok()`), and
     /// not a service whose job is data on disk, a database built on a
     /// storage engine, a service that replicates its own store between its
     /// nodes, or a file server with no database (`scope =
