@@ -314,9 +314,10 @@ const DEV_NAME_WORDS: &[&str] = &[
 ];
 
 /// What a package's `description` says of a developer tool: "load testing
-/// for LDAP", "a suite for benchmarking", "a fuzzer". A mention of a
+/// for LDAP", "a suite for benchmarking", "a fuzzer", "a compiler wrapper"
+/// (a build tool runs on developers' machines and in CI). A mention of a
 /// service's benchmarks ("fast, see the benchmarks") is not one.
-const DEV_DESCRIPTION: &str = r"(?i)\b(load[- ]?test(s|ing)?|stress[- ]?test(s|ing)?|benchmarking|benchmark (suite|harness|tool)s?|fuzz(er|ers|ing)|test (harness|suite|utilities))\b";
+const DEV_DESCRIPTION: &str = r"(?i)\b(load[- ]?test(s|ing)?|stress[- ]?test(s|ing)?|benchmarking|benchmark (suite|harness|tool)s?|fuzz(er|ers|ing)|test (harness|suite|utilities)|compiler (wrapper|cache)|ccache|build (cache|system|tool))\b";
 
 /// Why a package is a developer tool (test support, xtask, bench, fuzz or
 /// load-test crates), by its name or its description.

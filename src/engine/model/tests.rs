@@ -607,7 +607,7 @@ fn a_terminal_programs_server_mode_is_not_a_deployed_service() {
 }
 
 #[test]
-fn fuzzers_load_testers_and_integration_test_binaries_are_dev_tools() {
+fn fuzzers_load_testers_build_tools_and_integration_test_binaries_are_dev_tools() {
     let endless = r#"fn main() {
     loop {
         std::fs::write("corpus/last.bin", b"x").unwrap();
@@ -639,6 +639,14 @@ fn fuzzers_load_testers_and_integration_test_binaries_are_dev_tools() {
             ),
         ),
         ("crates/pinger/src/main.rs", endless),
+        (
+            "crates/sccache/Cargo.toml",
+            &manifest("sccache", "").replace(
+                "[package]\n",
+                "[package]\ndescription = \"Sccache is a ccache-like tool. It is used as a compiler wrapper.\"\n",
+            ),
+        ),
+        ("crates/sccache/src/main.rs", endless),
     ];
     let mut got = entries(&files);
     got.sort();
@@ -648,6 +656,7 @@ fn fuzzers_load_testers_and_integration_test_binaries_are_dev_tools() {
             ("fuzz-indexing".to_string(), EntryKind::DevTool),
             ("orca".to_string(), EntryKind::DevTool),
             ("pinger".to_string(), EntryKind::Service),
+            ("sccache".to_string(), EntryKind::DevTool),
             ("test-mem".to_string(), EntryKind::DevTool),
         ]
     );
