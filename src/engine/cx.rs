@@ -158,6 +158,17 @@ impl<'a> Cx<'a> {
         self.state.local_fallback > 0
     }
 
+    /// Whether the code runs only when `path` does not exist (the `else` of
+    /// `if path.exists()`), or `path` is derived from such a path
+    /// (`path.parent().unwrap()`): a first-run default written once.
+    pub fn only_when_missing(&self, path: &syn::Expr) -> bool {
+        let key = visitor::path_key(path);
+        self.state
+            .missing
+            .iter()
+            .any(|m| key == *m || key.strip_prefix(m.as_str()).is_some_and(|rest| rest.starts_with('.')))
+    }
+
     /// The innermost enclosing function's name.
     pub fn enclosing_fn(&self) -> Option<&str> {
         self.state.fns.last().map(String::as_str)

@@ -10,6 +10,8 @@ use syn::visit::{self, Visit};
 
 mod record;
 
+pub use record::path_key;
+
 use record::is_subcommand_enum;
 
 use super::model::FileFacts;
@@ -179,6 +181,10 @@ pub(super) struct State {
     /// How many branches around the node are the local fallback of an
     /// object-store setting (the `else` of `if CONFIG.s3.is_some()`).
     pub local_fallback: usize,
+    /// Paths whose absence the branches around the node check (the `else`
+    /// of `if config_file.exists()`): what is written there is a first-run
+    /// default.
+    pub missing: Vec<String>,
 }
 
 impl State {
@@ -395,6 +401,7 @@ pub(super) fn run(
             arms: Vec::new(),
             opt_in: 0,
             local_fallback: 0,
+            missing: Vec::new(),
         },
         out: Vec::new(),
         model: FileFacts::default(),
@@ -818,9 +825,17 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 let gate = !pushed && self.modeling() && record::is_opt_in(&i.cond);
                 let store = record::object_store_switch(&i.cond);
                 let then_fallback = usize::from(store == Some(false));
+                // `if !path.exists() { .. }`, `if path.exists() { .. } else { .. }`.
+                let missing = record::exists_check(&i.cond);
+                let then_missing = missing.as_ref().filter(|(_, negated)| *negated).map(|(p, _)| p.clone());
+                let else_missing = missing.filter(|(_, negated)| !*negated).map(|(p, _)| p);
                 self.state.opt_in += usize::from(gate);
                 self.state.local_fallback += then_fallback;
+                self.state.missing.extend(then_missing.clone());
                 self.visit_block(&i.then_branch);
+                if then_missing.is_some() {
+                    self.state.missing.pop();
+                }
                 self.state.local_fallback -= then_fallback;
                 self.state.opt_in -= usize::from(gate);
                 if pushed {
@@ -830,7 +845,11 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     let pushed = dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, e.span().byte_range(), true));
                     let else_fallback = usize::from(store == Some(true));
                     self.state.local_fallback += else_fallback;
+                    self.state.missing.extend(else_missing.clone());
                     self.visit_expr(e);
+                    if else_missing.is_some() {
+                        self.state.missing.pop();
+                    }
                     self.state.local_fallback -= else_fallback;
                     if pushed {
                         self.leave_arm();

@@ -470,6 +470,43 @@ pub(super) fn object_store_switch(cond: &syn::Expr) -> Option<bool> {
     names.store.then_some(!names.negated)
 }
 
+/// A path expression as text, without references and conversions:
+/// `&config_file`, `config_file.as_path()` and `config_file` are one.
+pub fn path_key(expr: &syn::Expr) -> String {
+    use quote::ToTokens;
+    let mut expr = expr;
+    loop {
+        match expr {
+            syn::Expr::Reference(r) => expr = &r.expr,
+            syn::Expr::Paren(p) => expr = &p.expr,
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && ["as_path", "as_ref", "clone", "to_path_buf"].contains(&m.method.to_string().as_str()) =>
+            {
+                expr = &m.receiver
+            }
+            _ => break,
+        }
+    }
+    expr.to_token_stream().to_string().replace(' ', "")
+}
+
+/// `path.exists()` (`Some((path, false))`: the `else` runs when it is
+/// missing) or `!path.exists()` (`Some((path, true))`).
+pub(super) fn exists_check(cond: &syn::Expr) -> Option<(String, bool)> {
+    let (negated, expr) = match cond {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => (true, &*u.expr),
+        e => (false, e),
+    };
+    match expr {
+        syn::Expr::MethodCall(m) if m.args.is_empty() && (m.method == "exists" || m.method == "is_file") => {
+            Some((path_key(&m.receiver), negated))
+        }
+        syn::Expr::Paren(p) if !negated => exists_check(&p.expr),
+        _ => None,
+    }
+}
+
 /// Which arms of a `match` on a storage backend are the local fallback:
 /// `StorageBackend::LocalFileSystem { path } =>` beside `StorageBackend::S3
 /// { .. } =>`. Empty when no arm names an object store.

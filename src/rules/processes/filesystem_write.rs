@@ -41,10 +41,13 @@ declare_rule! {
     /// included); neither is moving a file already on disk (`fs::rename`
     /// reports only a scratch file made permanent). A directory is
     /// reported only when nothing in its package that a service runs
-    /// writes a file: otherwise the files are the state. Writes in the
-    /// local fallback of an object-store setting (the `else` of `if
-    /// CONFIG.s3.is_some()`, the `LocalFileSystem` arm of a `match` whose
-    /// other arm is `S3`) are the operator's choice. Neither are
+    /// writes a file: otherwise the files are the state. A file created
+    /// only where it is missing (the `else` of `if config_file.exists()`,
+    /// or `if !path.exists()`) is a first-run default, not state; the
+    /// writes that follow are reported. Writes in the local fallback of an
+    /// object-store setting (the `else` of `if CONFIG.s3.is_some()`, the
+    /// `LocalFileSystem` arm of a `match` whose other arm is `S3`) are the
+    /// operator's choice. Neither are
     /// in-memory databases (`open_in_memory`, `:memory:`,
     /// `sqlite::memory:`, sled's `temporary(true)`), test code, a build script
     /// or a procedural macro. Opening an existing file for writing without
@@ -913,6 +916,11 @@ impl Rule for FilesystemWrite {
             if is_scratch(cx, arg) {
                 return;
             }
+            // `if !config_file.exists() { fs::write(&config_file, EXAMPLE) }`:
+            // a default written on the first run, not the service's state.
+            if found.kind != Kind::Database && cx.only_when_missing(arg) {
+                return;
+            }
         }
 
         let span = match (call.method, call.expr) {
@@ -1328,6 +1336,38 @@ pub fn kind(local: bool) -> std::io::Result<()> {
 }
 "#;
         assert_eq!(lines(src), [26, 38, 44]);
+    }
+
+    #[test]
+    fn a_default_written_where_the_file_is_missing_is_not_state() {
+        // atuin's server settings: the example config is written on the
+        // first run; the data written later is state.
+        let src = r#"
+use std::fs::{create_dir_all, File};
+use std::io::Write;
+
+const EXAMPLE_CONFIG: &str = "host = \"0.0.0.0\"\n";
+
+pub fn settings(config_file: std::path::PathBuf) -> std::io::Result<()> {
+    if config_file.exists() {
+        load(&config_file)?;
+    } else {
+        create_dir_all(config_file.parent().unwrap())?;
+        let mut file = File::create(&config_file)?;
+        file.write_all(EXAMPLE_CONFIG.as_bytes())?;
+    }
+    let db = std::path::Path::new("data/pastes.json");
+    if !db.exists() {
+        std::fs::write(db, b"[]")?;
+    }
+    std::fs::write(db, b"[1]")?;                                    // 19
+    if config_file.exists() {
+        std::fs::write(&config_file, b"overwritten")?;              // 21
+    }
+    Ok(())
+}
+"#;
+        assert_eq!(lines(src), [19, 21]);
     }
 
     #[test]
