@@ -23,7 +23,8 @@ declare_rule! {
     /// `set("bootstrap.servers", ..)`, `async_nats::connect`, sea-orm
     /// `Database::connect`, option builders (`PgConnectOptions::host`,
     /// `tokio_postgres::Config::host`), deadpool `Config { host, url, .. }`
-    /// literals, and clap's `default_value` of an argument. A
+    /// literals, clap's `default_value` of an argument, and a derive_builder
+    /// default (`#[builder(default = r#"Url::from("sqlite://users.db")"#)]`). A
     /// `const` or `static` of the same crate passed to a constructor is
     /// followed one step. Test code is not reported, and neither is a
     /// loopback default (`mongodb://localhost:27020`) in a package without
@@ -210,6 +211,38 @@ fn clap_defaults(attrs: &[syn::Attribute]) -> Vec<syn::LitStr> {
             _ => None,
         })
         .collect()
+}
+
+/// Addresses in a derive_builder default, which is code in a string:
+/// `#[builder(default = r#"DatabaseUrl::from("sqlite://users.db?mode=rwc")"#)]`,
+/// with the attribute's literal they are in.
+fn builder_default_addresses(attrs: &[syn::Attribute]) -> Vec<(syn::LitStr, Address)> {
+    use syn::visit::Visit;
+    struct Lits(Vec<String>);
+    impl Visit<'_> for Lits {
+        fn visit_lit_str(&mut self, s: &syn::LitStr) {
+            self.0.push(s.value());
+        }
+    }
+    let mut out = Vec::new();
+    for (_, value) in attribute_settings(attrs, &["builder"], &["default"]) {
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) = value
+        else {
+            continue;
+        };
+        let Ok(code) = syn::parse_str::<syn::Expr>(&lit.value()) else {
+            continue;
+        };
+        let mut lits = Lits(Vec::new());
+        lits.visit_expr(&code);
+        if let Some(address) = lits.0.iter().find_map(|v| service_address(v)) {
+            out.push((lit, address));
+        }
+    }
+    out
 }
 
 /// Constants are named in upper case; a lower-case single segment is a
@@ -421,6 +454,11 @@ impl Rule for HardcodedBackingService {
                     if let Some(address) = service_address(&lit.value())
                         && !(is_loopback(&address.host) && library_only(cx))
                     {
+                        Self::report_address(cx, &lit, &address, None);
+                    }
+                }
+                for (lit, address) in s.fields.iter().flat_map(|f| builder_default_addresses(&f.attrs)) {
+                    if !(is_loopback(&address.host) && library_only(cx)) {
                         Self::report_address(cx, &lit, &address, None);
                     }
                 }
@@ -689,6 +727,27 @@ async fn main() -> anyhow::Result<()> {
 }
 "#;
         assert_eq!(lines(src), [4, 7]);
+    }
+
+    #[test]
+    fn builder_defaults_in_code_strings_fire() {
+        // lldap's configuration struct.
+        let src = r##"
+#[derive(Clone, Deserialize, derive_builder::Builder)]
+pub struct Configuration {
+    #[builder(default = r#"String::from("0.0.0.0")"#)]
+    pub http_host: String,
+    #[builder(default = r#"DatabaseUrl::from("sqlite://users.db?mode=rwc")"#)]   // 6
+    pub database_url: DatabaseUrl,
+    #[builder(default = r#"Url::parse("redis://cache.internal:6379").unwrap()"#)] // 8
+    pub cache_url: Url,
+    #[builder(default)]
+    pub smtp: MailOptions,
+    #[builder(default = "false")]
+    pub force_update_private_key: bool,
+}
+"##;
+        assert_eq!(lines(src), [6, 8]);
     }
 
     #[test]
