@@ -426,6 +426,8 @@ fn manifest_fixes_pin_what_cargo_lock_holds() {
         "[dependencies]\nserde = \"*\"\nlog = { version = \">=0.4\", features = [\"std\"] }\ntower-x = { git = \"https://github.com/acme/tower-x\", branch = \"main\" }\nsqlx = { git = \"https://github.com/launchbadge/sqlx\", features = [\"postgres\"] }\n\n[target.'cfg(unix)'.dependencies.io-uring]\ngit = \"https://github.com/tokio-rs/io-uring\"\n",
         &[
             ("src/main.rs", "fn main() {}\n"),
+            // The lock is not committed: it pins nothing for the next build.
+            (".gitignore", "/target\nCargo.lock\n"),
             (
                 "Cargo.lock",
                 r#"version = 4

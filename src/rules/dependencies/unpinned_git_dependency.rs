@@ -14,10 +14,11 @@ declare_rule! {
     ///
     /// ### Why is this bad
     /// A twelve-factor build is reproducible from the codebase and its
-    /// declared dependencies. A branch is a moving target: `Cargo.lock`
-    /// records the commit it saw, but `cargo update`, a build without the
-    /// lock file, or a force-push to the branch gives a different build
-    /// from the same manifest.
+    /// declared dependencies. A branch is a moving target: without a
+    /// committed `Cargo.lock` that records the commit, each build (or a
+    /// force-push to the branch) gives a different build from the same
+    /// manifest. A dependency whose commit a committed `Cargo.lock`
+    /// records is pinned, as `serde = "1"` is, and is not reported.
     ///
     /// ### Example
     /// ```toml
@@ -33,7 +34,8 @@ declare_rule! {
     /// or, better, a published version.
     ///
     /// ### Fix
-    /// `cargo twelve fix` pins the commit `Cargo.lock` builds: `rev = "<sha>"`
+    /// `cargo twelve fix` pins the commit a local, uncommitted `Cargo.lock`
+    /// builds: `rev = "<sha>"`
     /// is added after `git`, or replaces `branch`/`tag` (cargo takes only one
     /// of them) (machine-applicable).
     pub UnpinnedGitDependency => "unpinned_git_dependency", Factor::Dependencies, Warn, fixable: true, options: []
@@ -46,14 +48,27 @@ impl Rule for UnpinnedGitDependency {
 
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
         let locked = manifest::locked(cx.workspace_root);
+        let committed = lock_committed(cx.workspace_root);
         for dep in manifest::dependencies(&cx.package.manifest_path, cx.workspace_root) {
-            check(cx, &dep, &locked);
+            check(cx, &dep, &locked, committed);
         }
         // `[patch]` applies from the workspace root only.
         for patch in manifest::patches(&cx.workspace_root.join("Cargo.toml")) {
-            check(cx, &patch, &locked);
+            check(cx, &patch, &locked, committed);
         }
     }
+}
+
+/// Whether the workspace's `Cargo.lock` is part of the codebase: present
+/// and not ignored by git (as `git check-ignore` sees it, so a tracked
+/// lock file is committed whatever `.gitignore` says; without git, by the
+/// root's `.gitignore`).
+fn lock_committed(root: &std::path::Path) -> bool {
+    root.join("Cargo.lock").is_file()
+        && match manifest::git_ignored(root, "Cargo.lock") {
+            Some(found) => found.is_none(),
+            None => manifest::gitignore_ignores(root, "Cargo.lock").is_none(),
+        }
 }
 
 /// The one commit `Cargo.lock` builds from the repository at `url`.
@@ -96,9 +111,15 @@ fn pin(dep: &DepDecl, commit: &str) -> Option<Edit> {
     })
 }
 
-fn check(cx: &mut PackageReport<'_>, dep: &DepDecl, locked: &[manifest::Locked]) {
+fn check(cx: &mut PackageReport<'_>, dep: &DepDecl, locked: &[manifest::Locked], committed: bool) {
     let Some(git) = &dep.git else { return };
     if dep.rev.is_some() || dep.unresolved {
+        return;
+    }
+    // A committed `Cargo.lock` pins the commit, as it pins the version of
+    // `serde = "1"`: the build is reproducible from the codebase.
+    let commit = locked_commit(locked, &git.value);
+    if committed && commit.is_some() {
         return;
     }
     let (span, message, label, mild) = if let Some(branch) = &dep.branch {
@@ -139,12 +160,16 @@ fn check(cx: &mut PackageReport<'_>, dep: &DepDecl, locked: &[manifest::Locked])
     if dep.patch {
         d.note(format!("`{}` replaces `{}` in the whole build", dep.table(), dep.name));
     }
-    d.note("a build is reproducible only when every dependency names an exact source: `Cargo.lock` records a commit, but `cargo update` moves it");
+    d.note(if commit.is_some() {
+        "a build is reproducible only when every dependency names an exact source: the `Cargo.lock` that records this commit is not committed"
+    } else {
+        "a build is reproducible only when every dependency names an exact source: no committed `Cargo.lock` records a commit for it"
+    });
     d.help(format!(
-        "pin the commit with `rev = \"<sha>\"`, or depend on a published version of `{}`",
+        "pin the commit with `rev = \"<sha>\"` (or commit `Cargo.lock`), or depend on a published version of `{}`",
         dep.name
     ));
-    if let Some(commit) = locked_commit(locked, &git.value)
+    if let Some(commit) = commit
         && let Some(edit) = pin(dep, commit)
     {
         d.suggest(
@@ -235,6 +260,44 @@ fake = { git = "https://github.com/cksac/fake-rs" }
             ["warning: git dependency `serde` follows branch `master`"]
         );
         assert!(found[0].notes.iter().any(|n| n.contains("[patch.crates-io]")));
+    }
+
+    #[test]
+    fn a_committed_lock_file_pins_the_commit() {
+        let manifest = "[package]\nname = \"app\"\n\n[dependencies]\nreedline = { git = \"https://github.com/nushell/reedline\", branch = \"main\" }\nfork = { git = \"https://github.com/acme/fork\" }\n";
+        let lock = "version = 4\n\n[[package]]\nname = \"reedline\"\nversion = \"0.40.0\"\nsource = \"git+https://github.com/nushell/reedline?branch=main#a1b2c3d4e5f60718293a4b5c6d7e8f9012345678\"\n";
+        // The lock records reedline's commit; `fork` is in no lock.
+        let found = check_manifest(
+            &UnpinnedGitDependency,
+            &[("Cargo.toml", manifest), ("Cargo.lock", lock)],
+        );
+        assert_eq!(
+            messages(&found),
+            ["warning: git dependency `fork` is not pinned to a commit"]
+        );
+        // Ignored by git, the lock pins nothing: both are reported, and the
+        // fix pins what the local lock builds.
+        let found = check_manifest(
+            &UnpinnedGitDependency,
+            &[
+                ("Cargo.toml", manifest),
+                ("Cargo.lock", lock),
+                (".gitignore", "Cargo.lock\n"),
+            ],
+        );
+        assert_eq!(
+            messages(&found),
+            [
+                "warning: git dependency `reedline` follows branch `main`",
+                "warning: git dependency `fork` is not pinned to a commit",
+            ]
+        );
+        let pin = found[0].suggestion.as_ref().expect("a fix");
+        assert!(
+            pin.message.contains("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"),
+            "{}",
+            pin.message
+        );
     }
 
     #[test]
