@@ -361,7 +361,37 @@ impl<'ast> Visit<'ast> for Exits<'_> {
         visit::visit_expr_call(self, c);
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        // `break` or `return` inside `select!` bodies: on a branch that
+        // The branches of a `select!` over a listener: leaving on an event
+        // other than a connection (`_ = broadcast_rx.recv() => break`) is
+        // how a server stops; leaving on the `accept` branch ends after a
+        // connection.
+        let branches = if m.path.segments.last().is_some_and(|s| s.ident == "select") && self.on_flag == 0 {
+            select_branches(m.tokens.clone())
+        } else {
+            Vec::new()
+        };
+        let accepts = |future: &proc_macro2::TokenStream| {
+            let future = future.to_string();
+            future.contains("accept") || future.contains("incoming")
+        };
+        if branches.iter().any(|(future, _)| accepts(future)) {
+            for (future, body) in &branches {
+                let body = body.to_string();
+                // `return Err(e)` is a failure, not the end of the work.
+                let leaves =
+                    body.contains("break") || body.matches("return").count() > body.matches("return Err").count();
+                if !leaves {
+                    continue;
+                }
+                if accepts(future) {
+                    self.breaks = true;
+                } else {
+                    self.stops = true;
+                }
+            }
+            return;
+        }
+        // `break` or `return` inside other macro bodies: on a branch that
         // waits for a shutdown signal, how a server stops.
         let text = m.tokens.to_string();
         let flag = self.on_flag > 0 || mentions_shutdown(m.tokens.clone());
@@ -398,6 +428,54 @@ impl<'ast> Visit<'ast> for Exits<'_> {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The branches of a `tokio::select!` (or `futures::select!`): the future
+/// of each (`pat = future`) and the body after its `=>`.
+fn select_branches(tokens: proc_macro2::TokenStream) -> Vec<(proc_macro2::TokenStream, proc_macro2::TokenStream)> {
+    use proc_macro2::{TokenStream, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let punct = |t: &TokenTree, c: char| matches!(t, TokenTree::Punct(p) if p.as_char() == c);
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        // `=>` at the top level ends a branch's head.
+        if punct(&tokens[i], '=') && punct(&tokens[i + 1], '>') {
+            let head = &tokens[start..i];
+            // The future follows the pattern's `=` (not `==`, `<=`, `=>`).
+            let eq = head.iter().enumerate().position(|(k, t)| {
+                punct(t, '=')
+                    && !head.get(k + 1).is_some_and(|n| punct(n, '='))
+                    && !(k > 0 && ['=', '<', '>', '!'].iter().any(|c| punct(&head[k - 1], *c)))
+            });
+            let future: TokenStream = head[eq.map_or(0, |e| e + 1)..].iter().cloned().collect();
+            // The body: a block, or an expression up to the next `,`.
+            let mut j = i + 2;
+            let body: TokenStream = match tokens.get(j) {
+                Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace => {
+                    j += 1;
+                    g.stream()
+                }
+                _ => {
+                    let from = j;
+                    while j < tokens.len() && !punct(&tokens[j], ',') {
+                        j += 1;
+                    }
+                    tokens[from..j].iter().cloned().collect()
+                }
+            };
+            if tokens.get(j).is_some_and(|t| punct(t, ',')) {
+                j += 1;
+            }
+            out.push((future, body));
+            start = j;
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    out
 }
 
 fn exits<'l>(label: Option<&'l syn::Label>, body: &syn::Block) -> Exits<'l> {

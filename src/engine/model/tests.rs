@@ -304,8 +304,54 @@ fn main() -> std::io::Result<()> {
     Ok(())
 }
 "#;
+    // kanidm_unixd: a `select!` that leaves when a broadcast says stop.
+    let daemon = r#"use tokio::net::UnixListener;
+
+#[tokio::main]
+async fn main() {
+    let (tx, mut broadcast_rx) = tokio::sync::broadcast::channel::<bool>(4);
+    let listener = UnixListener::bind(std::env::var("SOCK").unwrap()).unwrap();
+    loop {
+        tokio::select! {
+            biased;
+            _ = broadcast_rx.recv() => {
+                break;
+            }
+            accept_res = listener.accept() => {
+                if let Ok((socket, _)) = accept_res {
+                    std::fs::write("clients.log", b"x").unwrap();
+                    drop(socket);
+                }
+            }
+        }
+    }
+    drop(tx);
+}
+"#;
+    // One connection, then the `accept` branch leaves.
+    let once = r#"#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind(std::env::var("ADDR").unwrap()).await.unwrap();
+    loop {
+        tokio::select! {
+            Ok((socket, _)) = listener.accept() => {
+                drop(socket);
+                break;
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => return,
+        }
+    }
+}
+"#;
     let files = [
-        ("Cargo.toml", "[workspace]\nmembers = [\"relay\", \"login\"]\n"),
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"relay\", \"login\", \"unixd\", \"once\"]\n",
+        ),
+        ("unixd/Cargo.toml", &manifest("unixd", "")),
+        ("unixd/src/main.rs", daemon),
+        ("once/Cargo.toml", &manifest("once", "")),
+        ("once/src/main.rs", once),
         (
             "relay/Cargo.toml",
             "[package]\nname = \"relay\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
@@ -323,10 +369,12 @@ fn main() -> std::io::Result<()> {
         got,
         [
             ("login".to_string(), EntryKind::OneShot),
+            ("once".to_string(), EntryKind::OneShot),
             ("relay".to_string(), EntryKind::Service),
+            ("unixd".to_string(), EntryKind::Service),
         ]
     );
-    assert_eq!(found(&files).len(), 1);
+    assert_eq!(found(&files).len(), 2);
 }
 
 #[test]
@@ -1526,4 +1574,85 @@ fn main() {
         ("hello/src/main.rs", book),
     ];
     assert_eq!(entries(&files), [("hello".to_string(), EntryKind::Service)]);
+}
+
+#[test]
+fn a_daemon_whose_main_is_a_generic_library_function() {
+    // kanidm_unixd: the binary hands its flavour to the shared resolver's
+    // `main`, which serves a Unix socket from a spawned task.
+    let bin = r#"use kanidm_flavour::Msg;
+use std::process::ExitCode;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    sparkle_resolver_common::cli::resolver::main(Msg::default()).await
+}
+"#;
+    let flavour = "#[derive(Default)]\npub struct Msg;\nimpl sparkle_resolver_common::SparkleFlavour for Msg {}\n";
+    let lib = "pub mod cli;\n\npub trait SparkleFlavour {}\n";
+    let cli = "pub mod resolver;\n";
+    let resolver = r#"use crate::SparkleFlavour;
+use std::process::ExitCode;
+use tokio::net::UnixListener;
+
+async fn main_inner<F: SparkleFlavour>(sock: String, _flavour: F) -> ExitCode {
+    let listener = match UnixListener::bind(sock.as_str()) {
+        Ok(l) => l,
+        Err(_) => return ExitCode::FAILURE,
+    };
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                accept_res = listener.accept() => {
+                    if let Ok((socket, _)) = accept_res {
+                        drop(socket);
+                    }
+                }
+            }
+        }
+    });
+    let _ = tokio::signal::ctrl_c().await;
+    task.abort();
+    ExitCode::SUCCESS
+}
+
+pub async fn main<F: SparkleFlavour>(flavour: F) -> ExitCode {
+    let sock = std::env::var("KANIDM_SOCK").unwrap_or_default();
+    #[allow(clippy::expect_used)]
+    tracing_forest::worker_task()
+        .set_global(true)
+        .build()
+        .on(main_inner(sock, flavour))
+        .await
+}
+"#;
+    let files = [
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"unix_integration/*\"]\n\n[workspace.dependencies]\nsparkle_resolver_common = { path = \"./unix_integration/resolver_common\" }\n",
+        ),
+        (
+            "unix_integration/resolver_common/Cargo.toml",
+            &manifest(
+                "sparkle_resolver_common",
+                "[lib]\nname = \"sparkle_resolver_common\"\npath = \"src/lib.rs\"\n",
+            ),
+        ),
+        ("unix_integration/resolver_common/src/lib.rs", lib),
+        ("unix_integration/resolver_common/src/cli/mod.rs", cli),
+        ("unix_integration/resolver_common/src/cli/resolver.rs", resolver),
+        (
+            "unix_integration/resolver_kanidm/Cargo.toml",
+            &format!(
+                "{}[lib]\nname = \"kanidm_flavour\"\npath = \"src/lib.rs\"\n\n[[bin]]\nname = \"kanidm_unixd\"\npath = \"src/bin/kanidm_unixd.rs\"\n",
+                manifest(
+                    "kanidm_unix_resolver",
+                    "[dependencies]\nsparkle_resolver_common = { workspace = true }\n"
+                )
+            ),
+        ),
+        ("unix_integration/resolver_kanidm/src/lib.rs", flavour),
+        ("unix_integration/resolver_kanidm/src/bin/kanidm_unixd.rs", bin),
+    ];
+    assert_eq!(entries(&files), [("kanidm_unixd".to_string(), EntryKind::Service)]);
 }
