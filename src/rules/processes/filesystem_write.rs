@@ -34,9 +34,9 @@ declare_rule! {
     /// Writes under `std::env::temp_dir()` or a `tempfile` directory in the
     /// same function, or under a `tempfile::TempDir` or `NamedTempFile` that
     /// the struct holds in a field (`self.dir.path().join(..)`), are scratch
-    /// space and are not reported, nor are paths named as temporary
-    /// (`CONFIG.tmp_folder()`), nor a helper's writes when every caller in
-    /// its file hands it such a path. Deleting files makes no state and is
+    /// space and are not reported, nor are paths named as temporary or as
+    /// a cache (`CONFIG.tmp_folder()`, `cfg.cache_db_path`), nor a helper's
+    /// writes when every caller in its file hands it such a path. Deleting files makes no state and is
     /// not reported (removing a stale Unix socket before binding it
     /// included); neither is moving a file already on disk (`fs::rename`
     /// reports only a scratch file made permanent). A directory is
@@ -179,8 +179,9 @@ const SCRATCH_SOURCES: &[&str] = &[
 ];
 
 /// Words that name a path as scratch space: `CONFIG.tmp_folder()`,
-/// `temp_path`. The operator points such a setting at space that may vanish.
-const SCRATCH_WORDS: &[&str] = &["tmp", "temp", "temporary", "scratch"];
+/// `temp_path`, `cache_db_path`. The operator points such a setting at
+/// space that may vanish, and a cache is what may be lost.
+const SCRATCH_WORDS: &[&str] = &["tmp", "temp", "temporary", "scratch", "cache"];
 
 /// `tempfile` types whose path is scratch space, held in a struct field.
 const SCRATCH_TYPES: &[&str] = &[
@@ -1382,8 +1383,18 @@ pub fn start(config: &Config) -> std::io::Result<()> {
     fs::write(&config.attachments_folder, b"1")?;           // 7
     Ok(())
 }
+
+// kanidm_unixd: the identity cache of an offline login.
+pub fn open_cache(cfg: &UnixdConfig) -> rusqlite::Result<rusqlite::Connection> {
+    fs::write(cfg.cache_dir.join("last-refresh"), b"0").ok();
+    rusqlite::Connection::open(cfg.cache_db_path.as_str())
+}
+
+pub fn open_db(cfg: &UnixdConfig) -> rusqlite::Result<rusqlite::Connection> {
+    rusqlite::Connection::open(cfg.db_path.as_str())                       // 19
+}
 "#;
-        assert_eq!(lines(src), [7, 8]);
+        assert_eq!(lines(src), [7, 8, 19]);
     }
 
     #[test]
@@ -1404,7 +1415,7 @@ pub fn launch(config: &Config) {
         // One caller with a data folder makes the helper's write state.
         let mixed = src.replace(
             "create_dir(&config.tmp_folder(), \"tmp folder\");",
-            "create_dir(&config.tmp_folder(), \"tmp folder\");\n    create_dir(&config.icon_cache_folder(), \"icons\");",
+            "create_dir(&config.tmp_folder(), \"tmp folder\");\n    create_dir(&config.attachments_folder(), \"attachments\");",
         );
         assert_eq!(lines(&mixed), [6]);
         // A caller by another path, or none at all, proves nothing.
