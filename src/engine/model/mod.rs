@@ -109,6 +109,8 @@ pub struct FileFacts {
     /// outside the process can find.
     pub ephemeral_binds: usize,
     pub other_binds: usize,
+    /// Unix socket listeners: a file that binds only those serves its host.
+    pub unix_binds: usize,
     /// `pub use` re-exports: the path it makes, and what it names.
     pub aliases: Vec<(String, Vec<String>)>,
 }
@@ -523,9 +525,13 @@ impl Model {
             }
             // A CLI's lock server on `127.0.0.1:0` is not a service.
             let local_only = file.ephemeral_binds > 0 && file.other_binds == 0;
+            let unix_only = file.unix_binds > 0 && file.other_binds == 0 && file.ephemeral_binds == 0;
             for mut mk in file.markers {
                 if local_only && mk.marker.what == markers::LISTENER_LOOP {
                     continue;
+                }
+                if unix_only && mk.marker.what == markers::LISTENER_LOOP {
+                    mk.marker.what = markers::UNIX_SOCKET_LOOP.to_string();
                 }
                 mk.arm = mk.arm.map(|a| a + base);
                 m.markers.push(mk);
@@ -940,8 +946,16 @@ impl Model {
                         "no serve call, listener loop, consumer or endless loop".to_string(),
                     )
                 };
+                // Served only over Unix sockets (an endless loop aside): the
+                // host's own daemon, whose files on disk are the host's.
+                let host_daemon = evidence.iter().any(|(_, m)| m.what == markers::UNIX_SOCKET_LOOP)
+                    && evidence
+                        .iter()
+                        .all(|(_, m)| m.what == markers::UNIX_SOCKET_LOOP || m.what == markers::ENDLESS_LOOP);
                 let keeps_data = if kind != EntryKind::Service {
                     None
+                } else if host_daemon {
+                    Some("a daemon of its host (it serves only Unix sockets, to local clients)".to_string())
                 } else if let Some((by, engine)) = depends_on(package, reached_packages(), STORAGE_ENGINES) {
                     Some(format!("a database (`{by}` depends on `{engine}`)"))
                 } else if let Some((by, engine)) = depends_on(package, reached_packages(), CONSENSUS_CRATES) {

@@ -374,7 +374,8 @@ async fn main() {
             ("unixd".to_string(), EntryKind::Service),
         ]
     );
-    assert_eq!(found(&files).len(), 2);
+    // The relay's write; the Unix-socket daemon's files are its host's.
+    assert_eq!(found(&files).len(), 1);
 }
 
 #[test]
@@ -1596,6 +1597,7 @@ use std::process::ExitCode;
 use tokio::net::UnixListener;
 
 async fn main_inner<F: SparkleFlavour>(sock: String, _flavour: F) -> ExitCode {
+    std::fs::write("/var/lib/kanidm-unixd/hsm-pin", b"1234").unwrap();
     let listener = match UnixListener::bind(sock.as_str()) {
         Ok(l) => l,
         Err(_) => return ExitCode::FAILURE,
@@ -1655,4 +1657,12 @@ pub async fn main<F: SparkleFlavour>(flavour: F) -> ExitCode {
         ("unix_integration/resolver_kanidm/src/bin/kanidm_unixd.rs", bin),
     ];
     assert_eq!(entries(&files), [("kanidm_unixd".to_string(), EntryKind::Service)]);
+    // A daemon of its host, for local clients: its files are the host's.
+    let outcome = crate::test_support::check_workspace(&[&FilesystemWrite], &files);
+    let daemon = &outcome.model.entries()[0];
+    assert_eq!(
+        daemon.keeps_data.as_deref(),
+        Some("a daemon of its host (it serves only Unix sockets, to local clients)")
+    );
+    assert_eq!(found(&files), Vec::<String>::new());
 }

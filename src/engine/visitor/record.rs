@@ -163,6 +163,14 @@ impl FileVisitor<'_> {
                 self.model.other_binds += 1;
             }
         }
+        if call.method.is_none()
+            && call
+                .paths
+                .iter()
+                .any(|p| markers::UNIX_BIND_CALLS.contains(&p.as_str()))
+        {
+            self.model.unix_binds += 1;
+        }
         if let Some((path, family, defaults)) = markers::SERVE_CALLS
             .iter()
             .find(|(p, _, _)| call.paths.iter().any(|c| c == p))

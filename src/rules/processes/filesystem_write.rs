@@ -63,7 +63,8 @@ declare_rule! {
     /// env::var("HEROKU").is_ok()`), and
     /// not a service whose job is data on disk, a database built on a
     /// storage engine, a service that replicates its own store between its
-    /// nodes, or a file server with no database (`scope =
+    /// nodes, a file server with no database, or a daemon of its host that
+    /// serves only Unix sockets (`scope =
     /// "service"` in this rule's table reports those too).
     ///
     /// ### Example
