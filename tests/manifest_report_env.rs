@@ -178,7 +178,7 @@ fn env_inventory_of_std_envy_config_and_clap() {
         "RUST_LOG",
         "JWT_SECRET",
         "MAIL_SMTP_HOST",
-        "APP_*",
+        "APP__*",
         "DATABASE_URL",
         "LISTEN_ADDR",
     ] {
@@ -213,4 +213,74 @@ fn report_colors_only_when_asked() {
     assert!(!plain.stdout.contains('\x1b'));
     let colored = run(&dir, &["report", "--color", "always"]);
     assert!(colored.stdout.contains("\x1b[1;32mpass"));
+}
+
+/// `env` on a workspace written as real servers are: a wrapper crate whose
+/// functions read `<KEY>` and `<KEY>_FILE`, a macro over a field list that
+/// reads through them, a figment struct under `LLDAP_` with `__` nesting
+/// and a file adapter, a config-rs struct, `EnvFilter` and Rocket.
+#[test]
+fn env_follows_wrappers_macros_and_config_crates() {
+    let dir = fixture("env-flow");
+    let r = run(&dir, &["env", "--workspace", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let vars = json.as_array().unwrap();
+    let get = |name: &str| {
+        vars.iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing from {}", r.stdout))
+    };
+    // The macro's field list, through the wrapper crate, with `_FILE`.
+    for name in ["DATA_FOLDER", "DATABASE_URL", "ADMIN_TOKEN", "DISABLE_ADMIN_TOKEN"] {
+        let v = get(name);
+        assert_eq!(v["source"], "make_config! field list", "{name}");
+        assert_eq!(v["file_variant"], format!("{name}_FILE"), "{name}");
+    }
+    // A literal inside the macro's own body, and wrapper calls in other crates.
+    assert_eq!(get("ENV_FILE")["source"], "get_env(..) → env::var");
+    assert_eq!(get("IMPORT_SOURCE_URL")["file"], "crates/importer/src/main.rs");
+    assert_eq!(get("APP_SMTP_HOST")["source"], "app_var(..) → env::var");
+    // figment: the struct's fields under the prefix, nested with `__`.
+    for name in [
+        "LLDAP_LDAP_PORT",
+        "LLDAP_JWT_SECRET",
+        "LLDAP_KEY_SEED",
+        "LLDAP_FORCE_UPDATE_PRIVATE_KEY",
+        "LLDAP_SMTP_OPTIONS__PASSWORD",
+        "LLDAP_SMTP_OPTIONS__SERVER",
+    ] {
+        assert_eq!(get(name)["file_variant"], format!("{name}_FILE"), "{name}");
+    }
+    // config-rs: the prefix joined by the separator, nested the same way.
+    assert_eq!(get("WORKER__CONCURRENCY")["source"], "config::Environment::with_prefix");
+    get("WORKER__QUEUE__URL");
+    // Frameworks.
+    assert_eq!(
+        get("RUST_LOG")["source"],
+        "tracing_subscriber::EnvFilter::from_default_env"
+    );
+    get("ROCKET_PORT");
+    get("ROCKET_ADDRESS");
+    // Secrets by type, then name: a flag never is, a secret type always is.
+    for (name, secret) in [
+        ("ADMIN_TOKEN", true),
+        ("DISABLE_ADMIN_TOKEN", false),
+        ("LLDAP_KEY_SEED", true),
+        ("LLDAP_JWT_SECRET", true),
+        ("LLDAP_FORCE_UPDATE_PRIVATE_KEY", false),
+        ("LLDAP_SMTP_OPTIONS__PASSWORD", true),
+        ("LLDAP_SMTP_OPTIONS__ENABLE_PASSWORD_RESET", false),
+        ("DATABASE_URL", false),
+    ] {
+        assert_eq!(get(name)["secret"], secret, "{name}");
+    }
+    // No prefix rows once the struct is known, and no generated `_FILE_FILE`.
+    assert!(!vars.iter().any(|v| v["name"] == "LLDAP_*" || v["name"] == "WORKER__*"));
+    let table = run(&dir, &["env", "--workspace"]).stdout;
+    assert!(table.contains("ADMIN_TOKEN (+_FILE)"), "{table}");
+    let dotenv = run(&dir, &["env", "--workspace", "--format", "dotenv"]).stdout;
+    assert!(
+        dotenv.contains("# or LLDAP_JWT_SECRET_FILE: the path of a file that holds the value\nLLDAP_JWT_SECRET=\n")
+    );
 }

@@ -13,6 +13,7 @@ use crate::declare_rule;
 use crate::rules::Factor;
 
 mod collect;
+mod flow;
 mod render;
 
 pub use collect::{collect, inventory};
@@ -54,6 +55,36 @@ const SECRET_WORDS: &[&str] = &[
 ];
 const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD"];
 const NOT_SECRET_SUFFIXES: &[&str] = &["_PUBLIC_KEY", "_KEY_ID", "_KEY_PATH", "_KEY_FILE", "_TOKEN_URL"];
+
+/// Types that hold a secret whatever the name: the `secrecy`, `sec`,
+/// `zeroize` and `redact` wrappers, and type aliases named for passwords.
+const SECRET_TYPES: &[&str] = &[
+    "SecUtf8",
+    "SecStr",
+    "SecVec",
+    "Secret",
+    "SecretString",
+    "SecretBox",
+    "SecretVec",
+    "SecretSlice",
+    "Zeroizing",
+    "Sensitive",
+    "Pass",
+    "Password",
+];
+
+/// Whether a variable holds a secret, by the type it is read into (when
+/// known: a `bool` or flag never is; a `SecretString` always is) and then
+/// by its name.
+pub fn secret_by_type(name: &str, types: &[String]) -> bool {
+    if types.iter().any(|t| t == "bool") {
+        return false;
+    }
+    if types.iter().any(|t| SECRET_TYPES.contains(&t.as_str())) {
+        return true;
+    }
+    looks_secret(name)
+}
 
 pub fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -100,19 +131,94 @@ enum Read {
     Prefix {
         prefix: String,
         source: &'static str,
+        fn_path: Option<String>,
     },
+    /// A builder step on the prefix source that starts at the same span.
+    PrefixStep(PrefixStep),
     Envy {
         ty: String,
         prefix: String,
     },
     Struct {
         name: String,
-        fields: Vec<(String, Fallback)>,
+        fields: Vec<Field>,
     },
     Clap {
         name: String,
         default: Fallback,
+        types: Vec<String>,
     },
+    /// A variable a framework reads by itself (`RUST_LOG` for `EnvFilter`,
+    /// `ROCKET_PORT` for Rocket's figment).
+    Framework {
+        names: Vec<String>,
+        source: &'static str,
+        default: Fallback,
+    },
+    /// `env::var(..)` on a name built from parameter `param` of `fn_path`.
+    ParamFlow {
+        fn_path: String,
+        param: String,
+        prefix: String,
+        suffix: String,
+        source: &'static str,
+    },
+    /// A free function's parameter names, in order.
+    Params {
+        fn_path: String,
+        params: Vec<String>,
+    },
+    /// A path call into the workspace with literal or parameter arguments.
+    Call {
+        fn_path: Option<String>,
+        callees: Vec<String>,
+        args: Vec<Arg>,
+    },
+    /// A `macro_rules!` macro that builds names from a field list.
+    MacroDef(flow::MacroDef),
+    /// An invocation of a workspace macro: its token sequences.
+    MacroUse {
+        name: String,
+        seqs: Vec<Vec<flow::Tok>>,
+    },
+    /// The struct a config builder is deserialized into.
+    Extract {
+        ty: String,
+        fn_path: Option<String>,
+    },
+}
+
+/// A deserialized field: its key, default, type identifiers and whether it
+/// is `#[serde(flatten)]`.
+#[derive(Debug, Clone)]
+struct Field {
+    name: String,
+    default: Fallback,
+    types: Vec<String>,
+    flatten: bool,
+}
+
+#[derive(Debug, Clone)]
+enum PrefixStep {
+    /// figment's `.split("__")`, config-rs's `.separator("__")`.
+    Separator(String),
+    /// config-rs's `.prefix_separator("_")`.
+    PrefixSeparator(String),
+    /// `FileAdapter::wrap(..)`: `NAME_FILE` holds a path to the value.
+    FileAdapter,
+}
+
+/// An argument of a recorded call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    Lit(String),
+    /// A parameter of the caller, with what `format!` adds around it.
+    Param {
+        ident: String,
+        prefix: String,
+        suffix: String,
+    },
+    Other,
 }
 
 /// One read site of the inventory.
@@ -128,6 +234,10 @@ pub struct EnvVar {
     pub source: String,
     pub default: Fallback,
     pub secret: bool,
+    /// The `_FILE` variable the code also reads for this value: a path to
+    /// a file that holds it (Docker secrets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_variant: Option<String>,
 }
 
 #[cfg(test)]
