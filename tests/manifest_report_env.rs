@@ -233,8 +233,10 @@ fn env_follows_wrappers_macros_and_config_crates() {
     };
     // The macro's field list, through the wrapper crate, with `_FILE`.
     for name in ["DATA_FOLDER", "DATABASE_URL", "ADMIN_TOKEN", "DISABLE_ADMIN_TOKEN"] {
-        let v = get(name);
-        assert_eq!(v["source"], "make_config! field list", "{name}");
+        let v = vars
+            .iter()
+            .find(|v| v["name"] == name && v["source"] == "make_config! field list")
+            .unwrap_or_else(|| panic!("{name} not read by the macro: {}", r.stdout));
         assert_eq!(v["file_variant"], format!("{name}_FILE"), "{name}");
     }
     // A literal inside the macro's own body, and wrapper calls in other crates.
@@ -283,4 +285,62 @@ fn env_follows_wrappers_macros_and_config_crates() {
     assert!(
         dotenv.contains("# or LLDAP_JWT_SECRET_FILE: the path of a file that holds the value\nLLDAP_JWT_SECRET=\n")
     );
+}
+
+/// `report` on the same workspace: backing services from dependencies and
+/// the package's own features, a compose file in `docker/`, the port from
+/// `Rocket.toml` and Rocket's figment, the release step judged by what it
+/// runs (the migrating `schema-tool`, not the importer named
+/// `migration-tool`), and the service's start-up migrations.
+#[test]
+fn report_sees_what_the_services_use() {
+    let dir = fixture("env-flow");
+    let r = run(&dir, &["report", "--workspace", "--format", "json"]);
+    assert!(r.code == 1, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = |n: &str| -> (String, Vec<String>) {
+        let f = json["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["numeral"] == n)
+            .unwrap();
+        let evidence = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect();
+        (f["status"].as_str().unwrap().to_string(), evidence)
+    };
+    let has = |n: &str, text: &str| {
+        let (_, e) = row(n);
+        assert!(e.iter().any(|e| e.contains(text)), "{n}: `{text}` not in {e:?}");
+    };
+    has("IV", "uses `object storage`, `postgres`, `smtp`");
+    has("IV", "`diesel/postgres` (feature `postgresql`)");
+    has("V", "release step: `schema-tool` runs the migrations");
+    assert!(
+        !row("V").1.iter().any(|e| e.contains("migration-tool")),
+        "{:?}",
+        row("V")
+    );
+    has(
+        "V",
+        "migrations run at start-up of the service: `crates/server/src/db.rs:9`",
+    );
+    assert_eq!(row("VII").0, "pass");
+    has("VII", "port from config: `port` in `Rocket.toml`");
+    has("VII", "port from `ROCKET_PORT`");
+    assert_eq!(row("X").0, "pass");
+    has("X", "`docker/docker-compose.yml` runs `postgres`");
+    has("XII", "one-off migrations: `schema-tool`");
+    has(
+        "XII",
+        "migrations run at every start of the service: `crates/server/src/db.rs:9`",
+    );
+    // `startup_migration` is allowed by default: evidence, not a finding.
+    assert!(row("XII").0 == "pass", "{:?}", row("XII"));
+    let check = run(&dir, &["--workspace", "--message-format", "short"]);
+    assert!(!check.stderr.contains("startup_migration"), "{}", check.stderr);
 }

@@ -1261,6 +1261,32 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
     out
 }
 
+/// Fields of config structs (named `*Config*`, `*Settings*`, `*Options*`)
+/// that hold the port to listen on: `Settings.port (src/settings.rs:12)`.
+pub fn port_fields(facts: &[Fact], workspace_root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for fact in facts.iter().filter(|f| f.rule == EnvReads::META.name) {
+        let Some(Read::Struct { name, fields }) = fact.get::<Read>() else {
+            continue;
+        };
+        let config = ["Config", "Settings", "Options", "Conf"]
+            .iter()
+            .any(|w| name.contains(w));
+        if !config {
+            continue;
+        }
+        for f in fields {
+            let n = f.name.to_ascii_lowercase();
+            if n == "port" || n == "http_port" || n == "listen_port" || n == "bind_port" || n == "server_port" {
+                let (file, line, _) = location(&fact.span, workspace_root);
+                out.push(format!("`{name}.{}` ({file}:{line})", f.name));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Runs the collector alone over the workspace.
 pub fn collect(workspace: &crate::workspace::Workspace, options: &crate::engine::Options) -> (Vec<EnvVar>, Outcome) {
     let outcome = crate::engine::check(workspace, &[&EnvReads], options);

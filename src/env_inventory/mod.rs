@@ -16,7 +16,7 @@ mod collect;
 mod flow;
 mod render;
 
-pub use collect::{collect, inventory};
+pub use collect::{collect, inventory, port_fields};
 pub use render::{render_dotenv, render_table};
 
 declare_rule! {

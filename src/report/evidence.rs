@@ -11,8 +11,11 @@ use std::path::{Path, PathBuf};
 use syn::visit::Visit;
 
 use crate::declare_rule;
-use crate::engine::{Call, Cx, Fact};
+use crate::diagnostic::Diagnostic;
+use crate::engine::{Call, Cx, EntryKind, Fact, Model};
 use crate::env_inventory;
+use crate::manifest;
+use crate::rules::admin_processes::startup_migration;
 use crate::rules::backing_services::urls::{self, Service};
 use crate::rules::concurrency::daemonize;
 use crate::rules::config::env_files;
@@ -421,9 +424,45 @@ const SERVICE_CRATES: &[(&str, &str)] = &[
     ("rusqlite", "sqlite"),
     ("elasticsearch", "elasticsearch"),
     ("memcache", "memcached"),
+    ("meilisearch-sdk", "meilisearch"),
+    ("scylla", "cassandra"),
+    ("cdrs-tokio", "cassandra"),
+    ("tiberius", "mssql"),
+    ("amqprs", "rabbitmq"),
+    ("lettre", "smtp"),
+    ("mail-send", "smtp"),
+    ("async-smtp", "smtp"),
+    ("opendal", "object storage"),
+    ("aws-sdk-s3", "object storage"),
+    ("rust-s3", "object storage"),
+    ("object_store", "object storage"),
+    ("google-cloud-storage", "object storage"),
+    ("azure_storage_blobs", "object storage"),
+];
+/// Kinds a compose file can run for local development; SMTP relays and
+/// object stores are usually the platform's.
+const COMPOSABLE: &[&str] = &[
+    "postgres",
+    "mysql",
+    "redis",
+    "rabbitmq",
+    "mongodb",
+    "kafka",
+    "nats",
+    "elasticsearch",
+    "memcached",
+    "meilisearch",
+    "cassandra",
 ];
 /// Crates whose features name the database: sqlx, diesel, sea-orm.
-const SQL_CRATES: &[&str] = &["sqlx", "diesel", "sea-orm", "diesel-async"];
+const SQL_CRATES: &[&str] = &[
+    "sqlx",
+    "diesel",
+    "sea-orm",
+    "diesel-async",
+    "diesel_migrations",
+    "sea-orm-migration",
+];
 const SQL_FEATURES: &[(&str, &str)] = &[
     ("postgres", "postgres"),
     ("sqlx-postgres", "postgres"),
@@ -431,6 +470,10 @@ const SQL_FEATURES: &[(&str, &str)] = &[
     ("sqlx-mysql", "mysql"),
     ("sqlite", "sqlite"),
     ("sqlx-sqlite", "sqlite"),
+    ("postgresql", "postgres"),
+    ("mariadb", "mysql"),
+    ("sqlite-bundled", "sqlite"),
+    ("runtime-tokio-rustls", ""),
 ];
 /// Compose images, by substring, and the kind they provide.
 const COMPOSE_IMAGES: &[(&str, &str)] = &[
@@ -450,6 +493,10 @@ const COMPOSE_IMAGES: &[(&str, &str)] = &[
     ("elasticsearch", "elasticsearch"),
     ("opensearch", "elasticsearch"),
     ("memcached", "memcached"),
+    ("meilisearch", "meilisearch"),
+    ("cassandra", "cassandra"),
+    ("scylla", "cassandra"),
+    ("pgautoupgrade", "postgres"),
 ];
 /// HTTP and RPC server crates: the app binds a port.
 const SERVER_CRATES: &[&str] = &[
@@ -470,12 +517,8 @@ const SERVER_FEATURE_CRATES: &[(&str, &[&str])] = &[
 ];
 const RELEASE_SCRIPTS: &[&str] = &["release.sh", "scripts/release.sh", "bin/release", "script/release"];
 const DOCKERFILES: &[&str] = &["Dockerfile", "Containerfile", "docker/Dockerfile"];
-const COMPOSE_FILES: &[&str] = &[
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yml",
-    "docker-compose.yaml",
-];
+/// Directories a compose file is not looked for in.
+const SKIPPED_DIRS: &[&str] = &["target", "node_modules", "vendor"];
 /// `env.example`, after the `.env.<template>` files of `env_files`: not a
 /// dotenv file, but it documents the variables all the same.
 const ENV_EXAMPLE_UNDOTTED: &str = "env.example";
@@ -534,6 +577,15 @@ pub(super) struct Project<'a> {
     pub process_types: Vec<(String, String)>,
     pub env: Vec<env_inventory::EnvVar>,
     pub seen: Vec<&'a Seen>,
+    /// Where a service runs schema migrations as it starts: the finding's
+    /// place and the path from the entry point.
+    pub startup_migrations: Vec<String>,
+    /// One-shot entry points (binaries, subcommands) that run migrations.
+    pub migrating_tasks: BTreeSet<String>,
+    /// Config-struct fields that hold the port (`Settings.port`).
+    pub port_fields: Vec<String>,
+    /// Why each backing-service kind is counted: the crate or feature.
+    pub service_sources: Vec<String>,
 }
 
 impl<'a> Project<'a> {
@@ -566,21 +618,38 @@ impl<'a> Project<'a> {
             .map(|d| d.name.as_str())
             .collect();
         let mut service_kinds: BTreeSet<&'static str> = BTreeSet::new();
+        let mut service_sources: BTreeSet<String> = BTreeSet::new();
         for p in &workspace.packages {
-            for d in p
+            let normal: Vec<&cargo_metadata::Dependency> = p
                 .dependencies
                 .iter()
                 .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal)
-            {
+                .collect();
+            for d in &normal {
                 if let Some((_, k)) = SERVICE_CRATES.iter().find(|(c, _)| *c == d.name) {
                     service_kinds.insert(k);
+                    service_sources.insert(format!("`{}`", d.name));
                 }
                 if SQL_CRATES.contains(&d.name.as_str()) {
                     for f in &d.features {
-                        if let Some((_, k)) = SQL_FEATURES.iter().find(|(n, _)| n == f) {
+                        if let Some((_, k)) = SQL_FEATURES.iter().find(|(n, k)| n == f && !k.is_empty()) {
                             service_kinds.insert(k);
+                            service_sources.insert(format!("`{}/{f}`", d.name));
                         }
                     }
+                }
+            }
+            // `[features] postgresql = ["diesel/postgres"]`: the package's
+            // own features choose the database.
+            for (feature, dep, f) in package_features(p) {
+                let Some(d) = normal.iter().find(|d| d.rename.as_deref().unwrap_or(&d.name) == dep) else {
+                    continue;
+                };
+                if SQL_CRATES.contains(&d.name.as_str())
+                    && let Some((_, k)) = SQL_FEATURES.iter().find(|(n, k)| *n == f && !k.is_empty())
+                {
+                    service_kinds.insert(k);
+                    service_sources.insert(format!("`{dep}/{f}` (feature `{feature}`)"));
                 }
             }
         }
@@ -618,8 +687,45 @@ impl<'a> Project<'a> {
             service_kinds,
             servers,
             process_types,
+            port_fields: env_inventory::port_fields(facts, &workspace.root),
             env,
             seen: seen(facts),
+            startup_migrations: Vec::new(),
+            migrating_tasks: BTreeSet::new(),
+            service_sources: service_sources.into_iter().collect(),
+        }
+    }
+
+    /// What the service model says about migrations: the service entry
+    /// points `startup_migration` finds migrating as they start, and the
+    /// one-shot entry points that reach a migration call.
+    pub fn add_migrations(&mut self, model: &Model, facts: &[Fact], startup: &[Diagnostic]) {
+        for d in startup {
+            let path = d.span.path();
+            let rel = path.strip_prefix(&self.root).unwrap_or(path).display().to_string();
+            let via = d
+                .notes
+                .iter()
+                .find_map(|n| n.strip_prefix("runs in "))
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            self.startup_migrations
+                .push(format!("`{rel}:{}`{via}", d.span.start().line));
+        }
+        let callers: BTreeSet<&str> = facts
+            .iter()
+            .filter(|f| f.rule == startup_migration::StartupMigration::META.name)
+            .filter_map(|f| f.get::<startup_migration::Migration>())
+            .map(|m| m.caller.as_str())
+            .collect();
+        if callers.is_empty() {
+            return;
+        }
+        for entry in model.entries().iter().filter(|e| e.kind == EntryKind::OneShot) {
+            let reach = model.reach_all(entry);
+            if callers.iter().any(|c| reach.contains(c)) {
+                self.migrating_tasks.insert(entry.name.clone());
+            }
         }
     }
 
@@ -669,8 +775,94 @@ impl<'a> Project<'a> {
         self.files.read(DOCKERFILES)
     }
 
-    pub fn compose_file(&self) -> Option<(String, String)> {
-        self.files.read(COMPOSE_FILES)
+    /// Every compose file in the repository (`compose.yaml`,
+    /// `docker/docker-compose.yml`, `deploy/compose.prod.yml`, ...), three
+    /// levels deep at most.
+    pub fn compose_files(&self) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        compose_walk(&self.root, 0, 3, &mut found);
+        // A workspace in a subdirectory: the repository's top level too.
+        if let Some(top) = manifest::git_toplevel(&self.root)
+            && top != manifest::canonical(&self.root)
+        {
+            compose_walk(&top, 0, 1, &mut found);
+        }
+        found.sort();
+        found.dedup();
+        found
+            .into_iter()
+            .filter_map(|p| {
+                let text = std::fs::read_to_string(&p).ok()?;
+                Some((self.rel(&p), text))
+            })
+            .collect()
+    }
+
+    /// `port` in a `Rocket.toml`, the file Rocket's figment reads.
+    pub fn rocket_toml_port(&self) -> Option<String> {
+        let (path, text) = self.files.read(&["Rocket.toml"])?;
+        let value: toml::Table = text.parse().ok()?;
+        value
+            .values()
+            .filter_map(|v| v.as_table())
+            .any(|t| t.contains_key("port"))
+            .then_some(path)
+    }
+}
+
+fn compose_walk(dir: &Path, depth: usize, max: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() {
+            if depth < max && !SKIPPED_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
+                compose_walk(&e.path(), depth + 1, max, out);
+            }
+        } else if kind.is_file() && is_compose_name(&name) {
+            out.push(e.path());
+        }
+    }
+}
+
+/// `compose.yaml`, `docker-compose.dev.yml`, `compose.prod.yaml`.
+fn is_compose_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.starts_with("compose") || lower.starts_with("docker-compose"))
+        && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
+}
+
+/// The `feature`, dependency and dependency feature of each
+/// `feature = ["dep/feat", "dep?/feat"]` entry of a package's manifest.
+fn package_features(p: &crate::workspace::Package) -> Vec<(String, String, String)> {
+    let Ok(text) = std::fs::read_to_string(&p.manifest_path) else {
+        return Vec::new();
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(features) = table.get("features").and_then(|f| f.as_table()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, values) in features {
+        for v in values.as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+            if let Some((dep, feat)) = v.split_once('/') {
+                out.push((name.clone(), dep.trim_end_matches('?').to_string(), feat.to_string()));
+            }
+        }
+    }
+    out
+}
+
+impl Project<'_> {
+    /// Backing-service kinds a compose file can run.
+    pub fn composable(&self) -> BTreeSet<&'static str> {
+        self.service_kinds
+            .iter()
+            .copied()
+            .filter(|k| COMPOSABLE.contains(k))
+            .collect()
     }
 }
 
@@ -688,9 +880,17 @@ pub(super) fn dotenv_keys(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Backing-service kinds in a compose file, from its `image:` lines.
+/// Backing-service kinds in a compose file, from its `image:` lines and
+/// the names of its services (`postgres:` under `services:`).
 pub(super) fn compose_kinds(text: &str) -> BTreeSet<&'static str> {
-    text.lines()
+    let kind_of = |name: &str| {
+        COMPOSE_IMAGES
+            .iter()
+            .find(|(sub, _)| name.contains(sub))
+            .map(|(_, k)| *k)
+    };
+    let mut kinds: BTreeSet<&'static str> = text
+        .lines()
         .filter_map(|l| l.trim().strip_prefix("image:"))
         .filter_map(|image| {
             let image = image.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
@@ -702,12 +902,35 @@ pub(super) fn compose_kinds(text: &str) -> BTreeSet<&'static str> {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            COMPOSE_IMAGES
-                .iter()
-                .find(|(sub, _)| name.contains(sub))
-                .map(|(_, k)| *k)
+            kind_of(&name)
         })
-        .collect()
+        .collect();
+    // Service names: the keys one level under a top-level `services:`.
+    let mut in_services = false;
+    let mut indent = None;
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.trim_start().is_empty() || trimmed.trim_start().starts_with('#') {
+            continue;
+        }
+        let depth = trimmed.len() - trimmed.trim_start().len();
+        if depth == 0 {
+            in_services = trimmed == "services:";
+            indent = None;
+            continue;
+        }
+        if !in_services {
+            continue;
+        }
+        let level = *indent.get_or_insert(depth);
+        if depth == level
+            && let Some(key) = trimmed.trim_start().strip_suffix(':')
+            && let Some(k) = kind_of(&key.trim_matches(['"', '\'']).to_ascii_lowercase())
+        {
+            kinds.insert(k);
+        }
+    }
+    kinds
 }
 
 /// What the collector sees in one file of a binary.
@@ -873,6 +1096,11 @@ fn main() {
             compose_kinds(compose).into_iter().collect::<Vec<_>>(),
             ["postgres", "redis"]
         );
+        // A service named for what it runs, whatever its image.
+        let named = "version: '3'\nservices:\n  lemmy:\n    image: dessalines/lemmy:0.19\n  postgres:\n    image: pgautoupgrade/pgautoupgrade:17-alpine\n  pictrs:\n    image: asonix/pictrs\n    environment:\n      redis: no\nvolumes:\n  redis:\n";
+        assert_eq!(compose_kinds(named).into_iter().collect::<Vec<_>>(), ["postgres"]);
+        assert!(is_compose_name("docker-compose.dev.yml") && is_compose_name("compose.yaml"));
+        assert!(!is_compose_name("compose.rs") && !is_compose_name("docker.yml"));
         assert_eq!(
             dotenv_keys("# c\nexport PORT=8080\nDATABASE_URL=\n\n"),
             ["PORT", "DATABASE_URL"]

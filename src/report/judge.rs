@@ -210,21 +210,34 @@ fn backing_services(project: &Project<'_>, verdict: &mut Verdict) {
             .push("no backing-service clients among the dependencies".into());
     } else {
         verdict.evidence.push(format!("uses {}", list(&project.service_kinds)));
+        let sources: BTreeSet<&str> = project.service_sources.iter().map(String::as_str).collect();
+        verdict.evidence.push(format!("from {}", plain_list(&sources)));
     }
 }
 
 fn build_release_run(project: &Project<'_>, verdict: &mut Verdict) {
     verdict.applicable = project.has_bin();
+    // A release step is judged by what it does: a Procfile `release:`, a
+    // release script, or an entry point that runs the migrations.
+    let tasks: BTreeSet<&str> = project.migrating_tasks.iter().map(String::as_str).collect();
     let release = project
         .process_types
         .iter()
         .find(|(k, _)| k == "release")
         .map(|_| "a `release:` process in the Procfile".to_string())
         .or_else(|| project.release_script().map(|p| format!("`{p}`")))
-        .or_else(|| admin_bin(&project.bins).map(|b| format!("a separate `{b}` binary")));
+        .or_else(|| (!tasks.is_empty()).then(|| format!("{} runs the migrations", list(&tasks))));
     let migrations = project.migrations();
+    if let Some(first) = project.startup_migrations.first() {
+        verdict
+            .evidence
+            .push(format!("migrations run at start-up of the service: {first}"));
+    }
     match (&release, &migrations) {
         (Some(r), _) => verdict.evidence.push(format!("release step: {r}")),
+        (None, Some(_)) if !project.startup_migrations.is_empty() => verdict
+            .evidence
+            .push("no separate release step: the service migrates as it starts".into()),
         (None, Some(m)) => {
             verdict
                 .evidence
@@ -268,11 +281,26 @@ fn processes(project: &Project<'_>, verdict: &mut Verdict) {
 
 fn port_binding(project: &Project<'_>, verdict: &mut Verdict) {
     let (env, servers) = (&project.env, &project.servers);
-    // `PORT`, or the app's own `SERVER_PORT`/`ROCKET_PORT`.
+    // `PORT`, or the app's own `SERVER_PORT`/`ROCKET_PORT` (Rocket's figment
+    // reads it by itself).
     let port = env
         .iter()
         .find(|v| v.name == "PORT")
-        .or_else(|| env.iter().find(|v| v.name.ends_with("_PORT")));
+        .or_else(|| {
+            env.iter().find(|v| {
+                ["ROCKET_PORT", "HTTP_PORT", "SERVER_PORT", "WEB_PORT", "APP_PORT"]
+                    .iter()
+                    .any(|s| v.name.ends_with(s))
+            })
+        })
+        .or_else(|| {
+            env.iter()
+                .find(|v| v.name.ends_with("_PORT") && !v.name.contains("SMTP"))
+        });
+    let configured = project
+        .rocket_toml_port()
+        .map(|p| format!("`port` in `{p}`"))
+        .or_else(|| project.port_fields.first().cloned());
     if servers.is_empty() {
         verdict.applicable = port.is_some() || verdict.has_findings;
         if !verdict.applicable {
@@ -285,10 +313,14 @@ fn port_binding(project: &Project<'_>, verdict: &mut Verdict) {
             .evidence
             .push(format!("serves with {}", list(&servers.iter().copied().collect())));
     }
+    if let Some(c) = &configured {
+        verdict.evidence.push(format!("port from config: {c}"));
+    }
     match port {
         Some(v) => verdict
             .evidence
             .push(format!("port from `{}` ({}:{})", v.name, v.file, v.line)),
+        None if configured.is_some() => {}
         None if !servers.is_empty() => {
             verdict
                 .evidence
@@ -368,36 +400,36 @@ fn dev_prod_parity(project: &Project<'_>, verdict: &mut Verdict) {
     if split {
         verdict.worst(Status::Fail);
     }
-    let needs_service: BTreeSet<&str> = project
-        .service_kinds
-        .iter()
-        .copied()
-        .filter(|k| *k != "sqlite")
-        .collect();
-    match project.compose_file() {
-        Some((path, text)) => {
-            let composed = compose_kinds(&text);
-            verdict.evidence.push(format!(
-                "`{path}` runs {}",
-                if composed.is_empty() {
-                    "no backing services".to_string()
-                } else {
-                    list(&composed)
-                }
-            ));
+    let needs_service: BTreeSet<&str> = project.composable();
+    let files = project.compose_files();
+    match files.is_empty() {
+        false => {
+            let mut composed = BTreeSet::new();
+            for (path, text) in &files {
+                let kinds = compose_kinds(text);
+                verdict.evidence.push(format!(
+                    "`{path}` runs {}",
+                    if kinds.is_empty() {
+                        "no backing services".to_string()
+                    } else {
+                        list(&kinds)
+                    }
+                ));
+                composed.extend(kinds);
+            }
             let missing: BTreeSet<&str> = needs_service.difference(&composed).copied().collect();
             if !missing.is_empty() {
                 verdict.evidence.push(format!("not in compose: {}", list(&missing)));
                 verdict.worst(Status::Warn);
             }
         }
-        None if !needs_service.is_empty() => {
+        true if !needs_service.is_empty() => {
             verdict
                 .evidence
                 .push(format!("no compose file to run {} locally", list(&needs_service)));
             verdict.worst(Status::Warn);
         }
-        None => {}
+        true => {}
     }
 }
 
@@ -445,7 +477,17 @@ fn admin_processes(project: &Project<'_>, verdict: &mut Verdict) {
             .push(format!("admin subcommands: {}", list(&subcommands)));
     }
     let release_runs = project.process_types.iter().any(|(k, _)| k == "release");
-    if admin_bins.is_empty() && subcommands.is_empty() && !release_runs {
+    let tasks: BTreeSet<&str> = project.migrating_tasks.iter().map(String::as_str).collect();
+    if !tasks.is_empty() {
+        verdict.evidence.push(format!("one-off migrations: {}", list(&tasks)));
+    }
+    for m in &project.startup_migrations {
+        verdict
+            .evidence
+            .push(format!("migrations run at every start of the service: {m}"));
+    }
+    let startup = !project.startup_migrations.is_empty();
+    if admin_bins.is_empty() && subcommands.is_empty() && !release_runs && tasks.is_empty() && !startup {
         match migrations {
             Some(m) => {
                 verdict
@@ -475,10 +517,6 @@ fn is_admin_word(name: &str) -> bool {
     })
 }
 
-fn admin_bin<'a>(bins: &[&'a str]) -> Option<&'a str> {
-    bins.iter().copied().find(|b| is_admin_word(b))
-}
-
 /// Whether build profiles choose different backing services: one
 /// `if cfg!(debug_assertions)` with different kinds in its branches, or
 /// `#[cfg(debug_assertions)]` and `#[cfg(not(debug_assertions))]` items
@@ -503,6 +541,16 @@ fn profile_split<'a>(
 
 fn is_system_var(name: &str) -> bool {
     SYSTEM_VARS.contains(&name) || SYSTEM_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Already quoted items, joined: at most ten, then how many more.
+fn plain_list(items: &BTreeSet<&str>) -> String {
+    const MAX: usize = 10;
+    let mut out = items.iter().take(MAX).copied().collect::<Vec<_>>().join(", ");
+    if items.len() > MAX {
+        out.push_str(&format!(" and {} more", items.len() - MAX));
+    }
+    out
 }
 
 /// `a`, `b`, `c` — at most ten, then how many more.
