@@ -66,6 +66,11 @@ const RUST_LOG_READS: &[&str] = &[
     "pretty_env_logger::formatted_builder",
     "pretty_env_logger::formatted_timed_builder",
 ];
+/// Every variable of the process.
+const VARS_CALLS: &[&str] = &["std::env::vars", "std::env::vars_os"];
+/// `tracing_subscriber::fmt::init()` reads `RUST_LOG` when the crate's
+/// `env-filter` feature is on.
+const FMT_INIT: &[&str] = &["tracing_subscriber::fmt::init", "tracing_subscriber::fmt::try_init"];
 /// `EnvFilter` constructors that read the variable they are given.
 const NAMED_FILTER_READS: &[&str] = &[
     "tracing_subscriber::EnvFilter::from_env",
@@ -172,6 +177,27 @@ impl Rule for EnvReads {
                 let span = cx.span(root);
                 cx.record(span, Read::PrefixStep(PrefixStep::FileAdapter));
             }
+            return;
+        }
+        if call.is(VARS_CALLS) {
+            if let Some(fn_path) = cx.enclosing_fn_path().map(str::to_string) {
+                let span = cx.span(call.expr);
+                cx.record(span, Read::VarsCall { fn_path });
+            }
+            return;
+        }
+        if let Some(m) = call.method
+            && (m == "strip_prefix" || m == "starts_with")
+            && let Some(prefix) = call.args.first().and_then(|a| str_value(cx, a))
+            && prefix.len() > 2
+            && prefix.ends_with('_')
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && let Some(fn_path) = cx.enclosing_fn_path().map(str::to_string)
+        {
+            let span = cx.span(call.expr);
+            cx.record(span, Read::VarsPrefix { fn_path, prefix });
             return;
         }
         if let Some(framework) = framework_read(cx, call) {
@@ -473,6 +499,14 @@ fn framework_read(cx: &Cx<'_>, call: &Call<'_>) -> Option<Read> {
         default,
     };
     if let Some(source) = call.matched(RUST_LOG_READS) {
+        return Some(framework(&["RUST_LOG"], source, Fallback::Optional));
+    }
+    if let Some(source) = call.matched(FMT_INIT)
+        && cx
+            .package()
+            .dependency("tracing-subscriber")
+            .is_some_and(|d| d.features.iter().any(|f| f == "env-filter"))
+    {
         return Some(framework(&["RUST_LOG"], source, Fallback::Optional));
     }
     if let Some(source) = call.matched(NAMED_FILTER_READS) {
@@ -1017,7 +1051,7 @@ fn names_of(value: &str, sinks: &BTreeSet<Sink>) -> Vec<(String, Option<String>)
 /// The fields of a struct under a prefix, nested structs joined with
 /// `sep` (none: a nested struct is one value).
 fn expand_fields(
-    structs: &BTreeMap<(usize, &str), &[Field]>,
+    structs: &Structs<'_>,
     package: usize,
     ty: &str,
     prefix: &str,
@@ -1046,12 +1080,18 @@ fn expand_fields(
     }
 }
 
-/// A struct of this package by name, else of any package.
-fn find_struct<'a>(structs: &BTreeMap<(usize, &str), &'a [Field]>, package: usize, ty: &str) -> Option<&'a [Field]> {
+/// Deserialized structs by package and name; a name may be defined in
+/// several modules (`Settings` and `meta::Settings`).
+type Structs<'a> = BTreeMap<(usize, &'a str), Vec<&'a [Field]>>;
+
+/// A struct of this package by name, else of any package; of several
+/// with one name, the one with the most fields (the top-level settings).
+fn find_struct<'a>(structs: &Structs<'a>, package: usize, ty: &str) -> Option<&'a [Field]> {
+    let best = |v: &Vec<&'a [Field]>| v.iter().copied().max_by_key(|f| f.len());
     structs
         .get(&(package, ty))
-        .or_else(|| structs.iter().find(|((_, n), _)| *n == ty).map(|(_, f)| f))
-        .copied()
+        .and_then(best)
+        .or_else(|| structs.iter().find(|((_, n), _)| *n == ty).and_then(|(_, v)| best(v)))
 }
 
 /// The inventory from a run's facts: one entry per read site, sorted by
@@ -1065,7 +1105,7 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
     type At = (std::path::PathBuf, usize);
     let at = |fact: &Fact| -> At { (fact.span.path().to_path_buf(), fact.span.range.start) };
     let mut handled: BTreeMap<At, Fallback> = BTreeMap::new();
-    let mut structs: BTreeMap<(usize, &str), &[Field]> = BTreeMap::new();
+    let mut structs: Structs<'_> = BTreeMap::new();
     let mut steps: BTreeMap<At, Vec<&PrefixStep>> = BTreeMap::new();
     let mut extracts: Vec<(&Fact, &str, Option<&str>)> = Vec::new();
     let mut macro_defs: BTreeMap<&str, &flow::MacroDef> = BTreeMap::new();
@@ -1076,7 +1116,10 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                 *slot = (*slot).max(*d);
             }
             Read::Struct { name, fields } => {
-                structs.insert((fact.origin.package, name.as_str()), fields);
+                structs
+                    .entry((fact.origin.package, name.as_str()))
+                    .or_default()
+                    .push(fields);
             }
             Read::PrefixStep(step) => steps.entry(at(fact)).or_default().push(step),
             Read::Extract { ty, fn_path } => extracts.push((fact, ty, fn_path.as_deref())),
@@ -1087,6 +1130,13 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
         }
     }
     let wrappers = wrappers(&mine);
+    let vars_fns: BTreeSet<&str> = mine
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Read::VarsCall { fn_path } => Some(fn_path.as_str()),
+            _ => None,
+        })
+        .collect();
     // Wrappers by their last path segment, for calls written in macro tokens.
     let by_name = |name: &str| -> BTreeSet<Sink> {
         wrappers
@@ -1156,14 +1206,19 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                     .filter(|(_, _, f)| f.is_some() && *f == fn_path.as_deref())
                     .map(|(_, t, _)| *t)
                     .collect();
-                let types = if same_fn.is_empty() {
+                // In a method of `impl Settings` that returns the built
+                // value: the impl's type.
+                let impl_type = self_type("Self", fn_path.as_deref());
+                let types: Vec<&str> = if !same_fn.is_empty() {
+                    same_fn
+                } else if find_struct(&structs, fact.origin.package, &impl_type).is_some() {
+                    vec![impl_type.as_str()]
+                } else {
                     extracts
                         .iter()
                         .filter(|(f, _, _)| f.span.path() == fact.span.path())
                         .map(|(_, t, _)| *t)
                         .collect()
-                } else {
-                    same_fn
                 };
                 let mut fields = Vec::new();
                 for ty in types {
@@ -1185,7 +1240,7 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                 } else {
                     format!("envy::prefixed({prefix:?}).from_env::<{ty}>")
                 };
-                match structs.get(&(fact.origin.package, ty.as_str())) {
+                match find_struct(&structs, fact.origin.package, ty) {
                     Some(fields) => {
                         for f in fields.iter().filter(|f| !f.flatten) {
                             push(
@@ -1247,7 +1302,16 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                     }
                 }
             }
-            Read::Handled(_)
+            Read::VarsPrefix { fn_path, prefix } if vars_fns.contains(fn_path.as_str()) => push(
+                format!("{prefix}*"),
+                "std::env::vars".into(),
+                Fallback::Optional,
+                &[],
+                None,
+            ),
+            Read::VarsPrefix { .. }
+            | Read::VarsCall { .. }
+            | Read::Handled(_)
             | Read::Struct { .. }
             | Read::PrefixStep(_)
             | Read::ParamFlow { .. }
@@ -1444,6 +1508,19 @@ fn load() {
         assert_eq!(found[3].1, Fallback::Yes);
         assert_eq!(found[4].1, Fallback::Optional);
         assert_eq!(found[1].1, Fallback::No);
+    }
+
+    #[test]
+    fn prefixes_filtered_out_of_env_vars() {
+        let src = r#"
+fn icons() -> Vec<String> {
+    std::env::vars()
+        .filter_map(|(var, val)| var.strip_prefix("PLUME_LOGO_").map(|size| format!("{size}{val}")))
+        .collect()
+}
+fn unrelated(s: &str) -> bool { s.starts_with("HTTP_") }
+"#;
+        assert_eq!(names(src), ["PLUME_LOGO_*"]);
     }
 
     #[test]

@@ -54,7 +54,20 @@ const SECRET_WORDS: &[&str] = &[
     "DSN",
 ];
 const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD"];
-const NOT_SECRET_SUFFIXES: &[&str] = &["_PUBLIC_KEY", "_KEY_ID", "_KEY_PATH", "_KEY_FILE", "_TOKEN_URL"];
+const NOT_SECRET_SUFFIXES: &[&str] = &[
+    "_PUBLIC_KEY",
+    "_KEY_ID",
+    "_KEY_PATH",
+    "_KEY_FILE",
+    "_KEY_FILENAME",
+    "_TOKEN_URL",
+    "_POLICY",
+    "_SIZE",
+    "_LENGTH",
+    "_HINT",
+    "_HINTS",
+    "_ITERATIONS",
+];
 
 /// Types that hold a secret whatever the name: the `secrecy`, `sec`,
 /// `zeroize` and `redact` wrappers, and type aliases named for passwords.
@@ -73,11 +86,37 @@ const SECRET_TYPES: &[&str] = &[
     "Password",
 ];
 
+/// Flags, numbers and durations: never a secret, whatever the name
+/// (`PASSWORD_ITERATIONS`, `DISABLE_ADMIN_TOKEN`).
+const NOT_SECRET_TYPES: &[&str] = &[
+    "bool",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+    "Duration",
+    "NonZeroU16",
+    "NonZeroU32",
+    "NonZeroU64",
+    "NonZeroUsize",
+    "TrueFalseAlways",
+];
+
 /// Whether a variable holds a secret, by the type it is read into (when
 /// known: a `bool` or flag never is; a `SecretString` always is) and then
 /// by its name.
 pub fn secret_by_type(name: &str, types: &[String]) -> bool {
-    if types.iter().any(|t| t == "bool") {
+    if types.iter().any(|t| NOT_SECRET_TYPES.contains(&t.as_str())) {
         return false;
     }
     if types.iter().any(|t| SECRET_TYPES.contains(&t.as_str())) {
@@ -180,6 +219,16 @@ enum Read {
     MacroUse {
         name: String,
         seqs: Vec<Vec<flow::Tok>>,
+    },
+    /// `env::vars()` in function `fn_path`.
+    VarsCall {
+        fn_path: String,
+    },
+    /// `.strip_prefix("APP_")`/`.starts_with("APP_")` with an upper-case
+    /// literal in `fn_path`: with `env::vars()` there, a prefix read.
+    VarsPrefix {
+        fn_path: String,
+        prefix: String,
     },
     /// The struct a config builder is deserialized into.
     Extract {

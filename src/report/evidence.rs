@@ -712,14 +712,36 @@ impl<'a> Project<'a> {
             self.startup_migrations
                 .push(format!("`{rel}:{}`{via}", d.span.start().line));
         }
-        let callers: BTreeSet<&str> = facts
+        let migrations: Vec<(&Fact, &startup_migration::Migration)> = facts
             .iter()
             .filter(|f| f.rule == startup_migration::StartupMigration::META.name)
-            .filter_map(|f| f.get::<startup_migration::Migration>())
-            .map(|m| m.caller.as_str())
+            .filter_map(|f| f.get::<startup_migration::Migration>().map(|m| (f, m)))
             .collect();
+        let callers: BTreeSet<&str> = migrations.iter().map(|(_, m)| m.caller.as_str()).collect();
         if callers.is_empty() {
             return;
+        }
+        // Where the rule sees a branch (`match db_type { .. }`), the service
+        // model still says whether a service runs it by default.
+        if self.startup_migrations.is_empty() {
+            for (fact, m) in &migrations {
+                let Some((entry, path)) = model.service_path(&m.caller) else {
+                    continue;
+                };
+                if !model.runs_by_default(&m.caller) {
+                    continue;
+                }
+                let file = fact.span.path();
+                let rel = file.strip_prefix(&self.root).unwrap_or(file).display().to_string();
+                let short: Vec<&str> = path.iter().map(|p| p.rsplit("::").next().unwrap_or(p)).collect();
+                self.startup_migrations.push(format!(
+                    "`{rel}:{}` ({}, in service `{}`: {})",
+                    fact.span.start().line,
+                    m.what,
+                    entry.name,
+                    short.join(" → ")
+                ));
+            }
         }
         for entry in model.entries().iter().filter(|e| e.kind == EntryKind::OneShot) {
             let reach = model.reach_all(entry);
@@ -866,16 +888,16 @@ impl Project<'_> {
     }
 }
 
-/// `KEY` of each `KEY=value` line (with an optional `export `).
-pub(super) fn dotenv_keys(text: &str) -> Vec<&str> {
+/// The keys a template documents: its `KEY=value` lines, and the
+/// commented-out `# KEY=value` ones a template offers for the operator to
+/// set.
+pub(super) fn documented_keys(text: &str) -> Vec<&str> {
     text.lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.trim().trim_start_matches('#').trim_start())
         .filter_map(|l| {
-            l.strip_prefix("export ")
-                .unwrap_or(l)
-                .split_once('=')
-                .map(|(k, _)| k.trim())
+            let (k, _) = l.strip_prefix("export ").unwrap_or(l).split_once('=')?;
+            let k = k.trim();
+            (!k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(k)
         })
         .collect()
 }
@@ -1102,8 +1124,12 @@ fn main() {
         assert!(is_compose_name("docker-compose.dev.yml") && is_compose_name("compose.yaml"));
         assert!(!is_compose_name("compose.rs") && !is_compose_name("docker.yml"));
         assert_eq!(
-            dotenv_keys("# c\nexport PORT=8080\nDATABASE_URL=\n\n"),
+            documented_keys("# c\nexport PORT=8080\nDATABASE_URL=\n\n"),
             ["PORT", "DATABASE_URL"]
+        );
+        assert_eq!(
+            documented_keys("## Admin token\n# ADMIN_TOKEN=changeme\n#DOMAIN=https://x\n# see a=b\nPORT=1\n"),
+            ["ADMIN_TOKEN", "DOMAIN", "PORT"]
         );
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Status;
-use super::evidence::{Project, Seen, compose_kinds, dotenv_keys};
+use super::evidence::{Project, Seen, compose_kinds, documented_keys};
 use crate::engine::model::Defaults;
 use crate::engine::model::markers::SERVE_CALLS;
 use crate::manifest;
@@ -168,7 +168,7 @@ fn config(project: &Project<'_>, verdict: &mut Verdict) {
         let key = name.trim_end_matches('*');
         example
             .as_ref()
-            .is_some_and(|(_, t)| dotenv_keys(t).iter().any(|k| k.starts_with(key)))
+            .is_some_and(|(_, t)| documented_keys(t).iter().any(|k| k.starts_with(key)))
             || readme.as_ref().is_some_and(|(_, t)| t.contains(key))
     };
     let undocumented: BTreeSet<&str> = names
