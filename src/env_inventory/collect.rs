@@ -1343,12 +1343,14 @@ pub fn port_fields(facts: &[Fact], workspace_root: &Path) -> Vec<String> {
             let n = f.name.to_ascii_lowercase();
             if n == "port" || n == "http_port" || n == "listen_port" || n == "bind_port" || n == "server_port" {
                 let (file, line, _) = location(&fact.span, workspace_root);
-                out.push(format!("`{name}.{}` ({file}:{line})", f.name));
+                out.push((fields.len(), format!("`{name}.{}` ({file}:{line})", f.name)));
             }
         }
     }
-    out.sort();
-    out
+    // The top-level settings (the most fields) first: a nested
+    // `MetricsConfig.port` is another listener.
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    out.into_iter().map(|(_, s)| s).collect()
 }
 
 /// Runs the collector alone over the workspace.

@@ -97,6 +97,18 @@ const STREAM_LOGGERS: &[&str] = &[
     "femme::start",
     "fern::Dispatch::new",
 ];
+/// Database clients: a package with one may migrate a schema of its own.
+const DATABASE_CRATES: &[&str] = &[
+    "sqlx",
+    "diesel",
+    "diesel-async",
+    "sea-orm",
+    "rusqlite",
+    "tokio-postgres",
+    "postgres",
+    "mysql_async",
+    "deadpool-postgres",
+];
 /// The `daemonize` crate's constructor.
 const DAEMONIZE_CONSTRUCTORS: &[&str] = &["daemonize::Daemonize::new"];
 /// Calls that detach the process from its supervisor: the constructor and
@@ -120,6 +132,10 @@ pub(super) enum Seen {
         release: BTreeSet<&'static str>,
     },
     Subcommands(Vec<String>),
+    /// A workspace function named for migrating (`run_migrations`,
+    /// `migrate_from_version`) in a package with a database client: the
+    /// app's own schema migrations.
+    MigrationFn(String),
 }
 
 impl Seen {
@@ -208,6 +224,16 @@ impl Rule for Evidence {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        if let syn::Item::Fn(f) = item
+            && !cx.in_test()
+            && f.sig.ident.to_string().to_ascii_lowercase().contains("migrat")
+            && DATABASE_CRATES.iter().any(|c| cx.package().dependency(c).is_some())
+            && let Some(path) = cx.enclosing_fn_path()
+        {
+            let (span, path) = (cx.span(&f.sig.ident), path.to_string());
+            cx.record(span, Seen::MigrationFn(path));
+            return;
+        }
         if let syn::Item::Enum(e) = item
             && derives_subcommand(&e.attrs)
         {
@@ -473,7 +499,9 @@ const SQL_FEATURES: &[(&str, &str)] = &[
     ("postgresql", "postgres"),
     ("mariadb", "mysql"),
     ("sqlite-bundled", "sqlite"),
-    ("runtime-tokio-rustls", ""),
+    ("sqlx-all", "postgres"),
+    ("sqlx-all", "mysql"),
+    ("sqlx-all", "sqlite"),
 ];
 /// Compose images, by substring, and the kind they provide.
 const COMPOSE_IMAGES: &[(&str, &str)] = &[
@@ -632,7 +660,7 @@ impl<'a> Project<'a> {
                 }
                 if SQL_CRATES.contains(&d.name.as_str()) {
                     for f in &d.features {
-                        if let Some((_, k)) = SQL_FEATURES.iter().find(|(n, k)| n == f && !k.is_empty()) {
+                        for (_, k) in SQL_FEATURES.iter().filter(|(n, _)| n == f) {
                             service_kinds.insert(k);
                             service_sources.insert(format!("`{}/{f}`", d.name));
                         }
@@ -645,11 +673,11 @@ impl<'a> Project<'a> {
                 let Some(d) = normal.iter().find(|d| d.rename.as_deref().unwrap_or(&d.name) == dep) else {
                     continue;
                 };
-                if SQL_CRATES.contains(&d.name.as_str())
-                    && let Some((_, k)) = SQL_FEATURES.iter().find(|(n, k)| *n == f && !k.is_empty())
-                {
-                    service_kinds.insert(k);
-                    service_sources.insert(format!("`{dep}/{f}` (feature `{feature}`)"));
+                if SQL_CRATES.contains(&d.name.as_str()) {
+                    for (_, k) in SQL_FEATURES.iter().filter(|(n, _)| *n == f) {
+                        service_kinds.insert(k);
+                        service_sources.insert(format!("`{dep}/{f}` (feature `{feature}`)"));
+                    }
                 }
             }
         }
@@ -717,32 +745,82 @@ impl<'a> Project<'a> {
             .filter(|f| f.rule == startup_migration::StartupMigration::META.name)
             .filter_map(|f| f.get::<startup_migration::Migration>().map(|m| (f, m)))
             .collect();
-        let callers: BTreeSet<&str> = migrations.iter().map(|(_, m)| m.caller.as_str()).collect();
+        let mut callers: BTreeSet<&str> = migrations.iter().map(|(_, m)| m.caller.as_str()).collect();
+        // The app's own migration functions, where no migration crate is
+        // called: what the service model says about them.
+        let own: Vec<(&Fact, &str)> = facts
+            .iter()
+            .filter(|f| f.rule == Evidence::META.name)
+            .filter_map(|f| match f.get::<Seen>() {
+                Some(Seen::MigrationFn(p)) => Some((f, p.as_str())),
+                _ => None,
+            })
+            .collect();
+        if callers.is_empty() {
+            callers.extend(own.iter().map(|(_, p)| *p));
+        }
         if callers.is_empty() {
             return;
         }
         // Where the rule sees a branch (`match db_type { .. }`), the service
         // model still says whether a service runs it by default.
+        let sites: Vec<(&Fact, &str, &str)> = if migrations.is_empty() {
+            own.iter().map(|(f, p)| (*f, *p, "the app's own migrations")).collect()
+        } else {
+            migrations
+                .iter()
+                .map(|(f, m)| (*f, m.caller.as_str(), m.what))
+                .collect()
+        };
+        let mut found = Vec::new();
         if self.startup_migrations.is_empty() {
-            for (fact, m) in &migrations {
-                let Some((entry, path)) = model.service_path(&m.caller) else {
+            for (fact, caller, what) in sites {
+                let Some((entry, path)) = model.service_path(caller) else {
                     continue;
                 };
-                if !model.runs_by_default(&m.caller) {
+                if !model.runs_by_default(caller) {
                     continue;
                 }
                 let file = fact.span.path();
                 let rel = file.strip_prefix(&self.root).unwrap_or(file).display().to_string();
                 let short: Vec<&str> = path.iter().map(|p| p.rsplit("::").next().unwrap_or(p)).collect();
-                self.startup_migrations.push(format!(
-                    "`{rel}:{}` ({}, in service `{}`: {})",
-                    fact.span.start().line,
-                    m.what,
-                    entry.name,
-                    short.join(" → ")
+                found.push((
+                    short.len(),
+                    format!(
+                        "`{rel}:{}` ({what}, in service `{}`: {})",
+                        fact.span.start().line,
+                        entry.name,
+                        short.join(" → ")
+                    ),
                 ));
             }
         }
+        // Calls the model follows to no service path (a trait method behind
+        // a generic) and no one-off reaches, in a package a service runs:
+        // it migrates as it starts.
+        if self.startup_migrations.is_empty() && found.is_empty() {
+            for (fact, m) in &migrations {
+                let one_off = model
+                    .entries()
+                    .iter()
+                    .any(|e| e.kind == EntryKind::OneShot && model.reach_all(e).contains(&m.caller));
+                if !one_off && model.serves_package(fact.origin.package) {
+                    let file = fact.span.path();
+                    let rel = file.strip_prefix(&self.root).unwrap_or(file).display().to_string();
+                    found.push((
+                        usize::MAX,
+                        format!(
+                            "`{rel}:{}` ({}, in a package a service runs; the call path is not followed)",
+                            fact.span.start().line,
+                            m.what
+                        ),
+                    ));
+                }
+            }
+        }
+        // The outermost site first: the one nearest the entry point.
+        found.sort();
+        self.startup_migrations.extend(found.into_iter().map(|(_, s)| s));
         for entry in model.entries().iter().filter(|e| e.kind == EntryKind::OneShot) {
             let reach = model.reach_all(entry);
             if callers.iter().any(|c| reach.contains(c)) {

@@ -226,7 +226,12 @@ fn build_release_run(project: &Project<'_>, verdict: &mut Verdict) {
         .find(|(k, _)| k == "release")
         .map(|_| "a `release:` process in the Procfile".to_string())
         .or_else(|| project.release_script().map(|p| format!("`{p}`")))
-        .or_else(|| (!tasks.is_empty()).then(|| format!("{} runs the migrations", list(&tasks))));
+        .or_else(|| {
+            (!tasks.is_empty()).then(|| {
+                let verb = if tasks.len() == 1 { "runs" } else { "run" };
+                format!("{} {verb} the migrations", list(&tasks))
+            })
+        });
     let migrations = project.migrations();
     if let Some(first) = project.startup_migrations.first() {
         verdict
@@ -295,7 +300,8 @@ fn port_binding(project: &Project<'_>, verdict: &mut Verdict) {
         })
         .or_else(|| {
             env.iter()
-                .find(|v| v.name.ends_with("_PORT") && !v.name.contains("SMTP"))
+                .filter(|v| v.name.ends_with("_PORT") && !v.name.contains("SMTP"))
+                .min_by_key(|v| v.name.len())
         });
     let configured = project
         .rocket_toml_port()
@@ -481,10 +487,16 @@ fn admin_processes(project: &Project<'_>, verdict: &mut Verdict) {
     if !tasks.is_empty() {
         verdict.evidence.push(format!("one-off migrations: {}", list(&tasks)));
     }
-    for m in &project.startup_migrations {
-        verdict
-            .evidence
-            .push(format!("migrations run at every start of the service: {m}"));
+    if let Some(first) = project.startup_migrations.first() {
+        let more = project.startup_migrations.len() - 1;
+        verdict.evidence.push(format!(
+            "migrations run at every start of the service: {first}{}",
+            if more > 0 {
+                format!(" (and {more} more site{})", if more == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            }
+        ));
     }
     let startup = !project.startup_migrations.is_empty();
     if admin_bins.is_empty() && subcommands.is_empty() && !release_runs && tasks.is_empty() && !startup {
