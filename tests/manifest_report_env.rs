@@ -344,3 +344,37 @@ fn report_sees_what_the_services_use() {
     let check = run(&dir, &["--workspace", "--message-format", "short"]);
     assert!(!check.stderr.contains("startup_migration"), "{}", check.stderr);
 }
+
+/// A service that upgrades its own schema with hand-written functions as
+/// it starts: XII and V say so from the service model; `sqlx-all` names
+/// every database.
+#[test]
+fn report_sees_start_up_migrations_of_the_apps_own() {
+    let dir = fixture("report-own-migrations");
+    let r = run(&dir, &["report", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    let evidence = |n: &str| -> Vec<String> {
+        let f = json["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["numeral"] == n)
+            .unwrap();
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect()
+    };
+    let xii = evidence("XII");
+    assert!(
+        xii.iter().any(|e| e.starts_with("migrations run at every start of the service: `src/schema.rs:8` (the app's own migrations, in service `directory-server`: main → init_tables → migrate_from_version)")),
+        "{xii:?}"
+    );
+    assert!(
+        evidence("IV").iter().any(|e| e == "uses `mysql`, `postgres`, `sqlite`"),
+        "{:?}",
+        evidence("IV")
+    );
+}

@@ -1075,6 +1075,8 @@ fn expand_fields(
                 expand_fields(structs, package, t, &inner, sep, depth + 1, out);
             }
             _ if f.flatten => {}
+            // `#[serde(rename = "vim-insert")]`: no shell can set that name.
+            _ if key.contains('-') => {}
             _ => out.push((format!("{prefix}{key}"), f.default, f.types.clone())),
         }
     }

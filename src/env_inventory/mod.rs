@@ -53,7 +53,7 @@ const SECRET_WORDS: &[&str] = &[
     "ENCRYPTION_KEY",
     "DSN",
 ];
-const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD"];
+const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD", "_SEED"];
 const NOT_SECRET_SUFFIXES: &[&str] = &[
     "_PUBLIC_KEY",
     "_KEY_ID",
@@ -302,6 +302,7 @@ mod tests {
             "STRIPE_API_KEY",
             "AWS_SECRET_ACCESS_KEY",
             "SENTRY_DSN",
+            "LLDAP_SERVER_KEY_SEED",
         ] {
             assert!(looks_secret(n), "{n}");
         }
