@@ -320,6 +320,11 @@ fn report_sees_what_the_services_use() {
     has("IV", "uses `object storage`, `postgres`, `smtp`");
     has("IV", "`diesel/postgres` (feature `postgresql`)");
     has("V", "release step: `schema-tool` runs the migrations");
+    // A script that tags and publishes the crates is no deploy's release step.
+    has(
+        "V",
+        "`scripts/release.sh` tags and publishes a version of the software: not a deploy's release step",
+    );
     assert!(
         !row("V").1.iter().any(|e| e.contains("migration-tool")),
         "{:?}",

@@ -827,6 +827,20 @@ impl<'a> Project<'a> {
                 self.migrating_tasks.insert(entry.name.clone());
             }
         }
+        // A migration in a binary package whose every entry point is
+        // one-shot (a CLI's nested `migration run`) is that CLI's task, even
+        // where the model does not follow the dispatch down to it.
+        for (fact, m) in &migrations {
+            let reached = model.entries().iter().any(|e| model.reach_all(e).contains(&m.caller));
+            let entries: Vec<&crate::engine::Entry> = model
+                .entries()
+                .iter()
+                .filter(|e| e.package == fact.origin.package)
+                .collect();
+            if !reached && !entries.is_empty() && entries.iter().all(|e| e.kind == EntryKind::OneShot) {
+                self.migrating_tasks.insert(entries[0].binary.clone());
+            }
+        }
     }
 
     pub fn has_bin(&self) -> bool {
@@ -861,9 +875,26 @@ impl<'a> Project<'a> {
         self.files.find(&[".env"])
     }
 
-    /// The path of a release script.
-    pub fn release_script(&self) -> Option<String> {
-        self.files.find(RELEASE_SCRIPTS).map(|p| self.rel(&p))
+    /// A release script and whether it is a deploy's release phase: one
+    /// that migrates or deploys, not one that tags and publishes a version
+    /// of the software (`cargo publish`, `git tag`, `gh release`).
+    pub fn release_script(&self) -> Option<(String, bool)> {
+        let p = self.files.find(RELEASE_SCRIPTS)?;
+        let text = std::fs::read_to_string(&p).unwrap_or_default().to_ascii_lowercase();
+        let deploys = ["migrat", "kubectl", "helm ", "deploy"]
+            .iter()
+            .any(|w| text.contains(w));
+        let publishes = [
+            "cargo publish",
+            "cargo release",
+            "git tag",
+            "gh release",
+            "cargo dist",
+            "git push --tags",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
+        Some((self.rel(&p), deploys || !publishes))
     }
 
     /// The path of a `migrations` directory.

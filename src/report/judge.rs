@@ -225,7 +225,12 @@ fn build_release_run(project: &Project<'_>, verdict: &mut Verdict) {
         .iter()
         .find(|(k, _)| k == "release")
         .map(|_| "a `release:` process in the Procfile".to_string())
-        .or_else(|| project.release_script().map(|p| format!("`{p}`")))
+        .or_else(|| {
+            project
+                .release_script()
+                .filter(|(_, deploys)| *deploys)
+                .map(|(p, _)| format!("`{p}`"))
+        })
         .or_else(|| {
             (!tasks.is_empty()).then(|| {
                 let verb = if tasks.len() == 1 { "runs" } else { "run" };
@@ -252,6 +257,11 @@ fn build_release_run(project: &Project<'_>, verdict: &mut Verdict) {
         (None, None) => verdict
             .evidence
             .push("no release step (none needed: no migrations)".into()),
+    }
+    if let Some((p, false)) = project.release_script() {
+        verdict.evidence.push(format!(
+            "`{p}` tags and publishes a version of the software: not a deploy's release step"
+        ));
     }
     match project.dockerfile() {
         Some((path, text)) => {
