@@ -98,13 +98,13 @@ const ROCKET_05: &[&str] = &[
     "ROCKET_PROFILE",
     "ROCKET_CONFIG",
 ];
-/// Rocket 0.4: `rocket::ignite()` and the active environment.
-const ROCKET_04_CALLS: &[&str] = &[
-    "rocket::ignite",
+/// Rocket 0.4: `rocket::ignite()` reads `Rocket.toml` and `ROCKET_*`.
+const ROCKET_04_CALLS: &[&str] = &["rocket::ignite", "rocket::config::RocketConfig::read"];
+/// Rocket 0.4: the active environment is `ROCKET_ENV` alone.
+const ROCKET_04_ENV_CALLS: &[&str] = &[
     "rocket::config::Environment::active",
     "rocket::Config::active",
     "rocket::config::Config::active",
-    "rocket::config::RocketConfig::read",
 ];
 const ROCKET_04: &[&str] = &[
     "ROCKET_ENV",
@@ -412,7 +412,7 @@ impl Rule for EnvReads {
                     && cx.package().dependency("rocket").is_some()
                 {
                     let span = cx.span(&f.sig.ident);
-                    cx.record(span, rocket_vars(ROCKET_05));
+                    cx.record(span, rocket_vars(ROCKET_05, "rocket (figment)"));
                 }
                 return;
             }
@@ -514,10 +514,13 @@ fn framework_read(cx: &Cx<'_>, call: &Call<'_>) -> Option<Read> {
         return Some(framework(&[&name], source, Fallback::Optional));
     }
     if call.matched(ROCKET_05_CALLS).is_some() && cx.package().dependency("rocket").is_some() {
-        return Some(rocket_vars(ROCKET_05));
+        return Some(rocket_vars(ROCKET_05, "rocket (figment)"));
     }
     if call.matched(ROCKET_04_CALLS).is_some() && cx.package().dependency("rocket").is_some() {
-        return Some(rocket_vars(ROCKET_04));
+        return Some(rocket_vars(ROCKET_04, "rocket::ignite"));
+    }
+    if call.matched(ROCKET_04_ENV_CALLS).is_some() && cx.package().dependency("rocket").is_some() {
+        return Some(rocket_vars(&["ROCKET_ENV"], "rocket::config::Environment::active"));
     }
     let method = call.method?.to_string();
     if FILTER_BUILDER_READS.contains(&method.as_str()) && call.chain.root_is(ENV_FILTER_BUILDERS) {
@@ -535,10 +538,10 @@ fn framework_read(cx: &Cx<'_>, call: &Call<'_>) -> Option<Read> {
     None
 }
 
-fn rocket_vars(names: &[&str]) -> Read {
+fn rocket_vars(names: &[&str], source: &'static str) -> Read {
     Read::Framework {
         names: names.iter().map(|n| n.to_string()).collect(),
-        source: "rocket (figment)",
+        source,
         default: Fallback::Yes,
     }
 }

@@ -4,8 +4,11 @@
 //!
 //! Sources: `std::env::var`/`var_os`, `dotenvy::var`, `envy::from_env::<T>()`
 //! (the fields of `T` become the names, with `envy::prefixed(..)`),
-//! `config::Environment::with_prefix`, figment's `Env::prefixed`, and clap's
-//! `#[arg(env = "..")]`.
+//! `config::Environment::with_prefix` and figment's `Env::prefixed` (the
+//! fields of the struct deserialized there, nested with the separator),
+//! clap's `#[arg(env = "..")]`, framework reads (`EnvFilter`'s `RUST_LOG`,
+//! Rocket's `ROCKET_*`), and names that reach a read through code: wrapper
+//! functions and macros over a field list (`flow.rs`).
 
 use serde::Serialize;
 
