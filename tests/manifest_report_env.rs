@@ -317,6 +317,15 @@ fn report_sees_what_the_services_use() {
         let (_, e) = row(n);
         assert!(e.iter().any(|e| e.contains(text)), "{n}: `{text}` not in {e:?}");
     };
+    has("III", "also documented in `docs/config.md`");
+    assert!(
+        !row("III")
+            .1
+            .iter()
+            .any(|e| e.starts_with("undocumented") && e.contains("LLDAP_JWT_SECRET`")),
+        "{:?}",
+        row("III")
+    );
     has("IV", "uses `object storage`, `postgres`, `smtp`");
     has("IV", "`diesel/postgres` (feature `postgresql`)");
     has("V", "release step: `schema-tool` runs the migrations");

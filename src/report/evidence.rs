@@ -870,6 +870,36 @@ impl<'a> Project<'a> {
         self.files.read(READMES)
     }
 
+    /// Other documents that list variables: config templates and samples
+    /// at the top level (`lldap_config.docker_template.toml`,
+    /// `config.example.yaml`) and the Markdown of `docs/`, two levels deep.
+    pub fn other_docs(&self) -> Vec<(String, String)> {
+        let mut paths = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&self.root) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+                let doc = ["template", "example", "sample"].iter().any(|w| name.contains(w))
+                    && [".toml", ".yml", ".yaml", ".json", ".hjson", ".md", ".env"]
+                        .iter()
+                        .any(|x| name.ends_with(x));
+                if doc && e.file_type().is_ok_and(|t| t.is_file()) {
+                    paths.push(e.path());
+                }
+            }
+        }
+        markdown_walk(&self.root.join("docs"), 0, &mut paths);
+        paths.sort();
+        paths.truncate(64);
+        paths
+            .into_iter()
+            .filter_map(|p| {
+                let meta = std::fs::metadata(&p).ok()?;
+                (meta.len() <= 1 << 20).then_some(())?;
+                Some((self.rel(&p), std::fs::read_to_string(&p).ok()?))
+            })
+            .collect()
+    }
+
     /// A `.env` file.
     pub fn dotenv(&self) -> Option<PathBuf> {
         self.files.find(&[".env"])
@@ -938,6 +968,18 @@ impl<'a> Project<'a> {
             .filter_map(|v| v.as_table())
             .any(|t| t.contains_key("port"))
             .then_some(path)
+    }
+}
+
+fn markdown_walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() && depth < 2 {
+            markdown_walk(&e.path(), depth + 1, out);
+        } else if kind.is_file() && e.path().extension().is_some_and(|x| x == "md") {
+            out.push(e.path());
+        }
     }
 }
 

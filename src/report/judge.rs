@@ -164,12 +164,14 @@ fn config(project: &Project<'_>, verdict: &mut Verdict) {
     }
     let example = project.env_example();
     let readme = project.readme();
+    let docs = project.other_docs();
     let documented = |name: &str| {
         let key = name.trim_end_matches('*');
         example
             .as_ref()
             .is_some_and(|(_, t)| documented_keys(t).iter().any(|k| k.starts_with(key)))
             || readme.as_ref().is_some_and(|(_, t)| t.contains(key))
+            || docs.iter().any(|(_, t)| t.contains(key))
     };
     let undocumented: BTreeSet<&str> = names
         .iter()
@@ -180,6 +182,14 @@ fn config(project: &Project<'_>, verdict: &mut Verdict) {
         Some((path, _)) => verdict.evidence.push(format!("documented in `{path}`")),
         None if !names.is_empty() => verdict.evidence.push("no `.env.example`".into()),
         None => {}
+    }
+    let used: BTreeSet<&str> = docs
+        .iter()
+        .filter(|(_, t)| names.iter().any(|n| t.contains(n.trim_end_matches('*'))))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    if !used.is_empty() {
+        verdict.evidence.push(format!("also documented in {}", list(&used)));
     }
     if !undocumented.is_empty() {
         verdict.evidence.push(format!("undocumented: {}", list(&undocumented)));
