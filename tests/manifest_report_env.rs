@@ -238,6 +238,9 @@ fn env_follows_wrappers_macros_and_config_crates() {
             .find(|v| v["name"] == name && v["source"] == "make_config! field list")
             .unwrap_or_else(|| panic!("{name} not read by the macro: {}", r.stdout));
         assert_eq!(v["file_variant"], format!("{name}_FILE"), "{name}");
+        // A field that gives a default after its shape has one.
+        let default = if name == "ADMIN_TOKEN" { "unknown" } else { "yes" };
+        assert_eq!(v["default"], default, "{name}");
     }
     // A literal inside the macro's own body, and wrapper calls in other crates.
     assert_eq!(get("ENV_FILE")["source"], "get_env(..) → env::var");

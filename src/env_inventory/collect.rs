@@ -1298,11 +1298,12 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                 }
                 let source = format!("{name}! field list");
                 for seq in seqs {
-                    for (field, types) in flow::matches(def, seq) {
+                    for (field, types, has_default) in flow::matches(def, seq) {
                         let field = if def.upper { field.to_ascii_uppercase() } else { field };
                         let value = format!("{}{field}{}", def.prefix, def.suffix);
+                        let default = if has_default { Fallback::Yes } else { Fallback::Unknown };
                         for (var, file) in names_of(&value, &sinks) {
-                            push(var, source.clone(), Fallback::Unknown, &types, file);
+                            push(var, source.clone(), default, &types, file);
                         }
                     }
                 }

@@ -57,6 +57,9 @@ pub(super) struct MacroDef {
     pub calls: Vec<String>,
     /// The expansion calls `env::var` itself.
     pub direct: bool,
+    /// The matcher goes on with an optional default, `$(, $default:expr)?`:
+    /// a field followed by that punctuation has a default.
+    pub default_after: Option<char>,
 }
 
 /// The token sequences of an invocation, one per group level.
@@ -88,20 +91,24 @@ fn flatten(tokens: TokenStream, out: &mut Vec<Vec<Tok>>, depth: usize) {
     out.push(seq);
 }
 
-/// The `$name` each match of `pattern` binds in `seq`, with the `ty`
-/// fragment's identifiers when the pattern has one.
-pub(super) fn matches(def: &MacroDef, seq: &[Tok]) -> Vec<(String, Vec<String>)> {
+/// A field of an invocation: its name, the `ty` fragment's identifiers
+/// (when the pattern has one), and whether a default follows it.
+pub(super) type FieldMatch = (String, Vec<String>, bool);
+
+/// Each match of the definition's shape in `seq`.
+pub(super) fn matches(def: &MacroDef, seq: &[Tok]) -> Vec<FieldMatch> {
     let mut out = Vec::new();
     for i in 0..seq.len() {
         let Tok::Ident(name) = &seq[i] else { continue };
-        if let Some(ty) = match_at(def, seq, i + 1) {
-            out.push((name.clone(), ty));
+        if let Some((ty, end)) = match_at(def, seq, i + 1) {
+            let default = def.default_after.is_some_and(|c| seq.get(end) == Some(&Tok::Punct(c)));
+            out.push((name.clone(), ty, default));
         }
     }
     out
 }
 
-fn match_at(def: &MacroDef, seq: &[Tok], mut at: usize) -> Option<Vec<String>> {
+fn match_at(def: &MacroDef, seq: &[Tok], mut at: usize) -> Option<(Vec<String>, usize)> {
     let mut ty = Vec::new();
     for (k, p) in def.pattern.iter().enumerate() {
         let t = seq.get(at)?;
@@ -159,7 +166,7 @@ fn match_at(def: &MacroDef, seq: &[Tok], mut at: usize) -> Option<Vec<String>> {
             }
         }
     }
-    Some(ty)
+    Some((ty, at))
 }
 
 /// Reads a `macro_rules!` body. `None` when no rule stringifies a
@@ -190,10 +197,11 @@ pub(super) fn macro_def(name: &str, body: &TokenStream) -> Option<MacroDef> {
         // The matcher of the rule whose expansion stringifies the name.
         if let Some(var) = transcriber(t.stream(), &mut def)
             && def.pattern.is_empty()
-            && let Some((pattern, ty_at)) = pattern_after(m.stream(), &var, 0)
+            && let Some((pattern, ty_at, default_after)) = pattern_after(m.stream(), &var, 0)
         {
             def.pattern = pattern;
             def.ty_at = ty_at;
+            def.default_after = default_after;
         }
         i += 4;
     }
@@ -201,7 +209,9 @@ pub(super) fn macro_def(name: &str, body: &TokenStream) -> Option<MacroDef> {
 }
 
 /// The shape after `$var:ident` in a matcher.
-fn pattern_after(tokens: TokenStream, var: &str, depth: usize) -> Option<(Vec<PatTok>, Option<usize>)> {
+type Shape = (Vec<PatTok>, Option<usize>, Option<char>);
+
+fn pattern_after(tokens: TokenStream, var: &str, depth: usize) -> Option<Shape> {
     if depth > 8 {
         return None;
     }
@@ -220,9 +230,20 @@ fn pattern_after(tokens: TokenStream, var: &str, depth: usize) -> Option<(Vec<Pa
         }
         let mut pattern = Vec::new();
         let mut ty_at = None;
+        let mut default_after = None;
         let mut k = i + 4;
         while let Some(t) = trees.get(k) {
             if pattern.len() >= 12 {
+                break;
+            }
+            if is_dollar(t)
+                && let Some(TokenTree::Group(g)) = trees.get(k + 1)
+            {
+                // `$(, $default:expr)?`: an optional default after the shape.
+                let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                if let (Some(TokenTree::Punct(p)), true) = (inner.first(), inner.iter().any(is_dollar)) {
+                    default_after = Some(p.as_char());
+                }
                 break;
             }
             if is_dollar(t) {
@@ -258,7 +279,7 @@ fn pattern_after(tokens: TokenStream, var: &str, depth: usize) -> Option<(Vec<Pa
         if ty_at.is_some_and(|t| t >= pattern.len()) {
             ty_at = None;
         }
-        return (!pattern.is_empty()).then_some((pattern, ty_at));
+        return (!pattern.is_empty()).then_some((pattern, ty_at, default_after));
     }
     None
 }
@@ -510,8 +531,8 @@ mod tests {
 "#
         .parse()
         .unwrap();
-        let found: Vec<(String, Vec<String>)> = sequences(&invocation).iter().flat_map(|s| matches(&def, s)).collect();
-        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        let found: Vec<FieldMatch> = sequences(&invocation).iter().flat_map(|s| matches(&def, s)).collect();
+        let names: Vec<&str> = found.iter().map(|(n, _, _)| n.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -523,6 +544,10 @@ mod tests {
             ]
         );
         assert_eq!(found[2].1, ["Pass"]);
+        // `$(, $default:expr)?`: the fields that give one have a default.
+        assert_eq!(def.default_after, Some(','));
+        let defaults: Vec<bool> = found.iter().map(|f| f.2).collect();
+        assert_eq!(defaults, [true, true, false, true, true]);
     }
 
     #[test]
