@@ -505,12 +505,39 @@ fn load_project(project: &ProjectArgs, color: bool) -> Result<Workspace, ExitCod
     })
 }
 
+/// The workspace's warnings and every configuration issue, printed the
+/// same way by `check`, `fix`, `report` and `env`; any configuration error
+/// is exit status 2, after all of them are shown.
+fn load_config(workspace: &Workspace, color: bool, stderr: &mut dyn Write) -> Result<Vec<engine::Settings>, ExitCode> {
+    for warning in &workspace.warnings {
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, warning));
+    }
+    let (settings, issues) = crate::config::load(workspace);
+    let mut config_error = false;
+    for issue in &issues {
+        let severity = if issue.is_error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        config_error |= issue.is_error;
+        let _ = writeln!(stderr, "{}", human::paint(color, severity, &issue.to_string()));
+    }
+    if config_error {
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    Ok(settings)
+}
+
 fn run_env(args: &EnvArgs) -> ExitCode {
     let workspace = match load_project(&args.project, use_color(None)) {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let (settings, _) = crate::config::load(&workspace);
+    let settings = match load_config(&workspace, use_color(None), &mut stderr()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let options = Options {
         settings,
         ..Options::default()
@@ -531,18 +558,10 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let (settings, issues) = crate::config::load(&workspace);
-    for issue in &issues {
-        let severity = if issue.is_error {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        let _ = writeln!(stderr(), "{}", human::paint(color, severity, &issue.to_string()));
-        if issue.is_error {
-            return ExitCode::from(EXIT_USAGE);
-        }
-    }
+    let settings = match load_config(&workspace, color, &mut stderr()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let options = Options {
         settings,
         ..Options::default()
@@ -711,24 +730,7 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
         Ok(ws) => ws,
         Err(e) => return Err(fail(stderr, &format!("{e:#}"))),
     };
-    for warning in &workspace.warnings {
-        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, warning));
-    }
-
-    let (settings, issues) = crate::config::load(&workspace);
-    let mut config_error = false;
-    for issue in &issues {
-        let severity = if issue.is_error {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        config_error |= issue.is_error;
-        let _ = writeln!(stderr, "{}", human::paint(color, severity, &issue.to_string()));
-    }
-    if config_error {
-        return Err(ExitCode::from(EXIT_USAGE));
-    }
+    let settings = load_config(&workspace, color, stderr)?;
     let overrides = level_overrides(args, matches);
     for (name, _) in &overrides {
         if name != "warnings" && rules::find(name).is_none() {

@@ -320,6 +320,25 @@ fn exit_codes() {
 }
 
 #[test]
+fn bad_config_is_the_same_error_for_check_report_and_env() {
+    let dir = fixture("bad-config");
+    let check = run(&dir, &[]);
+    for args in [
+        &["report"][..],
+        &["env"],
+        &["env", "--format", "json"],
+        &["report", "--format", "json"],
+    ] {
+        let r = run(&dir, args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        // Every issue, warnings and errors, in the order `check` prints them.
+        assert_eq!(r.stderr, check.stderr, "{args:?}");
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+    assert_eq!(check.stderr.lines().count(), 3, "{}", check.stderr);
+}
+
+#[test]
 fn color_follows_flags_and_environment() {
     let dir = fixture("service");
     let esc = "\u{1b}[";

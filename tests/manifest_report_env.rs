@@ -178,7 +178,7 @@ fn env_inventory_of_std_envy_config_and_clap() {
         "RUST_LOG",
         "JWT_SECRET",
         "MAIL_SMTP_HOST",
-        "APP_*",
+        "APP__*",
         "DATABASE_URL",
         "LISTEN_ADDR",
     ] {
@@ -213,4 +213,185 @@ fn report_colors_only_when_asked() {
     assert!(!plain.stdout.contains('\x1b'));
     let colored = run(&dir, &["report", "--color", "always"]);
     assert!(colored.stdout.contains("\x1b[1;32mpass"));
+}
+
+/// `env` on a workspace written as real servers are: a wrapper crate whose
+/// functions read `<KEY>` and `<KEY>_FILE`, a macro over a field list that
+/// reads through them, a figment struct under `LLDAP_` with `__` nesting
+/// and a file adapter, a config-rs struct, `EnvFilter` and Rocket.
+#[test]
+fn env_follows_wrappers_macros_and_config_crates() {
+    let dir = fixture("env-flow");
+    let r = run(&dir, &["env", "--workspace", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let vars = json.as_array().unwrap();
+    let get = |name: &str| {
+        vars.iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing from {}", r.stdout))
+    };
+    // The macro's field list, through the wrapper crate, with `_FILE`.
+    for name in ["DATA_FOLDER", "DATABASE_URL", "ADMIN_TOKEN", "DISABLE_ADMIN_TOKEN"] {
+        let v = vars
+            .iter()
+            .find(|v| v["name"] == name && v["source"] == "make_config! field list")
+            .unwrap_or_else(|| panic!("{name} not read by the macro: {}", r.stdout));
+        assert_eq!(v["file_variant"], format!("{name}_FILE"), "{name}");
+        // A field that gives a default after its shape has one.
+        let default = if name == "ADMIN_TOKEN" { "unknown" } else { "yes" };
+        assert_eq!(v["default"], default, "{name}");
+    }
+    // A literal inside the macro's own body, and wrapper calls in other crates.
+    assert_eq!(get("ENV_FILE")["source"], "get_env(..) → env::var");
+    assert_eq!(get("IMPORT_SOURCE_URL")["file"], "crates/importer/src/main.rs");
+    assert_eq!(get("APP_SMTP_HOST")["source"], "app_var(..) → env::var");
+    // figment: the struct's fields under the prefix, nested with `__`.
+    for name in [
+        "LLDAP_LDAP_PORT",
+        "LLDAP_JWT_SECRET",
+        "LLDAP_KEY_SEED",
+        "LLDAP_FORCE_UPDATE_PRIVATE_KEY",
+        "LLDAP_SMTP_OPTIONS__PASSWORD",
+        "LLDAP_SMTP_OPTIONS__SERVER",
+    ] {
+        assert_eq!(get(name)["file_variant"], format!("{name}_FILE"), "{name}");
+    }
+    // config-rs: the prefix joined by the separator, nested the same way.
+    assert_eq!(get("WORKER__CONCURRENCY")["source"], "config::Environment::with_prefix");
+    get("WORKER__QUEUE__URL");
+    // Frameworks.
+    assert_eq!(
+        get("RUST_LOG")["source"],
+        "tracing_subscriber::EnvFilter::from_default_env"
+    );
+    get("ROCKET_PORT");
+    get("ROCKET_ADDRESS");
+    // Secrets by type, then name: a flag never is, a secret type always is.
+    for (name, secret) in [
+        ("ADMIN_TOKEN", true),
+        ("DISABLE_ADMIN_TOKEN", false),
+        ("LLDAP_KEY_SEED", true),
+        ("LLDAP_JWT_SECRET", true),
+        ("LLDAP_FORCE_UPDATE_PRIVATE_KEY", false),
+        ("LLDAP_SMTP_OPTIONS__PASSWORD", true),
+        ("LLDAP_SMTP_OPTIONS__ENABLE_PASSWORD_RESET", false),
+        ("DATABASE_URL", false),
+    ] {
+        assert_eq!(get(name)["secret"], secret, "{name}");
+    }
+    // No prefix rows once the struct is known, and no generated `_FILE_FILE`.
+    assert!(!vars.iter().any(|v| v["name"] == "LLDAP_*" || v["name"] == "WORKER__*"));
+    let table = run(&dir, &["env", "--workspace"]).stdout;
+    assert!(table.contains("ADMIN_TOKEN (+_FILE)"), "{table}");
+    let dotenv = run(&dir, &["env", "--workspace", "--format", "dotenv"]).stdout;
+    assert!(
+        dotenv.contains("# or LLDAP_JWT_SECRET_FILE: the path of a file that holds the value\nLLDAP_JWT_SECRET=\n")
+    );
+}
+
+/// `report` on the same workspace: backing services from dependencies and
+/// the package's own features, a compose file in `docker/`, the port from
+/// `Rocket.toml` and Rocket's figment, the release step judged by what it
+/// runs (the migrating `schema-tool`, not the importer named
+/// `migration-tool`), and the service's start-up migrations.
+#[test]
+fn report_sees_what_the_services_use() {
+    let dir = fixture("env-flow");
+    let r = run(&dir, &["report", "--workspace", "--format", "json"]);
+    assert!(r.code == 1, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = |n: &str| -> (String, Vec<String>) {
+        let f = json["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["numeral"] == n)
+            .unwrap();
+        let evidence = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect();
+        (f["status"].as_str().unwrap().to_string(), evidence)
+    };
+    let has = |n: &str, text: &str| {
+        let (_, e) = row(n);
+        assert!(e.iter().any(|e| e.contains(text)), "{n}: `{text}` not in {e:?}");
+    };
+    has("III", "also documented in `docs/config.md`");
+    assert!(
+        !row("III")
+            .1
+            .iter()
+            .any(|e| e.starts_with("undocumented") && e.contains("LLDAP_JWT_SECRET`")),
+        "{:?}",
+        row("III")
+    );
+    has("IV", "uses `object storage`, `postgres`, `smtp`");
+    has("IV", "`diesel/postgres` (feature `postgresql`)");
+    has("V", "release step: `schema-tool` runs the migrations");
+    // A script that tags and publishes the crates is no deploy's release step.
+    has(
+        "V",
+        "`scripts/release.sh` tags and publishes a version of the software: not a deploy's release step",
+    );
+    assert!(
+        !row("V").1.iter().any(|e| e.contains("migration-tool")),
+        "{:?}",
+        row("V")
+    );
+    has(
+        "V",
+        "migrations run at start-up of the service: `crates/server/src/db.rs:9`",
+    );
+    assert_eq!(row("VII").0, "pass");
+    has("VII", "port from config: `port` in `Rocket.toml`");
+    has("VII", "port from `ROCKET_PORT`");
+    assert_eq!(row("X").0, "pass");
+    has("X", "`docker/docker-compose.yml` runs `postgres`");
+    has("XII", "one-off migrations: `schema-tool`");
+    has(
+        "XII",
+        "migrations run at every start of the service: `crates/server/src/db.rs:9`",
+    );
+    // `startup_migration` is allowed by default: evidence, not a finding.
+    assert!(row("XII").0 == "pass", "{:?}", row("XII"));
+    let check = run(&dir, &["--workspace", "--message-format", "short"]);
+    assert!(!check.stderr.contains("startup_migration"), "{}", check.stderr);
+}
+
+/// A service that upgrades its own schema with hand-written functions as
+/// it starts: XII and V say so from the service model; `sqlx-all` names
+/// every database.
+#[test]
+fn report_sees_start_up_migrations_of_the_apps_own() {
+    let dir = fixture("report-own-migrations");
+    let r = run(&dir, &["report", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    let evidence = |n: &str| -> Vec<String> {
+        let f = json["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["numeral"] == n)
+            .unwrap();
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect()
+    };
+    let xii = evidence("XII");
+    assert!(
+        xii.iter().any(|e| e.starts_with("migrations run at every start of the service: `src/schema.rs:8` (the app's own migrations, in service `directory-server`: main → init_tables → migrate_from_version)")),
+        "{xii:?}"
+    );
+    assert!(
+        evidence("IV").iter().any(|e| e == "uses `mysql`, `postgres`, `sqlite`"),
+        "{:?}",
+        evidence("IV")
+    );
 }

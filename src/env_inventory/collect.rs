@@ -1,10 +1,10 @@
 //! The collector: the [`EnvReads`] hooks that record each read during the
 //! engine's pass, and [`inventory`], which turns the facts into read sites.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{EnvReads, EnvVar, Fallback, Read, looks_secret};
+use super::{Arg, EnvReads, EnvVar, Fallback, Field, PrefixStep, Read, flow, secret_by_type};
 use crate::diagnostic::Span;
 use crate::engine::{Call, Cx, Fact, MacroCall, Outcome};
 use crate::rules::{Rule, RuleMeta};
@@ -42,6 +42,80 @@ const CONFIG_ENV_CONSTRUCTORS: &[&str] = &[
     "config::Environment::new",
     "config::Environment::with_prefix",
 ];
+/// figment's environment provider, for `.split(..)`.
+const FIGMENT_ENV: &[&str] = &["figment::providers::Env::prefixed", "figment::providers::Env::raw"];
+/// Providers that also read `NAME_FILE` as a path to the value.
+const FILE_ADAPTERS: &[&str] = &[
+    "figment_file_provider_adapter::FileAdapter::wrap",
+    "figment_file_provider_adapter::FileAdapter::with_suffix",
+];
+/// Methods that deserialize a figment or config-rs builder into a struct.
+const EXTRACT_METHODS: &[&str] = &["extract", "extract_lossy", "try_deserialize", "try_into", "deserialize"];
+/// `EnvFilter` and logger constructors that read `RUST_LOG`.
+const RUST_LOG_READS: &[&str] = &[
+    "tracing_subscriber::EnvFilter::from_default_env",
+    "tracing_subscriber::EnvFilter::try_from_default_env",
+    "tracing_subscriber::filter::EnvFilter::from_default_env",
+    "tracing_subscriber::filter::EnvFilter::try_from_default_env",
+    "env_logger::init",
+    "env_logger::try_init",
+    "env_logger::Builder::from_default_env",
+    "env_logger::Env::default",
+    "pretty_env_logger::init",
+    "pretty_env_logger::try_init",
+    "pretty_env_logger::formatted_builder",
+    "pretty_env_logger::formatted_timed_builder",
+];
+/// Every variable of the process.
+const VARS_CALLS: &[&str] = &["std::env::vars", "std::env::vars_os"];
+/// `tracing_subscriber::fmt::init()` reads `RUST_LOG` when the crate's
+/// `env-filter` feature is on.
+const FMT_INIT: &[&str] = &["tracing_subscriber::fmt::init", "tracing_subscriber::fmt::try_init"];
+/// `EnvFilter` constructors that read the variable they are given.
+const NAMED_FILTER_READS: &[&str] = &[
+    "tracing_subscriber::EnvFilter::from_env",
+    "tracing_subscriber::EnvFilter::try_from_env",
+    "tracing_subscriber::filter::EnvFilter::from_env",
+    "tracing_subscriber::filter::EnvFilter::try_from_env",
+];
+const ENV_FILTER_BUILDERS: &[&str] = &[
+    "tracing_subscriber::EnvFilter::builder",
+    "tracing_subscriber::filter::EnvFilter::builder",
+];
+/// `EnvFilter::builder()` steps that read the environment.
+const FILTER_BUILDER_READS: &[&str] = &["from_env", "from_env_lossy", "try_from_env"];
+/// Rocket 0.5: the default figment reads `ROCKET_*` (these are the keys
+/// its guide documents for a deployment).
+const ROCKET_05_CALLS: &[&str] = &["rocket::build", "rocket::Config::figment", "rocket::Rocket::build"];
+const ROCKET_05: &[&str] = &[
+    "ROCKET_ADDRESS",
+    "ROCKET_PORT",
+    "ROCKET_WORKERS",
+    "ROCKET_LOG_LEVEL",
+    "ROCKET_SECRET_KEY",
+    "ROCKET_LIMITS",
+    "ROCKET_TLS",
+    "ROCKET_PROFILE",
+    "ROCKET_CONFIG",
+];
+/// Rocket 0.4: `rocket::ignite()` reads `Rocket.toml` and `ROCKET_*`.
+const ROCKET_04_CALLS: &[&str] = &["rocket::ignite", "rocket::config::RocketConfig::read"];
+/// Rocket 0.4: the active environment is `ROCKET_ENV` alone.
+const ROCKET_04_ENV_CALLS: &[&str] = &[
+    "rocket::config::Environment::active",
+    "rocket::Config::active",
+    "rocket::config::Config::active",
+];
+const ROCKET_04: &[&str] = &[
+    "ROCKET_ENV",
+    "ROCKET_ADDRESS",
+    "ROCKET_PORT",
+    "ROCKET_WORKERS",
+    "ROCKET_LOG",
+    "ROCKET_SECRET_KEY",
+    "ROCKET_LIMITS",
+    "ROCKET_TLS",
+];
 const SERDE_DERIVES: &[&str] = &["Deserialize", "serde::Deserialize"];
 const CLAP_ATTRS: &[&str] = &["arg", "clap", "structopt"];
 const CLAP_DEFAULT_KEYS: &[&str] = &[
@@ -63,16 +137,87 @@ impl Rule for EnvReads {
             return;
         }
         if let Some(source) = call.matched(VAR_READS) {
-            if let Some(name) = call.args.first().and_then(|a| str_value(cx, a)) {
-                let span = cx.span(call.expr);
+            let Some(arg) = call.args.first() else { return };
+            let span = cx.span(call.expr);
+            if let Some(name) = str_value(cx, arg) {
                 cx.record(span, Read::Var { name, source });
+            } else if let Arg::Param { ident, prefix, suffix } = arg_of(cx, arg)
+                && let Some(fn_path) = cx.enclosing_fn_path().map(str::to_string)
+            {
+                cx.record(
+                    span,
+                    Read::ParamFlow {
+                        fn_path,
+                        param: ident,
+                        prefix,
+                        suffix,
+                        source,
+                    },
+                );
             }
             return;
         }
         if let Some(source) = call.matched(PREFIX_SOURCES) {
             if let Some(prefix) = call.args.first().and_then(|a| str_value(cx, a)) {
                 let span = cx.span(call.expr);
-                cx.record(span, Read::Prefix { prefix, source });
+                let fn_path = cx.enclosing_fn_path().map(str::to_string);
+                cx.record(
+                    span,
+                    Read::Prefix {
+                        prefix,
+                        source,
+                        fn_path,
+                    },
+                );
+            }
+            return;
+        }
+        if call.is(FILE_ADAPTERS) {
+            if let Some(root) = call.args.first().and_then(|a| root_call(a)) {
+                let span = cx.span(root);
+                cx.record(span, Read::PrefixStep(PrefixStep::FileAdapter));
+            }
+            return;
+        }
+        if call.is(VARS_CALLS) {
+            if let Some(fn_path) = cx.enclosing_fn_path().map(str::to_string) {
+                let span = cx.span(call.expr);
+                cx.record(span, Read::VarsCall { fn_path });
+            }
+            return;
+        }
+        if let Some(m) = call.method
+            && (m == "strip_prefix" || m == "starts_with")
+            && let Some(prefix) = call.args.first().and_then(|a| str_value(cx, a))
+            && prefix.len() > 2
+            && prefix.ends_with('_')
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && let Some(fn_path) = cx.enclosing_fn_path().map(str::to_string)
+        {
+            let span = cx.span(call.expr);
+            cx.record(span, Read::VarsPrefix { fn_path, prefix });
+            return;
+        }
+        if let Some(framework) = framework_read(cx, call) {
+            let span = cx.span(call.expr);
+            cx.record(span, framework);
+            return;
+        }
+        if call.method.is_none() && !call.args.is_empty() && workspace_callee(cx, &call.paths) {
+            let args: Vec<Arg> = call.args.iter().map(|a| arg_of(cx, a)).collect();
+            if args.iter().any(|a| *a != Arg::Other) {
+                let span = cx.span(call.expr);
+                let fn_path = cx.enclosing_fn_path().map(str::to_string);
+                cx.record(
+                    span,
+                    Read::Call {
+                        fn_path,
+                        callees: call.paths.clone(),
+                        args,
+                    },
+                );
             }
             return;
         }
@@ -103,22 +248,51 @@ impl Rule for EnvReads {
             }
             return;
         }
+        // `Env::prefixed("APP_").split("__")`, `Environment::with_prefix("app").separator("__")`
+        let step = match method.as_str() {
+            "split" if call.chain.root_is(FIGMENT_ENV) => Some(PrefixStep::Separator as fn(String) -> PrefixStep),
+            "separator" if call.chain.root_is(CONFIG_ENV_CONSTRUCTORS) => Some(PrefixStep::Separator as _),
+            "prefix_separator" if call.chain.root_is(CONFIG_ENV_CONSTRUCTORS) => Some(PrefixStep::PrefixSeparator as _),
+            _ => None,
+        };
+        if let Some(step) = step {
+            if let (Some(sep), Some(root)) = (call.args.first().and_then(|a| str_value(cx, a)), root_call(call.expr)) {
+                let span = cx.span(root);
+                cx.record(span, Read::PrefixStep(step(sep)));
+            }
+            return;
+        }
+        // `figment.extract::<Config>()`, `config.try_deserialize::<Settings>()`
+        if EXTRACT_METHODS.contains(&method.as_str()) {
+            if let Some(ty) = turbofish(call.expr) {
+                let span = cx.span(call.expr);
+                let fn_path = cx.enclosing_fn_path().map(str::to_string);
+                let ty = self_type(&ty, fn_path.as_deref());
+                cx.record(span, Read::Extract { ty, fn_path });
+            }
+            return;
+        }
         // `config::Environment::default().prefix("APP")`
         if method == "prefix" && call.chain.root_is(CONFIG_ENV_CONSTRUCTORS) {
             if let Some(prefix) = call.args.first().and_then(|a| str_value(cx, a)) {
                 let span = cx.span(call.expr);
+                let fn_path = cx.enclosing_fn_path().map(str::to_string);
                 cx.record(
                     span,
                     Read::Prefix {
                         prefix,
                         source: "config::Environment::prefix",
+                        fn_path,
                     },
                 );
             }
             return;
         }
-        // `env::var("X").unwrap_or(..)`: mark the read it starts from.
-        if call.chain.root_is(VAR_READS) && call.chain.steps.last().is_some_and(|s| s.name == method) {
+        // `env::var("X").unwrap_or(..)`: mark the read it starts from (or
+        // the wrapper call, `get_env("X").unwrap_or(..)`).
+        if (call.chain.root_is(VAR_READS) || call.chain.root_str.is_some())
+            && call.chain.steps.last().is_some_and(|s| s.name == method)
+        {
             let handled = if DEFAULT_STEPS.contains(&method.as_str()) {
                 Fallback::Yes
             } else if OPTIONAL_STEPS.contains(&method.as_str()) {
@@ -148,6 +322,21 @@ impl Rule for EnvReads {
     }
 
     fn check_macro(&self, cx: &mut Cx<'_>, mac: &MacroCall<'_>) {
+        if mac.args.is_none() && !cx.in_test() {
+            // Calls in tokens the engine does not parse: `json!({ "tz": env::var("TZ") })`.
+            let mut calls = Vec::new();
+            flow::token_calls(&mac.mac.tokens, &mut calls, 0);
+            record_token_calls(cx, calls);
+            // An invocation of a workspace macro: its field list, for macros
+            // that build names from it.
+            if workspace_callee(cx, mac.paths)
+                && let Some(name) = mac.mac.path.segments.last().map(|s| s.ident.to_string())
+            {
+                let span = cx.span(&mac.mac.path);
+                let seqs = flow::sequences(&mac.mac.tokens);
+                cx.record(span, Read::MacroUse { name, seqs });
+            }
+        }
         // `matches!(env::var("X"), Ok(_))`
         if mac.mac.path.segments.last().is_some_and(|s| s.ident == "matches")
             && let Some(first) = mac.args.and_then(|a| a.first())
@@ -164,6 +353,17 @@ impl Rule for EnvReads {
         let (syn::Pat::Type(pt), Some(init)) = (&local.pat, &local.init) else {
             return;
         };
+        if let Some(m) = outer_method(&init.expr)
+            && EXTRACT_METHODS.contains(&m.method.to_string().as_str())
+            && m.turbofish.is_none()
+            && let Some(ty) = type_name(&pt.ty)
+        {
+            let span = cx.span(m);
+            let fn_path = cx.enclosing_fn_path().map(str::to_string);
+            let ty = self_type(&ty, fn_path.as_deref());
+            cx.record(span, Read::Extract { ty, fn_path });
+            return;
+        }
         let Some(root) = root_call(&init.expr) else { return };
         let syn::Expr::Path(p) = &*root.func else { return };
         let paths = cx.resolve(&p.path);
@@ -186,6 +386,49 @@ impl Rule for EnvReads {
         if cx.in_test() {
             return;
         }
+        match item {
+            syn::Item::Fn(f) => {
+                let params: Vec<String> = f
+                    .sig
+                    .inputs
+                    .iter()
+                    .map(|i| match i {
+                        syn::FnArg::Typed(t) => match &*t.pat {
+                            syn::Pat::Ident(p) => p.ident.to_string(),
+                            _ => String::new(),
+                        },
+                        syn::FnArg::Receiver(_) => "self".into(),
+                    })
+                    .collect();
+                if let (false, Some(fn_path)) = (params.is_empty(), cx.enclosing_fn_path()) {
+                    let fn_path = fn_path.to_string();
+                    let span = cx.span(&f.sig.ident);
+                    cx.record(span, Read::Params { fn_path, params });
+                }
+                // Rocket's `#[launch]` builds the default figment.
+                if f.attrs
+                    .iter()
+                    .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "launch"))
+                    && cx.package().dependency("rocket").is_some()
+                {
+                    let span = cx.span(&f.sig.ident);
+                    cx.record(span, rocket_vars(ROCKET_05, "rocket (figment)"));
+                }
+                return;
+            }
+            syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                let Some(ident) = &m.ident else { return };
+                let mut calls = Vec::new();
+                flow::token_calls(&m.mac.tokens, &mut calls, 0);
+                record_token_calls(cx, calls);
+                if let Some(def) = flow::macro_def(&ident.to_string(), &m.mac.tokens) {
+                    let span = cx.span(ident);
+                    cx.record(span, Read::MacroDef(def));
+                }
+                return;
+            }
+            _ => {}
+        }
         let syn::Item::Struct(s) = item else { return };
         let syn::Fields::Named(fields) = &s.fields else { return };
         let deserialize = derives(&s.attrs, SERDE_DERIVES);
@@ -197,6 +440,7 @@ impl Rule for EnvReads {
             let ident = ident.to_string();
             let ident = ident.strip_prefix("r#").unwrap_or(&ident).to_string();
             let optional = type_name(&field.ty).as_deref() == Some("Option");
+            let types = type_idents(&field.ty);
             if let Some((name, default)) = clap_env(&field.attrs, &ident) {
                 let default = if default {
                     Fallback::Yes
@@ -206,19 +450,32 @@ impl Rule for EnvReads {
                     Fallback::No
                 };
                 let span = cx.span(field);
-                cx.record(span, Read::Clap { name, default });
+                cx.record(
+                    span,
+                    Read::Clap {
+                        name,
+                        default,
+                        types: types.clone(),
+                    },
+                );
             }
-            if deserialize && !serde_flag(&field.attrs, "skip") && !serde_flag(&field.attrs, "flatten") {
+            if deserialize && !serde_flag(&field.attrs, "skip") {
                 let name =
                     serde_rename(&field.attrs).unwrap_or_else(|| apply_rename_all(&ident, rename_all.as_deref()));
-                let default = if struct_default || serde_flag(&field.attrs, "default") {
+                let default = if struct_default || serde_flag(&field.attrs, "default") || builder_default(&field.attrs)
+                {
                     Fallback::Yes
                 } else if optional {
                     Fallback::Optional
                 } else {
                     Fallback::No
                 };
-                envy_fields.push((name, default));
+                envy_fields.push(Field {
+                    name,
+                    default,
+                    types,
+                    flatten: serde_flag(&field.attrs, "flatten"),
+                });
             }
         }
         if deserialize && !envy_fields.is_empty() {
@@ -232,6 +489,249 @@ impl Rule for EnvReads {
             );
         }
     }
+}
+
+/// A variable a framework call reads by itself.
+fn framework_read(cx: &Cx<'_>, call: &Call<'_>) -> Option<Read> {
+    let framework = |names: &[&str], source: &'static str, default: Fallback| Read::Framework {
+        names: names.iter().map(|n| n.to_string()).collect(),
+        source,
+        default,
+    };
+    if let Some(source) = call.matched(RUST_LOG_READS) {
+        return Some(framework(&["RUST_LOG"], source, Fallback::Optional));
+    }
+    if let Some(source) = call.matched(FMT_INIT)
+        && cx
+            .package()
+            .dependency("tracing-subscriber")
+            .is_some_and(|d| d.features.iter().any(|f| f == "env-filter"))
+    {
+        return Some(framework(&["RUST_LOG"], source, Fallback::Optional));
+    }
+    if let Some(source) = call.matched(NAMED_FILTER_READS) {
+        let name = call.args.first().and_then(|a| str_value(cx, a))?;
+        return Some(framework(&[&name], source, Fallback::Optional));
+    }
+    if call.matched(ROCKET_05_CALLS).is_some() && cx.package().dependency("rocket").is_some() {
+        return Some(rocket_vars(ROCKET_05, "rocket (figment)"));
+    }
+    if call.matched(ROCKET_04_CALLS).is_some() && cx.package().dependency("rocket").is_some() {
+        return Some(rocket_vars(ROCKET_04, "rocket::ignite"));
+    }
+    if call.matched(ROCKET_04_ENV_CALLS).is_some() && cx.package().dependency("rocket").is_some() {
+        return Some(rocket_vars(&["ROCKET_ENV"], "rocket::config::Environment::active"));
+    }
+    let method = call.method?.to_string();
+    if FILTER_BUILDER_READS.contains(&method.as_str()) && call.chain.root_is(ENV_FILTER_BUILDERS) {
+        // `.with_env_var("APP_LOG")` names another variable.
+        let name = match call.args.first().and_then(|a| str_value(cx, a)) {
+            Some(n) => n,
+            None => with_env_var(cx, call.expr).unwrap_or_else(|| "RUST_LOG".into()),
+        };
+        return Some(framework(
+            &[&name],
+            "tracing_subscriber::EnvFilter::builder",
+            Fallback::Optional,
+        ));
+    }
+    None
+}
+
+fn rocket_vars(names: &[&str], source: &'static str) -> Read {
+    Read::Framework {
+        names: names.iter().map(|n| n.to_string()).collect(),
+        source,
+        default: Fallback::Yes,
+    }
+}
+
+/// The literal of a `.with_env_var("X")` step in a builder chain.
+fn with_env_var(cx: &Cx<'_>, mut expr: &syn::Expr) -> Option<String> {
+    while let syn::Expr::MethodCall(m) = expr {
+        if m.method == "with_env_var" {
+            return m.args.first().and_then(|a| str_value(cx, a));
+        }
+        expr = &m.receiver;
+    }
+    None
+}
+
+/// Whether a callee is workspace code: not std, not a registry
+/// dependency, and named like a crate (`Some(..)` is not).
+fn workspace_callee(cx: &Cx<'_>, paths: &[String]) -> bool {
+    let Some(first) = paths.first().and_then(|p| p.split("::").next()) else {
+        return false;
+    };
+    if ["std", "core", "alloc"].contains(&first) || !first.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return false;
+    }
+    !cx.package()
+        .dependencies
+        .iter()
+        .any(|d| d.path.is_none() && d.rename.as_deref().unwrap_or(&d.name).replace('-', "_") == first)
+}
+
+/// Records the calls found in macro tokens: reads of `env::var`, and calls
+/// into the workspace with a literal (a wrapper, maybe).
+fn record_token_calls(cx: &mut Cx<'_>, calls: Vec<flow::TokenCall>) {
+    for c in calls {
+        let Ok(path) = syn::parse_str::<syn::Path>(&c.path) else {
+            continue;
+        };
+        let paths = cx.resolve(&path);
+        let span = cx.span_of(c.range.clone());
+        if let Some(source) = paths.iter().find_map(|p| VAR_READS.iter().find(|v| **v == p.as_str())) {
+            cx.record(span, Read::Var { name: c.lit, source });
+        } else if workspace_callee(cx, &paths) {
+            let fn_path = cx.enclosing_fn_path().map(str::to_string);
+            cx.record(
+                span,
+                Read::Call {
+                    fn_path,
+                    callees: paths,
+                    args: vec![Arg::Lit(c.lit)],
+                },
+            );
+        }
+    }
+}
+
+/// An argument as the wrapper analysis sees it: a literal, a name built
+/// from a parameter (`key`, `&key`, `key.as_str()`, `format!("{key}_FILE")`,
+/// or a local holding one of those), or anything else.
+fn arg_of(cx: &Cx<'_>, expr: &syn::Expr) -> Arg {
+    arg_at(cx, expr, 0)
+}
+
+fn arg_at(cx: &Cx<'_>, expr: &syn::Expr, depth: usize) -> Arg {
+    if let Some(s) = str_value(cx, expr) {
+        return Arg::Lit(s);
+    }
+    let param = |ident: String| Arg::Param {
+        ident,
+        prefix: String::new(),
+        suffix: String::new(),
+    };
+    match strip(expr) {
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let Some(ident) = p.path.get_ident() else {
+                return Arg::Other;
+            };
+            let ident = ident.to_string();
+            if ident.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return Arg::Other;
+            }
+            match cx.local_init(&ident) {
+                Some(init) if depth < 2 => arg_at(cx, &init.clone(), depth + 1),
+                Some(_) => Arg::Other,
+                None => param(ident),
+            }
+        }
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty()
+                && ["as_str", "as_ref", "to_string", "to_owned", "clone", "into"]
+                    .contains(&m.method.to_string().as_str()) =>
+        {
+            arg_at(cx, &m.receiver, depth)
+        }
+        syn::Expr::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "format") => {
+            format_param(&m.mac).unwrap_or(Arg::Other)
+        }
+        _ => Arg::Other,
+    }
+}
+
+/// `format!("{key}_FILE")` or `format!("APP_{}", key)`: one placeholder
+/// filled by an identifier.
+fn format_param(mac: &syn::Macro) -> Option<Arg> {
+    let args = mac
+        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.iter();
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(fmt),
+        ..
+    }) = args.next()?
+    else {
+        return None;
+    };
+    let fmt = fmt.value();
+    let open = fmt.find('{')?;
+    let close = open + fmt[open..].find('}')?;
+    let (prefix, inner, suffix) = (&fmt[..open], &fmt[open + 1..close], &fmt[close + 1..]);
+    if prefix.contains(['{', '}']) || suffix.contains(['{', '}']) {
+        return None;
+    }
+    let inner = inner.split(':').next().unwrap_or_default();
+    let ident = if inner.is_empty() {
+        match args.next()? {
+            syn::Expr::Path(p) => p.path.get_ident()?.to_string(),
+            syn::Expr::Reference(r) => match &*r.expr {
+                syn::Expr::Path(p) => p.path.get_ident()?.to_string(),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    } else if inner.chars().all(|c| c.is_alphanumeric() || c == '_') && !inner.starts_with(|c: char| c.is_ascii_digit())
+    {
+        inner.to_string()
+    } else {
+        return None;
+    };
+    Some(Arg::Param {
+        ident,
+        prefix: prefix.to_string(),
+        suffix: suffix.to_string(),
+    })
+}
+
+/// `Self` in a method of `impl Settings` is `Settings`.
+fn self_type(ty: &str, fn_path: Option<&str>) -> String {
+    if ty != "Self" {
+        return ty.to_string();
+    }
+    fn_path.and_then(|p| p.rsplit("::").nth(1)).unwrap_or(ty).to_string()
+}
+
+/// The outermost method call of an initializer, through `?` and `.await`.
+fn outer_method(mut expr: &syn::Expr) -> Option<&syn::ExprMethodCall> {
+    loop {
+        match expr {
+            syn::Expr::Try(t) => expr = &t.expr,
+            syn::Expr::Await(a) => expr = &a.base,
+            syn::Expr::Paren(p) => expr = &p.expr,
+            syn::Expr::MethodCall(m)
+                if ["unwrap", "expect", "context", "map_err", "with_context", "wrap_err"]
+                    .contains(&m.method.to_string().as_str()) =>
+            {
+                expr = &m.receiver
+            }
+            syn::Expr::MethodCall(m) => return Some(m),
+            _ => return None,
+        }
+    }
+}
+
+/// Every identifier of a type: `Option<SecUtf8>` gives `Option`, `SecUtf8`.
+fn type_idents(ty: &syn::Type) -> Vec<String> {
+    fn walk(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(quote::ToTokens::to_token_stream(ty), &mut out);
+    out
+}
+
+/// derive_builder's `#[builder(default)]` / `#[builder(default = "..")]`.
+fn builder_default(attrs: &[syn::Attribute]) -> bool {
+    attr_entries(attrs, &["builder"]).iter().any(|(k, _)| k == "default")
 }
 
 /// Marks the read a chain starts from (`env::var("X").map(..)`) as handled.
@@ -437,6 +937,168 @@ fn location(span: &Span, root: &Path) -> (String, usize, usize) {
     (rel.display().to_string(), start.line, start.col)
 }
 
+/// A wrapper's read of its parameter: `prefix + value + suffix`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Sink {
+    prefix: String,
+    suffix: String,
+    source: &'static str,
+}
+
+/// The wrappers of the workspace: for each function, the reads each of
+/// its parameters reaches, through other wrappers too.
+fn wrappers(mine: &[(&Fact, &Read)]) -> BTreeMap<String, BTreeMap<usize, BTreeSet<Sink>>> {
+    let mut params: BTreeMap<&str, &[String]> = BTreeMap::new();
+    for (_, read) in mine {
+        if let Read::Params { fn_path, params: p } = read {
+            params.insert(fn_path, p);
+        }
+    }
+    let index = |fn_path: &str, ident: &str| params.get(fn_path).and_then(|p| p.iter().position(|n| n == ident));
+    let mut out: BTreeMap<String, BTreeMap<usize, BTreeSet<Sink>>> = BTreeMap::new();
+    for (_, read) in mine {
+        if let Read::ParamFlow {
+            fn_path,
+            param,
+            prefix,
+            suffix,
+            source,
+        } = read
+            && let Some(i) = index(fn_path, param)
+        {
+            out.entry(fn_path.clone())
+                .or_default()
+                .entry(i)
+                .or_default()
+                .insert(Sink {
+                    prefix: prefix.clone(),
+                    suffix: suffix.clone(),
+                    source,
+                });
+        }
+    }
+    // A function passing its parameter on to a wrapper is one: to a fixpoint.
+    for _ in 0..8 {
+        let mut added = false;
+        for (_, read) in mine {
+            let Read::Call {
+                fn_path: Some(caller),
+                callees,
+                args,
+            } = read
+            else {
+                continue;
+            };
+            for (i, arg) in args.iter().enumerate() {
+                let Arg::Param { ident, prefix, suffix } = arg else {
+                    continue;
+                };
+                let Some(j) = index(caller, ident) else { continue };
+                let sinks: Vec<Sink> = callees
+                    .iter()
+                    .filter_map(|c| out.get(c).and_then(|w| w.get(&i)))
+                    .flatten()
+                    .map(|s| Sink {
+                        prefix: format!("{}{prefix}", s.prefix),
+                        suffix: format!("{suffix}{}", s.suffix),
+                        source: s.source,
+                    })
+                    .collect();
+                for sink in sinks {
+                    added |= out
+                        .entry(caller.clone())
+                        .or_default()
+                        .entry(j)
+                        .or_default()
+                        .insert(sink);
+                }
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+    out
+}
+
+/// Splits a wrapper's sinks into the plain reads and the `_FILE` ones.
+fn names_of(value: &str, sinks: &BTreeSet<Sink>) -> Vec<(String, Option<String>)> {
+    let mut plain: Vec<String> = Vec::new();
+    let mut files: Vec<String> = Vec::new();
+    for s in sinks {
+        let name = format!("{}{value}{}", s.prefix, s.suffix);
+        if s.suffix == "_FILE" {
+            files.push(name);
+        } else {
+            plain.push(name);
+        }
+    }
+    plain.sort();
+    plain.dedup();
+    let mut out: Vec<(String, Option<String>)> = plain
+        .iter()
+        .map(|n| {
+            let file = files.iter().find(|f| **f == format!("{n}_FILE")).cloned();
+            (n.clone(), file)
+        })
+        .collect();
+    // A `_FILE` read without the plain one is a variable of its own.
+    for f in files {
+        if !plain.iter().any(|n| f == format!("{n}_FILE")) {
+            out.push((f, None));
+        }
+    }
+    out
+}
+
+/// The fields of a struct under a prefix, nested structs joined with
+/// `sep` (none: a nested struct is one value).
+fn expand_fields(
+    structs: &Structs<'_>,
+    package: usize,
+    ty: &str,
+    prefix: &str,
+    sep: Option<&str>,
+    depth: usize,
+    out: &mut Vec<(String, Fallback, Vec<String>)>,
+) {
+    let Some(fields) = find_struct(structs, package, ty) else {
+        return;
+    };
+    for f in fields {
+        let nested = f
+            .types
+            .iter()
+            .find(|t| *t != ty && depth < 4 && find_struct(structs, package, t).is_some());
+        let key = f.name.to_ascii_uppercase();
+        match nested {
+            Some(t) if f.flatten => expand_fields(structs, package, t, prefix, sep, depth + 1, out),
+            Some(t) if sep.is_some() => {
+                let inner = format!("{prefix}{key}{}", sep.unwrap_or_default());
+                expand_fields(structs, package, t, &inner, sep, depth + 1, out);
+            }
+            _ if f.flatten => {}
+            // `#[serde(rename = "vim-insert")]`: no shell can set that name.
+            _ if key.contains('-') => {}
+            _ => out.push((format!("{prefix}{key}"), f.default, f.types.clone())),
+        }
+    }
+}
+
+/// Deserialized structs by package and name; a name may be defined in
+/// several modules (`Settings` and `meta::Settings`).
+type Structs<'a> = BTreeMap<(usize, &'a str), Vec<&'a [Field]>>;
+
+/// A struct of this package by name, else of any package; of several
+/// with one name, the one with the most fields (the top-level settings).
+fn find_struct<'a>(structs: &Structs<'a>, package: usize, ty: &str) -> Option<&'a [Field]> {
+    let best = |v: &Vec<&'a [Field]>| v.iter().copied().max_by_key(|f| f.len());
+    structs
+        .get(&(package, ty))
+        .and_then(best)
+        .or_else(|| structs.iter().find(|((_, n), _)| *n == ty).and_then(|(_, v)| best(v)))
+}
+
 /// The inventory from a run's facts: one entry per read site, sorted by
 /// name, then file and line.
 pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
@@ -445,36 +1107,67 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
         .filter(|f| f.rule == EnvReads::META.name)
         .filter_map(|f| f.get::<Read>().map(|r| (f, r)))
         .collect();
-    let mut handled: BTreeMap<(std::path::PathBuf, usize), Fallback> = BTreeMap::new();
-    let mut structs: BTreeMap<(usize, &str), &[(String, Fallback)]> = BTreeMap::new();
+    type At = (std::path::PathBuf, usize);
+    let at = |fact: &Fact| -> At { (fact.span.path().to_path_buf(), fact.span.range.start) };
+    let mut handled: BTreeMap<At, Fallback> = BTreeMap::new();
+    let mut structs: Structs<'_> = BTreeMap::new();
+    let mut steps: BTreeMap<At, Vec<&PrefixStep>> = BTreeMap::new();
+    let mut extracts: Vec<(&Fact, &str, Option<&str>)> = Vec::new();
+    let mut macro_defs: BTreeMap<&str, &flow::MacroDef> = BTreeMap::new();
     for (fact, read) in &mine {
         match read {
             Read::Handled(d) => {
-                let slot = handled
-                    .entry((fact.span.path().to_path_buf(), fact.span.range.start))
-                    .or_insert(*d);
+                let slot = handled.entry(at(fact)).or_insert(*d);
                 *slot = (*slot).max(*d);
             }
             Read::Struct { name, fields } => {
-                structs.insert((fact.origin.package, name.as_str()), fields);
+                structs
+                    .entry((fact.origin.package, name.as_str()))
+                    .or_default()
+                    .push(fields);
+            }
+            Read::PrefixStep(step) => steps.entry(at(fact)).or_default().push(step),
+            Read::Extract { ty, fn_path } => extracts.push((fact, ty, fn_path.as_deref())),
+            Read::MacroDef(def) => {
+                macro_defs.insert(def.name.as_str(), def);
             }
             _ => {}
         }
     }
+    let wrappers = wrappers(&mine);
+    let vars_fns: BTreeSet<&str> = mine
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Read::VarsCall { fn_path } => Some(fn_path.as_str()),
+            _ => None,
+        })
+        .collect();
+    // Wrappers by their last path segment, for calls written in macro tokens.
+    let by_name = |name: &str| -> BTreeSet<Sink> {
+        wrappers
+            .iter()
+            .filter(|(p, _)| p.rsplit("::").next() == Some(name))
+            .filter_map(|(_, w)| w.get(&0))
+            .flatten()
+            .cloned()
+            .collect()
+    };
     let mut out = Vec::new();
     for (fact, read) in &mine {
         let (file, line, column) = location(&fact.span, workspace_root);
-        let mut push = |name: String, source: String, default: Fallback| {
-            out.push(EnvVar {
-                secret: looks_secret(&name),
-                name,
-                file: file.clone(),
-                line,
-                column,
-                source,
-                default,
-            });
-        };
+        let mut push =
+            |name: String, source: String, default: Fallback, types: &[String], file_variant: Option<String>| {
+                out.push(EnvVar {
+                    secret: secret_by_type(&name, types),
+                    name,
+                    file: file.clone(),
+                    line,
+                    column,
+                    source,
+                    default,
+                    file_variant,
+                });
+            };
         match read {
             Read::Var { name, source } => {
                 // `var_os` returns an `Option`: absence is handled by type.
@@ -483,19 +1176,68 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                 } else {
                     Fallback::Unknown
                 };
-                let default = handled
-                    .get(&(fact.span.path().to_path_buf(), fact.span.range.start))
-                    .copied()
-                    .map_or(base, |d| d.max(base));
-                push(name.clone(), source.to_string(), default);
+                let default = handled.get(&at(fact)).copied().map_or(base, |d| d.max(base));
+                push(name.clone(), source.to_string(), default, &[], None);
             }
-            Read::Prefix { prefix, source } => {
-                let sep = if prefix.ends_with('_') || source.starts_with("figment") {
-                    ""
+            Read::Prefix {
+                prefix,
+                source,
+                fn_path,
+            } => {
+                let my_steps = steps.get(&at(fact)).map(Vec::as_slice).unwrap_or_default();
+                let sep = my_steps.iter().find_map(|s| match s {
+                    PrefixStep::Separator(s) => Some(s.as_str()),
+                    _ => None,
+                });
+                let figment = source.starts_with("figment");
+                let prefix_sep = my_steps
+                    .iter()
+                    .find_map(|s| match s {
+                        PrefixStep::PrefixSeparator(s) => Some(s.as_str()),
+                        _ => None,
+                    })
+                    .or(if figment || prefix.ends_with('_') {
+                        Some("")
+                    } else {
+                        None
+                    })
+                    .or(sep)
+                    .unwrap_or("_");
+                let file_adapter = my_steps.iter().any(|s| matches!(s, PrefixStep::FileAdapter));
+                let head = format!("{}{prefix_sep}", prefix.to_ascii_uppercase());
+                // The struct the same function (else the same file) deserializes.
+                let same_fn: Vec<&str> = extracts
+                    .iter()
+                    .filter(|(_, _, f)| f.is_some() && *f == fn_path.as_deref())
+                    .map(|(_, t, _)| *t)
+                    .collect();
+                // In a method of `impl Settings` that returns the built
+                // value: the impl's type.
+                let impl_type = self_type("Self", fn_path.as_deref());
+                let types: Vec<&str> = if !same_fn.is_empty() {
+                    same_fn
+                } else if find_struct(&structs, fact.origin.package, &impl_type).is_some() {
+                    vec![impl_type.as_str()]
                 } else {
-                    "_"
+                    extracts
+                        .iter()
+                        .filter(|(f, _, _)| f.span.path() == fact.span.path())
+                        .map(|(_, t, _)| *t)
+                        .collect()
                 };
-                push(format!("{prefix}{sep}*"), source.to_string(), Fallback::Optional);
+                let mut fields = Vec::new();
+                for ty in types {
+                    expand_fields(&structs, fact.origin.package, ty, &head, sep, 0, &mut fields);
+                }
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
+                fields.dedup_by(|a, b| a.0 == b.0);
+                if fields.is_empty() {
+                    push(format!("{head}*"), source.to_string(), Fallback::Optional, &[], None);
+                }
+                for (name, default, types) in fields {
+                    let file = file_adapter.then(|| format!("{name}_FILE"));
+                    push(name, source.to_string(), default, &types, file);
+                }
             }
             Read::Envy { ty, prefix } => {
                 let source = if prefix.is_empty() {
@@ -503,26 +1245,118 @@ pub fn inventory(facts: &[Fact], workspace_root: &Path) -> Vec<EnvVar> {
                 } else {
                     format!("envy::prefixed({prefix:?}).from_env::<{ty}>")
                 };
-                match structs.get(&(fact.origin.package, ty.as_str())) {
+                match find_struct(&structs, fact.origin.package, ty) {
                     Some(fields) => {
-                        for (field, default) in fields.iter() {
+                        for f in fields.iter().filter(|f| !f.flatten) {
                             push(
-                                format!("{prefix}{}", field.to_ascii_uppercase()),
+                                format!("{prefix}{}", f.name.to_ascii_uppercase()),
                                 source.clone(),
-                                *default,
+                                f.default,
+                                &f.types,
+                                None,
                             );
                         }
                     }
-                    None => push(format!("{prefix}*"), source, Fallback::Optional),
+                    None => push(format!("{prefix}*"), source, Fallback::Optional, &[], None),
                 }
             }
-            Read::Clap { name, default } => push(name.clone(), "clap #[arg(env)]".into(), *default),
-            Read::Handled(_) | Read::Struct { .. } => {}
+            Read::Clap { name, default, types } => push(name.clone(), "clap #[arg(env)]".into(), *default, types, None),
+            Read::Framework { names, source, default } => {
+                for n in names {
+                    push(n.clone(), source.to_string(), *default, &[], None);
+                }
+            }
+            Read::Call { callees, args, .. } => {
+                let default = handled.get(&at(fact)).copied().unwrap_or(Fallback::Unknown);
+                for (i, arg) in args.iter().enumerate() {
+                    let Arg::Lit(value) = arg else { continue };
+                    for callee in callees {
+                        let Some(sinks) = wrappers.get(callee).and_then(|w| w.get(&i)) else {
+                            continue;
+                        };
+                        let name = callee.rsplit("::").next().unwrap_or(callee);
+                        for (var, file) in names_of(value, sinks) {
+                            push(var, format!("{name}(..) → env::var"), default, &[], file);
+                        }
+                    }
+                }
+            }
+            Read::MacroUse { name, seqs } => {
+                let Some(def) = macro_defs.get(name.as_str()) else {
+                    continue;
+                };
+                let mut sinks: BTreeSet<Sink> = def.calls.iter().flat_map(|c| by_name(c)).collect();
+                if def.direct {
+                    sinks.insert(Sink {
+                        prefix: String::new(),
+                        suffix: String::new(),
+                        source: "std::env::var",
+                    });
+                }
+                if sinks.is_empty() {
+                    continue;
+                }
+                let source = format!("{name}! field list");
+                for seq in seqs {
+                    for (field, types, has_default) in flow::matches(def, seq) {
+                        let field = if def.upper { field.to_ascii_uppercase() } else { field };
+                        let value = format!("{}{field}{}", def.prefix, def.suffix);
+                        let default = if has_default { Fallback::Yes } else { Fallback::Unknown };
+                        for (var, file) in names_of(&value, &sinks) {
+                            push(var, source.clone(), default, &types, file);
+                        }
+                    }
+                }
+            }
+            Read::VarsPrefix { fn_path, prefix } if vars_fns.contains(fn_path.as_str()) => push(
+                format!("{prefix}*"),
+                "std::env::vars".into(),
+                Fallback::Optional,
+                &[],
+                None,
+            ),
+            Read::VarsPrefix { .. }
+            | Read::VarsCall { .. }
+            | Read::Handled(_)
+            | Read::Struct { .. }
+            | Read::PrefixStep(_)
+            | Read::ParamFlow { .. }
+            | Read::Params { .. }
+            | Read::MacroDef(_)
+            | Read::Extract { .. } => {}
         }
     }
     out.sort_by(|a, b| (&a.name, &a.file, a.line, a.column).cmp(&(&b.name, &b.file, b.line, b.column)));
     out.dedup_by(|a, b| a.name == b.name && a.file == b.file && a.line == b.line && a.column == b.column);
     out
+}
+
+/// Fields of config structs (named `*Config*`, `*Settings*`, `*Options*`)
+/// that hold the port to listen on: `Settings.port (src/settings.rs:12)`.
+pub fn port_fields(facts: &[Fact], workspace_root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for fact in facts.iter().filter(|f| f.rule == EnvReads::META.name) {
+        let Some(Read::Struct { name, fields }) = fact.get::<Read>() else {
+            continue;
+        };
+        let config = ["Config", "Settings", "Options", "Conf"]
+            .iter()
+            .any(|w| name.contains(w));
+        if !config {
+            continue;
+        }
+        for f in fields {
+            let n = f.name.to_ascii_lowercase();
+            if n == "port" || n == "http_port" || n == "listen_port" || n == "bind_port" || n == "server_port" {
+                let (file, line, _) = location(&fact.span, workspace_root);
+                out.push((fields.len(), format!("`{name}.{}` ({file}:{line})", f.name)));
+            }
+        }
+    }
+    // The top-level settings (the most fields) first: a nested
+    // `MetricsConfig.port` is another listener.
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    out.into_iter().map(|(_, s)| s).collect()
 }
 
 /// Runs the collector alone over the workspace.
@@ -668,7 +1502,8 @@ fn load() {
         assert_eq!(
             names(src),
             [
-                "APP_*",
+                // config-rs joins the prefix with the separator when one is set.
+                "APP__*",
                 "DATABASE_URL",
                 "LEGACY_*",
                 "LISTEN_ADDR",
@@ -681,6 +1516,19 @@ fn load() {
         assert_eq!(found[3].1, Fallback::Yes);
         assert_eq!(found[4].1, Fallback::Optional);
         assert_eq!(found[1].1, Fallback::No);
+    }
+
+    #[test]
+    fn prefixes_filtered_out_of_env_vars() {
+        let src = r#"
+fn icons() -> Vec<String> {
+    std::env::vars()
+        .filter_map(|(var, val)| var.strip_prefix("PLUME_LOGO_").map(|size| format!("{size}{val}")))
+        .collect()
+}
+fn unrelated(s: &str) -> bool { s.starts_with("HTTP_") }
+"#;
+        assert_eq!(names(src), ["PLUME_LOGO_*"]);
     }
 
     #[test]

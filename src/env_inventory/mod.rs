@@ -4,8 +4,11 @@
 //!
 //! Sources: `std::env::var`/`var_os`, `dotenvy::var`, `envy::from_env::<T>()`
 //! (the fields of `T` become the names, with `envy::prefixed(..)`),
-//! `config::Environment::with_prefix`, figment's `Env::prefixed`, and clap's
-//! `#[arg(env = "..")]`.
+//! `config::Environment::with_prefix` and figment's `Env::prefixed` (the
+//! fields of the struct deserialized there, nested with the separator),
+//! clap's `#[arg(env = "..")]`, framework reads (`EnvFilter`'s `RUST_LOG`,
+//! Rocket's `ROCKET_*`), and names that reach a read through code: wrapper
+//! functions and macros over a field list (`flow.rs`).
 
 use serde::Serialize;
 
@@ -13,9 +16,10 @@ use crate::declare_rule;
 use crate::rules::Factor;
 
 mod collect;
+mod flow;
 mod render;
 
-pub use collect::{collect, inventory};
+pub use collect::{collect, inventory, port_fields};
 pub use render::{render_dotenv, render_table};
 
 declare_rule! {
@@ -52,8 +56,77 @@ const SECRET_WORDS: &[&str] = &[
     "ENCRYPTION_KEY",
     "DSN",
 ];
-const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD"];
-const NOT_SECRET_SUFFIXES: &[&str] = &["_PUBLIC_KEY", "_KEY_ID", "_KEY_PATH", "_KEY_FILE", "_TOKEN_URL"];
+const SECRET_SUFFIXES: &[&str] = &["_KEY", "_PASS", "_PWD", "_SEED"];
+const NOT_SECRET_SUFFIXES: &[&str] = &[
+    "_PUBLIC_KEY",
+    "_KEY_ID",
+    "_KEY_PATH",
+    "_KEY_FILE",
+    "_KEY_FILENAME",
+    "_TOKEN_URL",
+    "_POLICY",
+    "_SIZE",
+    "_LENGTH",
+    "_HINT",
+    "_HINTS",
+    "_ITERATIONS",
+];
+
+/// Types that hold a secret whatever the name: the `secrecy`, `sec`,
+/// `zeroize` and `redact` wrappers, and type aliases named for passwords.
+const SECRET_TYPES: &[&str] = &[
+    "SecUtf8",
+    "SecStr",
+    "SecVec",
+    "Secret",
+    "SecretString",
+    "SecretBox",
+    "SecretVec",
+    "SecretSlice",
+    "Zeroizing",
+    "Sensitive",
+    "Pass",
+    "Password",
+];
+
+/// Flags, numbers and durations: never a secret, whatever the name
+/// (`PASSWORD_ITERATIONS`, `DISABLE_ADMIN_TOKEN`).
+const NOT_SECRET_TYPES: &[&str] = &[
+    "bool",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+    "Duration",
+    "NonZeroU16",
+    "NonZeroU32",
+    "NonZeroU64",
+    "NonZeroUsize",
+    "TrueFalseAlways",
+];
+
+/// Whether a variable holds a secret, by the type it is read into (when
+/// known: a `bool` or flag never is; a `SecretString` always is) and then
+/// by its name.
+pub fn secret_by_type(name: &str, types: &[String]) -> bool {
+    if types.iter().any(|t| NOT_SECRET_TYPES.contains(&t.as_str())) {
+        return false;
+    }
+    if types.iter().any(|t| SECRET_TYPES.contains(&t.as_str())) {
+        return true;
+    }
+    looks_secret(name)
+}
 
 pub fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -100,19 +173,104 @@ enum Read {
     Prefix {
         prefix: String,
         source: &'static str,
+        fn_path: Option<String>,
     },
+    /// A builder step on the prefix source that starts at the same span.
+    PrefixStep(PrefixStep),
     Envy {
         ty: String,
         prefix: String,
     },
     Struct {
         name: String,
-        fields: Vec<(String, Fallback)>,
+        fields: Vec<Field>,
     },
     Clap {
         name: String,
         default: Fallback,
+        types: Vec<String>,
     },
+    /// A variable a framework reads by itself (`RUST_LOG` for `EnvFilter`,
+    /// `ROCKET_PORT` for Rocket's figment).
+    Framework {
+        names: Vec<String>,
+        source: &'static str,
+        default: Fallback,
+    },
+    /// `env::var(..)` on a name built from parameter `param` of `fn_path`.
+    ParamFlow {
+        fn_path: String,
+        param: String,
+        prefix: String,
+        suffix: String,
+        source: &'static str,
+    },
+    /// A free function's parameter names, in order.
+    Params {
+        fn_path: String,
+        params: Vec<String>,
+    },
+    /// A path call into the workspace with literal or parameter arguments.
+    Call {
+        fn_path: Option<String>,
+        callees: Vec<String>,
+        args: Vec<Arg>,
+    },
+    /// A `macro_rules!` macro that builds names from a field list.
+    MacroDef(flow::MacroDef),
+    /// An invocation of a workspace macro: its token sequences.
+    MacroUse {
+        name: String,
+        seqs: Vec<Vec<flow::Tok>>,
+    },
+    /// `env::vars()` in function `fn_path`.
+    VarsCall {
+        fn_path: String,
+    },
+    /// `.strip_prefix("APP_")`/`.starts_with("APP_")` with an upper-case
+    /// literal in `fn_path`: with `env::vars()` there, a prefix read.
+    VarsPrefix {
+        fn_path: String,
+        prefix: String,
+    },
+    /// The struct a config builder is deserialized into.
+    Extract {
+        ty: String,
+        fn_path: Option<String>,
+    },
+}
+
+/// A deserialized field: its key, default, type identifiers and whether it
+/// is `#[serde(flatten)]`.
+#[derive(Debug, Clone)]
+struct Field {
+    name: String,
+    default: Fallback,
+    types: Vec<String>,
+    flatten: bool,
+}
+
+#[derive(Debug, Clone)]
+enum PrefixStep {
+    /// figment's `.split("__")`, config-rs's `.separator("__")`.
+    Separator(String),
+    /// config-rs's `.prefix_separator("_")`.
+    PrefixSeparator(String),
+    /// `FileAdapter::wrap(..)`: `NAME_FILE` holds a path to the value.
+    FileAdapter,
+}
+
+/// An argument of a recorded call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    Lit(String),
+    /// A parameter of the caller, with what `format!` adds around it.
+    Param {
+        ident: String,
+        prefix: String,
+        suffix: String,
+    },
+    Other,
 }
 
 /// One read site of the inventory.
@@ -128,6 +286,10 @@ pub struct EnvVar {
     pub source: String,
     pub default: Fallback,
     pub secret: bool,
+    /// The `_FILE` variable the code also reads for this value: a path to
+    /// a file that holds it (Docker secrets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_variant: Option<String>,
 }
 
 #[cfg(test)]
@@ -143,6 +305,7 @@ mod tests {
             "STRIPE_API_KEY",
             "AWS_SECRET_ACCESS_KEY",
             "SENTRY_DSN",
+            "LLDAP_SERVER_KEY_SEED",
         ] {
             assert!(looks_secret(n), "{n}");
         }

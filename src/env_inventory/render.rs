@@ -16,7 +16,10 @@ pub fn render_table(vars: &[EnvVar]) -> String {
     ]];
     for v in vars {
         rows.push([
-            v.name.clone(),
+            match &v.file_variant {
+                Some(_) => format!("{} (+_FILE)", v.name),
+                None => v.name.clone(),
+            },
             v.default.as_str().to_string(),
             if v.secret { "yes" } else { "no" }.to_string(),
             v.source.clone(),
@@ -47,6 +50,9 @@ pub fn render_table(vars: &[EnvVar]) -> String {
         vars.len(),
         if vars.len() == 1 { "" } else { "s" }
     ));
+    if vars.iter().any(|v| v.file_variant.is_some()) {
+        out.push_str("(+_FILE): NAME_FILE may hold the path of a file with the value instead\n");
+    }
     out
 }
 
@@ -80,6 +86,9 @@ pub fn render_dotenv(vars: &[EnvVar]) -> String {
         if name.ends_with('*') {
             out.push_str(&format!("# {name}: any variable with this prefix is read\n"));
         } else {
+            if let Some(file) = sites.iter().find_map(|s| s.file_variant.as_ref()) {
+                out.push_str(&format!("# or {file}: the path of a file that holds the value\n"));
+            }
             out.push_str(&format!("{name}=\n"));
         }
     }
@@ -101,6 +110,7 @@ mod tests {
                 source: "std::env::var".into(),
                 default: Fallback::No,
                 secret: false,
+                file_variant: Some("DATABASE_URL_FILE".into()),
             },
             EnvVar {
                 name: "DATABASE_URL".into(),
@@ -110,6 +120,7 @@ mod tests {
                 source: "std::env::var".into(),
                 default: Fallback::Yes,
                 secret: false,
+                file_variant: None,
             },
             EnvVar {
                 name: "APP_*".into(),
@@ -119,6 +130,7 @@ mod tests {
                 source: "config::Environment::with_prefix".into(),
                 default: Fallback::Optional,
                 secret: false,
+                file_variant: None,
             },
         ];
         let text = render_dotenv(&vars);
@@ -126,5 +138,8 @@ mod tests {
         assert!(text.contains("# src/db.rs:9 (std::env::var)\n"));
         assert!(text.contains("# APP_*: any variable with this prefix is read\n"));
         assert!(!text.contains("APP_*="));
+        assert!(text.contains("# or DATABASE_URL_FILE: the path of a file that holds the value\nDATABASE_URL=\n"));
+        let table = render_table(&vars);
+        assert!(table.contains("DATABASE_URL (+_FILE)"), "{table}");
     }
 }

@@ -11,8 +11,11 @@ use std::path::{Path, PathBuf};
 use syn::visit::Visit;
 
 use crate::declare_rule;
-use crate::engine::{Call, Cx, Fact};
+use crate::diagnostic::Diagnostic;
+use crate::engine::{Call, Cx, EntryKind, Fact, Model};
 use crate::env_inventory;
+use crate::manifest;
+use crate::rules::admin_processes::startup_migration;
 use crate::rules::backing_services::urls::{self, Service};
 use crate::rules::concurrency::daemonize;
 use crate::rules::config::env_files;
@@ -94,6 +97,18 @@ const STREAM_LOGGERS: &[&str] = &[
     "femme::start",
     "fern::Dispatch::new",
 ];
+/// Database clients: a package with one may migrate a schema of its own.
+const DATABASE_CRATES: &[&str] = &[
+    "sqlx",
+    "diesel",
+    "diesel-async",
+    "sea-orm",
+    "rusqlite",
+    "tokio-postgres",
+    "postgres",
+    "mysql_async",
+    "deadpool-postgres",
+];
 /// The `daemonize` crate's constructor.
 const DAEMONIZE_CONSTRUCTORS: &[&str] = &["daemonize::Daemonize::new"];
 /// Calls that detach the process from its supervisor: the constructor and
@@ -117,6 +132,10 @@ pub(super) enum Seen {
         release: BTreeSet<&'static str>,
     },
     Subcommands(Vec<String>),
+    /// A workspace function named for migrating (`run_migrations`,
+    /// `migrate_from_version`) in a package with a database client: the
+    /// app's own schema migrations.
+    MigrationFn(String),
 }
 
 impl Seen {
@@ -205,6 +224,16 @@ impl Rule for Evidence {
     }
 
     fn check_item(&self, cx: &mut Cx<'_>, item: &syn::Item) {
+        if let syn::Item::Fn(f) = item
+            && !cx.in_test()
+            && f.sig.ident.to_string().to_ascii_lowercase().contains("migrat")
+            && DATABASE_CRATES.iter().any(|c| cx.package().dependency(c).is_some())
+            && let Some(path) = cx.enclosing_fn_path()
+        {
+            let (span, path) = (cx.span(&f.sig.ident), path.to_string());
+            cx.record(span, Seen::MigrationFn(path));
+            return;
+        }
         if let syn::Item::Enum(e) = item
             && derives_subcommand(&e.attrs)
         {
@@ -421,9 +450,45 @@ const SERVICE_CRATES: &[(&str, &str)] = &[
     ("rusqlite", "sqlite"),
     ("elasticsearch", "elasticsearch"),
     ("memcache", "memcached"),
+    ("meilisearch-sdk", "meilisearch"),
+    ("scylla", "cassandra"),
+    ("cdrs-tokio", "cassandra"),
+    ("tiberius", "mssql"),
+    ("amqprs", "rabbitmq"),
+    ("lettre", "smtp"),
+    ("mail-send", "smtp"),
+    ("async-smtp", "smtp"),
+    ("opendal", "object storage"),
+    ("aws-sdk-s3", "object storage"),
+    ("rust-s3", "object storage"),
+    ("object_store", "object storage"),
+    ("google-cloud-storage", "object storage"),
+    ("azure_storage_blobs", "object storage"),
+];
+/// Kinds a compose file can run for local development; SMTP relays and
+/// object stores are usually the platform's.
+const COMPOSABLE: &[&str] = &[
+    "postgres",
+    "mysql",
+    "redis",
+    "rabbitmq",
+    "mongodb",
+    "kafka",
+    "nats",
+    "elasticsearch",
+    "memcached",
+    "meilisearch",
+    "cassandra",
 ];
 /// Crates whose features name the database: sqlx, diesel, sea-orm.
-const SQL_CRATES: &[&str] = &["sqlx", "diesel", "sea-orm", "diesel-async"];
+const SQL_CRATES: &[&str] = &[
+    "sqlx",
+    "diesel",
+    "sea-orm",
+    "diesel-async",
+    "diesel_migrations",
+    "sea-orm-migration",
+];
 const SQL_FEATURES: &[(&str, &str)] = &[
     ("postgres", "postgres"),
     ("sqlx-postgres", "postgres"),
@@ -431,6 +496,12 @@ const SQL_FEATURES: &[(&str, &str)] = &[
     ("sqlx-mysql", "mysql"),
     ("sqlite", "sqlite"),
     ("sqlx-sqlite", "sqlite"),
+    ("postgresql", "postgres"),
+    ("mariadb", "mysql"),
+    ("sqlite-bundled", "sqlite"),
+    ("sqlx-all", "postgres"),
+    ("sqlx-all", "mysql"),
+    ("sqlx-all", "sqlite"),
 ];
 /// Compose images, by substring, and the kind they provide.
 const COMPOSE_IMAGES: &[(&str, &str)] = &[
@@ -450,6 +521,10 @@ const COMPOSE_IMAGES: &[(&str, &str)] = &[
     ("elasticsearch", "elasticsearch"),
     ("opensearch", "elasticsearch"),
     ("memcached", "memcached"),
+    ("meilisearch", "meilisearch"),
+    ("cassandra", "cassandra"),
+    ("scylla", "cassandra"),
+    ("pgautoupgrade", "postgres"),
 ];
 /// HTTP and RPC server crates: the app binds a port.
 const SERVER_CRATES: &[&str] = &[
@@ -470,12 +545,8 @@ const SERVER_FEATURE_CRATES: &[(&str, &[&str])] = &[
 ];
 const RELEASE_SCRIPTS: &[&str] = &["release.sh", "scripts/release.sh", "bin/release", "script/release"];
 const DOCKERFILES: &[&str] = &["Dockerfile", "Containerfile", "docker/Dockerfile"];
-const COMPOSE_FILES: &[&str] = &[
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yml",
-    "docker-compose.yaml",
-];
+/// Directories a compose file is not looked for in.
+const SKIPPED_DIRS: &[&str] = &["target", "node_modules", "vendor"];
 /// `env.example`, after the `.env.<template>` files of `env_files`: not a
 /// dotenv file, but it documents the variables all the same.
 const ENV_EXAMPLE_UNDOTTED: &str = "env.example";
@@ -534,6 +605,15 @@ pub(super) struct Project<'a> {
     pub process_types: Vec<(String, String)>,
     pub env: Vec<env_inventory::EnvVar>,
     pub seen: Vec<&'a Seen>,
+    /// Where a service runs schema migrations as it starts: the finding's
+    /// place and the path from the entry point.
+    pub startup_migrations: Vec<String>,
+    /// One-shot entry points (binaries, subcommands) that run migrations.
+    pub migrating_tasks: BTreeSet<String>,
+    /// Config-struct fields that hold the port (`Settings.port`).
+    pub port_fields: Vec<String>,
+    /// Why each backing-service kind is counted: the crate or feature.
+    pub service_sources: Vec<String>,
 }
 
 impl<'a> Project<'a> {
@@ -566,20 +646,37 @@ impl<'a> Project<'a> {
             .map(|d| d.name.as_str())
             .collect();
         let mut service_kinds: BTreeSet<&'static str> = BTreeSet::new();
+        let mut service_sources: BTreeSet<String> = BTreeSet::new();
         for p in &workspace.packages {
-            for d in p
+            let normal: Vec<&cargo_metadata::Dependency> = p
                 .dependencies
                 .iter()
                 .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal)
-            {
+                .collect();
+            for d in &normal {
                 if let Some((_, k)) = SERVICE_CRATES.iter().find(|(c, _)| *c == d.name) {
                     service_kinds.insert(k);
+                    service_sources.insert(format!("`{}`", d.name));
                 }
                 if SQL_CRATES.contains(&d.name.as_str()) {
                     for f in &d.features {
-                        if let Some((_, k)) = SQL_FEATURES.iter().find(|(n, _)| n == f) {
+                        for (_, k) in SQL_FEATURES.iter().filter(|(n, _)| n == f) {
                             service_kinds.insert(k);
+                            service_sources.insert(format!("`{}/{f}`", d.name));
                         }
+                    }
+                }
+            }
+            // `[features] postgresql = ["diesel/postgres"]`: the package's
+            // own features choose the database.
+            for (feature, dep, f) in package_features(p) {
+                let Some(d) = normal.iter().find(|d| d.rename.as_deref().unwrap_or(&d.name) == dep) else {
+                    continue;
+                };
+                if SQL_CRATES.contains(&d.name.as_str()) {
+                    for (_, k) in SQL_FEATURES.iter().filter(|(n, _)| *n == f) {
+                        service_kinds.insert(k);
+                        service_sources.insert(format!("`{dep}/{f}` (feature `{feature}`)"));
                     }
                 }
             }
@@ -618,8 +715,131 @@ impl<'a> Project<'a> {
             service_kinds,
             servers,
             process_types,
+            port_fields: env_inventory::port_fields(facts, &workspace.root),
             env,
             seen: seen(facts),
+            startup_migrations: Vec::new(),
+            migrating_tasks: BTreeSet::new(),
+            service_sources: service_sources.into_iter().collect(),
+        }
+    }
+
+    /// What the service model says about migrations: the service entry
+    /// points `startup_migration` finds migrating as they start, and the
+    /// one-shot entry points that reach a migration call.
+    pub fn add_migrations(&mut self, model: &Model, facts: &[Fact], startup: &[Diagnostic]) {
+        for d in startup {
+            let path = d.span.path();
+            let rel = path.strip_prefix(&self.root).unwrap_or(path).display().to_string();
+            let via = d
+                .notes
+                .iter()
+                .find_map(|n| n.strip_prefix("runs in "))
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            self.startup_migrations
+                .push(format!("`{rel}:{}`{via}", d.span.start().line));
+        }
+        let migrations: Vec<(&Fact, &startup_migration::Migration)> = facts
+            .iter()
+            .filter(|f| f.rule == startup_migration::StartupMigration::META.name)
+            .filter_map(|f| f.get::<startup_migration::Migration>().map(|m| (f, m)))
+            .collect();
+        let mut callers: BTreeSet<&str> = migrations.iter().map(|(_, m)| m.caller.as_str()).collect();
+        // The app's own migration functions, where no migration crate is
+        // called: what the service model says about them.
+        let own: Vec<(&Fact, &str)> = facts
+            .iter()
+            .filter(|f| f.rule == Evidence::META.name)
+            .filter_map(|f| match f.get::<Seen>() {
+                Some(Seen::MigrationFn(p)) => Some((f, p.as_str())),
+                _ => None,
+            })
+            .collect();
+        if callers.is_empty() {
+            callers.extend(own.iter().map(|(_, p)| *p));
+        }
+        if callers.is_empty() {
+            return;
+        }
+        // Where the rule sees a branch (`match db_type { .. }`), the service
+        // model still says whether a service runs it by default.
+        let sites: Vec<(&Fact, &str, &str)> = if migrations.is_empty() {
+            own.iter().map(|(f, p)| (*f, *p, "the app's own migrations")).collect()
+        } else {
+            migrations
+                .iter()
+                .map(|(f, m)| (*f, m.caller.as_str(), m.what))
+                .collect()
+        };
+        let mut found = Vec::new();
+        if self.startup_migrations.is_empty() {
+            for (fact, caller, what) in sites {
+                let Some((entry, path)) = model.service_path(caller) else {
+                    continue;
+                };
+                if !model.runs_by_default(caller) {
+                    continue;
+                }
+                let file = fact.span.path();
+                let rel = file.strip_prefix(&self.root).unwrap_or(file).display().to_string();
+                let short: Vec<&str> = path.iter().map(|p| p.rsplit("::").next().unwrap_or(p)).collect();
+                found.push((
+                    short.len(),
+                    format!(
+                        "`{rel}:{}` ({what}, in service `{}`: {})",
+                        fact.span.start().line,
+                        entry.name,
+                        short.join(" → ")
+                    ),
+                ));
+            }
+        }
+        // Calls the model follows to no service path (a trait method behind
+        // a generic) and no one-off reaches, in a package a service runs:
+        // it migrates as it starts.
+        if self.startup_migrations.is_empty() && found.is_empty() {
+            for (fact, m) in &migrations {
+                let one_off = model
+                    .entries()
+                    .iter()
+                    .any(|e| e.kind == EntryKind::OneShot && model.reach_all(e).contains(&m.caller));
+                if !one_off && model.serves_package(fact.origin.package) {
+                    let file = fact.span.path();
+                    let rel = file.strip_prefix(&self.root).unwrap_or(file).display().to_string();
+                    found.push((
+                        usize::MAX,
+                        format!(
+                            "`{rel}:{}` ({}, in a package a service runs; the call path is not followed)",
+                            fact.span.start().line,
+                            m.what
+                        ),
+                    ));
+                }
+            }
+        }
+        // The outermost site first: the one nearest the entry point.
+        found.sort();
+        self.startup_migrations.extend(found.into_iter().map(|(_, s)| s));
+        for entry in model.entries().iter().filter(|e| e.kind == EntryKind::OneShot) {
+            let reach = model.reach_all(entry);
+            if callers.iter().any(|c| reach.contains(c)) {
+                self.migrating_tasks.insert(entry.name.clone());
+            }
+        }
+        // A migration in a binary package whose every entry point is
+        // one-shot (a CLI's nested `migration run`) is that CLI's task, even
+        // where the model does not follow the dispatch down to it.
+        for (fact, m) in &migrations {
+            let reached = model.entries().iter().any(|e| model.reach_all(e).contains(&m.caller));
+            let entries: Vec<&crate::engine::Entry> = model
+                .entries()
+                .iter()
+                .filter(|e| e.package == fact.origin.package)
+                .collect();
+            if !reached && !entries.is_empty() && entries.iter().all(|e| e.kind == EntryKind::OneShot) {
+                self.migrating_tasks.insert(entries[0].binary.clone());
+            }
         }
     }
 
@@ -650,14 +870,61 @@ impl<'a> Project<'a> {
         self.files.read(READMES)
     }
 
+    /// Other documents that list variables: config templates and samples
+    /// at the top level (`lldap_config.docker_template.toml`,
+    /// `config.example.yaml`) and the Markdown of `docs/`, two levels deep.
+    pub fn other_docs(&self) -> Vec<(String, String)> {
+        let mut paths = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&self.root) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+                let doc = ["template", "example", "sample"].iter().any(|w| name.contains(w))
+                    && [".toml", ".yml", ".yaml", ".json", ".hjson", ".md", ".env"]
+                        .iter()
+                        .any(|x| name.ends_with(x));
+                if doc && e.file_type().is_ok_and(|t| t.is_file()) {
+                    paths.push(e.path());
+                }
+            }
+        }
+        markdown_walk(&self.root.join("docs"), 0, &mut paths);
+        paths.sort();
+        paths.truncate(64);
+        paths
+            .into_iter()
+            .filter_map(|p| {
+                let meta = std::fs::metadata(&p).ok()?;
+                (meta.len() <= 1 << 20).then_some(())?;
+                Some((self.rel(&p), std::fs::read_to_string(&p).ok()?))
+            })
+            .collect()
+    }
+
     /// A `.env` file.
     pub fn dotenv(&self) -> Option<PathBuf> {
         self.files.find(&[".env"])
     }
 
-    /// The path of a release script.
-    pub fn release_script(&self) -> Option<String> {
-        self.files.find(RELEASE_SCRIPTS).map(|p| self.rel(&p))
+    /// A release script and whether it is a deploy's release phase: one
+    /// that migrates or deploys, not one that tags and publishes a version
+    /// of the software (`cargo publish`, `git tag`, `gh release`).
+    pub fn release_script(&self) -> Option<(String, bool)> {
+        let p = self.files.find(RELEASE_SCRIPTS)?;
+        let text = std::fs::read_to_string(&p).unwrap_or_default().to_ascii_lowercase();
+        let deploys = ["migrat", "kubectl", "helm ", "deploy"]
+            .iter()
+            .any(|w| text.contains(w));
+        let publishes = [
+            "cargo publish",
+            "cargo release",
+            "git tag",
+            "gh release",
+            "cargo dist",
+            "git push --tags",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
+        Some((self.rel(&p), deploys || !publishes))
     }
 
     /// The path of a `migrations` directory.
@@ -669,28 +936,134 @@ impl<'a> Project<'a> {
         self.files.read(DOCKERFILES)
     }
 
-    pub fn compose_file(&self) -> Option<(String, String)> {
-        self.files.read(COMPOSE_FILES)
+    /// Every compose file in the repository (`compose.yaml`,
+    /// `docker/docker-compose.yml`, `deploy/compose.prod.yml`, ...), three
+    /// levels deep at most.
+    pub fn compose_files(&self) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        compose_walk(&self.root, 0, 3, &mut found);
+        // A workspace in a subdirectory: the repository's top level too.
+        if let Some(top) = manifest::git_toplevel(&self.root)
+            && top != manifest::canonical(&self.root)
+        {
+            compose_walk(&top, 0, 1, &mut found);
+        }
+        found.sort();
+        found.dedup();
+        found
+            .into_iter()
+            .filter_map(|p| {
+                let text = std::fs::read_to_string(&p).ok()?;
+                Some((self.rel(&p), text))
+            })
+            .collect()
+    }
+
+    /// `port` in a `Rocket.toml`, the file Rocket's figment reads.
+    pub fn rocket_toml_port(&self) -> Option<String> {
+        let (path, text) = self.files.read(&["Rocket.toml"])?;
+        let value: toml::Table = text.parse().ok()?;
+        value
+            .values()
+            .filter_map(|v| v.as_table())
+            .any(|t| t.contains_key("port"))
+            .then_some(path)
     }
 }
 
-/// `KEY` of each `KEY=value` line (with an optional `export `).
-pub(super) fn dotenv_keys(text: &str) -> Vec<&str> {
+fn markdown_walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() && depth < 2 {
+            markdown_walk(&e.path(), depth + 1, out);
+        } else if kind.is_file() && e.path().extension().is_some_and(|x| x == "md") {
+            out.push(e.path());
+        }
+    }
+}
+
+fn compose_walk(dir: &Path, depth: usize, max: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() {
+            if depth < max && !SKIPPED_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
+                compose_walk(&e.path(), depth + 1, max, out);
+            }
+        } else if kind.is_file() && is_compose_name(&name) {
+            out.push(e.path());
+        }
+    }
+}
+
+/// `compose.yaml`, `docker-compose.dev.yml`, `compose.prod.yaml`.
+fn is_compose_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.starts_with("compose") || lower.starts_with("docker-compose"))
+        && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
+}
+
+/// The `feature`, dependency and dependency feature of each
+/// `feature = ["dep/feat", "dep?/feat"]` entry of a package's manifest.
+fn package_features(p: &crate::workspace::Package) -> Vec<(String, String, String)> {
+    let Ok(text) = std::fs::read_to_string(&p.manifest_path) else {
+        return Vec::new();
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(features) = table.get("features").and_then(|f| f.as_table()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, values) in features {
+        for v in values.as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+            if let Some((dep, feat)) = v.split_once('/') {
+                out.push((name.clone(), dep.trim_end_matches('?').to_string(), feat.to_string()));
+            }
+        }
+    }
+    out
+}
+
+impl Project<'_> {
+    /// Backing-service kinds a compose file can run.
+    pub fn composable(&self) -> BTreeSet<&'static str> {
+        self.service_kinds
+            .iter()
+            .copied()
+            .filter(|k| COMPOSABLE.contains(k))
+            .collect()
+    }
+}
+
+/// The keys a template documents: its `KEY=value` lines, and the
+/// commented-out `# KEY=value` ones a template offers for the operator to
+/// set.
+pub(super) fn documented_keys(text: &str) -> Vec<&str> {
     text.lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.trim().trim_start_matches('#').trim_start())
         .filter_map(|l| {
-            l.strip_prefix("export ")
-                .unwrap_or(l)
-                .split_once('=')
-                .map(|(k, _)| k.trim())
+            let (k, _) = l.strip_prefix("export ").unwrap_or(l).split_once('=')?;
+            let k = k.trim();
+            (!k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(k)
         })
         .collect()
 }
 
-/// Backing-service kinds in a compose file, from its `image:` lines.
+/// Backing-service kinds in a compose file, from its `image:` lines and
+/// the names of its services (`postgres:` under `services:`).
 pub(super) fn compose_kinds(text: &str) -> BTreeSet<&'static str> {
-    text.lines()
+    let kind_of = |name: &str| {
+        COMPOSE_IMAGES
+            .iter()
+            .find(|(sub, _)| name.contains(sub))
+            .map(|(_, k)| *k)
+    };
+    let mut kinds: BTreeSet<&'static str> = text
+        .lines()
         .filter_map(|l| l.trim().strip_prefix("image:"))
         .filter_map(|image| {
             let image = image.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
@@ -702,12 +1075,35 @@ pub(super) fn compose_kinds(text: &str) -> BTreeSet<&'static str> {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            COMPOSE_IMAGES
-                .iter()
-                .find(|(sub, _)| name.contains(sub))
-                .map(|(_, k)| *k)
+            kind_of(&name)
         })
-        .collect()
+        .collect();
+    // Service names: the keys one level under a top-level `services:`.
+    let mut in_services = false;
+    let mut indent = None;
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.trim_start().is_empty() || trimmed.trim_start().starts_with('#') {
+            continue;
+        }
+        let depth = trimmed.len() - trimmed.trim_start().len();
+        if depth == 0 {
+            in_services = trimmed == "services:";
+            indent = None;
+            continue;
+        }
+        if !in_services {
+            continue;
+        }
+        let level = *indent.get_or_insert(depth);
+        if depth == level
+            && let Some(key) = trimmed.trim_start().strip_suffix(':')
+            && let Some(k) = kind_of(&key.trim_matches(['"', '\'']).to_ascii_lowercase())
+        {
+            kinds.insert(k);
+        }
+    }
+    kinds
 }
 
 /// What the collector sees in one file of a binary.
@@ -873,9 +1269,18 @@ fn main() {
             compose_kinds(compose).into_iter().collect::<Vec<_>>(),
             ["postgres", "redis"]
         );
+        // A service named for what it runs, whatever its image.
+        let named = "version: '3'\nservices:\n  lemmy:\n    image: dessalines/lemmy:0.19\n  postgres:\n    image: pgautoupgrade/pgautoupgrade:17-alpine\n  pictrs:\n    image: asonix/pictrs\n    environment:\n      redis: no\nvolumes:\n  redis:\n";
+        assert_eq!(compose_kinds(named).into_iter().collect::<Vec<_>>(), ["postgres"]);
+        assert!(is_compose_name("docker-compose.dev.yml") && is_compose_name("compose.yaml"));
+        assert!(!is_compose_name("compose.rs") && !is_compose_name("docker.yml"));
         assert_eq!(
-            dotenv_keys("# c\nexport PORT=8080\nDATABASE_URL=\n\n"),
+            documented_keys("# c\nexport PORT=8080\nDATABASE_URL=\n\n"),
             ["PORT", "DATABASE_URL"]
+        );
+        assert_eq!(
+            documented_keys("## Admin token\n# ADMIN_TOKEN=changeme\n#DOMAIN=https://x\n# see a=b\nPORT=1\n"),
+            ["ADMIN_TOKEN", "DOMAIN", "PORT"]
         );
     }
 }

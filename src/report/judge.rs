@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Status;
-use super::evidence::{Project, Seen, compose_kinds, dotenv_keys};
+use super::evidence::{Project, Seen, compose_kinds, documented_keys};
 use crate::engine::model::Defaults;
 use crate::engine::model::markers::SERVE_CALLS;
 use crate::manifest;
@@ -164,12 +164,14 @@ fn config(project: &Project<'_>, verdict: &mut Verdict) {
     }
     let example = project.env_example();
     let readme = project.readme();
+    let docs = project.other_docs();
     let documented = |name: &str| {
         let key = name.trim_end_matches('*');
         example
             .as_ref()
-            .is_some_and(|(_, t)| dotenv_keys(t).iter().any(|k| k.starts_with(key)))
+            .is_some_and(|(_, t)| documented_keys(t).iter().any(|k| k.starts_with(key)))
             || readme.as_ref().is_some_and(|(_, t)| t.contains(key))
+            || docs.iter().any(|(_, t)| t.contains(key))
     };
     let undocumented: BTreeSet<&str> = names
         .iter()
@@ -180,6 +182,14 @@ fn config(project: &Project<'_>, verdict: &mut Verdict) {
         Some((path, _)) => verdict.evidence.push(format!("documented in `{path}`")),
         None if !names.is_empty() => verdict.evidence.push("no `.env.example`".into()),
         None => {}
+    }
+    let used: BTreeSet<&str> = docs
+        .iter()
+        .filter(|(_, t)| names.iter().any(|n| t.contains(n.trim_end_matches('*'))))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    if !used.is_empty() {
+        verdict.evidence.push(format!("also documented in {}", list(&used)));
     }
     if !undocumented.is_empty() {
         verdict.evidence.push(format!("undocumented: {}", list(&undocumented)));
@@ -210,21 +220,44 @@ fn backing_services(project: &Project<'_>, verdict: &mut Verdict) {
             .push("no backing-service clients among the dependencies".into());
     } else {
         verdict.evidence.push(format!("uses {}", list(&project.service_kinds)));
+        let sources: BTreeSet<&str> = project.service_sources.iter().map(String::as_str).collect();
+        verdict.evidence.push(format!("from {}", plain_list(&sources)));
     }
 }
 
 fn build_release_run(project: &Project<'_>, verdict: &mut Verdict) {
     verdict.applicable = project.has_bin();
+    // A release step is judged by what it does: a Procfile `release:`, a
+    // release script, or an entry point that runs the migrations.
+    let tasks: BTreeSet<&str> = project.migrating_tasks.iter().map(String::as_str).collect();
     let release = project
         .process_types
         .iter()
         .find(|(k, _)| k == "release")
         .map(|_| "a `release:` process in the Procfile".to_string())
-        .or_else(|| project.release_script().map(|p| format!("`{p}`")))
-        .or_else(|| admin_bin(&project.bins).map(|b| format!("a separate `{b}` binary")));
+        .or_else(|| {
+            project
+                .release_script()
+                .filter(|(_, deploys)| *deploys)
+                .map(|(p, _)| format!("`{p}`"))
+        })
+        .or_else(|| {
+            (!tasks.is_empty()).then(|| {
+                let verb = if tasks.len() == 1 { "runs" } else { "run" };
+                format!("{} {verb} the migrations", list(&tasks))
+            })
+        });
     let migrations = project.migrations();
+    if let Some(first) = project.startup_migrations.first() {
+        verdict
+            .evidence
+            .push(format!("migrations run at start-up of the service: {first}"));
+    }
     match (&release, &migrations) {
         (Some(r), _) => verdict.evidence.push(format!("release step: {r}")),
+        (None, Some(_)) if !project.startup_migrations.is_empty() => verdict
+            .evidence
+            .push("no separate release step: the service migrates as it starts".into()),
         (None, Some(m)) => {
             verdict
                 .evidence
@@ -234,6 +267,11 @@ fn build_release_run(project: &Project<'_>, verdict: &mut Verdict) {
         (None, None) => verdict
             .evidence
             .push("no release step (none needed: no migrations)".into()),
+    }
+    if let Some((p, false)) = project.release_script() {
+        verdict.evidence.push(format!(
+            "`{p}` tags and publishes a version of the software: not a deploy's release step"
+        ));
     }
     match project.dockerfile() {
         Some((path, text)) => {
@@ -268,11 +306,27 @@ fn processes(project: &Project<'_>, verdict: &mut Verdict) {
 
 fn port_binding(project: &Project<'_>, verdict: &mut Verdict) {
     let (env, servers) = (&project.env, &project.servers);
-    // `PORT`, or the app's own `SERVER_PORT`/`ROCKET_PORT`.
+    // `PORT`, or the app's own `SERVER_PORT`/`ROCKET_PORT` (Rocket's figment
+    // reads it by itself).
     let port = env
         .iter()
         .find(|v| v.name == "PORT")
-        .or_else(|| env.iter().find(|v| v.name.ends_with("_PORT")));
+        .or_else(|| {
+            env.iter().find(|v| {
+                ["ROCKET_PORT", "HTTP_PORT", "SERVER_PORT", "WEB_PORT", "APP_PORT"]
+                    .iter()
+                    .any(|s| v.name.ends_with(s))
+            })
+        })
+        .or_else(|| {
+            env.iter()
+                .filter(|v| v.name.ends_with("_PORT") && !v.name.contains("SMTP"))
+                .min_by_key(|v| v.name.len())
+        });
+    let configured = project
+        .rocket_toml_port()
+        .map(|p| format!("`port` in `{p}`"))
+        .or_else(|| project.port_fields.first().cloned());
     if servers.is_empty() {
         verdict.applicable = port.is_some() || verdict.has_findings;
         if !verdict.applicable {
@@ -285,10 +339,14 @@ fn port_binding(project: &Project<'_>, verdict: &mut Verdict) {
             .evidence
             .push(format!("serves with {}", list(&servers.iter().copied().collect())));
     }
+    if let Some(c) = &configured {
+        verdict.evidence.push(format!("port from config: {c}"));
+    }
     match port {
         Some(v) => verdict
             .evidence
             .push(format!("port from `{}` ({}:{})", v.name, v.file, v.line)),
+        None if configured.is_some() => {}
         None if !servers.is_empty() => {
             verdict
                 .evidence
@@ -368,36 +426,36 @@ fn dev_prod_parity(project: &Project<'_>, verdict: &mut Verdict) {
     if split {
         verdict.worst(Status::Fail);
     }
-    let needs_service: BTreeSet<&str> = project
-        .service_kinds
-        .iter()
-        .copied()
-        .filter(|k| *k != "sqlite")
-        .collect();
-    match project.compose_file() {
-        Some((path, text)) => {
-            let composed = compose_kinds(&text);
-            verdict.evidence.push(format!(
-                "`{path}` runs {}",
-                if composed.is_empty() {
-                    "no backing services".to_string()
-                } else {
-                    list(&composed)
-                }
-            ));
+    let needs_service: BTreeSet<&str> = project.composable();
+    let files = project.compose_files();
+    match files.is_empty() {
+        false => {
+            let mut composed = BTreeSet::new();
+            for (path, text) in &files {
+                let kinds = compose_kinds(text);
+                verdict.evidence.push(format!(
+                    "`{path}` runs {}",
+                    if kinds.is_empty() {
+                        "no backing services".to_string()
+                    } else {
+                        list(&kinds)
+                    }
+                ));
+                composed.extend(kinds);
+            }
             let missing: BTreeSet<&str> = needs_service.difference(&composed).copied().collect();
             if !missing.is_empty() {
                 verdict.evidence.push(format!("not in compose: {}", list(&missing)));
                 verdict.worst(Status::Warn);
             }
         }
-        None if !needs_service.is_empty() => {
+        true if !needs_service.is_empty() => {
             verdict
                 .evidence
                 .push(format!("no compose file to run {} locally", list(&needs_service)));
             verdict.worst(Status::Warn);
         }
-        None => {}
+        true => {}
     }
 }
 
@@ -445,7 +503,23 @@ fn admin_processes(project: &Project<'_>, verdict: &mut Verdict) {
             .push(format!("admin subcommands: {}", list(&subcommands)));
     }
     let release_runs = project.process_types.iter().any(|(k, _)| k == "release");
-    if admin_bins.is_empty() && subcommands.is_empty() && !release_runs {
+    let tasks: BTreeSet<&str> = project.migrating_tasks.iter().map(String::as_str).collect();
+    if !tasks.is_empty() {
+        verdict.evidence.push(format!("one-off migrations: {}", list(&tasks)));
+    }
+    if let Some(first) = project.startup_migrations.first() {
+        let more = project.startup_migrations.len() - 1;
+        verdict.evidence.push(format!(
+            "migrations run at every start of the service: {first}{}",
+            if more > 0 {
+                format!(" (and {more} more site{})", if more == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let startup = !project.startup_migrations.is_empty();
+    if admin_bins.is_empty() && subcommands.is_empty() && !release_runs && tasks.is_empty() && !startup {
         match migrations {
             Some(m) => {
                 verdict
@@ -475,10 +549,6 @@ fn is_admin_word(name: &str) -> bool {
     })
 }
 
-fn admin_bin<'a>(bins: &[&'a str]) -> Option<&'a str> {
-    bins.iter().copied().find(|b| is_admin_word(b))
-}
-
 /// Whether build profiles choose different backing services: one
 /// `if cfg!(debug_assertions)` with different kinds in its branches, or
 /// `#[cfg(debug_assertions)]` and `#[cfg(not(debug_assertions))]` items
@@ -503,6 +573,16 @@ fn profile_split<'a>(
 
 fn is_system_var(name: &str) -> bool {
     SYSTEM_VARS.contains(&name) || SYSTEM_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Already quoted items, joined: at most ten, then how many more.
+fn plain_list(items: &BTreeSet<&str>) -> String {
+    const MAX: usize = 10;
+    let mut out = items.iter().take(MAX).copied().collect::<Vec<_>>().join(", ");
+    if items.len() > MAX {
+        out.push_str(&format!(" and {} more", items.len() - MAX));
+    }
+    out
 }
 
 /// `a`, `b`, `c` — at most ten, then how many more.

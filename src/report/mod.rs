@@ -88,7 +88,35 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
     let mut all: Vec<&'static dyn Rule> = rules::ALL.to_vec();
     all.push(&EnvReads);
     all.push(&Evidence);
-    let outcome = engine::check(workspace, &all, options);
+    // `startup_migration` is allowed by default, but XII and V need to know
+    // what it sees: run it, and count its findings only where it is enabled.
+    let migration = rules::admin_processes::startup_migration::StartupMigration::META.name;
+    let configured = options.settings.iter().any(|s| s.lints.contains_key(migration))
+        || options
+            .overrides
+            .iter()
+            .any(|(n, _)| n.trim_start_matches("twelve::") == migration);
+    let mut forced = options.clone();
+    if !configured {
+        forced
+            .overrides
+            .push((migration.to_string(), crate::diagnostic::LintLevel::Warn));
+    }
+    let mut outcome = engine::check(workspace, &all, &forced);
+    let startup_migrations: Vec<crate::diagnostic::Diagnostic> = if configured {
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == migration)
+            .cloned()
+            .collect()
+    } else {
+        let (m, rest) = std::mem::take(&mut outcome.diagnostics)
+            .into_iter()
+            .partition(|d| d.code == migration);
+        outcome.diagnostics = rest;
+        m
+    };
 
     let mut findings: BTreeMap<Factor, BTreeMap<&'static str, usize>> = BTreeMap::new();
     let mut worst: BTreeMap<Factor, Status> = BTreeMap::new();
@@ -104,7 +132,8 @@ pub fn build(workspace: &Workspace, options: &Options) -> Report {
         *w = w.worst(status);
     }
 
-    let project = evidence::Project::read(workspace, &outcome.facts);
+    let mut project = evidence::Project::read(workspace, &outcome.facts);
+    project.add_migrations(&outcome.model, &outcome.facts, &startup_migrations);
     let mut rows = Vec::new();
     for factor in Factor::ALL {
         let (status, evidence) = judge::judge(factor, &project, worst.get(&factor).copied());

@@ -87,10 +87,11 @@ const MIGRATION_METHODS: &[(&str, &[&str], &str)] = &[
     ("run", &["sqlx::migrate::Migrator::new"], "sqlx `Migrator::run`"),
 ];
 
-/// A migration call and the function it is in.
-struct Migration {
-    caller: String,
-    what: &'static str,
+/// A migration call and the function it is in (the report reads these
+/// facts to tell which entry points migrate).
+pub struct Migration {
+    pub caller: String,
+    pub what: &'static str,
 }
 
 /// A branch body of an `if` or `match` that is not about a `Result` or
