@@ -231,6 +231,9 @@ struct CheckArgs {
     /// Show secrets in full instead of masking them (for local debugging only)
     #[arg(long, help_heading = "Output")]
     show_secrets: bool,
+    /// Analyse every file afresh: neither read nor write the cache in target/twelve
+    #[arg(long)]
+    no_cache: bool,
     /// Exit with 0 even when findings are reported
     #[arg(long, help_heading = "Output")]
     exit_zero: bool,
@@ -264,6 +267,9 @@ struct CheckArgs {
     )]
     file: Option<PathBuf>,
 
+    /// Directory for all generated artifacts: the cache lives in its twelve/ (default: cargo's target directory)
+    #[arg(long, value_name = "DIRECTORY")]
+    target_dir: Option<PathBuf>,
     // Accepted for rust-analyzer's `check.command` and cargo muscle memory;
     // they do not change what a syntax-level check sees.
     #[arg(long, hide = true)]
@@ -274,8 +280,6 @@ struct CheckArgs {
     no_default_features: bool,
     #[arg(short = 'F', long, hide = true)]
     features: Vec<String>,
-    #[arg(long, hide = true)]
-    target_dir: Option<String>,
     #[arg(long, hide = true)]
     target: Vec<String>,
     #[arg(long, hide = true)]
@@ -726,11 +730,13 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
         file: file.clone(),
         ..args.project.selection()
     };
+    let loading = engine::timings::start();
     let workspace = match Workspace::load(&selection) {
         Ok(ws) => ws,
         Err(e) => return Err(fail(stderr, &format!("{e:#}"))),
     };
     let settings = load_config(&workspace, color, stderr)?;
+    engine::timings::since(engine::timings::Phase::Load, loading);
     let overrides = level_overrides(args, matches);
     for (name, _) in &overrides {
         if name != "warnings" && rules::find(name).is_none() {
@@ -777,6 +783,15 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
         report_unused_suppressions: args.verbose > 0,
         show_secrets: args.show_secrets,
         settings,
+        // Cargo's target directory, or `--target-dir` (relative to the
+        // current directory, as cargo reads it).
+        cache: (!args.no_cache).then(|| {
+            args.target_dir
+                .as_deref()
+                .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf()))
+                .unwrap_or_else(|| workspace.target_directory.clone())
+                .join("twelve")
+        }),
     };
     Ok(Prepared {
         selection,
@@ -796,7 +811,13 @@ fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {
         Err(code) => return code,
     };
     let outcome = engine::check(&run.workspace, rules::ALL, &run.options);
-    print_outcome(args, &run, &outcome, stderr)
+    let emitting = engine::timings::start();
+    let code = print_outcome(args, &run, &outcome, stderr);
+    engine::timings::since(engine::timings::Phase::Emit, emitting);
+    if let Some(summary) = engine::timings::summary() {
+        let _ = write!(stderr, "{summary}");
+    }
+    code
 }
 
 /// Prints the findings as `check` does; the exit code they make.

@@ -1,7 +1,7 @@
 //! The twelve factors: numerals, titles and the pages of 12factor.net.
 
 /// The twelve factors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Factor {
     Codebase,
     Dependencies,

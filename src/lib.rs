@@ -88,6 +88,7 @@ pub(crate) mod test_support {
             context: Vec::new(),
             twelve: None,
             warnings: Vec::new(),
+            target_directory: dir.join("target"),
         };
         crate::engine::check(&ws, &[rule], &Default::default()).diagnostics
     }

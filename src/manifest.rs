@@ -139,6 +139,11 @@ impl Locked {
 /// The packages `Cargo.lock` at the workspace root locks; empty without
 /// one.
 pub fn locked(workspace_root: &Path) -> Vec<Locked> {
+    let lock = workspace_root.join("Cargo.lock");
+    memo("locked", &[&lock], || locked_uncached(workspace_root))
+}
+
+fn locked_uncached(workspace_root: &Path) -> Vec<Locked> {
     let Ok(text) = std::fs::read_to_string(workspace_root.join("Cargo.lock")) else {
         return Vec::new();
     };
@@ -201,6 +206,13 @@ impl Manifest {
 /// Every dependency of the manifest at `manifest_path`, with inherited
 /// ones followed into the workspace root's manifest.
 pub fn dependencies(manifest_path: &Path, workspace_root: &Path) -> Vec<DepDecl> {
+    let root = workspace_root.join("Cargo.toml");
+    memo("dependencies", &[manifest_path, &root], || {
+        dependencies_uncached(manifest_path, workspace_root)
+    })
+}
+
+fn dependencies_uncached(manifest_path: &Path, workspace_root: &Path) -> Vec<DepDecl> {
     let Some(member) = Manifest::read(manifest_path) else {
         return Vec::new();
     };
@@ -313,6 +325,10 @@ fn decl(
 /// declarations (kind `Normal`, table `[patch.<source>]`): code swapped
 /// into the whole build, from a directory or a git repository.
 pub fn patches(manifest_path: &Path) -> Vec<DepDecl> {
+    memo("patches", &[manifest_path], || patches_uncached(manifest_path))
+}
+
+fn patches_uncached(manifest_path: &Path) -> Vec<DepDecl> {
     let Some(m) = Manifest::read(manifest_path) else {
         return Vec::new();
     };
@@ -339,6 +355,41 @@ pub fn patches(manifest_path: &Path) -> Vec<DepDecl> {
         }
     });
     out
+}
+
+/// What `compute` gives for the files at `paths`, computed once while
+/// their bytes stay the same: every package's manifest rules read the
+/// workspace root's `Cargo.toml` and `Cargo.lock`, and parsing them once per
+/// package and rule was most of the package-level time on large
+/// workspaces. The bytes are compared, not times, so `fix` (which edits
+/// manifests and checks again in the same process) sees its edits.
+fn memo<T: Clone + Send + 'static>(kind: &'static str, paths: &[&Path], compute: impl FnOnce() -> T) -> T {
+    type Entry = (Vec<Option<Vec<u8>>>, Box<dyn std::any::Any + Send>);
+    type Memo = std::collections::HashMap<(&'static str, Vec<PathBuf>), Entry>;
+    static MEMO: std::sync::LazyLock<std::sync::Mutex<Memo>> = std::sync::LazyLock::new(Default::default);
+    let bytes: Vec<Option<Vec<u8>>> = paths
+        .iter()
+        .map(|p| {
+            // Bounded as source files are; a manifest is never this large.
+            std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file() && m.len() <= crate::source::MAX_FILE_SIZE)
+                .and_then(|_| std::fs::read(p).ok())
+        })
+        .collect();
+    let key = (kind, paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>());
+    if let Ok(memo) = MEMO.lock()
+        && let Some((seen, value)) = memo.get(&key)
+        && *seen == bytes
+        && let Some(value) = value.downcast_ref::<T>()
+    {
+        return value.clone();
+    }
+    let value = compute();
+    if let Ok(mut memo) = MEMO.lock() {
+        memo.insert(key, (bytes, Box::new(value.clone())));
+    }
+    value
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -385,6 +436,20 @@ fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
 
 /// The top level of the git work tree holding `dir`, if any.
 pub fn git_toplevel(dir: &Path) -> Option<PathBuf> {
+    // One `git` process per directory and run: every package's rules ask.
+    static TOPLEVELS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(known) = TOPLEVELS.lock().ok().and_then(|t| t.get(dir).cloned()) {
+        return known;
+    }
+    let top = git_toplevel_uncached(dir);
+    if let Ok(mut t) = TOPLEVELS.lock() {
+        t.insert(dir.to_path_buf(), top.clone());
+    }
+    top
+}
+
+fn git_toplevel_uncached(dir: &Path) -> Option<PathBuf> {
     let out = git(dir, &["rev-parse", "--show-toplevel"])?;
     if !out.status.success() {
         return None;

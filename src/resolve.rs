@@ -30,10 +30,31 @@ struct Scope {
 /// its child modules: `pub(crate) use std::fs;` in `lib.rs` makes
 /// `crate::fs::write` (and `fs::write` after `use crate::*`) mean
 /// `std::fs::write` everywhere in the crate.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Exports {
     module: Vec<String>,
+    /// Written sorted, so that equal exports are equal bytes (the cache
+    /// keys a child file by its ancestors' exports).
+    #[serde(serialize_with = "sorted")]
     names: HashMap<String, Vec<String>>,
+}
+
+fn sorted<S: serde::Serializer>(names: &HashMap<String, Vec<String>>, s: S) -> Result<S::Ok, S::Error> {
+    let sorted: std::collections::BTreeMap<&String, &Vec<String>> = names.iter().collect();
+    serde::Serialize::serialize(&sorted, s)
+}
+
+impl Context {
+    /// The context of a child module of a file with this context whose own
+    /// top-level names are `exports` ([`Resolver::exports`]).
+    pub fn child(&self, exports: Arc<Exports>) -> Context {
+        let mut ancestors = (*self.ancestors).clone();
+        ancestors.push(exports);
+        Context {
+            ancestors: Arc::new(ancestors),
+            renames: self.renames.clone(),
+        }
+    }
 }
 
 /// What a file's resolver knows from outside the file.
@@ -72,15 +93,15 @@ impl Resolver {
     /// The context for files of modules this file declares: the ancestors'
     /// names and this file's top-level names.
     pub fn child_context(&self) -> Context {
+        self.context.child(Arc::new(self.exports()))
+    }
+
+    /// The file's top-level names, as its child modules see them.
+    pub fn exports(&self) -> Exports {
         let root = &self.scopes[0];
-        let mut ancestors = (*self.context.ancestors).clone();
-        ancestors.push(Arc::new(Exports {
+        Exports {
             module: root.module.clone(),
             names: root.names.clone(),
-        }));
-        Context {
-            ancestors: Arc::new(ancestors),
-            renames: self.context.renames.clone(),
         }
     }
 

@@ -181,6 +181,9 @@ pub struct Workspace {
     /// What the selection left out, as cargo warns of it: an unknown
     /// `--exclude`, a `-p` naming a dependency.
     pub warnings: Vec<String>,
+    /// Cargo's target directory (`CARGO_TARGET_DIR`, `build.target-dir`):
+    /// the cache lives in its `twelve/`.
+    pub target_directory: PathBuf,
 }
 
 impl Workspace {
@@ -387,6 +390,7 @@ impl Workspace {
             context,
             twelve: metadata.workspace_metadata.get("twelve").cloned(),
             warnings,
+            target_directory: metadata.target_directory.clone().into_std_path_buf(),
         })
     }
 
@@ -561,7 +565,7 @@ pub fn build_script_env(text: &str) -> BTreeSet<String> {
 }
 
 /// A `mod name;` declaration found in a file, with where its file is.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ModuleDecl {
     /// Module path relative to the file's module (`["inner", "x"]` for
     /// `mod inner { mod x; }`).

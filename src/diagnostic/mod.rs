@@ -10,6 +10,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 pub mod short;
+pub mod wire;
 
 pub use fingerprint::{assign_fingerprints, fingerprints};
 pub use github::Github;
@@ -64,7 +65,7 @@ impl LintLevel {
 }
 
 /// How a diagnostic is shown. `deny` renders as `error`, as in rustc.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Severity {
     Error,
     Warning,
@@ -121,14 +122,14 @@ impl Span {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub span: Span,
     pub message: String,
 }
 
 /// How confident a suggestion is; the names and meaning are rustc's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Applicability {
     /// Apply without review (`cargo twelve fix` applies these).
     MachineApplicable,
@@ -139,13 +140,13 @@ pub enum Applicability {
     Unspecified,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Edit {
     pub span: Span,
     pub replacement: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suggestion {
     /// The `help:` line above the patch.
     pub message: String,
@@ -157,7 +158,7 @@ pub struct Suggestion {
 }
 
 /// Where a finding came from, for cargo's JSON message fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     /// Index into the run's selected packages.
     pub package: usize,
@@ -166,11 +167,12 @@ pub struct Origin {
 }
 
 /// One finding.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// Rule name without the `twelve::` prefix, or an engine code such as
     /// `parse_error`.
-    pub code: &'static str,
+    #[serde(deserialize_with = "wire::static_str")]
+    pub code: wire::StaticStr,
     pub severity: Severity,
     pub factor: Option<Factor>,
     pub message: String,

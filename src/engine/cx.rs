@@ -1,7 +1,6 @@
 //! What a rule sees: [`Cx`] at each node of the pass, and
 //! [`PackageReport`] in its package-level check.
 
-use std::any::Any;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::Path;
@@ -228,12 +227,15 @@ impl<'a> Cx<'a> {
     }
 
     /// Records a fact for this rule's [`Rule::check_package`].
-    pub fn record(&mut self, span: Span, value: impl Any + Send) {
+    /// The value's type must be listed in the rule's
+    /// [`Rule::fact_types`](super::Rule::fact_types), for the cache.
+    pub fn record<T: super::cache::FactValue>(&mut self, span: Span, value: T) {
         self.facts.push(Fact {
             rule: self.rule.name,
             origin: self.origin,
             span,
             value: Box::new(value),
+            kind: super::cache::FactType::of::<T>(),
         });
     }
 }

@@ -5,10 +5,12 @@
 //! files its file declares, and the next wave takes those. A file reached
 //! from several targets is read, parsed and checked once.
 
+pub mod cache;
 mod cx;
 pub mod model;
 mod rule;
 mod suppress;
+pub mod timings;
 mod visitor;
 
 use std::any::Any;
@@ -44,6 +46,9 @@ pub struct Options {
     /// [`Workspace::packages`]; a package without one is checked with the
     /// defaults.
     pub settings: Vec<Settings>,
+    /// Where per-file results are cached (`target/twelve`); `None` checks
+    /// every file afresh (`--no-cache`).
+    pub cache: Option<PathBuf>,
 }
 
 impl Options {
@@ -171,6 +176,8 @@ pub struct Fact {
     pub origin: Origin,
     pub span: Span,
     pub value: Box<dyn Any + Send>,
+    /// How the value is written to the cache and read back.
+    pub kind: cache::FactType,
 }
 
 impl std::fmt::Debug for Fact {
@@ -222,6 +229,9 @@ struct Job {
     context: crate::resolve::Context,
     /// The `mod x;` that declared it, for diagnostics about the file itself.
     declared_at: Option<Span>,
+    /// What the cache key of the file takes from its ancestors: a hash of
+    /// their exports.
+    context_hash: cache::Key,
 }
 
 /// Checks every selected target of every selected package.
@@ -274,6 +284,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
                 cfg_gated: false,
                 context: packages[pi].resolve_context(),
                 declared_at: None,
+                context_hash: [0; 32],
             };
             if seen.insert(canonical(&job.path)) {
                 wave.push(job);
@@ -287,10 +298,29 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     let mut masked: HashMap<PathBuf, Arc<SourceFile>> = HashMap::new();
     // Symlinks resolved once: module files must lie under it.
     let confine = std::fs::canonicalize(&workspace.root).unwrap_or_else(|_| workspace.root.clone());
+    let files_started = timings::start();
+    let store = options.cache.as_deref().and_then(cache::Cache::open);
+    let package_keys: Vec<cache::Key> = match &store {
+        Some(c) => packages
+            .iter()
+            .map(|p| c.package_key(workspace, p, options.report_unused_suppressions))
+            .collect(),
+        None => Vec::new(),
+    };
     while !wave.is_empty() {
         let results: Vec<FileResult> = wave
             .par_iter()
-            .map(|job| check_file(job, &packages[job.origin.package], &workspace.root, &confine, options))
+            .map(|job| {
+                let cached = store.as_ref().map(|c| (c, &package_keys[job.origin.package]));
+                check_file(
+                    job,
+                    &packages[job.origin.package],
+                    &workspace.root,
+                    &confine,
+                    options,
+                    cached,
+                )
+            })
             .collect();
         let mut next = Vec::new();
         for result in results {
@@ -317,6 +347,8 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         }
         wave = next;
     }
+    timings::since(timings::Phase::Files, files_started);
+    let workspace_started = timings::start();
     let model = Model::build(&all, model_facts, &options.overrides_of_entries());
     // Each rule's facts, all packages, in package order.
     let mut by_rule: HashMap<&'static str, Vec<Fact>> = HashMap::new();
@@ -326,6 +358,19 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     for list in by_rule.values_mut() {
         list.sort_by_key(|f| f.origin.package);
     }
+    // What the files reported, to report a package-level finding once.
+    let mut reported: std::collections::HashSet<(&'static str, std::ops::Range<usize>, String, PathBuf)> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code,
+                d.span.range.clone(),
+                d.message.clone(),
+                d.span.path().to_path_buf(),
+            )
+        })
+        .collect();
     for (pi, pcx) in packages.iter().enumerate() {
         let found = check_package(pi, pcx, &workspace.root, &by_rule, &model);
         // Nothing is reported in what is read only for the model.
@@ -337,13 +382,13 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         // root's `Cargo.toml`) is reported once per run.
         for mut d in found {
             d.package_level = true;
-            let dup = outcome.diagnostics.iter().any(|o| {
-                o.code == d.code
-                    && o.span.range == d.span.range
-                    && o.message == d.message
-                    && o.span.path() == d.span.path()
-            });
-            if !dup {
+            let key = (
+                d.code,
+                d.span.range.clone(),
+                d.message.clone(),
+                d.span.path().to_path_buf(),
+            );
+            if reported.insert(key) {
                 outcome.diagnostics.push(d);
             }
         }
@@ -363,6 +408,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     }
     outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     dedup(&mut outcome.diagnostics);
+    timings::since(timings::Phase::Workspace, workspace_started);
     outcome
 }
 
@@ -557,6 +603,7 @@ fn single_file<T>(
         cfg_gated: false,
         context: pcx.resolve_context(),
         declared_at: None,
+        context_hash: [0; 32],
     };
     let result = match file.parse() {
         Ok(ast) => {
@@ -600,7 +647,14 @@ fn inside(path: &Path, root: &Path) -> bool {
     std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(root))
 }
 
-fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path, options: &Options) -> FileResult {
+fn check_file(
+    job: &Job,
+    pcx: &PackageCx,
+    workspace_root: &Path,
+    confine: &Path,
+    options: &Options,
+    cached: Option<(&cache::Cache, &cache::Key)>,
+) -> FileResult {
     let mut result = FileResult {
         context: job.model_only,
         model: Default::default(),
@@ -627,7 +681,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path,
         result.diagnostics.push(d);
         return result;
     }
-    let file = match SourceFile::read(&job.path) {
+    let file = match timings::time(timings::Phase::Read, || SourceFile::read(&job.path)) {
         Ok(file) => Arc::new(file),
         Err(err) => {
             let code = if err.kind() == std::io::ErrorKind::FileTooLarge {
@@ -649,9 +703,39 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path,
     result.file = Some(file.clone());
     let excluded = pcx.is_excluded(&job.path, workspace_root);
 
-    let ast = match file.parse() {
+    let key = cached.map(|(c, package)| (c, c.file_key(package, job, &file.text)));
+    if let Some((c, key)) = &key
+        && let Some(loaded) = timings::time(timings::Phase::CacheRead, || c.load(key, &file, pcx))
+    {
+        let cache::LoadedBody { body, facts } = loaded;
+        if body.parsed {
+            let exports = Arc::new(body.exports.unwrap_or_default());
+            let child_hash = cache::child_context_hash(&job.context_hash, &exports);
+            let child_context = job.context.child(exports);
+            declare_children(
+                job,
+                &file,
+                &body.decls,
+                excluded,
+                (&child_context, &child_hash),
+                workspace_root,
+                confine,
+                &mut result,
+            );
+            if !body.redactions.is_empty() && !pcx.show_secrets {
+                result.masked = Some(Arc::new(file.masked(&body.redactions)));
+            }
+        }
+        result.diagnostics.extend(body.diagnostics);
+        result.facts = facts;
+        result.model = body.model;
+        return result;
+    }
+
+    let ast = match timings::time(timings::Phase::Parse, || file.parse()) {
         Ok(ast) => std::rc::Rc::new(ast),
         Err(err) => {
+            let mut found = Vec::new();
             // A file behind a `#[cfg]` may be meant for another configuration,
             // or be a deliberate `compile_error!`-style stub.
             if !excluded && !job.cfg_gated {
@@ -668,22 +752,103 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path,
                     d.note("cargo twelve reads the Rust 2018+ grammar; this target uses edition 2015");
                 }
                 d.origin = Some(job.origin);
-                result.diagnostics.push(d);
+                found.push(d);
             }
             proc_macro2::extra::invalidate_current_thread_spans();
+            if let Some((c, key)) = &key {
+                let body = cache::BodyRef {
+                    parsed: false,
+                    decls: &[],
+                    exports: None,
+                    diagnostics: &found,
+                    facts: &[],
+                    model: &result.model,
+                    redactions: &[],
+                };
+                timings::time(timings::Phase::CacheWrite, || c.store(key, &file, &body, pcx));
+            }
+            result.diagnostics.extend(found);
             return result;
         }
     };
 
+    let pass_started = timings::start();
     let resolver = Resolver::with_context(job.module.clone(), &ast.items, job.context.clone());
-    let child_context = resolver.child_context();
+    let exports = Arc::new(resolver.exports());
+    let child_hash = match key {
+        Some(_) => cache::child_context_hash(&job.context_hash, &exports),
+        None => [0; 32],
+    };
+    let child_context = job.context.child(exports.clone());
     let macros_parsed: std::rc::Rc<MacroCache> = Default::default();
-    for decl in module_decls(&job.path, job.mod_rs, &ast.items, &macros_parsed) {
+    let decls = module_decls(&job.path, job.mod_rs, &ast.items, &macros_parsed);
+    declare_children(
+        job,
+        &file,
+        &decls,
+        excluded,
+        (&child_context, &child_hash),
+        workspace_root,
+        confine,
+        &mut result,
+    );
+
+    let mut found = Vec::new();
+    let mut redactions = Vec::new();
+    if !excluded && !pcx.rules.is_empty() {
+        let pass = crate::source::with_tree(&file, ast.clone(), || {
+            visitor::run(&file, &ast, job, pcx, resolver, macros_parsed)
+        });
+        found = pass.diagnostics;
+        result.facts = pass.facts;
+        result.model = pass.model;
+        if !pass.redactions.is_empty() && !pcx.show_secrets {
+            result.masked = Some(Arc::new(file.masked(&pass.redactions)));
+        }
+        redactions = pass.redactions;
+        suppress::apply(&file, &mut found, options.report_unused_suppressions, &pcx.known);
+        for d in &mut found {
+            d.origin = Some(job.origin);
+        }
+    }
+    timings::since(timings::Phase::Pass, pass_started);
+    drop(ast);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    if let Some((c, key)) = &key {
+        let body = cache::BodyRef {
+            parsed: true,
+            decls: &decls,
+            exports: Some(&exports),
+            diagnostics: &found,
+            facts: &result.facts,
+            model: &result.model,
+            redactions: &redactions,
+        };
+        timings::time(timings::Phase::CacheWrite, || c.store(key, &file, &body, pcx));
+    }
+    result.diagnostics.extend(found);
+    result
+}
+
+/// The child module files of `file` as jobs, and the errors of the
+/// declarations whose file is missing or outside the workspace.
+#[allow(clippy::too_many_arguments)]
+fn declare_children(
+    job: &Job,
+    file: &Arc<SourceFile>,
+    decls: &[crate::workspace::ModuleDecl],
+    excluded: bool,
+    (child_context, child_hash): (&crate::resolve::Context, &cache::Key),
+    workspace_root: &Path,
+    confine: &Path,
+    result: &mut FileResult,
+) {
+    for decl in decls {
         let span = Span::new(file.clone(), decl.span.clone());
-        match decl.file {
+        match &decl.file {
             // `#[path = "/proc/self/environ"] mod x;`, a symlink out of the
             // tree: never read, so never shown.
-            Ok(path) if !inside(&path, confine) => {
+            Ok(path) if !inside(path, confine) => {
                 let name = decl.relative_module.last().cloned().unwrap_or_default();
                 let mut d = Diagnostic::new(
                     "module_outside_workspace",
@@ -701,9 +866,9 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path,
             }
             Ok(path) => {
                 let mut module = job.module.clone();
-                module.extend(decl.relative_module);
+                module.extend(decl.relative_module.iter().cloned());
                 result.children.push(Job {
-                    path,
+                    path: path.clone(),
                     model_only: job.model_only,
                     origin: job.origin,
                     module,
@@ -713,6 +878,7 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path,
                     cfg_gated: job.cfg_gated || decl.cfg_gated,
                     context: child_context.clone(),
                     declared_at: Some(span),
+                    context_hash: *child_hash,
                 });
             }
             Err(tried) if !decl.cfg_gated && !job.cfg_gated && !job.test && !excluded => {
@@ -735,26 +901,6 @@ fn check_file(job: &Job, pcx: &PackageCx, workspace_root: &Path, confine: &Path,
             Err(_) => {}
         }
     }
-
-    if !excluded && !pcx.rules.is_empty() {
-        let pass = crate::source::with_tree(&file, ast.clone(), || {
-            visitor::run(&file, &ast, job, pcx, resolver, macros_parsed)
-        });
-        let mut found = pass.diagnostics;
-        result.facts = pass.facts;
-        result.model = pass.model;
-        if !pass.redactions.is_empty() && !pcx.show_secrets {
-            result.masked = Some(Arc::new(file.masked(&pass.redactions)));
-        }
-        suppress::apply(&file, &mut found, options.report_unused_suppressions, &pcx.known);
-        for d in &mut found {
-            d.origin = Some(job.origin);
-        }
-        result.diagnostics.extend(found);
-    }
-    drop(ast);
-    proc_macro2::extra::invalidate_current_thread_spans();
-    result
 }
 
 #[cfg(test)]

@@ -134,6 +134,13 @@ pub trait Rule: Send + Sync {
     /// (is there a signal handler anywhere?) or its manifest.
     fn check_package(&self, _cx: &mut PackageReport<'_>, _facts: &[Fact]) {}
 
+    /// Every type the rule [records](super::Cx::record) as a fact, so the
+    /// cache can read the facts back (`&[FactType::of::<Seen>()]`). A file
+    /// with a fact of a type not listed here is not cached.
+    fn fact_types(&self) -> &'static [super::cache::FactType] {
+        &[]
+    }
+
     /// Markdown that `cargo twelve explain` prints after the docs, generated
     /// from the rule's data tables so it cannot drift from them.
     fn explain_appendix(&self) -> Option<String> {

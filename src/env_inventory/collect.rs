@@ -131,6 +131,9 @@ impl Rule for EnvReads {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<super::Read>()] }
+    }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
         if cx.in_test() {

@@ -23,7 +23,7 @@
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 /// A token of an invocation, `Send` to be kept as a fact.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) enum Tok {
     Ident(String),
     Punct(char),
@@ -32,7 +32,7 @@ pub(super) enum Tok {
 }
 
 /// One element of a matcher after `$name:ident`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) enum PatTok {
     Punct(char),
     Ident(String),
@@ -43,7 +43,7 @@ pub(super) enum PatTok {
 }
 
 /// What a `macro_rules!` definition says about the names it reads.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct MacroDef {
     pub name: String,
     pub pattern: Vec<PatTok>,

@@ -137,7 +137,7 @@ pub fn looks_secret(name: &str) -> bool {
 }
 
 /// Whether the code supplies a value when the variable is unset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Fallback {
     /// Not visible from the read site (the result is passed on).
@@ -162,17 +162,19 @@ impl Fallback {
 }
 
 /// What the collector records.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Read {
     Var {
         name: String,
-        source: &'static str,
+        #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+        source: crate::diagnostic::wire::StaticStr,
     },
     /// A default or optional marker for the read at the same span.
     Handled(Fallback),
     Prefix {
         prefix: String,
-        source: &'static str,
+        #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+        source: crate::diagnostic::wire::StaticStr,
         fn_path: Option<String>,
     },
     /// A builder step on the prefix source that starts at the same span.
@@ -194,7 +196,8 @@ enum Read {
     /// `ROCKET_PORT` for Rocket's figment).
     Framework {
         names: Vec<String>,
-        source: &'static str,
+        #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+        source: crate::diagnostic::wire::StaticStr,
         default: Fallback,
     },
     /// `env::var(..)` on a name built from parameter `param` of `fn_path`.
@@ -203,7 +206,8 @@ enum Read {
         param: String,
         prefix: String,
         suffix: String,
-        source: &'static str,
+        #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+        source: crate::diagnostic::wire::StaticStr,
     },
     /// A free function's parameter names, in order.
     Params {
@@ -242,7 +246,7 @@ enum Read {
 
 /// A deserialized field: its key, default, type identifiers and whether it
 /// is `#[serde(flatten)]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Field {
     name: String,
     default: Fallback,
@@ -250,7 +254,7 @@ struct Field {
     flatten: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum PrefixStep {
     /// figment's `.split("__")`, config-rs's `.separator("__")`.
     Separator(String),
@@ -261,7 +265,7 @@ enum PrefixStep {
 }
 
 /// An argument of a recorded call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Arg {
     Lit(String),
     /// A parameter of the caller, with what `format!` adds around it.

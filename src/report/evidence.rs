@@ -120,7 +120,7 @@ const DAEMONIZE_CALLS: &[&[&str]] = &[
 ];
 
 /// What the evidence collector records.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) enum Seen {
     Shutdown(String),
     StreamLogger(String),
@@ -128,8 +128,10 @@ pub(super) enum Seen {
     Daemonize(String),
     /// Backing-service kinds chosen per build profile.
     ProfileSchemes {
-        debug: BTreeSet<&'static str>,
-        release: BTreeSet<&'static str>,
+        #[serde(deserialize_with = "crate::diagnostic::wire::static_str_set")]
+        debug: BTreeSet<crate::diagnostic::wire::StaticStr>,
+        #[serde(deserialize_with = "crate::diagnostic::wire::static_str_set")]
+        release: BTreeSet<crate::diagnostic::wire::StaticStr>,
     },
     Subcommands(Vec<String>),
     /// A workspace function named for migrating (`run_migrations`,
@@ -169,6 +171,9 @@ impl Seen {
 impl Rule for Evidence {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<Seen>()] }
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
 /// Whether a framework stops gracefully on SIGTERM by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Defaults {
     /// Nothing: the app must listen for SIGTERM.
     None,
@@ -20,7 +20,7 @@ pub enum Defaults {
 }
 
 /// Something that keeps a process running.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Marker {
     /// What it is, for the label: `axum::serve`, `a listener loop`.
     pub what: String,
@@ -29,7 +29,7 @@ pub struct Marker {
     pub defaults: Defaults,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Family {
     /// `with_graceful_shutdown` (axum, hyper 0.14).
     GracefulShutdown,

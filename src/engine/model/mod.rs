@@ -26,7 +26,7 @@ use crate::diagnostic::{Origin, Span};
 use crate::workspace::{Package, TargetKind};
 
 /// What the callee of an edge may be.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Callee {
     /// Canonical candidates of a path into a workspace crate: a function
     /// called or passed by name, a `static` read, a type constructed.
@@ -37,7 +37,7 @@ pub enum Callee {
 }
 
 /// A function, `static` or `const` of the workspace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     pub path: String,
     pub origin: Origin,
@@ -54,7 +54,7 @@ pub struct Node {
 }
 
 /// A call or path from `from` (a node's path) to `to`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Edge {
     pub from: String,
     pub to: Callee,
@@ -67,7 +67,7 @@ pub struct Edge {
 }
 
 /// A marker of a long-running process, in function `owner`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MarkerAt {
     pub owner: String,
     pub marker: Marker,
@@ -76,7 +76,7 @@ pub struct MarkerAt {
 }
 
 /// What a dispatching `match` arm selects.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ArmLabel {
     /// `Commands::Serve(args) =>`: the enum's canonical candidates and the
     /// variant.
@@ -85,7 +85,7 @@ pub enum ArmLabel {
     Name(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Arm {
     pub label: ArmLabel,
     pub parent: Option<usize>,
@@ -94,7 +94,7 @@ pub struct Arm {
 }
 
 /// What the pass records about one file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,

@@ -89,15 +89,18 @@ const MIGRATION_METHODS: &[(&str, &[&str], &str)] = &[
 
 /// A migration call and the function it is in (the report reads these
 /// facts to tell which entry points migrate).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Migration {
     pub caller: String,
-    pub what: &'static str,
+    #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+    pub what: crate::diagnostic::wire::StaticStr,
 }
 
 /// A branch body of an `if` or `match` that is not about a `Result` or
 /// `Option`: what runs there is gated (by a flag, config). A `match` arm
 /// carries the service model's node for it: when the arm selects a
 /// subcommand, the model already judges that subcommand on its own.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Gated {
     arm: Option<String>,
 }
@@ -138,6 +141,14 @@ fn is_result_pattern(pat: &syn::Pat) -> bool {
 impl Rule for StartupMigration {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const {
+            &[
+                crate::engine::cache::FactType::of::<Migration>(),
+                crate::engine::cache::FactType::of::<Gated>(),
+            ]
+        }
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {

@@ -53,6 +53,7 @@ declare_rule! {
 }
 
 /// Facts for constants defined in one file and used in another.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum ConstFact {
     /// A `const`/`static` holding a string that is not itself an address.
     Defined { path: String, value: String },
@@ -302,6 +303,9 @@ impl HardcodedBackingService {
 impl Rule for HardcodedBackingService {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<ConstFact>()] }
     }
 
     fn check_lit(&self, cx: &mut Cx<'_>, lit: &syn::Lit) {

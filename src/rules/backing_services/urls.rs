@@ -6,10 +6,12 @@ use std::ops::Range;
 
 /// A kind of backing service and the variable that conventionally holds
 /// its address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Service {
-    pub name: &'static str,
-    pub env: &'static str,
+    #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+    pub name: crate::diagnostic::wire::StaticStr,
+    #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+    pub env: crate::diagnostic::wire::StaticStr,
 }
 
 pub const POSTGRES: Service = Service {

@@ -89,6 +89,7 @@ const FILE_WRITES: &[(&str, usize, Option<usize>)] = &[
 const PROCESS_ID: &[&str] = &["std::process::id", "nix::unistd::getpid", "libc::getpid"];
 
 /// What `check_package` decides on.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Seen {
     Fork { function: Option<String>, callee: String },
     Exec { function: Option<String> },
@@ -206,6 +207,9 @@ impl Daemonize {
 impl Rule for Daemonize {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<Seen>()] }
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {

@@ -381,6 +381,7 @@ impl Drop {
 }
 
 /// Facts for the package-level check of `#[serde(default = "f")]`.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum SerdeFact {
     /// A secret field defaulting to the function at one of these paths.
     Wants { field: String, fns: Vec<String> },
@@ -605,6 +606,9 @@ fn returns_literal(cx: &Cx<'_>, block: &syn::Block) -> bool {
 impl Rule for SecretFallback {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<SerdeFact>()] }
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {

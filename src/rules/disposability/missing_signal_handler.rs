@@ -76,6 +76,9 @@ impl Rule for MissingSignalHandler {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<crate::rules::services::SignalFact>()] }
+    }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
         services::record_call(cx, call);

@@ -172,17 +172,21 @@ const FILE_SOURCES: &[&str] = &[
 const STREAM_SOURCES: &[&str] = &["std::io::stdout", "std::io::stderr"];
 
 /// A call that sends logs to the system logger, in function `function`.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct SystemSink {
     what: String,
-    sink: &'static str,
+    #[serde(deserialize_with = "crate::diagnostic::wire::static_str")]
+    sink: crate::diagnostic::wire::StaticStr,
     function: Option<String>,
 }
 
 /// The body of an `if` whose condition names a system logger: the
 /// operator's switch.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct SinkSwitch;
 
 /// A call of a function named for a system logger (`chain_syslog(..)`).
+#[derive(serde::Serialize, serde::Deserialize)]
 struct SinkCall {
     callee: String,
 }
@@ -193,6 +197,7 @@ fn names_system_sink(text: &str) -> bool {
 }
 
 /// `log4rs::init_file("log4rs.yaml", ..)`: the config file to read.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct InitFile {
     path: String,
 }
@@ -391,6 +396,16 @@ fn configured(path: Option<&syn::Expr>) -> bool {
 impl Rule for LogToFile {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const {
+            &[
+                crate::engine::cache::FactType::of::<SinkCall>(),
+                crate::engine::cache::FactType::of::<SystemSink>(),
+                crate::engine::cache::FactType::of::<InitFile>(),
+                crate::engine::cache::FactType::of::<SinkSwitch>(),
+            ]
+        }
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {

@@ -143,7 +143,7 @@ const PROTOCOL_PORTS: &[u16] = &[5353, 5355, 1900, 67, 68, 546, 547, 123, 137, 1
 const PASS_THROUGH: &[&str] = &["unwrap", "expect", "into", "to_owned", "to_string", "clone"];
 
 /// How the port is written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Written {
     /// An integer literal: `8080`, replaceable by an expression.
     Int,
@@ -157,7 +157,7 @@ enum Written {
 }
 
 /// Where a literal port was found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Port {
     port: u16,
     /// The digits.
@@ -169,6 +169,7 @@ struct Port {
 }
 
 /// Facts for ports behind a `const` or `static` of another file.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Seen {
     /// A `const`/`static` holding an address or port.
     Def { path: String, port: Port },
@@ -406,6 +407,9 @@ const MESSAGE: &str = "the port this server binds to is hardcoded";
 impl Rule for HardcodedPort {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<Seen>()] }
     }
 
     fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {

@@ -354,7 +354,7 @@ fn root_in_fs_module(chain_root: &[String], constructors: &[&str]) -> Option<Str
 }
 
 /// What kind of write was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Kind {
     File,
     Database,
@@ -604,6 +604,7 @@ fn attribute_defaults(attrs: &[syn::Attribute]) -> Vec<syn::Expr> {
 }
 
 /// What this rule records for its package-level check.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Note {
     /// A write that another part of the package may show to be scratch
     /// space or a stale socket.
@@ -820,6 +821,9 @@ pub struct FilesystemWriteOptions {
 impl Rule for FilesystemWrite {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+    fn fact_types(&self) -> &'static [crate::engine::cache::FactType] {
+        const { &[crate::engine::cache::FactType::of::<Note>()] }
     }
 
     fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {

@@ -20,7 +20,7 @@ pub(crate) use tables::{CTRL_C, CTRLC_HANDLERS, TERM_HANDLING_CALLS, TERM_HANDLI
 use tables::{KNOWN_CRATES, SENDERS, SIGNAL_HOOK_CRATES, SIGTERM_NAMES, TOKIO_SIGNAL_REEXPORTS};
 
 /// How a place in the code handles termination signals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Handling {
     /// SIGINT only (`tokio::signal::ctrl_c`, `ctrlc` without `termination`).
     IntOnly,
@@ -32,7 +32,7 @@ pub(crate) enum Handling {
 }
 
 /// What the pass notes about signals, in function `owner`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) enum SignalFact {
     Handles {
         handling: Handling,

@@ -1,0 +1,88 @@
+//! Where a run's time goes, for profiling: `TWELVE_TIMINGS=1` prints the
+//! time spent in each phase on stderr when the run ends. The per-file
+//! phases (reading, parsing, the pass) run on every worker thread, so they
+//! add up thread time; the others are wall time of the main thread.
+
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// A phase of a run.
+#[derive(Debug, Clone, Copy)]
+pub enum Phase {
+    /// `cargo metadata` and the manifests.
+    Load,
+    /// Reading source files (thread time).
+    Read,
+    /// The cache: hashing, looking up and decoding entries (thread time).
+    CacheRead,
+    /// `syn` parsing (thread time).
+    Parse,
+    /// Module discovery and the visitor pass with every rule (thread time).
+    Pass,
+    /// Writing cache entries (thread time).
+    CacheWrite,
+    /// Every file, wall time.
+    Files,
+    /// The service model, package-level rules and service scoping.
+    Workspace,
+    /// Rendering and printing the diagnostics.
+    Emit,
+}
+
+const PHASES: [(Phase, &str); 9] = [
+    (Phase::Load, "load (cargo metadata, manifests, config)"),
+    (Phase::Read, "read (thread time)"),
+    (Phase::CacheRead, "cache lookup (thread time)"),
+    (Phase::Parse, "parse (thread time)"),
+    (Phase::Pass, "pass (thread time)"),
+    (Phase::CacheWrite, "cache write (thread time)"),
+    (Phase::Files, "files, wall"),
+    (Phase::Workspace, "model + package rules"),
+    (Phase::Emit, "emit"),
+];
+
+static NANOS: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
+
+static ENABLED: LazyLock<bool> = LazyLock::new(|| std::env::var_os("TWELVE_TIMINGS").is_some_and(|v| v != "0"));
+
+/// Whether `TWELVE_TIMINGS` asks for timings.
+pub fn enabled() -> bool {
+    *ENABLED
+}
+
+/// Runs `f`, adding its time to `phase` when timings are on.
+pub fn time<R>(phase: Phase, f: impl FnOnce() -> R) -> R {
+    if !enabled() {
+        return f();
+    }
+    let start = Instant::now();
+    let r = f();
+    NANOS[phase as usize].fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    r
+}
+
+/// The phases' times, one line each, when timings are on.
+pub fn summary() -> Option<String> {
+    if !enabled() {
+        return None;
+    }
+    let mut out = String::from("twelve timings:\n");
+    for (phase, name) in PHASES {
+        let nanos = NANOS[phase as usize].load(Ordering::Relaxed);
+        out.push_str(&format!("  {:>9.1} ms  {name}\n", nanos as f64 / 1e6));
+    }
+    Some(out)
+}
+
+/// Adds the time since `start` to `phase` (timings on).
+pub fn since(phase: Phase, start: Option<Instant>) {
+    if let Some(start) = start {
+        NANOS[phase as usize].fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Now, when timings are on: the start of a phase for [`since`].
+pub fn start() -> Option<Instant> {
+    enabled().then(Instant::now)
+}
