@@ -207,6 +207,8 @@ pub struct Outcome {
     pub facts: Vec<Fact>,
     pub lines: usize,
     pub bytes: usize,
+    /// The files read and parsed, in the order they were found.
+    pub paths: Vec<PathBuf>,
     /// The workspace service model: entry points and what they run.
     pub model: Model,
 }
@@ -335,6 +337,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
                 masked.insert(m.path.clone(), m);
             }
             if let Some(file) = result.file {
+                outcome.paths.push(file.path.clone());
                 outcome.files += 1;
                 outcome.lines += file.line_count();
                 outcome.bytes += file.text.len();
@@ -707,6 +710,7 @@ fn check_file(
     if let Some((c, key)) = &key
         && let Some(loaded) = timings::time(timings::Phase::CacheRead, || c.load(key, &file, pcx))
     {
+        timings::count_cache(true);
         let cache::LoadedBody { body, facts } = loaded;
         if body.parsed {
             let exports = Arc::new(body.exports.unwrap_or_default());
@@ -732,6 +736,9 @@ fn check_file(
         return result;
     }
 
+    if key.is_some() {
+        timings::count_cache(false);
+    }
     let ast = match timings::time(timings::Phase::Parse, || file.parse()) {
         Ok(ast) => std::rc::Rc::new(ast),
         Err(err) => {

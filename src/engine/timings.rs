@@ -72,6 +72,11 @@ pub fn summary() -> Option<String> {
         let nanos = NANOS[phase as usize].load(Ordering::Relaxed);
         out.push_str(&format!("  {:>9.1} ms  {name}\n", nanos as f64 / 1e6));
     }
+    out.push_str(&format!(
+        "  cache: {} files read from it, {} analysed\n",
+        HITS.load(Ordering::Relaxed),
+        MISSES.load(Ordering::Relaxed)
+    ));
     Some(out)
 }
 
@@ -85,4 +90,16 @@ pub fn since(phase: Phase, start: Option<Instant>) {
 /// Now, when timings are on: the start of a phase for [`since`].
 pub fn start() -> Option<Instant> {
     enabled().then(Instant::now)
+}
+
+static HITS: AtomicU64 = AtomicU64::new(0);
+static MISSES: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a file whose results came from the cache (`hit`) or were
+/// computed and written to it.
+pub fn count_cache(hit: bool) {
+    if enabled() {
+        let counter = if hit { &HITS } else { &MISSES };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
 }
