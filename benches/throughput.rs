@@ -189,9 +189,9 @@ fn main() {
     }
     println!();
     println!(
-        "| workspace | files | lines | parse floor | check (no cache) | lines/s | check/floor | cold | warm | one file touched | peak RSS |"
+        "| workspace | files | lines | parse floor | check (no cache) | lines/s | check/floor | cold | warm | one file touched | peak RSS | CPU: no cache / warm |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         println!("{r}");
     }
@@ -209,6 +209,9 @@ struct Row {
     warm: f64,
     touched: f64,
     rss_kib: Option<u64>,
+    /// CPU time (user and system) of the check without the cache, and warm.
+    no_cache_cpu: f64,
+    warm_cpu: f64,
 }
 
 impl std::fmt::Display for Row {
@@ -216,7 +219,7 @@ impl std::fmt::Display for Row {
         let share = |t: f64| format!("{:.3} s ({:.0}%)", t, 100.0 * t / self.cold);
         write!(
             f,
-            "| {} | {} | {} | {:.3} s | {:.3} s | {:.0}k | {:.2}× | {:.3} s | {} | {} | {} |",
+            "| {} | {} | {} | {:.3} s | {:.3} s | {:.0}k | {:.2}× | {:.3} s | {} | {} | {} | {:.2} s / {:.2} s |",
             self.name,
             self.files,
             self.lines,
@@ -229,6 +232,8 @@ impl std::fmt::Display for Row {
             share(self.touched),
             self.rss_kib
                 .map_or("-".to_string(), |k| format!("{:.0} MiB", k as f64 / 1024.0)),
+            self.no_cache_cpu,
+            self.warm_cpu,
         )
     }
 }
@@ -279,18 +284,18 @@ fn measure(name: &str, root: &Path, touch: &Path, generated: bool) -> Row {
     let big = outcome.lines > 1_000_000;
     let cache = workspace.target_directory.join("twelve");
     let _ = std::fs::remove_dir_all(&cache);
-    let (no_cache, _) = best_run(if big { 2 } else { 3 }, root, &["--no-cache"], || {});
+    let (no_cache, no_cache_cpu, _) = best_run(if big { 2 } else { 3 }, root, &["--no-cache"], || {});
     let expected = run_check(root, &["--no-cache"]).2;
     let mut rss = None;
-    let (cold, _) = best_run(if big { 2 } else { 3 }, root, &[], || {
+    let (cold, _, _) = best_run(if big { 2 } else { 3 }, root, &[], || {
         let _ = std::fs::remove_dir_all(&cache);
     });
     // The peak RSS of a cold run.
     let _ = std::fs::remove_dir_all(&cache);
-    if let Some(k) = run_check(root, &[]).1 {
+    if let Some((k, _)) = run_check(root, &[]).1 {
         rss = Some(k);
     }
-    let (warm, out) = best_run(5, root, &[], || {});
+    let (warm, warm_cpu, out) = best_run(5, root, &[], || {});
     assert_eq!(out, expected, "{name}: a warm run prints what --no-cache prints");
     let touch = if touch.as_os_str().is_empty() {
         paths[paths.len() / 2].clone()
@@ -299,7 +304,7 @@ fn measure(name: &str, root: &Path, touch: &Path, generated: bool) -> Row {
     };
     let original = std::fs::read(&touch).unwrap();
     let mut n = 0;
-    let (touched, _) = best_run(3, root, &[], || {
+    let (touched, _, _) = best_run(3, root, &[], || {
         n += 1;
         let mut text = original.clone();
         text.extend_from_slice(format!("\n// touched {n}\n").as_bytes());
@@ -316,6 +321,8 @@ fn measure(name: &str, root: &Path, touch: &Path, generated: bool) -> Row {
         warm,
         touched,
         rss_kib: rss,
+        no_cache_cpu,
+        warm_cpu,
     };
     println!("{row}");
     row
@@ -325,29 +332,32 @@ fn best(n: usize, mut f: impl FnMut() -> f64) -> f64 {
     (0..n).map(|_| f()).fold(f64::MAX, f64::min)
 }
 
-/// The best wall time of `n` runs of the check, `before` run before each
-/// (untimed); the output of the last.
-fn best_run(n: usize, root: &Path, args: &[&str], mut before: impl FnMut()) -> (f64, Vec<u8>) {
+/// The best wall time and the least CPU time of `n` runs of the check,
+/// `before` run before each (untimed); the output of the last.
+fn best_run(n: usize, root: &Path, args: &[&str], mut before: impl FnMut()) -> (f64, f64, Vec<u8>) {
     let mut best = f64::MAX;
+    let mut cpu = f64::MAX;
     let mut out = Vec::new();
     for _ in 0..n {
         before();
-        let (t, _, o) = run_check(root, args);
+        let (t, usage, o) = run_check(root, args);
         best = best.min(t);
+        cpu = cpu.min(usage.map_or(f64::NAN, |(_, c)| c));
         out = o;
     }
-    (best, out)
+    (best, cpu, out)
 }
 
-/// One run of the release binary: wall time, peak RSS in KiB (through
-/// `/usr/bin/time`, when there is one) and stdout.
-fn run_check(root: &Path, args: &[&str]) -> (f64, Option<u64>, Vec<u8>) {
+/// One run of the release binary: wall time, peak RSS in KiB and CPU
+/// time (user and system, through `/usr/bin/time`, when there is one),
+/// and stdout.
+fn run_check(root: &Path, args: &[&str]) -> (f64, Option<(u64, f64)>, Vec<u8>) {
     let bin = env!("CARGO_BIN_EXE_cargo-twelve");
     let time = Path::new("/usr/bin/time");
     let rss_file = tempfile::NamedTempFile::new().unwrap();
     let mut cmd = if time.exists() {
         let mut c = std::process::Command::new(time);
-        c.arg("-f").arg("%M").arg("-o").arg(rss_file.path()).arg(bin);
+        c.arg("-f").arg("%M %U %S").arg("-o").arg(rss_file.path()).arg(bin);
         c
     } else {
         std::process::Command::new(bin)
@@ -371,10 +381,15 @@ fn run_check(root: &Path, args: &[&str]) -> (f64, Option<u64>, Vec<u8>) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rss = std::fs::read_to_string(rss_file.path())
-        .ok()
-        .and_then(|t| t.lines().last()?.trim().parse().ok());
-    (elapsed, rss, out.stdout)
+    let usage = std::fs::read_to_string(rss_file.path()).ok().and_then(|t| {
+        let line = t.lines().last()?.to_string();
+        let mut words = line.split_whitespace();
+        let rss: u64 = words.next()?.parse().ok()?;
+        let user: f64 = words.next()?.parse().ok()?;
+        let system: f64 = words.next()?.parse().ok()?;
+        Some((rss, user + system))
+    });
+    (elapsed, usage, out.stdout)
 }
 
 /// `cargo twelve --file src/areas/area0.rs --message-format=json` on a

@@ -576,7 +576,32 @@ impl Model {
             types,
             type_members: &m.type_members,
         };
-        let mut memo: HashMap<&str, Vec<Id>> = HashMap::new();
+        // Each distinct path once, on every core: resolving is pure, and
+        // the most expensive step of the model on large workspaces.
+        let memo: HashMap<&str, Vec<Id>> = {
+            use rayon::prelude::*;
+            let mut seen: HashSet<&str> = HashSet::new();
+            let unique: Vec<&str> = m
+                .edges
+                .iter()
+                .filter_map(|e| match &e.to {
+                    Callee::Paths(paths) => Some(paths),
+                    Callee::Method { .. } => None,
+                })
+                .flatten()
+                .map(String::as_str)
+                .filter(|p| seen.insert(p))
+                .collect();
+            let resolved: Vec<Vec<Id>> = unique
+                .par_iter()
+                .map(|p| {
+                    let mut found = Vec::new();
+                    names.resolve(p, &mut found);
+                    found
+                })
+                .collect();
+            unique.into_iter().zip(resolved).collect()
+        };
         let mut targets = Vec::with_capacity(m.edges.len());
         m.out = vec![Vec::new(); n];
         for (ei, e) in m.edges.iter().enumerate() {
@@ -584,16 +609,7 @@ impl Model {
                 Callee::Paths(paths) => {
                     let mut out = Vec::new();
                     for p in paths {
-                        out.extend(
-                            memo.entry(p.as_str())
-                                .or_insert_with(|| {
-                                    let mut found = Vec::new();
-                                    names.resolve(p, &mut found);
-                                    found
-                                })
-                                .iter()
-                                .copied(),
-                        );
+                        out.extend(memo.get(p.as_str()).into_iter().flatten().copied());
                     }
                     Targets::Nodes(out)
                 }
