@@ -203,6 +203,13 @@ impl Cache {
         for (rule, severity) in &pcx.rules {
             field(&mut h, rule.meta().name.as_bytes());
             field(&mut h, severity.as_str().as_bytes());
+            for input in rule.file_inputs(&pcx.workspace_root, package.dir()) {
+                field(&mut h, input.as_os_str().as_encoded_bytes());
+                match SourceFile::read(&input) {
+                    Ok(file) => field(&mut h, file.text.as_bytes()),
+                    Err(_) => field(&mut h, b"\0unreadable"),
+                }
+            }
         }
         let mut known = pcx.known.clone();
         known.sort_unstable();

@@ -803,9 +803,26 @@ fn check_file(
     let mut found = Vec::new();
     let mut redactions = Vec::new();
     if !excluded && !pcx.rules.is_empty() {
-        let pass = crate::source::with_tree(&file, ast.clone(), || {
-            visitor::run(&file, &ast, job, pcx, resolver, macros_parsed)
+        let (pass, reads) = crate::source::reads_of(|| {
+            crate::source::with_tree(&file, ast.clone(), || {
+                visitor::run(&file, &ast, job, pcx, resolver, macros_parsed)
+            })
         });
+        // What the pass read besides the file must be in the cache key.
+        if cfg!(debug_assertions) && !reads.is_empty() {
+            let declared: Vec<PathBuf> = pcx
+                .enabled()
+                .flat_map(|r| r.file_inputs(&pcx.workspace_root, pcx.package.dir()))
+                .collect();
+            for read in &reads {
+                debug_assert!(
+                    declared.contains(read),
+                    "the pass over `{}` read `{}`, which no rule lists in `file_inputs`",
+                    job.path.display(),
+                    read.display()
+                );
+            }
+        }
         found = pass.diagnostics;
         result.facts = pass.facts;
         result.model = pass.model;

@@ -141,6 +141,19 @@ pub trait Rule: Send + Sync {
         &[]
     }
 
+    /// Files other than the source file that the rule's per-file hooks
+    /// read (the image's `Dockerfile`s): the cache keys every file of the
+    /// package by their names and contents, so a change to one of them
+    /// checks the files again. Package-level checks always run again and
+    /// need not list what they read.
+    fn file_inputs(
+        &self,
+        _workspace_root: &std::path::Path,
+        _package_dir: &std::path::Path,
+    ) -> Vec<std::path::PathBuf> {
+        Vec::new()
+    }
+
     /// Markdown that `cargo twelve explain` prints after the docs, generated
     /// from the rule's data tables so it cannot drift from them.
     fn explain_appendix(&self) -> Option<String> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// The image files of a workspace: `Dockerfile*` and `Aptfile` at the root
 /// and under `docker/` or `deploy/`, and at the package's own directory.
-fn image_files(root: &Path, package_dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn image_files(root: &Path, package_dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in [
         root.to_path_buf(),

@@ -48,6 +48,11 @@ impl SourceFile {
     /// could block or never end) of at most [`MAX_FILE_SIZE`] bytes.
     pub fn read(path: &Path) -> std::io::Result<Self> {
         use std::io::Read as _;
+        READS.with(|r| {
+            if let Some(reads) = r.borrow_mut().as_mut() {
+                reads.push(path.to_path_buf());
+            }
+        });
         let meta = std::fs::metadata(path)?;
         if !meta.is_file() {
             return Err(std::io::Error::new(
@@ -177,6 +182,24 @@ pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
         };
     let padded = format!("{}{}", " ".repeat(blank), &text[blank..]);
     syn::parse_str(&padded)
+}
+
+thread_local! {
+    /// The files [`SourceFile::read`] reads on this thread inside
+    /// [`reads_of`].
+    static READS: std::cell::RefCell<Option<Vec<PathBuf>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and lists the files it read with [`SourceFile::read`] on this
+/// thread: the cache checks that a file's pass reads only what its rules
+/// declare.
+pub fn reads_of<R>(f: impl FnOnce() -> R) -> (R, Vec<PathBuf>) {
+    let previous = READS.with(|r| r.borrow_mut().replace(Vec::new()));
+    let result = f();
+    let reads = READS
+        .with(|r| std::mem::replace(&mut *r.borrow_mut(), previous))
+        .unwrap_or_default();
+    (result, reads)
 }
 
 thread_local! {

@@ -255,6 +255,11 @@ impl Rule for SystemCommand {
         &Self::META
     }
 
+    /// A tool the image installs is declared (`crate::rules::image`).
+    fn file_inputs(&self, workspace_root: &std::path::Path, package_dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        crate::rules::image::image_files(workspace_root, package_dir)
+    }
+
     fn parse_options(&self, table: &OptionTable, base: Option<&RuleOptions>) -> Result<RuleOptions, String> {
         Ok(std::sync::Arc::new(layer_options::<SystemCommandOptions>(
             table,
