@@ -237,6 +237,9 @@ struct CheckArgs {
     /// Exit with 0 even when findings are reported
     #[arg(long, help_heading = "Output")]
     exit_zero: bool,
+    /// Skip source files larger than SIZE (bytes, or with a KiB, MiB or GiB suffix), reporting them as `file_too_large` [default: 10MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
     /// Write the --message-format output to FILE; the summary still goes to the terminal
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     output: Option<PathBuf>,
@@ -504,7 +507,8 @@ fn explain(name: &str) -> ExitCode {
 
 fn load_project(project: &ProjectArgs, color: bool) -> Result<Workspace, ExitCode> {
     Workspace::load(&project.selection()).map_err(|e| {
-        let _ = writeln!(stderr(), "{}", human::paint(color, Severity::Error, &format!("{e:#}")));
+        let message = rules::mask_secrets(&format!("{e:#}"));
+        let _ = writeln!(stderr(), "{}", human::paint(color, Severity::Error, &message));
         ExitCode::from(EXIT_USAGE)
     })
 }
@@ -512,9 +516,15 @@ fn load_project(project: &ProjectArgs, color: bool) -> Result<Workspace, ExitCod
 /// The workspace's warnings and every configuration issue, printed the
 /// same way by `check`, `fix`, `report` and `env`; any configuration error
 /// is exit status 2, after all of them are shown.
-fn load_config(workspace: &Workspace, color: bool, stderr: &mut dyn Write) -> Result<Vec<engine::Settings>, ExitCode> {
+fn load_config(
+    workspace: &Workspace,
+    color: bool,
+    show_secrets: bool,
+    stderr: &mut dyn Write,
+) -> Result<Vec<engine::Settings>, ExitCode> {
     for warning in &workspace.warnings {
-        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, warning));
+        let warning = shown_text(show_secrets, warning);
+        let _ = writeln!(stderr, "{}", human::paint(color, Severity::Warning, &warning));
     }
     let (settings, issues) = crate::config::load(workspace);
     let mut config_error = false;
@@ -525,7 +535,8 @@ fn load_config(workspace: &Workspace, color: bool, stderr: &mut dyn Write) -> Re
             Severity::Warning
         };
         config_error |= issue.is_error;
-        let _ = writeln!(stderr, "{}", human::paint(color, severity, &issue.to_string()));
+        let issue = shown_text(show_secrets, &issue.to_string());
+        let _ = writeln!(stderr, "{}", human::paint(color, severity, &issue));
     }
     if config_error {
         return Err(ExitCode::from(EXIT_USAGE));
@@ -538,12 +549,13 @@ fn run_env(args: &EnvArgs) -> ExitCode {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let settings = match load_config(&workspace, use_color(None), &mut stderr()) {
+    let settings = match load_config(&workspace, use_color(None), false, &mut stderr()) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let options = Options {
         settings,
+        detect_secrets: Some(rules::secret_ranges),
         ..Options::default()
     };
     let (vars, _) = crate::env_inventory::collect(&workspace, &options);
@@ -562,12 +574,13 @@ fn run_report(args: &ReportArgs) -> ExitCode {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let settings = match load_config(&workspace, color, &mut stderr()) {
+    let settings = match load_config(&workspace, color, false, &mut stderr()) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let options = Options {
         settings,
+        detect_secrets: Some(rules::secret_ranges),
         ..Options::default()
     };
     let report = crate::report::build(&workspace, &options);
@@ -733,9 +746,9 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
     let loading = engine::timings::start();
     let workspace = match Workspace::load(&selection) {
         Ok(ws) => ws,
-        Err(e) => return Err(fail(stderr, &format!("{e:#}"))),
+        Err(e) => return Err(fail(stderr, &shown_text(args.show_secrets, &format!("{e:#}")))),
     };
-    let settings = load_config(&workspace, color, stderr)?;
+    let settings = load_config(&workspace, color, args.show_secrets, stderr)?;
     engine::timings::since(engine::timings::Phase::Load, loading);
     let overrides = level_overrides(args, matches);
     for (name, _) in &overrides {
@@ -782,6 +795,8 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
         overrides,
         report_unused_suppressions: args.verbose > 0,
         show_secrets: args.show_secrets,
+        detect_secrets: Some(rules::secret_ranges),
+        max_file_size: args.max_file_size,
         settings,
         // Cargo's target directory, or `--target-dir` (relative to the
         // current directory, as cargo reads it).
@@ -802,6 +817,37 @@ fn prepare(args: &CheckArgs, matches: &ArgMatches, stderr: &mut dyn Write) -> Re
         file,
         baseline,
     })
+}
+
+/// `text` as an output may show it: its secrets masked, unless
+/// `--show-secrets`.
+fn shown_text(show_secrets: bool, text: &str) -> String {
+    if show_secrets {
+        text.to_string()
+    } else {
+        rules::mask_secrets(text)
+    }
+}
+
+/// `--max-file-size`: `1048576`, `512KiB`, `20MiB`, `1GiB`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, ""), |i| (&text[..i], text[i..].trim()));
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" | "kb" => 10,
+        "m" | "mib" | "mb" => 20,
+        "g" | "gib" | "gb" => 30,
+        _ => return Err("expected a number of bytes, optionally with a KiB, MiB or GiB suffix".into()),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| "expected a number of bytes, optionally with a KiB, MiB or GiB suffix".to_string())?;
+    n.checked_mul(1 << shift)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| "expected a size above 0 that fits in 64 bits".to_string())
 }
 
 fn run_check(args: &CheckArgs, matches: &ArgMatches) -> ExitCode {

@@ -368,7 +368,9 @@ impl RuleInfo {
             "module_not_found" => "a `mod` declaration whose file is missing".to_string(),
             "module_outside_workspace" => "a `mod` whose file lies outside the workspace, not read".to_string(),
             "unreadable_file" => "a file that cannot be read (or is not a regular file)".to_string(),
-            "file_too_large" => "a source file over 10 MiB, not read".to_string(),
+            "file_too_large" => "a source file over the size cap (10 MiB, `--max-file-size`), not read".to_string(),
+            "too_deeply_nested" => "a source file nested too deeply to check, not checked".to_string(),
+            "internal_error" => "a rule or the engine failed on a file (a bug in cargo twelve)".to_string(),
             "unused_suppression" => "a `twelve:allow` comment that matches nothing".to_string(),
             other => format!("`{other}`"),
         };

@@ -203,8 +203,18 @@ impl<'a> Cx<'a> {
     }
 
     /// A span in this file.
-    pub fn span(&self, node: &impl syn::spanned::Spanned) -> Span {
-        Span::new(self.file.clone(), node.span().byte_range())
+    /// A node's span. An expression's is found from its first and last
+    /// tokens, at no cost proportional to its size.
+    pub fn span<T: syn::spanned::Spanned + 'static>(&self, node: &T) -> Span {
+        let any = node as &dyn std::any::Any;
+        let range = if let Some(expr) = any.downcast_ref::<syn::Expr>() {
+            crate::source::spans::expr_range(expr)
+        } else if let Some(block) = any.downcast_ref::<syn::Block>() {
+            crate::source::spans::block_range(block)
+        } else {
+            node.span().byte_range()
+        };
+        Span::new(self.file.clone(), range)
     }
 
     pub fn span_of(&self, range: Range<usize>) -> Span {

@@ -22,8 +22,8 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, LintLevel, Origin, Severity, Span};
 use crate::resolve::Resolver;
-use crate::source::SourceFile;
 use crate::source::macros::MacroCache;
+use crate::source::{ParseFailure, SourceFile};
 use crate::workspace::{Package, TargetKind, Workspace, module_decls};
 
 pub use crate::source::cfg::{has_cfg_test, is_test_fn};
@@ -31,6 +31,9 @@ pub use cx::{Cx, PackageReport};
 pub use model::{Entry, EntryKind, Model};
 pub use rule::{OptionTable, Rule, RuleMeta, RuleOptions, Scope, Settings, layer_options};
 pub use visitor::{Call, CallFrame, Chain, MacroCall, Step};
+
+/// The byte ranges of the secrets in a text.
+pub type SecretDetector = fn(&str) -> Vec<std::ops::Range<usize>>;
 
 /// Settings of one run that are not per package.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +45,12 @@ pub struct Options {
     pub report_unused_suppressions: bool,
     /// Do not mask secrets in output (`--show-secrets`, for local debugging).
     pub show_secrets: bool,
+    /// Finds the secrets in a text (the rules' detector): every file and
+    /// message a diagnostic shows is masked with it, unless `show_secrets`.
+    pub detect_secrets: Option<SecretDetector>,
+    /// The largest source file read, in bytes (`--max-file-size`); `None`
+    /// is [`MAX_FILE_SIZE`](crate::source::MAX_FILE_SIZE).
+    pub max_file_size: Option<u64>,
     /// Each package's validated configuration, in the order of
     /// [`Workspace::packages`]; a package without one is checked with the
     /// defaults.
@@ -310,20 +319,21 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         None => Vec::new(),
     };
     while !wave.is_empty() {
-        let results: Vec<FileResult> = wave
-            .par_iter()
-            .map(|job| {
-                let cached = store.as_ref().map(|c| (c, &package_keys[job.origin.package]));
-                check_file(
-                    job,
-                    &packages[job.origin.package],
-                    &workspace.root,
-                    &confine,
-                    options,
-                    cached,
-                )
-            })
-            .collect();
+        let results: Vec<FileResult> = pool().install(|| {
+            wave.par_iter()
+                .map(|job| {
+                    let cached = store.as_ref().map(|c| (c, &package_keys[job.origin.package]));
+                    check_file_guarded(
+                        job,
+                        &packages[job.origin.package],
+                        &workspace.root,
+                        &confine,
+                        options,
+                        cached,
+                    )
+                })
+                .collect()
+        });
         let mut next = Vec::new();
         for result in results {
             facts.extend(result.facts);
@@ -409,10 +419,45 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
             d.map_files(|f| masked.get(&f.path).cloned());
         }
     }
+    if let Some(detect) = options.detect_secrets.filter(|_| !options.show_secrets) {
+        mask_everywhere(&mut outcome.diagnostics, detect);
+    }
     outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     dedup(&mut outcome.diagnostics);
     timings::since(timings::Phase::Workspace, workspace_started);
     outcome
+}
+
+/// The one masking step every output goes through: each file a
+/// diagnostic shows (snippets, JSON `text` and `rendered`, suggestions) and
+/// each of its messages, with every secret `detect` finds masked, wherever
+/// it is (a line that does not parse, a `gitleaks:allow` line, a file where
+/// `hardcoded_secret` is allowed).
+pub fn mask_everywhere(diagnostics: &mut [Diagnostic], detect: SecretDetector) {
+    let files: std::cell::RefCell<HashMap<*const SourceFile, Option<Arc<SourceFile>>>> = Default::default();
+    let mask_text = |text: &mut String| {
+        let ranges = detect(text);
+        if !ranges.is_empty() {
+            *text = SourceFile::new("", std::mem::take(text)).masked(&ranges).text;
+        }
+    };
+    for d in diagnostics {
+        d.map_files(|f| {
+            files
+                .borrow_mut()
+                .entry(Arc::as_ptr(f))
+                .or_insert_with(|| {
+                    let ranges = detect(&f.text);
+                    (!ranges.is_empty()).then(|| Arc::new(f.masked(&ranges)))
+                })
+                .clone()
+        });
+        mask_text(&mut d.message);
+        d.label.iter_mut().for_each(mask_text);
+        d.notes.iter_mut().for_each(mask_text);
+        d.helps.iter_mut().for_each(mask_text);
+        d.secondary.iter_mut().for_each(|l| mask_text(&mut l.message));
+    }
 }
 
 /// Keeps the findings of service-scoped rules only where a service entry
@@ -513,7 +558,11 @@ fn check_package(
             out: &mut found,
             show_secrets: pcx.show_secrets,
         };
-        rule.check_package(&mut report, &all[start..end]);
+        let run = std::panic::AssertUnwindSafe(|| rule.check_package(&mut report, &all[start..end]));
+        if let Err(panic) = std::panic::catch_unwind(run) {
+            let manifest = Arc::new(SourceFile::new(&pcx.package.manifest_path, String::new()));
+            found.push(rule_failed(meta.name, &manifest, &panic_message(panic.as_ref())));
+        }
     }
     for d in &mut found {
         d.origin.get_or_insert(Origin {
@@ -549,25 +598,59 @@ pub fn check_source(
     kind: TargetKind,
 ) -> Vec<Diagnostic> {
     let pcx = PackageCx::new(package, settings, rules, &Options::default());
-    single_file(&pcx, path, text, kind, |pcx, file, pass| {
-        let mut found = pass.diagnostics;
-        let mut by_rule: HashMap<&'static str, Vec<Fact>> = HashMap::new();
-        for fact in pass.facts {
-            by_rule.entry(fact.rule).or_default().push(fact);
-        }
-        found.extend(check_package(0, pcx, package.dir(), &by_rule, &Model::default()));
-        if !pass.redactions.is_empty() && !pcx.show_secrets {
-            let masked = Arc::new(file.masked(&pass.redactions));
-            for d in &mut found {
-                d.map_files(|f| Arc::ptr_eq(f, file).then(|| masked.clone()));
+    on_big_stack(|| {
+        single_file(&pcx, path, text, kind, |pcx, file, pass| {
+            let mut found = pass.diagnostics;
+            let mut by_rule: HashMap<&'static str, Vec<Fact>> = HashMap::new();
+            for fact in pass.facts {
+                by_rule.entry(fact.rule).or_default().push(fact);
             }
-        }
-        suppress::apply(file, &mut found, false, &pcx.known);
-        found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        dedup(&mut found);
-        found
+            found.extend(check_package(0, pcx, package.dir(), &by_rule, &Model::default()));
+            if !pass.redactions.is_empty() && !pcx.show_secrets {
+                let masked = Arc::new(file.masked(&pass.redactions));
+                for d in &mut found {
+                    d.map_files(|f| Arc::ptr_eq(f, file).then(|| masked.clone()));
+                }
+            }
+            suppress::apply(file, &mut found, false, &pcx.known);
+            found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            dedup(&mut found);
+            found
+        })
     })
     .unwrap_or_else(|error| vec![*error])
+}
+
+/// The thread pool files are checked on: rayon's, with stacks of
+/// [`STACK_SIZE`](crate::source::STACK_SIZE) (rayon's own are 2 MiB).
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(crate::source::STACK_SIZE)
+            .thread_name(|i| format!("twelve-{i}"))
+            .build()
+            .unwrap_or_else(|_| {
+                // No thread could be started with that stack: the default.
+                rayon::ThreadPoolBuilder::new().build().expect("a thread pool")
+            })
+    })
+}
+
+/// Runs `f` on a thread of its own with a stack of
+/// [`STACK_SIZE`](crate::source::STACK_SIZE), where a file's syntax tree
+/// can be as deep as [`MAX_NESTING`](crate::source::MAX_NESTING) allows.
+fn on_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("twelve-file".into())
+            .stack_size(crate::source::STACK_SIZE)
+            .spawn_scoped(scope, f);
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => panic!("cannot start a thread to check a file"),
+        }
+    })
 }
 
 /// The facts rules record on one file's text (as [`check_source`] runs
@@ -581,7 +664,7 @@ pub fn check_source_facts(
 ) -> Vec<Fact> {
     let settings = Settings::default();
     let pcx = PackageCx::new(package, &settings, rules, &Options::default());
-    single_file(&pcx, path, text, kind, |_, _, pass| pass.facts).unwrap_or_default()
+    on_big_stack(|| single_file(&pcx, path, text, kind, |_, _, pass| pass.facts)).unwrap_or_default()
 }
 
 /// One file's pass as the root of a target of `package`, handed to `then`;
@@ -619,12 +702,13 @@ fn single_file<T>(
             Ok(then(pcx, &file, pass))
         }
         // The error's span is read before spans are invalidated below.
-        Err(err) => Err(Box::new(Diagnostic::new(
+        Err(ParseFailure::Syntax(err)) => Err(Box::new(Diagnostic::new(
             "parse_error",
             Severity::Error,
             Span::new(file.clone(), err.span().byte_range()),
             err.to_string(),
         ))),
+        Err(ParseFailure::TooDeep { at }) => Err(Box::new(too_deeply_nested(&file, at))),
     };
     proc_macro2::extra::invalidate_current_thread_spans();
     result
@@ -648,6 +732,90 @@ struct FileResult {
 /// Whether `path`, symlinks resolved, lies under `root` (canonical).
 fn inside(path: &Path, root: &Path) -> bool {
     std::fs::canonicalize(path).is_ok_and(|p| p.starts_with(root))
+}
+
+/// `error[twelve::too_deeply_nested]` for a file nested past
+/// [`MAX_NESTING`](crate::source::MAX_NESTING), at the token where it
+/// passed it.
+fn too_deeply_nested(file: &Arc<SourceFile>, at: std::ops::Range<usize>) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        "too_deeply_nested",
+        Severity::Error,
+        Span::new(file.clone(), at),
+        format!("`{}` is nested too deeply to check", file.path.display()),
+    );
+    d.label("the nesting passes the limit here");
+    d.note(format!(
+        "cargo twelve checks code nested up to {} levels (tokens of one expression or type, plus \
+         brackets); this file was skipped, the other files were checked",
+        crate::source::MAX_NESTING
+    ));
+    d
+}
+
+/// [`check_file`], with a panic turned into an internal error naming the
+/// file: the other files are still checked.
+fn check_file_guarded(
+    job: &Job,
+    pcx: &PackageCx,
+    workspace_root: &Path,
+    confine: &Path,
+    options: &Options,
+    cached: Option<(&cache::Cache, &cache::Key)>,
+) -> FileResult {
+    let run = std::panic::AssertUnwindSafe(|| check_file(job, pcx, workspace_root, confine, options, cached));
+    match std::panic::catch_unwind(run) {
+        Ok(result) => result,
+        Err(panic) => {
+            proc_macro2::extra::invalidate_current_thread_spans();
+            let file = Arc::new(SourceFile::new(&job.path, String::new()));
+            let mut d = Diagnostic::new(
+                "internal_error",
+                Severity::Error,
+                Span::new(file, 0..0),
+                format!(
+                    "cargo twelve failed while checking `{}`: {}",
+                    job.path.display(),
+                    panic_message(panic.as_ref())
+                ),
+            );
+            d.note("this is a bug in cargo twelve; this file was skipped, the other files were checked");
+            d.origin = Some(job.origin);
+            FileResult {
+                context: job.model_only,
+                model: Default::default(),
+                file: None,
+                diagnostics: vec![d],
+                facts: Vec::new(),
+                masked: None,
+                children: Vec::new(),
+            }
+        }
+    }
+}
+
+/// `error[twelve::internal_error]`: `rule` panicked on `file` (a package's
+/// `Cargo.toml` for its package-level check).
+pub(crate) fn rule_failed(rule: &str, file: &Arc<SourceFile>, message: &str) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        "internal_error",
+        Severity::Error,
+        Span::new(file.clone(), 0..0),
+        format!("rule `twelve::{rule}` failed on `{}`: {message}", file.path.display()),
+    );
+    d.note(format!(
+        "this is a bug in cargo twelve; `twelve::{rule}` may have missed findings here, the other rules were run"
+    ));
+    d
+}
+
+/// The message a panic was raised with.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
 }
 
 fn check_file(
@@ -684,7 +852,8 @@ fn check_file(
         result.diagnostics.push(d);
         return result;
     }
-    let file = match timings::time(timings::Phase::Read, || SourceFile::read(&job.path)) {
+    let cap = options.max_file_size.unwrap_or(crate::source::MAX_FILE_SIZE);
+    let file = match timings::time(timings::Phase::Read, || SourceFile::read_capped(&job.path, cap)) {
         Ok(file) => Arc::new(file),
         Err(err) => {
             let code = if err.kind() == std::io::ErrorKind::FileTooLarge {
@@ -741,7 +910,14 @@ fn check_file(
     }
     let ast = match timings::time(timings::Phase::Parse, || file.parse()) {
         Ok(ast) => std::rc::Rc::new(ast),
-        Err(err) => {
+        Err(ParseFailure::TooDeep { at }) => {
+            let mut d = too_deeply_nested(&file, at);
+            d.origin = Some(job.origin);
+            result.diagnostics.push(d);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            return result;
+        }
+        Err(ParseFailure::Syntax(err)) => {
             let mut found = Vec::new();
             // A file behind a `#[cfg]` may be meant for another configuration,
             // or be a deliberate `compile_error!`-style stub.
@@ -995,5 +1171,225 @@ fn b() { probe(x); let y = (1, 2); probe(y); }
             messages,
             ["3 probes", r#"Some("\"0.0.0.0:80\"")"#, "None", "Some(\"(1, 2)\")"]
         );
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    crate::declare_rule! {
+        /// ### What it does
+        /// Panics at a call of `boom()`, and in its package-level check when
+        /// the package has one; reports every call of `ok()`.
+        pub Fragile => "fragile", crate::factor::Factor::Processes, Warn, fixable: false, options: []
+    }
+
+    impl Rule for Fragile {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+        fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
+            if call.is(&["boom"]) {
+                panic!("boom at a call");
+            }
+            if call.is(&["ok"]) {
+                let span = cx.span(call.expr);
+                cx.report(span.clone(), "ok");
+                cx.record(span, ());
+            }
+        }
+        fn check_package(&self, _cx: &mut PackageReport<'_>, facts: &[Fact]) {
+            if facts.len() > 2 {
+                panic!("too many oks");
+            }
+        }
+    }
+
+    crate::declare_rule! {
+        /// ### What it does
+        /// Reports every call of `boom()` and `ok()`.
+        pub Steady => "steady", crate::factor::Factor::Processes, Warn, fixable: false, options: []
+    }
+
+    impl Rule for Steady {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+        fn check_call(&self, cx: &mut Cx<'_>, call: &Call<'_>) {
+            if call.is(&["boom"]) || call.is(&["ok"]) {
+                let span = cx.span(call.expr);
+                cx.report(span, "steady");
+            }
+        }
+    }
+
+    fn codes_and_messages(found: &[Diagnostic]) -> Vec<String> {
+        let mut out: Vec<String> = found
+            .iter()
+            .map(|d| {
+                let file = d
+                    .span
+                    .path()
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
+                format!("{file} {}: {}", d.code, d.message)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// A panic in one rule on one file is an internal error naming the rule
+    /// and the file; the rule still runs on the other files, and the other
+    /// rules on this one.
+    #[test]
+    fn a_panicking_rule_is_reported_and_the_run_goes_on() {
+        let outcome = crate::test_support::check_workspace(
+            &[&Fragile, &Steady],
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+                ),
+                (
+                    "src/lib.rs",
+                    "mod a;\nmod b;\nmod c;\npub fn f() { ok(); boom(); ok(); }\n",
+                ),
+                ("src/a.rs", "pub fn f() { ok(); }\n"),
+                ("src/b.rs", "pub fn f() { boom(); }\n"),
+                ("src/c.rs", "pub fn f() { ok(); ok(); }\n"),
+            ],
+        );
+        let found = codes_and_messages(&outcome.diagnostics);
+        let internal: Vec<&String> = found.iter().filter(|m| m.contains("internal_error")).collect();
+        assert_eq!(internal.len(), 3, "{found:#?}");
+        assert!(
+            internal.iter().any(|m| m.starts_with("lib.rs")
+                && m.contains("rule `twelve::fragile` failed on `")
+                && m.ends_with("boom at a call")),
+            "{found:#?}"
+        );
+        assert!(
+            internal
+                .iter()
+                .any(|m| m.starts_with("b.rs") && m.contains("src/b.rs`")),
+            "{found:#?}"
+        );
+        // The package-level check panicked too (4 oks recorded).
+        assert!(
+            internal
+                .iter()
+                .any(|m| m.starts_with("Cargo.toml") && m.ends_with("too many oks")),
+            "{found:#?}"
+        );
+        // `fragile` reported what it saw before the panic and in the other
+        // files; `steady` saw everything.
+        assert_eq!(
+            found.iter().filter(|m| m.ends_with("fragile: ok")).count(),
+            4,
+            "{found:#?}"
+        );
+        assert_eq!(
+            found.iter().filter(|m| m.ends_with("steady: steady")).count(),
+            7,
+            "{found:#?}"
+        );
+    }
+
+    /// The same on the single-file path.
+    #[test]
+    fn a_panicking_rule_in_one_file_is_an_internal_error() {
+        let found = check_source(
+            &crate::test_support::package(),
+            &Default::default(),
+            &[&Fragile, &Steady],
+            Path::new("/app/src/lib.rs"),
+            "fn f() { boom(); ok(); }\n",
+            TargetKind::Lib,
+        );
+        let found = codes_and_messages(&found);
+        assert_eq!(
+            found,
+            [
+                "lib.rs internal_error: rule `twelve::fragile` failed on `/app/src/lib.rs`: boom at a call",
+                "lib.rs steady: steady",
+                "lib.rs steady: steady",
+            ]
+        );
+    }
+
+    fn nested(open: &str, mid: &str, close: &str, depth: usize) -> String {
+        format!("{}{mid}{}", open.repeat(depth), close.repeat(depth))
+    }
+
+    /// What rustc compiles is checked, on a thread of the single-file path:
+    /// generics, blocks and parentheses 3,000 deep.
+    #[test]
+    fn deep_nesting_is_checked_on_the_single_file_path() {
+        let sources = [
+            format!("pub type T = {};\n", nested("Vec<", "u8", ">", 3000)),
+            format!("pub fn f() {{ let _ = {}; }}\n", nested("{ ", "1", " }", 3000)),
+            format!("pub fn f() {{ let _ = {}; }}\n", nested("(", "1", ")", 3000)),
+        ];
+        for src in sources {
+            let found = check_source(
+                &crate::test_support::package(),
+                &Default::default(),
+                crate::rules::ALL,
+                Path::new("/app/src/lib.rs"),
+                &src,
+                TargetKind::Lib,
+            );
+            assert!(found.is_empty(), "{:?}", codes_and_messages(&found));
+        }
+    }
+
+    /// Past the limit: `too_deeply_nested` naming the file, and the other
+    /// files of the crate are checked (on rayon's threads).
+    #[test]
+    fn too_deep_is_reported_and_the_other_files_are_checked() {
+        let deep = format!(
+            "pub fn f() {{ let _ = {}; }}\n",
+            nested("!", "x", "", crate::source::MAX_NESTING + 10)
+        );
+        let generics = format!("pub type T = {};\n", nested("Vec<", "u8", ">", 3000));
+        let blocks = format!("pub fn f() {{ let _ = {}; }}\n", nested("{ ", "1", " }", 3000));
+        let parens = format!("pub fn f() {{ let _ = {}; }}\n", nested("(", "1", ")", 3000));
+        let outcome = crate::test_support::check_workspace(
+            &[&Steady],
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+                ),
+                (
+                    "src/lib.rs",
+                    "mod deep;\nmod g;\nmod b;\nmod p;\npub fn f() { ok(); }\n",
+                ),
+                ("src/deep.rs", &deep),
+                ("src/g.rs", &generics),
+                ("src/b.rs", &blocks),
+                ("src/p.rs", &parens),
+            ],
+        );
+        let found = codes_and_messages(&outcome.diagnostics);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].starts_with("deep.rs too_deeply_nested: `")
+                && found[0].contains("src/deep.rs` is nested too deeply"),
+            "{found:#?}"
+        );
+        assert_eq!(found[1], "lib.rs steady: steady");
+        // Read, not parsed.
+        assert_eq!(outcome.files, 5);
+        let d = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "too_deeply_nested")
+            .unwrap();
+        assert_eq!(d.severity, Severity::Error);
     }
 }

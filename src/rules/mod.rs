@@ -48,6 +48,63 @@ pub static ALL: &[&dyn Rule] = &[
     &admin_processes::startup_migration::StartupMigration,
 ];
 
+/// Every rule on one file's text, checked as the root of a library crate
+/// `app` at `/app/src/lib.rs` and, when `bin` is set, of its binary at
+/// `/app/src/main.rs`, with the default configuration: the per-file
+/// analyser on its own, for fuzzing and property tests. Nothing is read
+/// from disk.
+pub fn check_text(text: &str, bin: bool) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::workspace::{Package, TargetKind};
+    let package = Package {
+        id: "path+file:///app#0.1.0".into(),
+        name: "app".into(),
+        version: "0.1.0".into(),
+        manifest_path: "/app/Cargo.toml".into(),
+        targets: Vec::new(),
+        twelve: None,
+        build_env: Default::default(),
+        dependencies: Vec::new(),
+        description: None,
+        features: Default::default(),
+    };
+    let (path, kind) = if bin {
+        ("/app/src/main.rs", TargetKind::Bin)
+    } else {
+        ("/app/src/lib.rs", TargetKind::Lib)
+    };
+    crate::engine::check_source(
+        &package,
+        &Default::default(),
+        ALL,
+        std::path::Path::new(path),
+        text,
+        kind,
+    )
+}
+
+/// The byte ranges of every value the secret detector recognises in
+/// `text` (provider token formats, private key blocks, passwords in URLs),
+/// whatever the text is and whether or not `hardcoded_secret` is enabled
+/// there: what every output masks.
+pub fn secret_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    config::secret_patterns::find(text)
+        .into_iter()
+        .map(|f| f.range)
+        .collect()
+}
+
+/// `text` with every secret [`secret_ranges`] finds masked the way
+/// snippets are: its first four characters kept, the rest `*`.
+pub fn mask_secrets(text: &str) -> String {
+    let ranges = secret_ranges(text);
+    if ranges.is_empty() {
+        return text.to_string();
+    }
+    crate::source::SourceFile::new("", text.to_string())
+        .masked(&ranges)
+        .text
+}
+
 pub fn find(name: &str) -> Option<&'static dyn Rule> {
     let name = name.strip_prefix("twelve::").unwrap_or(name);
     ALL.iter().copied().find(|r| r.meta().name == name)

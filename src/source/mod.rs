@@ -8,6 +8,7 @@
 
 pub mod cfg;
 pub mod macros;
+pub mod spans;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,11 @@ impl SourceFile {
     /// Reads a source file: a regular file (not a FIFO or a device, which
     /// could block or never end) of at most [`MAX_FILE_SIZE`] bytes.
     pub fn read(path: &Path) -> std::io::Result<Self> {
+        Self::read_capped(path, MAX_FILE_SIZE)
+    }
+
+    /// The same with a cap of `max` bytes.
+    pub fn read_capped(path: &Path, max: u64) -> std::io::Result<Self> {
         use std::io::Read as _;
         READS.with(|r| {
             if let Some(reads) = r.borrow_mut().as_mut() {
@@ -63,18 +69,20 @@ impl SourceFile {
         let too_large = || {
             std::io::Error::new(
                 std::io::ErrorKind::FileTooLarge,
-                format!("larger than {} MiB", MAX_FILE_SIZE >> 20),
+                if max >= 1 << 20 && max.is_multiple_of(1 << 20) {
+                    format!("larger than {} MiB", max >> 20)
+                } else {
+                    format!("larger than {max} bytes")
+                },
             )
         };
-        if meta.len() > MAX_FILE_SIZE {
+        if meta.len() > max {
             return Err(too_large());
         }
         // Bounded even where the size is not known up front (`/proc`).
         let mut bytes = Vec::with_capacity(meta.len() as usize);
-        std::fs::File::open(path)?
-            .take(MAX_FILE_SIZE + 1)
-            .read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_FILE_SIZE {
+        std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > max {
             return Err(too_large());
         }
         let text = String::from_utf8(bytes)
@@ -155,13 +163,142 @@ impl SourceFile {
     /// Unlike `syn::parse_file`, this keeps byte offsets equal to offsets in
     /// the text on disk: a byte-order mark and a shebang line are blanked
     /// out, not cut off.
-    pub fn parse(&self) -> syn::Result<syn::File> {
-        parse_rust(&self.text)
+    ///
+    /// A file nested deeper than [`MAX_NESTING`] is not parsed: its syntax
+    /// tree would not fit the stack of the threads that parse, visit and
+    /// drop it.
+    pub fn parse(&self) -> Result<syn::File, ParseFailure> {
+        parse_checked(&self.text)
     }
 }
 
-/// Parses Rust source keeping span offsets equal to offsets into `text`.
-pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
+/// Why a file was not parsed.
+#[derive(Debug)]
+pub enum ParseFailure {
+    Syntax(syn::Error),
+    /// Nested past [`MAX_NESTING`]: `at` is the byte range of the token
+    /// where the limit was passed.
+    TooDeep {
+        at: Range<usize>,
+    },
+}
+
+/// How deep a file may nest, in the units of [`nesting`]: far beyond what
+/// people write (rustc's own sources stay under a few hundred) and beyond
+/// what rustc compiles (generics 3,000 deep measure about 6,000), while the
+/// syntax tree of such a file still fits [`STACK_SIZE`].
+pub const MAX_NESTING: usize = 100_000;
+
+/// The stack of every thread that parses or visits a file.
+pub const STACK_SIZE: usize = 1 << 30;
+
+/// Parses with the nesting checked first: [`parse_rust`] for files that
+/// can come from anywhere.
+pub fn parse_checked(text: &str) -> Result<syn::File, ParseFailure> {
+    let tokens: proc_macro2::TokenStream = padded(text)
+        .parse()
+        .map_err(|e| ParseFailure::Syntax(syn::Error::from(e)))?;
+    if let Some(at) = too_deep(tokens.clone(), MAX_NESTING) {
+        return Err(ParseFailure::TooDeep { at });
+    }
+    syn::parse2(tokens).map_err(ParseFailure::Syntax)
+}
+
+/// An upper bound on how deep the syntax tree of `tokens` nests, measured
+/// without building it (the measure must not recurse, since the tree
+/// cannot be trusted to fit the stack): where it passes `limit`, the byte
+/// range of the token there.
+///
+/// Each open group (`(..)`, `[..]`, `{..}`) counts one plus the tokens
+/// before it in its run. A run is what lies between the separators of one
+/// group level: `;`, and `,` where no `<` or closure parameter list is
+/// open, and the end of a `{..}` that an item, statement or attribute
+/// follows. Inside a run, every token can add a level to the tree
+/// (`x.a().a()`, `!!x`, `a + b + c`, `Vec<Vec<u8>>`, `|| || x`,
+/// `else if`), except the `.` that comes with a method, field or
+/// `.await`.
+pub fn too_deep(tokens: proc_macro2::TokenStream, limit: usize) -> Option<Range<usize>> {
+    use proc_macro2::{Delimiter, TokenTree};
+    struct Level {
+        iter: proc_macro2::token_stream::IntoIter,
+        /// The depth measured outside this group, this group included.
+        base: usize,
+        run: usize,
+        angles: usize,
+        pipes: usize,
+        /// The last token closed a brace group.
+        after_brace: bool,
+    }
+    let level = |iter, base| Level {
+        iter,
+        base,
+        run: 0,
+        angles: 0,
+        pipes: 0,
+        after_brace: false,
+    };
+    let mut stack = vec![level(tokens.into_iter(), 0)];
+    while let Some(top) = stack.last_mut() {
+        let Some(tt) = top.iter.next() else {
+            stack.pop();
+            continue;
+        };
+        if top.after_brace {
+            top.after_brace = false;
+            let continues = match &tt {
+                TokenTree::Ident(i) => i == "else" || i == "as",
+                TokenTree::Punct(p) => p.as_char() != '#',
+                TokenTree::Group(_) => true,
+                TokenTree::Literal(_) => false,
+            };
+            if !continues && top.angles == 0 {
+                top.run = 0;
+                top.pipes = 0;
+            }
+        }
+        match &tt {
+            TokenTree::Punct(p) => match p.as_char() {
+                ';' => {
+                    top.run = 0;
+                    top.angles = 0;
+                    top.pipes = 0;
+                    continue;
+                }
+                ',' if top.angles == 0 && top.pipes % 2 == 0 => {
+                    top.run = 0;
+                    continue;
+                }
+                '.' => continue,
+                '<' => top.angles += 1,
+                '>' => top.angles = top.angles.saturating_sub(1),
+                '|' => top.pipes += 1,
+                _ => {}
+            },
+            TokenTree::Group(g) => {
+                let depth = top.base + top.run + 1;
+                top.run += 1;
+                if depth > limit {
+                    return Some(g.span_open().byte_range());
+                }
+                if g.delimiter() == Delimiter::Brace {
+                    top.after_brace = true;
+                }
+                stack.push(level(g.stream().into_iter(), depth));
+                continue;
+            }
+            _ => {}
+        }
+        top.run += 1;
+        if top.base + top.run > limit {
+            return Some(tt.span().byte_range());
+        }
+    }
+    None
+}
+
+/// The text with a byte-order mark and a shebang line blanked out, offsets
+/// kept.
+fn padded(text: &str) -> std::borrow::Cow<'_, str> {
     let bom = if text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
     } else {
@@ -172,7 +309,7 @@ pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
         .strip_prefix("#!")
         .is_some_and(|after| !after.trim_start().starts_with('['));
     if bom == 0 && !shebang {
-        return syn::parse_str(text);
+        return std::borrow::Cow::Borrowed(text);
     }
     let blank = bom
         + if shebang {
@@ -180,8 +317,12 @@ pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
         } else {
             0
         };
-    let padded = format!("{}{}", " ".repeat(blank), &text[blank..]);
-    syn::parse_str(&padded)
+    std::borrow::Cow::Owned(format!("{}{}", " ".repeat(blank), &text[blank..]))
+}
+
+/// Parses Rust source keeping span offsets equal to offsets into `text`.
+pub fn parse_rust(text: &str) -> syn::Result<syn::File> {
+    syn::parse_str(&padded(text))
 }
 
 thread_local! {
@@ -269,6 +410,59 @@ mod tests {
         assert_eq!(m.line_text(1), "let k = \"sk_l*********");
         assert_eq!(m.line_text(2), "****\";");
         assert_eq!(m.line_text(3), "next();");
+    }
+
+    fn depth_passes(text: &str, limit: usize) -> bool {
+        let tokens: proc_macro2::TokenStream = text.parse().unwrap();
+        too_deep(tokens, limit).is_some()
+    }
+
+    /// The measure follows every way a syntax tree nests, separators
+    /// included, and lets long flat code through.
+    #[test]
+    fn nesting_measure() {
+        let limit = 10_000;
+        let deep = [
+            format!("type T = {}u8{};", "Vec<".repeat(6000), ">".repeat(6000)),
+            format!("type T = {}u8{};", "A<B, ".repeat(6000), ">".repeat(6000)),
+            format!("fn f() {{ {}x; }}", "|a, b| ".repeat(6000)),
+            format!("fn f() {{ x{}; }}", ".a()".repeat(6000)),
+            format!("fn f() {{ x{}; }}", "?".repeat(11_000)),
+            format!("fn f() {{ {}x; }}", "!".repeat(11_000)),
+            format!("fn f() {{ {}1{}; }}", "(".repeat(11_000), ")".repeat(11_000)),
+            format!("fn f() {{ {}1{}; }}", "{ ".repeat(11_000), " }".repeat(11_000)),
+            format!("fn f() {{ if a {{}} {}}}", "else if a {} ".repeat(3000)),
+            format!("fn f() {{ x = 1{}; }}", " + 1".repeat(6000)),
+        ];
+        for text in &deep {
+            assert!(depth_passes(text, limit), "{}", &text[..60]);
+        }
+        let flat = [
+            format!("static T: [u8; 20000] = [{}];", "1, ".repeat(20_000)),
+            "#[test]\nfn t() { ok(); }\n".repeat(20_000),
+            "fn t() { ok(); }\nimpl A { fn b(&self) {} }\n".repeat(20_000),
+            format!("fn f() {{ {} }}", "let x = a < b;\n".repeat(20_000)),
+            format!("fn f() {{ match x {{ {} }} }}", "A => 1, B => { 2 }\n".repeat(20_000)),
+        ];
+        for text in &flat {
+            assert!(!depth_passes(text, limit), "{}", &text[..60]);
+        }
+    }
+
+    #[test]
+    fn too_deep_files_are_not_parsed() {
+        let text = format!("fn f() {{ let _ = {}x; }}\n", "!".repeat(MAX_NESTING + 1));
+        let Err(ParseFailure::TooDeep { at }) = parse_checked(&text) else {
+            panic!("parsed");
+        };
+        assert_eq!(&text[at.clone()], "!");
+        assert!(at.start > 10_000, "{at:?}");
+        let text = format!("type T = {}u8{};\n", "Vec<".repeat(3000), ">".repeat(3000));
+        let parsed = std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || parse_checked(&text).is_ok())
+            .unwrap();
+        assert!(parsed.join().unwrap());
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::diagnostic::Diagnostic;
 use crate::resolve::{Resolver, resolve_macro};
 use crate::source::SourceFile;
 use crate::source::macros::{self, MacroCache};
+use crate::source::spans;
 use crate::workspace::TargetKind;
 
 /// A method applied in a chain: `.append(true)` is `append` with
@@ -40,7 +41,48 @@ pub struct Chain {
     /// The root call's first argument, when it is a string literal:
     /// `JWT_SECRET` for `let s = env::var("JWT_SECRET"); s.unwrap_or(..)`.
     pub root_str: Option<String>,
-    pub steps: Vec<Step>,
+    pub steps: Steps,
+}
+
+/// The steps of a chain, in order: a prefix of a list shared by the chains
+/// of every call in `x.a().b().c()`, so a chain of n calls costs n steps,
+/// not n²/2.
+#[derive(Clone, Default)]
+pub struct Steps {
+    all: Arc<[Step]>,
+    len: usize,
+}
+
+impl Steps {
+    /// The first `len` steps, sharing the list.
+    fn prefix(&self, len: usize) -> Self {
+        Self {
+            all: self.all.clone(),
+            len: len.min(self.len),
+        }
+    }
+}
+
+impl From<Vec<Step>> for Steps {
+    fn from(steps: Vec<Step>) -> Self {
+        Self {
+            len: steps.len(),
+            all: steps.into(),
+        }
+    }
+}
+
+impl std::ops::Deref for Steps {
+    type Target = [Step];
+    fn deref(&self) -> &[Step] {
+        &self.all[..self.len]
+    }
+}
+
+impl std::fmt::Debug for Steps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl Chain {
@@ -185,6 +227,10 @@ pub(super) struct State {
     /// of `if config_file.exists()`): what is written there is a first-run
     /// default.
     pub missing: Vec<String>,
+    /// The chains of method calls whose receiver chain was already
+    /// followed from an outer call, by the call's node: each is used once,
+    /// when the pass reaches the call.
+    receiver_chains: HashMap<*const syn::Expr, Chain>,
 }
 
 impl State {
@@ -240,14 +286,26 @@ impl State {
         c.out
     }
 
-    /// The chain that ends in `expr`, following local bindings.
-    fn chain_of(&self, mut expr: &syn::Expr) -> Chain {
+    /// The chain that ends in `expr`, following local bindings. With
+    /// `keep`, the chains of the method calls inside it (its receivers) are
+    /// kept for the pass to reach them, as prefixes of this one.
+    fn chain_of(&mut self, expr: &syn::Expr, keep: bool) -> Chain {
+        if let Some(chain) = self.receiver_chains.remove(&(expr as *const syn::Expr)) {
+            return chain;
+        }
+        let top = expr as *const syn::Expr;
+        let mut expr = expr;
         let mut steps = Vec::new();
         let mut root = Vec::new();
         let mut root_str = None;
+        // The method calls on the way down, by how many steps they end.
+        let mut inner: Vec<(*const syn::Expr, usize)> = Vec::new();
         loop {
             match expr {
                 syn::Expr::MethodCall(m) => {
+                    if keep && !std::ptr::eq(expr, top) {
+                        inner.push((expr, steps.len()));
+                    }
                     steps.push(step(m));
                     expr = &m.receiver;
                 }
@@ -278,8 +336,23 @@ impl State {
                 _ => break,
             }
         }
+        let total = steps.len();
         steps.reverse();
-        Chain { root, root_str, steps }
+        let chain = Chain {
+            root,
+            root_str,
+            steps: steps.into(),
+        };
+        for (node, after) in inner {
+            // `after` steps lie above the node: it ends the rest.
+            let prefix = Chain {
+                root: chain.root.clone(),
+                root_str: chain.root_str.clone(),
+                steps: chain.steps.prefix(total - after),
+            };
+            self.receiver_chains.insert(node, prefix);
+        }
+        chain
     }
 }
 
@@ -332,6 +405,9 @@ struct FileVisitor<'a> {
     /// Whether this file's code can run in a deployed process (lib and bin
     /// targets), so the service model records it.
     modeled: bool,
+    /// By index into the package's enabled rules: the rule panicked on
+    /// this file.
+    failed: Vec<bool>,
 }
 
 /// What one pass over a file produced.
@@ -402,10 +478,12 @@ pub(super) fn run(
             opt_in: 0,
             local_fallback: 0,
             missing: Vec::new(),
+            receiver_chains: HashMap::new(),
         },
         out: Vec::new(),
         model: FileFacts::default(),
         modeled: matches!(job.kind, TargetKind::Lib | TargetKind::Bin),
+        failed: Vec::new(),
     };
     if has_cfg_test(&ast.attrs) {
         v.state.base_test = true;
@@ -422,8 +500,15 @@ pub(super) fn run(
 }
 
 impl FileVisitor<'_> {
+    /// Calls `f` for every enabled rule that has not failed on this file.
+    /// A rule that panics is reported once, as an internal error naming it
+    /// and the file, and is not called again on this file; the other rules
+    /// go on.
     fn each_rule(&mut self, mut f: impl FnMut(&dyn Rule, &mut Cx<'_>)) {
-        for (rule, severity) in &self.package.rules {
+        for (i, (rule, severity)) in self.package.rules.iter().enumerate() {
+            if self.failed.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             let mut cx = Cx {
                 file: self.file,
                 package: self.package,
@@ -435,7 +520,15 @@ impl FileVisitor<'_> {
                 redactions: &mut self.redactions,
                 origin: self.origin,
             };
-            f(*rule, &mut cx);
+            let call = std::panic::AssertUnwindSafe(|| f(*rule, &mut cx));
+            if let Err(panic) = std::panic::catch_unwind(call) {
+                if self.failed.len() <= i {
+                    self.failed.resize(self.package.rules.len(), false);
+                }
+                self.failed[i] = true;
+                let message = super::panic_message(panic.as_ref());
+                self.out.push(super::rule_failed(rule.meta().name, self.file, &message));
+            }
         }
     }
 
@@ -493,7 +586,7 @@ impl FileVisitor<'_> {
                 expr,
                 paths: Vec::new(),
                 method: Some(&m.method),
-                chain: self.state.chain_of(expr),
+                chain: self.state.chain_of(expr, true),
                 args: m.args.iter().collect(),
             },
             _ => return CallFrame::default(),
@@ -690,7 +783,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         let Some(init) = &local.init else { return };
         if let Some(name) = pat_ident(&local.pat) {
             let binding = Binding {
-                chain: self.state.chain_of(&init.expr),
+                chain: self.state.chain_of(&init.expr, false),
                 sources: self.state.sources(&init.expr),
                 init: Some(Rc::new((*init.expr).clone())),
             };
@@ -740,7 +833,9 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     .get_ident()
                     .and_then(|i| self.state.bindings.get_mut(&i.to_string()))
             {
-                b.chain.steps.extend(steps.into_iter().rev());
+                let mut all = b.chain.steps.to_vec();
+                all.extend(steps.into_iter().rev());
+                b.chain.steps = all.into();
             }
         }
     }
@@ -793,8 +888,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 // `StorageBackend::LocalFileSystem { .. } =>` beside an S3 arm.
                 let fallback = record::local_fallback_arms(&m.arms);
                 for (i, arm) in m.arms.iter().enumerate() {
-                    use syn::spanned::Spanned;
-                    let pushed = self.enter_arm(&m.expr, &arm.pat, arm.span().byte_range(), false);
+                    let pushed = self.enter_arm(&m.expr, &arm.pat, spans::arm_range(arm), false);
                     let local = usize::from(fallback.get(i).copied().unwrap_or(false));
                     self.state.local_fallback += local;
                     self.visit_arm(arm);
@@ -814,13 +908,12 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     self.visit_attribute(attr);
                 }
                 self.visit_expr(&i.cond);
-                use syn::spanned::Spanned;
                 let dispatch = match &*i.cond {
                     syn::Expr::Let(l) => Some(l),
                     _ => None,
                 };
-                let pushed =
-                    dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, i.then_branch.span().byte_range(), false));
+                let pushed = dispatch
+                    .is_some_and(|l| self.enter_arm(&l.expr, &l.pat, spans::block_range(&i.then_branch), false));
                 // A subcommand's arm is a way to run, not a switch.
                 let gate = !pushed && self.modeling() && record::is_opt_in(&i.cond);
                 let store = record::object_store_switch(&i.cond);
@@ -842,7 +935,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     self.leave_arm();
                 }
                 if let Some((_, e)) = &i.else_branch {
-                    let pushed = dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, e.span().byte_range(), true));
+                    let pushed = dispatch.is_some_and(|l| self.enter_arm(&l.expr, &l.pat, spans::expr_range(e), true));
                     let else_fallback = usize::from(store == Some(true));
                     self.state.local_fallback += else_fallback;
                     self.state.missing.extend(else_missing.clone());

@@ -77,11 +77,9 @@ impl FileVisitor<'_> {
         if !self.modeling() {
             return;
         }
-        use syn::spanned::Spanned;
-        let expr_span = call.expr.span();
         let range = match call.method {
-            Some(m) => m.span().byte_range().start..expr_span.byte_range().end,
-            None => expr_span.byte_range(),
+            Some(m) => m.span().byte_range().start..crate::source::spans::expr_end(call.expr),
+            None => crate::source::spans::expr_range(call.expr),
         };
         let marker = |what: String, family: model::Family, defaults: model::Defaults| Marker { what, family, defaults };
         if let Some(method) = call.method {
@@ -282,8 +280,7 @@ impl FileVisitor<'_> {
         let Some(owner) = self.state.owners.last() else {
             return false;
         };
-        use syn::spanned::Spanned;
-        let span = pat.span();
+        let span = syn::spanned::Spanned::span(pat);
         // Named by the pattern (an `else` by its own start: it shares the
         // `if let`'s pattern).
         let at = if except { extent.start } else { span.byte_range().start };
