@@ -262,6 +262,26 @@ pub enum Scanned {
 }
 
 /// Literals and nested `path!(..)` calls in a token stream, depth first.
+/// Every literal in `tokens`, nested groups and macro calls included, in
+/// one walk that does not recurse: for macros nested past what is parsed
+/// (each parse of a nested body costs its size, so parsing every level of
+/// `format!("{}", format!("{}", ..))` would be quadratic).
+pub fn all_literals(tokens: &TokenStream) -> Vec<syn::Lit> {
+    let mut out = Vec::new();
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            None => {
+                stack.pop();
+            }
+            Some(TokenTree::Literal(lit)) => out.push(syn::Lit::new(lit)),
+            Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 pub fn scan(tokens: &TokenStream) -> Vec<Scanned> {
     let mut out = Vec::new();
     scan_into(tokens.clone(), &mut out);

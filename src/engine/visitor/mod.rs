@@ -23,6 +23,11 @@ use crate::source::macros::{self, MacroCache};
 use crate::source::spans;
 use crate::workspace::TargetKind;
 
+/// How many macros deep bodies are parsed as code. Each nested body is
+/// parsed on its own, at the cost of its size, so this bounds the work on
+/// `format!` nested thousands deep to this many passes over the text.
+const MAX_PARSED_MACRO_DEPTH: usize = 24;
+
 /// A method applied in a chain: `.append(true)` is `append` with
 /// `bool_arg` `Some(true)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,6 +260,7 @@ impl State {
         struct Collect<'s> {
             state: &'s State,
             out: BTreeSet<String>,
+            macros: usize,
         }
         impl<'ast> Visit<'ast> for Collect<'_> {
             fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -271,16 +277,22 @@ impl State {
                 }
             }
             fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+                if self.macros >= MAX_PARSED_MACRO_DEPTH {
+                    return;
+                }
+                self.macros += 1;
                 if let Some(args) = &self.state.macros_parsed.get(mac).args {
                     for arg in args {
                         self.visit_expr(arg);
                     }
                 }
+                self.macros -= 1;
             }
         }
         let mut c = Collect {
             state: self,
             out: BTreeSet::new(),
+            macros: 0,
         };
         c.visit_expr(expr);
         c.out
@@ -964,6 +976,22 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if self.state.macros.len() >= MAX_PARSED_MACRO_DEPTH {
+            // Deeper macros are read for their literals only, all at once.
+            let paths = resolve_macro(&self.state.resolver, &mac.path);
+            let call = MacroCall {
+                mac,
+                paths: &paths,
+                args: None,
+            };
+            self.each_rule(|rule, cx| rule.check_macro(cx, &call));
+            self.state.macros.push(paths.first().cloned().unwrap_or_default());
+            for lit in macros::all_literals(&mac.tokens) {
+                self.visit_lit(&lit);
+            }
+            self.state.macros.pop();
+            return;
+        }
         let body = self.state.macros_parsed.get(mac);
         if body.template {
             return;

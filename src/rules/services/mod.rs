@@ -97,7 +97,8 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
         return;
     }
     let prefixes = crate_names(cx.package());
-    let span = cx.span(call.expr);
+    // Found when needed: most calls record nothing.
+    let call_span = |cx: &Cx<'_>| cx.span(call.expr);
 
     // Signal registrations that name SIGTERM in their arguments.
     let name = match call.method {
@@ -126,20 +127,21 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
             }
         }
         if scan.term && !scan.ignore {
-            handles(cx, span.clone(), Handling::Term);
+            handles(cx, call_span(cx), Handling::Term);
         }
     }
 
     if let Some(method) = call.method {
         let method = method.to_string();
         if TERM_HANDLING_METHODS.contains(&method.as_str()) {
-            handles(cx, span.clone(), Handling::Term);
+            handles(cx, call_span(cx), Handling::Term);
         }
         let actix = ["actix-web", "actix-server", "ntex"]
             .iter()
             .any(|d| cx.package().dependency(d).is_some());
         if actix && (method == "disable_signals" || (method == "shutdown_signal" && call.args.len() == 1)) {
             // `.disable_signals()`, not the whole builder chain.
+            let span = call_span(cx);
             let at = call.method.map_or(span.range.start, |m| {
                 cx.span_of(m.span().byte_range().start..span.range.end).range.start
             });
@@ -153,7 +155,7 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
             && matches!(&f.member, syn::Member::Named(n) if n == "signals")
             && cx.package().dependency("rocket").is_some()
         {
-            defaults_off(cx, span, false);
+            defaults_off(cx, call_span(cx), false);
         }
         return;
     }
@@ -177,7 +179,7 @@ pub(crate) fn record_call(cx: &mut Cx<'_>, call: &Call<'_>) {
         None
     };
     if let Some(handling) = handling {
-        handles(cx, span, handling);
+        handles(cx, call_span(cx), handling);
     }
 }
 

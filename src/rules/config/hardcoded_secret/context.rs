@@ -171,6 +171,9 @@ fn with_quiet<T>(file: &Arc<SourceFile>, f: impl FnOnce(&mut Quiet) -> T) -> T {
 struct Walk {
     ranges: Vec<Range<usize>>,
     items: Vec<usize>,
+    /// How many macro bodies enclose the node: past a few, bodies are not
+    /// parsed again (each parse costs the body's size).
+    macros: usize,
 }
 
 impl Walk {
@@ -244,13 +247,18 @@ impl<'ast> Visit<'ast> for Walk {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if self.macros >= 24 {
+            return;
+        }
         // Macros taking expressions (`vec![..]`, `format!(..)`) are looked into.
         let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
         let Ok(args) = mac.parse_body_with(parser) else { return };
         if mac.path.segments.last().is_some_and(|s| s.ident == "vec") {
             self.table(args.iter());
         }
+        self.macros += 1;
         args.iter().for_each(|a| self.visit_expr(a));
+        self.macros -= 1;
     }
 
     fn visit_attribute(&mut self, _attr: &'ast syn::Attribute) {
