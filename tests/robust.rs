@@ -307,3 +307,51 @@ fn line_of(text: &str, needle: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Generics, blocks and parentheses 3,000 deep (what rustc compiles) are
+/// checked by the binary in a single-file crate and in a crate whose files
+/// run on the thread pool; a file past the nesting limit is
+/// `too_deeply_nested`, named, and the other files still report.
+#[test]
+fn deep_nesting_does_not_crash_the_binary() {
+    let nest = |open: &str, mid: &str, close: &str, n: usize| format!("{}{mid}{}", open.repeat(n), close.repeat(n));
+    let generics = format!("pub type T = {};\n", nest("Vec<", "u8", ">", 3000));
+    let blocks = format!("pub fn b() {{ let _ = {}; }}\n", nest("{ ", "1", " }", 3000));
+    let parens = format!("pub fn p() {{ let _ = {}; }}\n", nest("(", "1", ")", 3000));
+    let manifest = "[package]\nname = \"deep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+    let single = tempfile::tempdir().unwrap();
+    write_files(
+        single.path(),
+        &[
+            ("Cargo.toml", manifest),
+            ("src/lib.rs", &format!("{generics}{blocks}{parens}")),
+        ],
+    );
+    let (code, text) = output(single.path(), &["--message-format", "short"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+
+    let multi = tempfile::tempdir().unwrap();
+    let too_deep = format!("pub fn d() {{ let _ = {}x; }}\n", "!".repeat(100_010));
+    write_files(
+        multi.path(),
+        &[
+            ("Cargo.toml", manifest),
+            ("Cargo.lock", "version = 4\n"),
+            (
+                "src/main.rs",
+                "mod g;\nmod b;\nmod p;\nmod d;\n\nfn main() {\n    std::fs::write(\"state.json\", b\"{}\").unwrap();\n    loop {}\n}\n",
+            ),
+            ("src/g.rs", &generics),
+            ("src/b.rs", &blocks),
+            ("src/p.rs", &parens),
+            ("src/d.rs", &too_deep),
+        ],
+    );
+    let (code, text) = output(multi.path(), &["--message-format", "short"], &[]);
+    assert_eq!(code, Some(1), "{text}");
+    let deep = line_of(&text, "too_deeply_nested");
+    assert!(deep.starts_with("src/d.rs:1:"), "{text}");
+    assert!(deep.contains("src/d.rs` is nested too deeply to check"), "{text}");
+    assert!(text.contains("filesystem_write"), "the run goes on: {text}");
+    assert_eq!(text.matches("error:").count(), 2, "{text}");
+}
