@@ -189,6 +189,10 @@ pub enum ParseFailure {
 /// syntax tree of such a file still fits [`STACK_SIZE`].
 pub const MAX_NESTING: usize = 100_000;
 
+/// How deep inline modules (`mod a { mod b { .. } }`) may nest: each one
+/// holds its whole path, so their cost grows with the square of the depth.
+pub const MAX_MODULE_NESTING: usize = 1000;
+
 /// The stack of every thread that parses or visits a file.
 pub const STACK_SIZE: usize = 1 << 30;
 
@@ -228,16 +232,22 @@ pub fn too_deep(tokens: proc_macro2::TokenStream, limit: usize) -> Option<Range<
         pipes: usize,
         /// The last token closed a brace group.
         after_brace: bool,
+        /// How many `mod x { .. }` bodies this group is in.
+        modules: usize,
+        /// Tokens of `mod x` seen just before: 1 after `mod`, 2 after its name.
+        mod_tokens: u8,
     }
-    let level = |iter, base| Level {
+    let level = |iter, base, modules| Level {
         iter,
         base,
         run: 0,
         angles: 0,
         pipes: 0,
         after_brace: false,
+        modules,
+        mod_tokens: 0,
     };
-    let mut stack = vec![level(tokens.into_iter(), 0)];
+    let mut stack = vec![level(tokens.into_iter(), 0, 0)];
     while let Some(top) = stack.last_mut() {
         let Some(tt) = top.iter.next() else {
             stack.pop();
@@ -255,6 +265,12 @@ pub fn too_deep(tokens: proc_macro2::TokenStream, limit: usize) -> Option<Range<
                 top.run = 0;
                 top.pipes = 0;
             }
+        }
+        let mod_tokens = std::mem::take(&mut top.mod_tokens);
+        match &tt {
+            TokenTree::Ident(i) if i == "mod" => top.mod_tokens = 1,
+            TokenTree::Ident(_) if mod_tokens == 1 => top.mod_tokens = 2,
+            _ => {}
         }
         match &tt {
             TokenTree::Punct(p) => match p.as_char() {
@@ -280,10 +296,15 @@ pub fn too_deep(tokens: proc_macro2::TokenStream, limit: usize) -> Option<Range<
                 if depth > limit {
                     return Some(g.span_open().byte_range());
                 }
+                let module = g.delimiter() == Delimiter::Brace && mod_tokens == 2;
+                let modules = top.modules + usize::from(module);
+                if modules > MAX_MODULE_NESTING {
+                    return Some(g.span_open().byte_range());
+                }
                 if g.delimiter() == Delimiter::Brace {
                     top.after_brace = true;
                 }
-                stack.push(level(g.stream().into_iter(), depth));
+                stack.push(level(g.stream().into_iter(), depth, modules));
                 continue;
             }
             _ => {}
@@ -433,6 +454,11 @@ mod tests {
             format!("fn f() {{ {}1{}; }}", "{ ".repeat(11_000), " }".repeat(11_000)),
             format!("fn f() {{ if a {{}} {}}}", "else if a {} ".repeat(3000)),
             format!("fn f() {{ x = 1{}; }}", " + 1".repeat(6000)),
+            format!(
+                "{}{}",
+                "mod m { ".repeat(MAX_MODULE_NESTING + 1),
+                " }".repeat(MAX_MODULE_NESTING + 1)
+            ),
         ];
         for text in &deep {
             assert!(depth_passes(text, limit), "{}", &text[..60]);
