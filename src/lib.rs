@@ -41,18 +41,7 @@ pub(crate) mod test_support {
     use crate::workspace::{Package, TargetKind};
 
     pub fn package() -> Package {
-        Package {
-            id: "path+file:///app#0.1.0".into(),
-            name: "app".into(),
-            version: "0.1.0".into(),
-            manifest_path: "/app/Cargo.toml".into(),
-            targets: Vec::new(),
-            twelve: None,
-            build_env: Default::default(),
-            dependencies: Vec::new(),
-            description: None,
-            features: Default::default(),
-        }
+        crate::rules::scratch_package()
     }
 
     /// Findings of one rule on `src` as the root of a library.

@@ -492,6 +492,16 @@ pub fn git_ignored(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
     Some(Some(IgnoredAt { source, line }))
 }
 
+/// Whether git ignores `file` in `dir`, and where: as `git check-ignore`
+/// sees it (a tracked file is never ignored), or without git by the
+/// `.gitignore` in `dir`.
+pub fn ignored(dir: &Path, file: &str) -> Option<IgnoredAt> {
+    match git_ignored(dir, file) {
+        Some(found) => found,
+        None => gitignore_ignores(dir, file),
+    }
+}
+
 /// Without git: whether the `.gitignore` in `dir` ignores `file` (a name
 /// in `dir`), with gitignore's rules for the patterns that can match a
 /// file at the top level: comments, `!` negation (last match wins), a

@@ -197,11 +197,7 @@ fn config(project: &Project<'_>, verdict: &mut Verdict) {
     }
     if let Some(dotenv) = project.dotenv() {
         let dir = dotenv.parent().unwrap_or(&project.root);
-        let ignored = match manifest::git_ignored(dir, ".env") {
-            Some(i) => i.is_some(),
-            None => manifest::gitignore_ignores(dir, ".env").is_some(),
-        };
-        if ignored {
+        if manifest::ignored(dir, ".env").is_some() {
             verdict.evidence.push("`.env` is ignored by git".into());
         } else {
             verdict

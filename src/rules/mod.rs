@@ -48,14 +48,10 @@ pub static ALL: &[&dyn Rule] = &[
     &admin_processes::startup_migration::StartupMigration,
 ];
 
-/// Every rule on one file's text, checked as the root of a library crate
-/// `app` at `/app/src/lib.rs` and, when `bin` is set, of its binary at
-/// `/app/src/main.rs`, with the default configuration: the per-file
-/// analyser on its own, for fuzzing and property tests. Nothing is read
-/// from disk.
-pub fn check_text(text: &str, bin: bool) -> Vec<crate::diagnostic::Diagnostic> {
-    use crate::workspace::{Package, TargetKind};
-    let package = Package {
+/// The package `check_text` and the rules' tests check a lone file in:
+/// `app` at `/app`, no targets, no dependencies.
+pub fn scratch_package() -> crate::workspace::Package {
+    crate::workspace::Package {
         id: "path+file:///app#0.1.0".into(),
         name: "app".into(),
         version: "0.1.0".into(),
@@ -66,7 +62,17 @@ pub fn check_text(text: &str, bin: bool) -> Vec<crate::diagnostic::Diagnostic> {
         dependencies: Vec::new(),
         description: None,
         features: Default::default(),
-    };
+    }
+}
+
+/// Every rule on one file's text, checked as the root of a library crate
+/// `app` at `/app/src/lib.rs` and, when `bin` is set, of its binary at
+/// `/app/src/main.rs`, with the default configuration: the per-file
+/// analyser on its own, for fuzzing and property tests. Nothing is read
+/// from disk.
+pub fn check_text(text: &str, bin: bool) -> Vec<crate::diagnostic::Diagnostic> {
+    use crate::workspace::TargetKind;
+    let package = scratch_package();
     let (path, kind) = if bin {
         ("/app/src/main.rs", TargetKind::Bin)
     } else {

@@ -95,11 +95,7 @@ impl Rule for MissingLockfile {
             .help("run `cargo generate-lockfile`, commit `Cargo.lock`, and build with `--locked`");
             return;
         }
-        let ignored = match manifest::git_ignored(root, "Cargo.lock") {
-            Some(found) => found,
-            None => manifest::gitignore_ignores(root, "Cargo.lock"),
-        };
-        let Some(IgnoredAt { source, line }) = ignored else {
+        let Some(IgnoredAt { source, line }) = manifest::ignored(root, "Cargo.lock") else {
             return;
         };
         match SourceFile::read(&source) {

@@ -64,11 +64,7 @@ impl Rule for UnpinnedGitDependency {
 /// lock file is committed whatever `.gitignore` says; without git, by the
 /// root's `.gitignore`).
 fn lock_committed(root: &std::path::Path) -> bool {
-    root.join("Cargo.lock").is_file()
-        && match manifest::git_ignored(root, "Cargo.lock") {
-            Some(found) => found.is_none(),
-            None => manifest::gitignore_ignores(root, "Cargo.lock").is_none(),
-        }
+    root.join("Cargo.lock").is_file() && manifest::ignored(root, "Cargo.lock").is_none()
 }
 
 /// The one commit `Cargo.lock` builds from the repository at `url`.
