@@ -295,27 +295,30 @@ fn env_follows_wrappers_macros_and_config_crates() {
 /// `Rocket.toml` and Rocket's figment, the release step judged by what it
 /// runs (the migrating `schema-tool`, not the importer named
 /// `migration-tool`), and the service's start-up migrations.
+/// A factor's row of `report --format json`: its status and evidence.
+fn factor_row(json: &serde_json::Value, numeral: &str) -> (String, Vec<String>) {
+    let f = json["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["numeral"] == numeral)
+        .unwrap();
+    let evidence = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect();
+    (f["status"].as_str().unwrap().to_string(), evidence)
+}
+
 #[test]
 fn report_sees_what_the_services_use() {
     let dir = fixture("env-flow");
     let r = run(&dir, &["report", "--workspace", "--format", "json"]);
     assert!(r.code == 1, "{}", r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let row = |n: &str| -> (String, Vec<String>) {
-        let f = json["factors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["numeral"] == n)
-            .unwrap();
-        let evidence = f["evidence"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e.as_str().unwrap().to_string())
-            .collect();
-        (f["status"].as_str().unwrap().to_string(), evidence)
-    };
+    let row = |n: &str| factor_row(&json, n);
     let has = |n: &str, text: &str| {
         let (_, e) = row(n);
         assert!(e.iter().any(|e| e.contains(text)), "{n}: `{text}` not in {e:?}");
@@ -370,20 +373,7 @@ fn report_sees_start_up_migrations_of_the_apps_own() {
     let dir = fixture("report-own-migrations");
     let r = run(&dir, &["report", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
-    let evidence = |n: &str| -> Vec<String> {
-        let f = json["factors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["numeral"] == n)
-            .unwrap();
-        f["evidence"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e.as_str().unwrap().to_string())
-            .collect()
-    };
+    let evidence = |n: &str| factor_row(&json, n).1;
     let xii = evidence("XII");
     assert!(
         xii.iter().any(|e| e.starts_with("migrations run at every start of the service: `src/schema.rs:8` (the app's own migrations, in service `directory-server`: main → init_tables → migrate_from_version)")),
