@@ -323,12 +323,19 @@ const DEV_DESCRIPTION: &str = r"(?i)\b(load[- ]?test(s|ing)?|stress[- ]?test(s|i
 
 /// Why a package is a developer tool (test support, xtask, bench, fuzz or
 /// load-test crates), by its name or its description.
-fn dev_package_reason(package: &Package) -> Option<String> {
+fn dev_package_reason(package: &Package, binary: &str) -> Option<String> {
     static DESCRIPTION: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(DEV_DESCRIPTION).expect("valid regex"));
     let name = &package.name;
     if is_test_support_package(name) || name.replace('_', "-").split('-').any(|w| DEV_NAME_WORDS.contains(&w)) {
         return Some(format!("package `{name}` is a developer tool"));
+    }
+    // The description tells of the package's own binary; another binary
+    // beside it (`sccache-dist` of `sccache`: a build cluster's scheduler)
+    // is judged by what it runs.
+    let bins = package.targets.iter().filter(|t| t.kind == TargetKind::Bin).count();
+    if bins > 1 && binary.replace('_', "-") != name.replace('_', "-") {
+        return None;
     }
     let description = package.description.as_deref()?;
     let found = DESCRIPTION.find(description)?;
@@ -635,6 +642,8 @@ impl Model {
         drop(memo);
         drop(names);
         m.targets = targets;
+        let built = m.enums_built_from_names();
+        m.subcommand_enums.extend(built);
         m.arm_is_sub = m.arms.iter().map(|a| m.is_subcommand(&a.label)).collect();
         m.edge_arm = m.edges.iter().map(|e| e.arm).collect();
         m.node_markers = vec![Vec::new(); n];
@@ -666,6 +675,40 @@ impl Model {
             arm = self.arms[a].parent;
         }
         found
+    }
+
+    /// Plain enums that a parse function builds from clap's names
+    /// (`Some(("scheduler", m)) => Command::Scheduler(..)`, sccache-dist):
+    /// every variant a `match` takes apart, two at least, is one of the
+    /// names. A `match` on such an enum is where the subcommands run.
+    fn enums_built_from_names(&self) -> Vec<String> {
+        let names: HashSet<String> = self
+            .arms
+            .iter()
+            .filter_map(|a| match &a.label {
+                ArmLabel::Name(n) => Some(n.clone()),
+                ArmLabel::Variant { .. } => None,
+            })
+            .collect();
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let mut variants: HashMap<&str, (HashSet<&str>, bool)> = HashMap::new();
+        for a in &self.arms {
+            if let ArmLabel::Variant { enums, variant } = &a.label {
+                let named = names.contains(&kebab(variant));
+                for e in enums.iter().filter(|e| !self.subcommand_enums.contains(*e)) {
+                    let (seen, all) = variants.entry(e.as_str()).or_insert_with(|| (HashSet::new(), true));
+                    seen.insert(variant.as_str());
+                    *all &= named;
+                }
+            }
+        }
+        variants
+            .into_iter()
+            .filter(|(_, (seen, all))| *all && seen.len() >= 2)
+            .map(|(e, _)| e.to_string())
+            .collect()
     }
 
     fn is_subcommand(&self, label: &ArmLabel) -> bool {
@@ -788,7 +831,10 @@ impl Model {
             let path = &self.nodes[f].path;
             path.find("::#").map_or(path.as_str(), |i| &path[..i])
         };
-        let mut arms: Vec<(usize, usize, &str)> = Vec::new();
+        // At the same depth, a `match` on the parsed enum (`Command::Server`)
+        // is the dispatch; one on names (`Some(("server", m))`) may only
+        // build that enum.
+        let mut arms: Vec<(usize, bool, usize, &str)> = Vec::new();
         for (f, p) in reach.iter().enumerate() {
             if *p == NONE || self.nodes[f].origin.package != package {
                 continue;
@@ -796,11 +842,12 @@ impl Model {
             if let Some(a) = self.dispatch_arms.get(&self.nodes[f].path).copied()
                 && let Some(sub) = self.subcommand_arm(Some(a))
             {
-                arms.push((depth(f), sub, owner(f)));
+                let by_name = matches!(self.arms[sub].label, ArmLabel::Name(_));
+                arms.push((depth(f), by_name, sub, owner(f)));
             }
         }
         arms.sort();
-        let Some(&(_, first, top_owner)) = arms.first() else {
+        let Some(&(_, _, first, top_owner)) = arms.first() else {
             return Vec::new();
         };
         let top = self.arms[first].label.clone();
@@ -808,8 +855,8 @@ impl Model {
         // function's `match` are a subcommand's own (`plm instance new`).
         let mut arms: Vec<usize> = arms
             .into_iter()
-            .filter(|(_, a, o)| !matches!(self.arms[*a].label, ArmLabel::Name(_)) || *o == top_owner)
-            .map(|(_, a, _)| a)
+            .filter(|(_, _, a, o)| !matches!(self.arms[*a].label, ArmLabel::Name(_)) || *o == top_owner)
+            .map(|(_, _, a, _)| a)
             .collect();
         arms.sort();
         arms.dedup();
@@ -937,7 +984,7 @@ impl Model {
                     (EntryKind::OneShot, "configured in `one_shot`".to_string())
                 } else if named(&overrides.dev_tools) {
                     (EntryKind::DevTool, "configured in `dev_tools`".to_string())
-                } else if let Some(reason) = dev_package_reason(package) {
+                } else if let Some(reason) = dev_package_reason(package, &target.name) {
                     (EntryKind::DevTool, reason)
                 } else if dev_only.contains(&package.name) {
                     (
@@ -1005,6 +1052,25 @@ impl Model {
                     dispatch,
                 });
                 reaches.push(reach);
+            }
+        }
+        // An endless loop beside a host daemon in its package (the tasks
+        // daemon a Unix-socket daemon hands its host's files to) is that
+        // host's daemon too.
+        let host_daemons: Vec<(usize, String)> = entries
+            .iter()
+            .filter(|e| e.evidence.iter().any(|(_, m)| m.what == markers::UNIX_SOCKET_LOOP))
+            .map(|e| (e.package, e.binary.clone()))
+            .collect();
+        for e in &mut entries {
+            if e.kind == EntryKind::Service
+                && e.keeps_data.is_none()
+                && e.evidence.iter().all(|(_, m)| m.what == markers::ENDLESS_LOOP)
+                && let Some((_, daemon)) = host_daemons.iter().find(|(p, b)| *p == e.package && *b != e.binary)
+            {
+                e.keeps_data = Some(format!(
+                    "a daemon of its host (a companion of the Unix-socket daemon `{daemon}` in its package)"
+                ));
             }
         }
         self.entries = entries;

@@ -1666,3 +1666,199 @@ pub async fn main<F: SparkleFlavour>(flavour: F) -> ExitCode {
     );
     assert_eq!(found(&files), Vec::<String>::new());
 }
+
+/// sccache-dist: clap's builder matched by name in a parse function that
+/// builds an enum, and `run` dispatching on that enum to servers in the
+/// library. The package's description is of its other binary.
+fn dist_workspace() -> Vec<(&'static str, String)> {
+    let lib = r#"pub mod http {
+    pub struct Scheduler { addr: String }
+    impl Scheduler {
+        pub fn new(addr: String) -> Self { Scheduler { addr } }
+        pub fn start(self) -> Result<(), ()> {
+            let server = rouille::Server::new(self.addr, move |_request| rouille::Response::empty_404()).unwrap();
+            std::fs::write("scheduler.state", b"up").unwrap();
+            server.run();
+            Ok(())
+        }
+    }
+}
+"#;
+    let cmdline = r#"mod parse;
+pub use parse::try_parse_from;
+
+pub enum Command {
+    Auth(String),
+    Scheduler(String),
+}
+"#;
+    let parse = r#"use clap::Command as ClapCommand;
+use super::Command;
+
+pub fn try_parse_from(args: impl IntoIterator<Item = String>) -> Result<Command, clap::Error> {
+    let matches = ClapCommand::new("dist")
+        .subcommand(ClapCommand::new("auth"))
+        .subcommand(ClapCommand::new("scheduler"))
+        .try_get_matches_from(args)?;
+    Ok(match matches.subcommand() {
+        Some(("auth", _)) => Command::Auth("token".into()),
+        Some(("scheduler", m)) => Command::Scheduler(m.get_one::<String>("addr").cloned().unwrap_or_default()),
+        _ => unreachable!(),
+    })
+}
+"#;
+    let main = r#"mod cmdline;
+use cmdline::Command;
+
+fn main() {
+    let command = match cmdline::try_parse_from(std::env::args()) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    std::process::exit(match run(command) {
+        Ok(()) => 0,
+        Err(()) => 1,
+    });
+}
+
+fn run(command: Command) -> Result<(), ()> {
+    match command {
+        Command::Auth(token) => {
+            std::fs::write("token.txt", token).unwrap();
+            Ok(())
+        }
+        Command::Scheduler(addr) => {
+            let scheduler = cache::http::Scheduler::new(addr);
+            scheduler.start()?;
+            unreachable!();
+        }
+    }
+}
+"#;
+    let cache = "[package]\nname = \"cache\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+        description = \"A ccache-like compiler caching tool\"\n\n\
+        [[bin]]\nname = \"cache\"\npath = \"src/main.rs\"\n\n\
+        [[bin]]\nname = \"cache-dist\"\npath = \"src/bin/cache-dist/main.rs\"\n";
+    vec![
+        ("Cargo.toml", cache.to_string()),
+        ("src/lib.rs", lib.to_string()),
+        (
+            "src/main.rs",
+            "fn main() { cache::http::Scheduler::new(String::new()).start().unwrap(); }\n".to_string(),
+        ),
+        ("src/bin/cache-dist/main.rs", main.to_string()),
+        ("src/bin/cache-dist/cmdline/mod.rs", cmdline.to_string()),
+        ("src/bin/cache-dist/cmdline/parse.rs", parse.to_string()),
+    ]
+}
+
+#[test]
+fn subcommands_dispatched_on_the_enum_a_parse_function_builds() {
+    let files = dist_workspace();
+    let mut got = entries(&borrowed(&files));
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            // The description is of the package's own binary.
+            ("cache".to_string(), EntryKind::DevTool),
+            ("cache-dist".to_string(), EntryKind::OneShot),
+            ("cache-dist auth".to_string(), EntryKind::OneShot),
+            ("cache-dist scheduler".to_string(), EntryKind::Service),
+        ]
+    );
+    assert_eq!(
+        found(&borrowed(&files)),
+        [
+            "src/lib.rs:7 runs in service binary `cache-dist scheduler`: main → cache_dist::run → cache::http::Scheduler::start"
+        ]
+    );
+}
+
+/// kanidm's Unix integration: each binary hands its run to a `main` of a
+/// shared library; the resolver serves a Unix socket, its tasks daemon
+/// loops until a signal and manages the host's home directories.
+#[test]
+fn a_library_main_that_loops_beside_a_host_daemon_is_that_host_s_daemon() {
+    let common = r#"pub mod cli {
+    pub mod resolver {
+        pub async fn main(flavour: u8) -> std::process::ExitCode {
+            let listener = tokio::net::UnixListener::bind("/run/unixd/sock").unwrap();
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                std::fs::write("/var/cache/unixd/last", [flavour]).unwrap();
+                drop(socket);
+            }
+        }
+    }
+    pub mod tasks {
+        pub async fn main(_flavour: u8) -> std::process::ExitCode {
+            tokio::spawn(async move {
+                std::fs::write("homes.json", b"[]").unwrap();
+            });
+            loop {
+                tokio::select! {
+                    Ok(()) = tokio::signal::ctrl_c() => {
+                        break
+                    }
+                }
+            }
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
+pub fn not_main() {
+    loop {
+        std::fs::write("/var/lib/x", b"x").unwrap();
+    }
+}
+"#;
+    let bin = |module: &str| {
+        format!(
+            "#[tokio::main]\nasync fn main() -> std::process::ExitCode {{\n    common::cli::{module}::main(1).await\n}}\n"
+        )
+    };
+    let unix = "[package]\nname = \"unix\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+        [dependencies]\ncommon = { path = \"../common\" }\n\n\
+        [[bin]]\nname = \"unixd\"\npath = \"src/bin/unixd.rs\"\n\n\
+        [[bin]]\nname = \"unixd_tasks\"\npath = \"src/bin/unixd_tasks.rs\"\n";
+    let lone = "[package]\nname = \"lone\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+        [dependencies]\ncommon = { path = \"../common\" }\n";
+    let files = vec![
+        ("Cargo.toml", ROOT.to_string()),
+        ("crates/common/Cargo.toml", manifest("common", "")),
+        ("crates/common/src/lib.rs", common.to_string()),
+        ("crates/unix/Cargo.toml", unix.to_string()),
+        ("crates/unix/src/bin/unixd.rs", bin("resolver")),
+        ("crates/unix/src/bin/unixd_tasks.rs", bin("tasks")),
+        // The same loop without a host daemon beside it: a service.
+        ("crates/lone/Cargo.toml", lone.to_string()),
+        ("crates/lone/src/main.rs", bin("tasks")),
+    ];
+    let mut got = entries(&borrowed(&files));
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("lone".to_string(), EntryKind::Service),
+            ("unixd".to_string(), EntryKind::Service),
+            ("unixd_tasks".to_string(), EntryKind::Service),
+        ]
+    );
+    let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
+    let keeps: Vec<(String, bool)> = outcome
+        .model
+        .entries()
+        .iter()
+        .map(|e| (e.name.clone(), e.keeps_data.is_some()))
+        .collect();
+    assert!(keeps.contains(&("unixd_tasks".to_string(), true)), "{keeps:?}");
+    assert!(keeps.contains(&("lone".to_string(), false)), "{keeps:?}");
+    // Only the lone service's home directory: the host daemons' files are
+    // their host's, and a loop outside a `main` proves nothing.
+    assert_eq!(
+        found(&borrowed(&files)),
+        ["crates/common/src/lib.rs:15 runs in service binary `lone`: main → common::cli::tasks::main"]
+    );
+}

@@ -206,10 +206,15 @@ impl FileVisitor<'_> {
             self.record_marker(loop_marker(markers::LISTENER_LOOP), range);
             return;
         }
+        // In a binary's own root module, or in a library's `main` that a
+        // binary hands its whole run to (`common::cli::tasks::main(flavour)`).
+        let in_main = match self.state.kind {
+            TargetKind::Bin => self.state.resolver.current_module().len() == 1 && !self.state.fns.is_empty(),
+            TargetKind::Lib => self.state.fns.first().is_some_and(|f| f == "main"),
+            _ => false,
+        };
         if let syn::Expr::Loop(l) = expr
-            && self.state.kind == TargetKind::Bin
-            && self.state.resolver.current_module().len() == 1
-            && !self.state.fns.is_empty()
+            && in_main
             && markers::is_endless(l)
         {
             self.record_marker(loop_marker(markers::ENDLESS_LOOP), l.loop_token.span.byte_range());

@@ -417,10 +417,30 @@ fn is_memory_db(path: &str) -> bool {
 fn is_scratch(cx: &Cx<'_>, arg: &syn::Expr) -> bool {
     let scratch: &[String] = cx.options::<FilesystemWriteOptions>().map_or(&[], |o| &o.scratch_dirs);
     named_scratch(arg)
+        || in_own_cache(cx, arg)
         || cx
             .sources(arg)
             .iter()
             .any(|s| SCRATCH_SOURCES.contains(&s.as_str()) || scratch.contains(s))
+}
+
+/// A path held by the value a cache type's method runs on: `self.root` in
+/// `impl LruDiskCache`. A cache rebuilds what it loses.
+fn in_own_cache(cx: &Cx<'_>, arg: &syn::Expr) -> bool {
+    let mut expr = strip_refs(arg);
+    while let syn::Expr::Field(f) = expr {
+        expr = &f.base;
+    }
+    let on_self = matches!(expr, syn::Expr::Path(p) if p.path.is_ident("self")) && !std::ptr::eq(expr, strip_refs(arg));
+    on_self
+        && cx
+            .enclosing_fn_path()
+            .and_then(|p| p.rsplit("::").nth(1))
+            .is_some_and(|ty| {
+                crate::resolve::words(ty)
+                    .iter()
+                    .any(|w| SCRATCH_WORDS.contains(&w.as_str()))
+            })
 }
 
 /// Whether an expression names its path as temporary: an identifier,
@@ -1289,6 +1309,36 @@ fn render() -> std::io::Result<()> {
 }
 "#;
         assert_eq!(lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_cache_type_s_own_directory_is_scratch() {
+        let src = r#"
+use fs_err as fs;
+use std::path::PathBuf;
+
+pub struct LruDiskCache {
+    root: PathBuf,
+}
+
+impl LruDiskCache {
+    fn init(self) -> std::io::Result<Self> {
+        fs::create_dir_all(&self.root)?;
+        Ok(self)
+    }
+}
+
+pub struct Uploads {
+    root: PathBuf,
+}
+
+impl Uploads {
+    fn init(&self) -> std::io::Result<()> {
+        fs::create_dir_all(&self.root)
+    }
+}
+"#;
+        assert_eq!(lines(src), vec![22]);
     }
 
     #[test]
