@@ -463,6 +463,12 @@ struct Names<'a> {
     aliases: HashMap<String, Vec<String>>,
     types: HashMap<String, Id>,
     type_members: &'a [Vec<Id>],
+    /// The first and the last segments of every function, type and alias:
+    /// a path with another (`std::..`, `..::to_string`) names nothing here,
+    /// since rewriting through an alias keeps both ends of the path or
+    /// takes an alias's.
+    firsts: HashSet<String>,
+    lasts: HashSet<String>,
 }
 
 impl Names<'_> {
@@ -476,10 +482,35 @@ impl Names<'_> {
             out.push(id);
             return;
         }
-        let mut queue = vec![path.to_string()];
+        let first = path.split("::").next().unwrap_or(path);
+        let last = path.rsplit("::").next().unwrap_or(path);
+        if !self.firsts.contains(first) || !self.lasts.contains(last) {
+            return;
+        }
+        // A stack of the paths to try: each alias's targets are written
+        // out one at a time, last first, when their turn comes (a glob
+        // re-export has hundreds).
+        let mut queue: Vec<(&[String], String)> = vec![(&[], path.to_string())];
         let mut tried: HashSet<String> = HashSet::new();
-        while let Some(p) = queue.pop() {
-            if tried.len() >= MAX_TRIED || !tried.insert(p.clone()) {
+        while tried.len() < MAX_TRIED
+            && let Some((targets, rest)) = queue.last_mut()
+        {
+            let p = match targets.split_last() {
+                None => {
+                    let p = std::mem::take(rest);
+                    queue.pop();
+                    p
+                }
+                Some((t, others)) => {
+                    let p = format!("{t}{rest}");
+                    *targets = others;
+                    if others.is_empty() {
+                        queue.pop();
+                    }
+                    p
+                }
+            };
+            if !tried.insert(p.clone()) {
                 continue;
             }
             if let Some(&id) = self.ids.get(&p) {
@@ -492,9 +523,10 @@ impl Names<'_> {
             }
             let mut at = p.len();
             while let Some(i) = p[..at].rfind("::") {
-                if let Some(targets) = self.aliases.get(&p[..at]) {
-                    let rest = &p[at..];
-                    queue.extend(targets.iter().map(|t| format!("{t}{rest}")));
+                if let Some(targets) = self.aliases.get(&p[..at])
+                    && !targets.is_empty()
+                {
+                    queue.push((targets, p[at..].to_string()));
                     break;
                 }
                 at = i;
@@ -515,9 +547,20 @@ impl Model {
                 a
             }));
             for node in file.nodes {
-                if !m.ids.contains_key(&node.path) {
-                    m.ids.insert(node.path.clone(), m.nodes.len() as Id);
-                    m.nodes.push(node);
+                match m.ids.get(&node.path) {
+                    None => {
+                        m.ids.insert(node.path.clone(), m.nodes.len() as Id);
+                        m.nodes.push(node);
+                    }
+                    // `#[cfg(..)] fn main` twice: the larger is the binary's
+                    // own, not a `compile_error!` stub for other platforms.
+                    Some(&id) => {
+                        let kept = &mut m.nodes[id as usize];
+                        if kept.span.path() == node.span.path() && node.extent.len() > kept.extent.len() {
+                            kept.span = node.span;
+                            kept.extent = node.extent;
+                        }
+                    }
                 }
             }
             for mut e in file.edges {
@@ -577,11 +620,18 @@ impl Model {
             m.method_lists.push(list);
         }
         // Every edge resolved once.
+        let (mut firsts, mut lasts) = (HashSet::new(), HashSet::new());
+        for path in m.ids.keys().chain(types.keys()).chain(aliases.keys()) {
+            firsts.insert(path.split("::").next().unwrap_or(path).to_string());
+            lasts.insert(path.rsplit("::").next().unwrap_or(path).to_string());
+        }
         let names = Names {
             ids: &m.ids,
             aliases,
             types,
             type_members: &m.type_members,
+            firsts,
+            lasts,
         };
         // Each distinct path once, on every core: resolving is pure, and
         // the most expensive step of the model on large workspaces.

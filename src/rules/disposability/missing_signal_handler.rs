@@ -923,6 +923,7 @@ async fn main() -> std::io::Result<()> {
     }
 
     #[test]
+    // On the `main` that runs (the larger), not the stub for other platforms.
     fn cfg_gated_mains_are_one_binary() {
         let main = r#"
 #[cfg(not(target_os = "linux"))]
@@ -938,7 +939,7 @@ fn main() {
 "#;
         assert_eq!(
             found("", &[("src/main.rs", main)]),
-            ["main.rs:3 binary `app` is a long-running service but never handles SIGTERM"]
+            ["main.rs:8 binary `app` is a long-running service but never handles SIGTERM"]
         );
     }
 
