@@ -1144,6 +1144,24 @@ impl Model {
                     .filter(|&i| i > 0 && i + 1 < segments.len())?;
                 let package = packages.get(node.origin.package)?;
                 depends_on(package, std::iter::empty(), DATABASE_CLIENTS)?;
+                // Reached through calls the syntax names, not a method of
+                // that name on a receiver of unknown type (a sync tool's
+                // `entry.remove_ava(..)` on its own map).
+                let mut hop = n;
+                for _ in 0..64 {
+                    let from = reach[hop] as usize;
+                    if from == hop {
+                        break;
+                    }
+                    if self.nodes[from].origin.package != self.nodes[hop].origin.package
+                        && !self.out[from]
+                            .iter()
+                            .any(|&ei| matches!(&self.targets[ei], Targets::Nodes(to) if to.contains(&(hop as Id))))
+                    {
+                        return None;
+                    }
+                    hop = from;
+                }
                 Some(segments[..=at].join("::"))
             })
     }

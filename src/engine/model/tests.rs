@@ -895,6 +895,12 @@ impl Backend {
 pub fn apply_changes(be: &Backend, changes: &[u8]) {
     let _ = (be, changes);
 }
+
+pub struct ChangeState;
+
+impl ChangeState {
+    pub fn merge_ava(&mut self) {}
+}
 "#;
     let daemon = r#"use idm::be::Backend;
 use idm::repl::consumer::apply_changes;
@@ -940,6 +946,14 @@ async fn main() -> std::io::Result<()> {
     let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
     assert_eq!(outcome.model.entries()[0].keeps_data, None);
     assert_eq!(found(&borrowed(&files)).len(), 1);
+    // A method of that name on a receiver the syntax does not type (a sync
+    // tool's own entry) is not the replication running.
+    files[7].1 = daemon.replace(
+        "apply_changes(&be, b\"\");",
+        "let mut entry = ldap::next_entry(); entry.merge_ava();",
+    );
+    let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
+    assert_eq!(outcome.model.entries()[0].keeps_data, None);
     // A `repl` module of a package with no database is a prompt, not
     // replication.
     files[7].1 = daemon.to_string();
