@@ -205,7 +205,49 @@ pub fn parse_checked(text: &str) -> Result<syn::File, ParseFailure> {
     if let Some(at) = too_deep(tokens.clone(), MAX_NESTING) {
         return Err(ParseFailure::TooDeep { at });
     }
+    if let Some(lit) = too_long_number(text, tokens.clone()) {
+        let len = lit.to_string().len();
+        return Err(ParseFailure::Syntax(syn::Error::new(
+            lit.span(),
+            format!("a numeric literal of {len} characters: longer than {MAX_NUMBER_LEN}, it is not parsed"),
+        )));
+    }
     syn::parse2(tokens).map_err(ParseFailure::Syntax)
+}
+
+/// The longest numeric literal parsed: syn reads a number's digits into a
+/// big integer at a cost that grows with the square of their count (a
+/// `u128` needs 39; a megabyte of digits took minutes).
+pub const MAX_NUMBER_LEN: usize = 1024;
+
+/// A numeric literal longer than [`MAX_NUMBER_LEN`], looked for among the
+/// tokens only when the text has such a run of digits at all.
+fn too_long_number(text: &str, tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Literal> {
+    let digits = |b: &u8| b.is_ascii_hexdigit() || *b == b'_';
+    let mut run = 0;
+    if !text.as_bytes().iter().any(|b| {
+        run = if digits(b) { run + 1 } else { 0 };
+        run > MAX_NUMBER_LEN
+    }) {
+        return None;
+    }
+    let mut stack = vec![tokens.into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            None => {
+                stack.pop();
+            }
+            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
+            Some(proc_macro2::TokenTree::Literal(l)) => {
+                let text = l.to_string();
+                if text.len() > MAX_NUMBER_LEN && text.starts_with(|c: char| c.is_ascii_digit()) {
+                    return Some(l);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 /// An upper bound on how deep the syntax tree of `tokens` nests, measured
@@ -473,6 +515,28 @@ mod tests {
         for text in &flat {
             assert!(!depth_passes(text, limit), "{}", &text[..60]);
         }
+    }
+
+    #[test]
+    fn a_number_too_long_to_parse_is_a_syntax_error_not_a_hang() {
+        let text = format!(
+            "const N: u8 = {};\nconst S: &str = \"{}\";\n",
+            "9".repeat(1 << 20),
+            "9".repeat(1 << 20)
+        );
+        let started = std::time::Instant::now();
+        let Err(ParseFailure::Syntax(e)) = parse_checked(&text) else {
+            panic!("a megabyte of digits parsed");
+        };
+        assert!(e.to_string().contains("numeric literal of 1048576 characters"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Digits in a string, and numbers of any real length, parse.
+        let text = format!(
+            "const S: &str = \"{}\";\nconst N: u128 = {};\n",
+            "9".repeat(1 << 20),
+            u128::MAX
+        );
+        assert!(parse_checked(&text).is_ok());
     }
 
     #[test]
