@@ -104,6 +104,14 @@ pub struct FileFacts {
     pub subcommand_enums: Vec<String>,
     /// `Enum::Variant` paths whose attribute names the subcommand.
     pub subcommand_names: Vec<(String, String)>,
+    /// `Enum::Variant` paths of `#[command(flatten)]` variants, whose own
+    /// enum's subcommands are the binary's, and of
+    /// `#[command(external_subcommand)]` ones, which name none.
+    pub subcommand_flattened: Vec<String>,
+    pub subcommand_external: Vec<String>,
+    /// What a binary's root module's clap struct says it is, by module:
+    /// its `about` or doc comment.
+    pub about: Vec<(String, String)>,
     /// TCP listeners bound to a port the system picks, and to any other: a
     /// file whose binds are all ephemeral runs listener loops nobody
     /// outside the process can find.
@@ -171,6 +179,10 @@ pub struct Entry {
 enum Dispatch {
     /// The arms with this label.
     Arm(ArmLabel),
+    /// The arms with the second label, inside those of the first: a
+    /// subcommand of a `#[command(flatten)]` variant's enum (atuin's
+    /// `Client(client::Cmd)`, whose `Daemon` is `atuin daemon`).
+    Through(ArmLabel, ArmLabel),
     /// No arm of this label's enum: the binary run without a subcommand
     /// (`None =>`, `_ =>`, or the code after an `if let` that returns).
     Default(ArmLabel),
@@ -241,6 +253,9 @@ pub struct Model {
     node_markers: Vec<Vec<usize>>,
     subcommand_enums: HashSet<String>,
     subcommand_names: HashMap<String, String>,
+    subcommand_flattened: HashSet<String>,
+    subcommand_external: HashSet<String>,
+    about: HashMap<String, String>,
     pub entries: Vec<Entry>,
     /// What each entry point reaches.
     entry_reach: Vec<Vec<Id>>,
@@ -319,7 +334,7 @@ const DEV_NAME_WORDS: &[&str] = &[
 /// for LDAP", "a suite for benchmarking", "a fuzzer", "a compiler wrapper"
 /// (a build tool runs on developers' machines and in CI). A mention of a
 /// service's benchmarks ("fast, see the benchmarks") is not one.
-const DEV_DESCRIPTION: &str = r"(?i)\b(load[- ]?test(s|ing)?|stress[- ]?test(s|ing)?|benchmarking|benchmark (suite|harness|tool)s?|fuzz(er|ers|ing)|test (harness|suite|utilities)|compiler (wrapper|cache)|ccache|build (cache|system|tool))\b";
+const DEV_DESCRIPTION: &str = r"(?i)\b(load[- ]?test(s|ing)?|stress[- ]?test(s|ing)?|soak[- ]?test(s|ing)?|benchmarking|benchmark (suite|harness|tool)s?|fuzz(er|ers|ing)|test (harness|suite|utilities)|compiler (wrapper|cache)|ccache|build (cache|system|tool))\b";
 
 /// Why a package is a developer tool (test support, xtask, bench, fuzz or
 /// load-test crates), by its name or its description.
@@ -341,6 +356,19 @@ fn dev_package_reason(package: &Package, binary: &str) -> Option<String> {
     let found = DESCRIPTION.find(description)?;
     Some(format!(
         "package `{name}` is a developer tool: its description says \"{}\"",
+        found.as_str()
+    ))
+}
+
+/// A binary whose clap `about` says it is a test or benchmark tool
+/// (qdrant's `model_testing`: "Long-running soak test: random ops against
+/// a Collection").
+fn dev_about_reason(binary: &str, about: &str) -> Option<String> {
+    static ABOUT: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(DEV_DESCRIPTION).expect("valid regex"));
+    let found = ABOUT.find(about)?;
+    Some(format!(
+        "binary `{binary}` is a developer tool: its `about` says \"{}\"",
         found.as_str()
     ))
 }
@@ -588,6 +616,9 @@ impl Model {
             }
             m.subcommand_enums.extend(file.subcommand_enums);
             m.subcommand_names.extend(file.subcommand_names);
+            m.subcommand_flattened.extend(file.subcommand_flattened);
+            m.subcommand_external.extend(file.subcommand_external);
+            m.about.extend(file.about);
             for (from, to) in file.aliases {
                 aliases.entry(from).or_default().extend(to);
             }
@@ -788,6 +819,13 @@ impl Model {
             let Arm { label, except, .. } = &self.arms[a];
             let admits = match dispatch {
                 Dispatch::Arm(chosen) => !Self::same_enum(label, chosen) || (label == chosen) != *except,
+                Dispatch::Through(via, chosen) => {
+                    if Self::same_enum(label, via) {
+                        (label == via) != *except
+                    } else {
+                        !Self::same_enum(label, chosen) || (label == chosen) != *except
+                    }
+                }
                 Dispatch::Default(of) => *except || !Self::same_enum(label, of),
             };
             if !admits {
@@ -863,7 +901,39 @@ impl Model {
     /// the first subcommand `match` its calls reach in its own package.
     fn dispatches(&self, main: Id) -> Vec<(ArmLabel, usize)> {
         let reach = self.walk(main, None, &|_| true);
-        let package = self.nodes[main as usize].origin.package;
+        self.nearest_dispatch(&reach, self.nodes[main as usize].origin.package, None)
+    }
+
+    /// Whether a label is a variant of one of `list`'s `Enum::Variant`s.
+    fn label_in(label: &ArmLabel, list: &HashSet<String>) -> bool {
+        match label {
+            ArmLabel::Variant { enums, variant } => enums.iter().any(|e| list.contains(&format!("{e}::{variant}"))),
+            ArmLabel::Name(_) => false,
+        }
+    }
+
+    /// The subcommands of a `#[command(flatten)]` variant: those of the
+    /// nearest dispatch on another enum inside its arms.
+    fn flattened(&self, main: Id, via: &ArmLabel) -> Vec<ArmLabel> {
+        let reach = self.walk(main, None, &|_| true);
+        let roots: Vec<Id> = self
+            .dispatch_arms
+            .iter()
+            .filter(|(_, a)| !self.arms[**a].except && self.arms[**a].label == *via)
+            .filter_map(|(node, _)| self.ids.get(node).copied())
+            .filter(|&n| reach[n as usize] != NONE)
+            .collect();
+        let through = Dispatch::Arm(via.clone());
+        let inner = self.walk_from(&roots, Some(&through), &|_| true);
+        self.nearest_dispatch(&inner, self.nodes[main as usize].origin.package, Some(via))
+            .into_iter()
+            .map(|(l, _)| l)
+            .collect()
+    }
+
+    /// The nearest subcommand dispatch in `package` that `reach` reaches,
+    /// on an enum other than `outer`'s.
+    fn nearest_dispatch(&self, reach: &[Id], package: usize, outer: Option<&ArmLabel>) -> Vec<(ArmLabel, usize)> {
         // Each dispatching arm reached, with the number of calls from `main`
         // to it: the nearest dispatch is the binary's (`main` matching
         // `Cli::command`); a nested one (`Scripting { command }` handing
@@ -891,6 +961,7 @@ impl Model {
             }
             if let Some(a) = self.dispatch_arms.get(&self.nodes[f].path).copied()
                 && let Some(sub) = self.subcommand_arm(Some(a))
+                && outer.is_none_or(|o| !Self::same_enum(&self.arms[sub].label, o))
             {
                 let by_name = matches!(self.arms[sub].label, ArmLabel::Name(_));
                 arms.push((depth(f), by_name, sub, owner(f)));
@@ -952,17 +1023,36 @@ impl Model {
                 None => choices.push(None),
                 Some((top, _)) => choices.push(Some(Dispatch::Default(top.clone()))),
             }
-            choices.extend(dispatches.into_iter().map(|(l, _)| Some(Dispatch::Arm(l))));
+            for (label, _) in dispatches {
+                // `atuin <anything>`: no name of its own.
+                if Self::label_in(&label, &self.subcommand_external) {
+                    continue;
+                }
+                let inner = if Self::label_in(&label, &self.subcommand_flattened) {
+                    self.flattened(id, &label)
+                } else {
+                    Vec::new()
+                };
+                if inner.is_empty() {
+                    choices.push(Some(Dispatch::Arm(label)));
+                } else {
+                    choices.extend(inner.into_iter().map(|i| Some(Dispatch::Through(label.clone(), i))));
+                }
+            }
             for dispatch in choices {
-                let subcommand = match &dispatch {
-                    Some(Dispatch::Arm(ArmLabel::Variant { enums, variant })) => Some(
+                let chosen = match &dispatch {
+                    Some(Dispatch::Arm(l) | Dispatch::Through(_, l)) => Some(l),
+                    _ => None,
+                };
+                let subcommand = match chosen {
+                    Some(ArmLabel::Variant { enums, variant }) => Some(
                         enums
                             .iter()
                             .find_map(|e| self.subcommand_names.get(&format!("{e}::{variant}")))
                             .cloned()
                             .unwrap_or_else(|| kebab(variant)),
                     ),
-                    Some(Dispatch::Arm(ArmLabel::Name(n))) => Some(n.clone()),
+                    Some(ArmLabel::Name(n)) => Some(n.clone()),
                     _ => None,
                 };
                 let name = match &subcommand {
@@ -972,8 +1062,8 @@ impl Model {
                 let reach = self.walk(id, dispatch.as_ref(), &|_| true);
                 // A subcommand is judged by what its arms run: the code
                 // around the dispatch is the binary's own (its default run).
-                let arm_reach = match &dispatch {
-                    Some(Dispatch::Arm(label)) => {
+                let arm_reach = match chosen {
+                    Some(label) => {
                         let roots: Vec<Id> = self
                             .dispatch_arms
                             .iter()
@@ -1035,6 +1125,14 @@ impl Model {
                 } else if named(&overrides.dev_tools) {
                     (EntryKind::DevTool, "configured in `dev_tools`".to_string())
                 } else if let Some(reason) = dev_package_reason(package, &target.name) {
+                    (EntryKind::DevTool, reason)
+                } else if let Some(reason) = node
+                    .path
+                    .split("::")
+                    .next()
+                    .and_then(|module| self.about.get(module))
+                    .and_then(|about| dev_about_reason(&target.name, about))
+                {
                     (EntryKind::DevTool, reason)
                 } else if dev_only.contains(&package.name) {
                     (

@@ -1876,3 +1876,248 @@ pub fn not_main() {
         ["crates/common/src/lib.rs:15 runs in service binary `lone`: main → common::cli::tasks::main"]
     );
 }
+
+/// atuin's shape: `main` parses a struct whose field is the subcommand
+/// enum, `Atuin::run` calls `self.atuin.run()`, and the enum's own `run`
+/// matches `Self::..`. Many types have a `run`, so only the field's type
+/// tells which one this is. A `#[command(flatten)]` variant's subcommands
+/// are the binary's own (`atuin sync`), reached through the variant's
+/// field (`Self::Client(client) => client.run()`); an external subcommand
+/// names none.
+#[test]
+fn subcommands_dispatched_through_a_field_of_the_parsed_struct() {
+    let main = r#"use clap::Parser;
+use command::AtuinCmd;
+
+mod command;
+
+#[derive(Parser)]
+struct Atuin {
+    #[command(subcommand)]
+    atuin: AtuinCmd,
+}
+
+impl Atuin {
+    fn run(self) -> anyhow::Result<()> {
+        self.atuin.run()
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    Atuin::parse().run()
+}
+"#;
+    let command = r#"use clap::Subcommand;
+
+mod client;
+mod other;
+
+#[derive(Subcommand)]
+pub enum AtuinCmd {
+    #[command(flatten)]
+    Client(client::Cmd),
+    /// Start the sync server
+    Server(server::Cmd),
+    /// Import history
+    Import(other::Import),
+    Search(other::Search),
+    Stats(other::Stats),
+    Uuid,
+    #[command(external_subcommand)]
+    External(Vec<String>),
+}
+
+impl AtuinCmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        match self {
+            Self::Client(client) => client.run(),
+            Self::External(args) => other::exec(&args),
+            Self::Server(cmd) => server::run(cmd),
+            Self::Import(cmd) => cmd.run(),
+            Self::Search(cmd) => cmd.run(),
+            Self::Stats(cmd) => cmd.run(),
+            Self::Uuid => {
+                println!("uuid");
+                Ok(())
+            }
+        }
+    }
+}
+"#;
+    let other = r#"pub struct Import;
+pub struct Search;
+pub struct Stats;
+impl Import {
+    pub fn run(self) -> anyhow::Result<()> {
+        std::fs::write("import.log", b"x")?;
+        Ok(())
+    }
+}
+impl Search {
+    pub fn run(self) -> anyhow::Result<()> { Ok(()) }
+}
+impl Stats {
+    pub fn run(self) -> anyhow::Result<()> { Ok(()) }
+}
+pub fn run() {}
+pub fn exec(_args: &[String]) -> anyhow::Result<()> {
+    Ok(())
+}
+"#;
+    let client = r#"use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Sync with the server
+    Sync,
+    /// Run the sync worker
+    Worker(Worker),
+}
+
+pub struct Worker;
+
+impl Worker {
+    pub fn run(self) -> anyhow::Result<()> {
+        let listener = std::net::TcpListener::bind("0.0.0.0:9000")?;
+        for stream in listener.incoming() {
+            let _peer = stream?;
+            std::fs::write("last-sync", b"now")?;
+        }
+        Ok(())
+    }
+}
+
+impl Cmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        match self {
+            Self::Sync => Ok(()),
+            Self::Worker(w) => w.run(),
+        }
+    }
+}
+"#;
+    let server = r#"pub struct Cmd;
+pub fn run(_cmd: Cmd) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let app = axum::Router::new();
+        let listener = tokio::net::TcpListener::bind("0.0.0.0:8888").await?;
+        std::fs::write("server.pid", b"1")?;
+        axum::serve(listener, app).await
+    })?;
+    Ok(())
+}
+"#;
+    let app = manifest("atuin", "[dependencies]\nserver = { path = \"../server\" }\n");
+    let files = vec![
+        ("Cargo.toml", ROOT.to_string()),
+        ("crates/atuin/Cargo.toml", app),
+        ("crates/atuin/src/main.rs", main.to_string()),
+        ("crates/atuin/src/command.rs", command.to_string()),
+        ("crates/atuin/src/command/other.rs", other.to_string()),
+        ("crates/atuin/src/command/client.rs", client.to_string()),
+        ("crates/server/Cargo.toml", manifest("server", "")),
+        ("crates/server/src/lib.rs", server.to_string()),
+    ];
+    let mut got = entries(&borrowed(&files));
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("atuin".to_string(), EntryKind::OneShot),
+            ("atuin import".to_string(), EntryKind::OneShot),
+            ("atuin search".to_string(), EntryKind::OneShot),
+            ("atuin server".to_string(), EntryKind::Service),
+            ("atuin stats".to_string(), EntryKind::OneShot),
+            ("atuin sync".to_string(), EntryKind::OneShot),
+            ("atuin uuid".to_string(), EntryKind::OneShot),
+            ("atuin worker".to_string(), EntryKind::Service),
+        ]
+    );
+    assert_eq!(
+        found(&borrowed(&files)),
+        [
+            "crates/atuin/src/command/client.rs:18",
+            "crates/server/src/lib.rs:6 runs in service binary `atuin server`: main → atuin::Atuin::run → atuin::command::AtuinCmd::run → server::run",
+        ]
+    );
+}
+
+/// A binary whose clap `about` (or the doc comment clap takes for it)
+/// says it is a soak or load test is a dev tool, whatever it runs; the
+/// package's other binaries are judged by what they run.
+#[test]
+fn a_binary_whose_about_says_it_is_a_test_is_a_dev_tool() {
+    let serve = |about: &str| {
+        format!(
+            r#"use clap::Parser;
+
+{about}
+struct Args {{
+    #[clap(long, default_value_t = 0)]
+    seed: u64,
+}}
+
+fn main() -> std::io::Result<()> {{
+    let _args = Args::parse();
+    let listener = std::net::TcpListener::bind("0.0.0.0:6333")?;
+    for stream in listener.incoming() {{
+        let _peer = stream?;
+        std::fs::write("last-peer", b"x")?;
+    }}
+    Ok(())
+}}
+"#
+        )
+    };
+    let package = "[package]\nname = \"store\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+        [[bin]]\nname = \"store\"\npath = \"src/main.rs\"\n\n\
+        [[bin]]\nname = \"model_testing\"\npath = \"src/model_testing.rs\"\n\n\
+        [[bin]]\nname = \"hammer\"\npath = \"src/hammer.rs\"\n";
+    let files = vec![
+        ("Cargo.toml", ROOT.to_string()),
+        ("crates/store/Cargo.toml", package.to_string()),
+        (
+            "crates/store/src/main.rs",
+            serve("/// The vector store's server.\n#[derive(Parser, Debug)]\n#[command(version)]"),
+        ),
+        (
+            "crates/store/src/model_testing.rs",
+            serve(
+                "#[derive(Parser, Debug)]\n#[command(\n    version,\n    about = \"Long-running soak test: random ops against a Collection\"\n)]",
+            ),
+        ),
+        (
+            "crates/store/src/hammer.rs",
+            serve("/// Load-testing client: replays recorded traffic.\n#[derive(Parser)]"),
+        ),
+    ];
+    let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
+    let mut got: Vec<(String, EntryKind, String)> = outcome
+        .model
+        .entries()
+        .iter()
+        .map(|e| (e.name.clone(), e.kind, e.reason.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "hammer".to_string(),
+                EntryKind::DevTool,
+                "binary `hammer` is a developer tool: its `about` says \"Load-testing\"".to_string()
+            ),
+            (
+                "model_testing".to_string(),
+                EntryKind::DevTool,
+                "binary `model_testing` is a developer tool: its `about` says \"soak test\"".to_string()
+            ),
+            (
+                "store".to_string(),
+                EntryKind::Service,
+                "runs a loop over a listener".to_string()
+            ),
+        ]
+    );
+    assert_eq!(found(&borrowed(&files)), ["crates/store/src/main.rs:16"]);
+}

@@ -209,6 +209,12 @@ pub(super) struct State {
     pub items: Vec<String>,
     /// `const` and `static` initializers of this file by canonical path.
     consts: HashMap<String, syn::Expr>,
+    /// Struct field and variant types of this file (see [`index_fields`]).
+    fields: HashMap<String, syn::Path>,
+    /// The binding each dispatching arm around the node takes apart, with
+    /// its variant's type (`client: client::Cmd` in
+    /// `Self::Client(client) =>`), innermost last.
+    pub arm_bindings: Vec<Option<(String, syn::Path)>>,
     pub macros: Vec<String>,
     /// The calls whose arguments enclose the node, innermost last.
     pub calls: Vec<CallFrame>,
@@ -243,6 +249,29 @@ impl State {
     /// names.
     pub fn const_init(&self, path: &syn::Path) -> Option<&syn::Expr> {
         self.resolver.resolve(path).iter().find_map(|p| self.consts.get(p))
+    }
+
+    /// The type of `self.field` inside an `impl` of a struct of this file,
+    /// or of an enum variant's one field (`field` is the variant).
+    pub fn field_type(&self, ty: &str, field: &str) -> Option<&syn::Path> {
+        self.fields.get(&format!("{ty}::{field}"))
+    }
+
+    /// The canonical path of the enclosing `impl`'s type.
+    pub fn self_type(&self) -> Option<String> {
+        let ty = self.impl_types.last().filter(|t| *t != "_")?;
+        Some(format!("{}::{ty}", self.resolver.current_module().join("::")))
+    }
+
+    /// The type of a binding a dispatching arm around the node takes
+    /// apart.
+    pub fn arm_binding(&self, name: &str) -> Option<&syn::Path> {
+        self.arm_bindings
+            .iter()
+            .rev()
+            .flatten()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p)
     }
 
     pub fn in_test(&self) -> bool {
@@ -452,6 +481,60 @@ fn index_consts(module: &[String], items: &[syn::Item], out: &mut HashMap<String
     }
 }
 
+/// The types of named struct fields of this file, inline modules included,
+/// keyed by the struct's canonical path and the field (`main::Atuin::atuin`):
+/// the type of `self.atuin` in `impl Atuin`; and of enum variants of one
+/// field, keyed by the variant (`cmd::AtuinCmd::Client`): the type of
+/// `client` in `Self::Client(client) =>`. A `Box`, `Arc`, `Rc` or `Option`
+/// around a type is looked through.
+fn index_fields(module: &[String], items: &[syn::Item], out: &mut HashMap<String, syn::Path>) {
+    fn inner(ty: &syn::Type) -> Option<&syn::Path> {
+        let syn::Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        if ["Box", "Arc", "Rc", "Option"].iter().any(|w| last.ident == w)
+            && let syn::PathArguments::AngleBracketed(a) = &last.arguments
+            && let [syn::GenericArgument::Type(t)] = a.args.iter().collect::<Vec<_>>().as_slice()
+        {
+            return inner(t);
+        }
+        Some(&p.path)
+    }
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => {
+                for field in &s.fields {
+                    if let Some(ident) = &field.ident
+                        && let Some(path) = inner(&field.ty)
+                    {
+                        out.insert(format!("{}::{}::{ident}", module.join("::"), s.ident), path.clone());
+                    }
+                }
+            }
+            syn::Item::Enum(e) => {
+                for variant in &e.variants {
+                    if let syn::Fields::Unnamed(f) = &variant.fields
+                        && let [field] = f.unnamed.iter().collect::<Vec<_>>().as_slice()
+                        && let Some(path) = inner(&field.ty)
+                    {
+                        out.insert(
+                            format!("{}::{}::{}", module.join("::"), e.ident, variant.ident),
+                            path.clone(),
+                        );
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    let mut sub = module.to_vec();
+                    sub.push(m.ident.to_string());
+                    index_fields(&sub, items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// One pass over a file: the findings, the facts rules recorded for their
 /// package-level checks, and the secrets to mask.
 pub(super) fn run(
@@ -464,6 +547,8 @@ pub(super) fn run(
 ) -> Pass {
     let mut consts = HashMap::new();
     index_consts(&job.module, &ast.items, &mut consts);
+    let mut fields = HashMap::new();
+    index_fields(&job.module, &ast.items, &mut fields);
     let mut v = FileVisitor {
         file,
         package,
@@ -481,6 +566,8 @@ pub(super) fn run(
             trait_impls: Vec::new(),
             items: Vec::new(),
             consts,
+            fields,
+            arm_bindings: Vec::new(),
             macros: Vec::new(),
             calls: Vec::new(),
             bindings: HashMap::new(),
@@ -723,6 +810,12 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 syn::Item::Enum(e) if v.modeling() && is_subcommand_enum(&e.attrs) => {
                     let path = format!("{}::{}", v.state.resolver.current_module().join("::"), e.ident);
                     for variant in &e.variants {
+                        let full = format!("{path}::{}", variant.ident);
+                        match record::subcommand_flag(&variant.attrs) {
+                            Some("flatten") => v.model.subcommand_flattened.push(full),
+                            Some(_) => v.model.subcommand_external.push(full),
+                            None => {}
+                        }
                         if let Some(name) = record::subcommand_name(&variant.attrs) {
                             v.model
                                 .subcommand_names
@@ -732,6 +825,16 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                     v.model.subcommand_enums.push(path);
                 }
                 syn::Item::Use(u) => v.record_use(u),
+                syn::Item::Struct(st)
+                    if v.modeling()
+                        && v.state.kind == TargetKind::Bin
+                        && v.state.resolver.current_module().len() == 1
+                        && let Some(about) = record::about_text(&st.attrs) =>
+                {
+                    v.model
+                        .about
+                        .push((v.state.resolver.current_module().join("::"), about));
+                }
                 _ => {}
             }
             match item {

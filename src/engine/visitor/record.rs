@@ -107,11 +107,35 @@ impl FileVisitor<'_> {
                 let crates = &self.package.workspace_crates;
                 let ty = match call.expr {
                     syn::Expr::MethodCall(mc) if matches!(&*mc.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) => {
+                        self.state.self_type()
+                    }
+                    // `self.atuin.run()` in `impl Atuin`, whose field
+                    // `atuin: AtuinCmd` this file declares.
+                    syn::Expr::MethodCall(mc)
+                        if let syn::Expr::Field(f) = &*mc.receiver
+                            && matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self"))
+                            && let syn::Member::Named(field) = &f.member
+                            && let Some(owner_ty) = self.state.self_type()
+                            && let Some(path) = self.state.field_type(&owner_ty, &field.to_string()) =>
+                    {
                         self.state
-                            .owners
-                            .last()
-                            .and_then(|o| o.rsplit_once("::"))
-                            .map(|(t, _)| t.to_string())
+                            .resolver
+                            .resolve(path)
+                            .into_iter()
+                            .find(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
+                    }
+                    // `Self::Client(client) => client.run()`, the variant's
+                    // field of type `client::Cmd`.
+                    syn::Expr::MethodCall(mc)
+                        if let syn::Expr::Path(p) = &*mc.receiver
+                            && let Some(ident) = p.path.get_ident()
+                            && let Some(path) = self.state.arm_binding(&ident.to_string()) =>
+                    {
+                        self.state
+                            .resolver
+                            .resolve(path)
+                            .into_iter()
+                            .find(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
                     }
                     // `let mut server = Listener { .. }; server.run()`.
                     syn::Expr::MethodCall(mc)
@@ -290,6 +314,27 @@ impl FileVisitor<'_> {
         // `if let`'s pattern).
         let at = if except { extent.start } else { span.byte_range().start };
         let node = format!("{owner}::#{at}");
+        // `Self::Client(client)`: `client` is of the variant's type.
+        let mut inner = pat;
+        while let syn::Pat::Or(o) = inner {
+            match o.cases.first() {
+                Some(first) => inner = first,
+                None => break,
+            }
+        }
+        let binding = match (&label, inner) {
+            (ArmLabel::Variant { enums, variant }, syn::Pat::TupleStruct(t)) => {
+                match t.elems.iter().collect::<Vec<_>>().as_slice() {
+                    [syn::Pat::Ident(i)] => enums
+                        .iter()
+                        .find_map(|e| self.state.field_type(e, variant))
+                        .map(|p| (i.ident.to_string(), p.clone())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        self.state.arm_bindings.push(binding);
         self.model.arms.push(model::Arm {
             label,
             parent: self.state.arms.last().copied(),
@@ -311,6 +356,7 @@ impl FileVisitor<'_> {
 
     pub(super) fn leave_arm(&mut self) {
         self.state.arms.pop();
+        self.state.arm_bindings.pop();
         self.state.owners.pop();
     }
 
@@ -359,7 +405,12 @@ impl FileVisitor<'_> {
         let mut enum_path = path.clone();
         enum_path.segments.pop();
         enum_path.segments.pop_punct();
-        let enums = self.state.resolver.resolve(&enum_path);
+        // `Self::Server(cmd)` in the enum's own `impl`.
+        let enums = if enum_path.is_ident("Self") {
+            self.state.self_type().into_iter().collect()
+        } else {
+            self.state.resolver.resolve(&enum_path)
+        };
         Some(ArmLabel::Variant { enums, variant })
     }
 }
@@ -560,6 +611,84 @@ pub(super) fn is_subcommand_enum(attrs: &[syn::Attribute]) -> bool {
             && (text.contains("Subcommand") || text.contains("StructOpt") || text.contains("Parser")))
             || (a.path().is_ident("argh") && text.contains("subcommand"))
     })
+}
+
+/// What a binary's clap arguments say it is: the `about` of its
+/// `#[derive(Parser)]` struct (`#[command(about = "Long-running soak
+/// test ..")]`), or the struct's doc comment, which clap takes for it.
+pub(super) fn about_text(attrs: &[syn::Attribute]) -> Option<String> {
+    use quote::ToTokens;
+    let parser = attrs.iter().any(|a| {
+        a.path().is_ident("derive") && {
+            let text = a.meta.to_token_stream().to_string();
+            text.contains("Parser") || text.contains("StructOpt") || text.contains("FromArgs")
+        }
+    });
+    if !parser {
+        return None;
+    }
+    let mut about = None;
+    for a in attrs.iter().filter(|a| {
+        ["command", "clap", "structopt", "argh"]
+            .iter()
+            .any(|n| a.path().is_ident(n))
+    }) {
+        let _ = a.parse_nested_meta(|meta| {
+            if (meta.path.is_ident("about") || meta.path.is_ident("description")) && meta.input.peek(syn::Token![=]) {
+                if let Ok(syn::Lit::Str(s)) = meta.value()?.parse::<syn::Lit>() {
+                    about = Some(s.value());
+                }
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _skip;
+                syn::parenthesized!(_skip in meta.input);
+            }
+            Ok(())
+        });
+    }
+    about.or_else(|| {
+        let doc: Vec<String> = attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .filter_map(|a| match &a.meta {
+                syn::Meta::NameValue(syn::MetaNameValue {
+                    value:
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s), ..
+                        }),
+                    ..
+                }) => Some(s.value().trim().to_string()),
+                _ => None,
+            })
+            .collect();
+        (!doc.is_empty()).then(|| doc.join(" "))
+    })
+}
+
+/// `flatten` or `external_subcommand`, where a variant's clap attribute
+/// says so (`#[command(flatten)]`, `#[clap(external_subcommand)]`).
+pub(super) fn subcommand_flag(attrs: &[syn::Attribute]) -> Option<&'static str> {
+    let mut found = None;
+    for a in attrs
+        .iter()
+        .filter(|a| ["command", "clap", "structopt"].iter().any(|n| a.path().is_ident(n)))
+    {
+        let _ = a.parse_nested_meta(|meta| {
+            if meta.path.is_ident("flatten") {
+                found = Some("flatten");
+            } else if meta.path.is_ident("external_subcommand") {
+                found = Some("external_subcommand");
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _skip;
+                syn::parenthesized!(_skip in meta.input);
+            }
+            Ok(())
+        });
+    }
+    found
 }
 
 /// The name a variant's attribute gives its subcommand:
