@@ -268,7 +268,15 @@ impl HardcodedBackingService {
         }
     }
 
-    fn report_address(cx: &mut Cx<'_>, lit: &syn::LitStr, address: &Address, callee: Option<&str>) {
+    /// `callee` is the call the address is passed to; `field` the setting
+    /// whose default it is (`database_url` of a clap or builder struct).
+    fn report_address(
+        cx: &mut Cx<'_>,
+        lit: &syn::LitStr,
+        address: &Address,
+        callee: Option<&str>,
+        field: Option<&syn::Ident>,
+    ) {
         let token = lit.span().byte_range();
         if let Some(pw) = &address.password {
             Self::mask(cx, token.clone(), &lit.value(), pw.clone());
@@ -283,6 +291,22 @@ impl HardcodedBackingService {
             None => "address".to_string(),
         };
         let span = cx.span_of(token);
+        // A default is overridable, but a deploy that forgets the setting
+        // runs on it: against a file on its own disk, for SQLite.
+        if let Some(field) = field {
+            let d = cx.report(
+                span,
+                format!("`{field}` defaults to a hard-coded {} {what} (`{at}`)", service.name),
+            );
+            d.label(if address.scheme.as_deref() == Some("sqlite") {
+                "a deploy that does not set it keeps its database in a file on its own disk".to_string()
+            } else {
+                "a deploy that does not set it connects here".to_string()
+            });
+            d.note("a backing service is an attached resource: each deploy names its own through config, so it can be swapped without a code change");
+            d.help("give the setting no default: read it from the environment and fail at startup when it is unset");
+            return;
+        }
         let d = cx.report(span, format!("hard-coded {} {what} (`{at}`)", service.name));
         d.label(match callee {
             Some(c) => format!("`{c}` always connects here"),
@@ -333,7 +357,7 @@ impl Rule for HardcodedBackingService {
             if address.scheme.is_none() && cx.call_stack().last().is_some_and(is_listen_call) {
                 return;
             }
-            Self::report_address(cx, s, &address, callee.as_deref());
+            Self::report_address(cx, s, &address, callee.as_deref(), None);
             return;
         }
         // Any other literal given as a connection's address: a key-value
@@ -454,16 +478,18 @@ impl Rule for HardcodedBackingService {
             syn::Item::Static(s) => (&s.ident, &*s.expr),
             syn::Item::Struct(s) => {
                 // clap: `#[arg(long, env = "DATABASE_URL", default_value = "postgres://..")]`
-                for lit in s.fields.iter().flat_map(|f| clap_defaults(&f.attrs)) {
-                    if let Some(address) = service_address(&lit.value())
-                        && !(is_loopback(&address.host) && library_only(cx))
-                    {
-                        Self::report_address(cx, &lit, &address, None);
+                for field in &s.fields {
+                    for lit in clap_defaults(&field.attrs) {
+                        if let Some(address) = service_address(&lit.value())
+                            && !(is_loopback(&address.host) && library_only(cx))
+                        {
+                            Self::report_address(cx, &lit, &address, None, field.ident.as_ref());
+                        }
                     }
-                }
-                for (lit, address) in s.fields.iter().flat_map(|f| builder_default_addresses(&f.attrs)) {
-                    if !(is_loopback(&address.host) && library_only(cx)) {
-                        Self::report_address(cx, &lit, &address, None);
+                    for (lit, address) in builder_default_addresses(&field.attrs) {
+                        if !(is_loopback(&address.host) && library_only(cx)) {
+                            Self::report_address(cx, &lit, &address, None, field.ident.as_ref());
+                        }
                     }
                 }
                 return;
@@ -752,6 +778,20 @@ pub struct Configuration {
 }
 "##;
         assert_eq!(lines(src), [6, 8]);
+        // A default names its setting and what a deploy without it runs on.
+        let found = check_rule(&HardcodedBackingService, src);
+        assert_eq!(
+            found[0].message,
+            "`database_url` defaults to a hard-coded SQLite `sqlite://` URL (`users.db`)"
+        );
+        assert_eq!(
+            found[0].label.as_deref().unwrap_or_default(),
+            "a deploy that does not set it keeps its database in a file on its own disk"
+        );
+        assert_eq!(
+            found[1].label.as_deref(),
+            Some("a deploy that does not set it connects here")
+        );
     }
 
     #[test]
