@@ -514,7 +514,7 @@ pub const LISTENER_LOOP: &str = "a loop over a listener";
 /// The marker of a loop over a listener in a file that binds only Unix
 /// sockets: a daemon of the host it runs on (an NSS/PAM resolver, an
 /// agent), reached by local clients, not over the network.
-pub const UNIX_SOCKET_LOOP: &str = "a loop over a Unix socket";
+pub const UNIX_SOCKET_LOOP: &str = "a server on a Unix socket";
 
 /// Whether a bind address is a port the system picks (`"127.0.0.1:0"`,
 /// `(addr, 0)`) or a constant address named `LOCALHOST` (cargo's

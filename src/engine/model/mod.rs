@@ -179,10 +179,11 @@ pub struct Entry {
 enum Dispatch {
     /// The arms with this label.
     Arm(ArmLabel),
-    /// The arms with the second label, inside those of the first: a
+    /// The arms with the last label, inside those of the first ones: a
     /// subcommand of a `#[command(flatten)]` variant's enum (atuin's
-    /// `Client(client::Cmd)`, whose `Daemon` is `atuin daemon`).
-    Through(ArmLabel, ArmLabel),
+    /// `Client(client::Cmd)`, whose `Daemon` is `atuin daemon`), flattened
+    /// again perhaps (`Client`, then `Sync(sync::Cmd)`, then `Login`).
+    Through(Vec<ArmLabel>, ArmLabel),
     /// No arm of this label's enum: the binary run without a subcommand
     /// (`None =>`, `_ =>`, or the code after an `if let` that returns).
     Default(ArmLabel),
@@ -608,7 +609,13 @@ impl Model {
                 if local_only && mk.marker.what == markers::LISTENER_LOOP {
                     continue;
                 }
-                if unix_only && mk.marker.what == markers::LISTENER_LOOP {
+                // A listener loop or a serve call (tonic's
+                // `serve_with_incoming` on a `UnixListenerStream`).
+                let serves = mk.marker.what == markers::LISTENER_LOOP
+                    || markers::SERVE_CALLS.iter().any(|(p, _, _)| {
+                        mk.marker.what.strip_prefix('`').and_then(|w| w.strip_suffix('`')) == Some(*p)
+                    });
+                if unix_only && serves {
                     mk.marker.what = markers::UNIX_SOCKET_LOOP.to_string();
                 }
                 mk.arm = mk.arm.map(|a| a + base);
@@ -819,13 +826,10 @@ impl Model {
             let Arm { label, except, .. } = &self.arms[a];
             let admits = match dispatch {
                 Dispatch::Arm(chosen) => !Self::same_enum(label, chosen) || (label == chosen) != *except,
-                Dispatch::Through(via, chosen) => {
-                    if Self::same_enum(label, via) {
-                        (label == via) != *except
-                    } else {
-                        !Self::same_enum(label, chosen) || (label == chosen) != *except
-                    }
-                }
+                Dispatch::Through(vias, chosen) => match vias.iter().find(|v| Self::same_enum(label, v)) {
+                    Some(via) => (label == via) != *except,
+                    None => !Self::same_enum(label, chosen) || (label == chosen) != *except,
+                },
                 Dispatch::Default(of) => *except || !Self::same_enum(label, of),
             };
             if !admits {
@@ -901,7 +905,7 @@ impl Model {
     /// the first subcommand `match` its calls reach in its own package.
     fn dispatches(&self, main: Id) -> Vec<(ArmLabel, usize)> {
         let reach = self.walk(main, None, &|_| true);
-        self.nearest_dispatch(&reach, self.nodes[main as usize].origin.package, None)
+        self.nearest_dispatch(&reach, self.nodes[main as usize].origin.package, &[])
     }
 
     /// Whether a label is a variant of one of `list`'s `Enum::Variant`s.
@@ -912,28 +916,53 @@ impl Model {
         }
     }
 
-    /// The subcommands of a `#[command(flatten)]` variant: those of the
-    /// nearest dispatch on another enum inside its arms.
-    fn flattened(&self, main: Id, via: &ArmLabel) -> Vec<ArmLabel> {
-        let reach = self.walk(main, None, &|_| true);
+    /// The subcommands of a `#[command(flatten)]` variant, the last of
+    /// `chain`: those of the nearest dispatch on another enum inside its
+    /// arms, each flattened in turn where it is flattened too. Each is the
+    /// chain of labels down to it.
+    fn flattened(&self, main: Id, chain: Vec<ArmLabel>) -> Vec<Vec<ArmLabel>> {
+        const MAX_FLATTEN: usize = 4;
+        let Some((last, outer)) = chain.split_last() else {
+            return Vec::new();
+        };
+        let through = if outer.is_empty() {
+            Dispatch::Arm(last.clone())
+        } else {
+            Dispatch::Through(outer.to_vec(), last.clone())
+        };
+        let reach = self.walk(main, Some(&through), &|_| true);
         let roots: Vec<Id> = self
             .dispatch_arms
             .iter()
-            .filter(|(_, a)| !self.arms[**a].except && self.arms[**a].label == *via)
+            .filter(|(_, a)| !self.arms[**a].except && self.arms[**a].label == *last)
             .filter_map(|(node, _)| self.ids.get(node).copied())
             .filter(|&n| reach[n as usize] != NONE)
             .collect();
-        let through = Dispatch::Arm(via.clone());
         let inner = self.walk_from(&roots, Some(&through), &|_| true);
-        self.nearest_dispatch(&inner, self.nodes[main as usize].origin.package, Some(via))
-            .into_iter()
-            .map(|(l, _)| l)
-            .collect()
+        let labels = self.nearest_dispatch(&inner, self.nodes[main as usize].origin.package, &chain);
+        if labels.is_empty() {
+            return vec![chain];
+        }
+        let mut out = Vec::new();
+        for (label, _) in labels {
+            if Self::label_in(&label, &self.subcommand_external) {
+                continue;
+            }
+            let mut next = chain.clone();
+            let flat = Self::label_in(&label, &self.subcommand_flattened);
+            next.push(label);
+            if flat && next.len() < MAX_FLATTEN {
+                out.extend(self.flattened(main, next));
+            } else {
+                out.push(next);
+            }
+        }
+        out
     }
 
     /// The nearest subcommand dispatch in `package` that `reach` reaches,
-    /// on an enum other than `outer`'s.
-    fn nearest_dispatch(&self, reach: &[Id], package: usize, outer: Option<&ArmLabel>) -> Vec<(ArmLabel, usize)> {
+    /// on an enum other than those of `outer`.
+    fn nearest_dispatch(&self, reach: &[Id], package: usize, outer: &[ArmLabel]) -> Vec<(ArmLabel, usize)> {
         // Each dispatching arm reached, with the number of calls from `main`
         // to it: the nearest dispatch is the binary's (`main` matching
         // `Cli::command`); a nested one (`Scripting { command }` handing
@@ -961,7 +990,7 @@ impl Model {
             }
             if let Some(a) = self.dispatch_arms.get(&self.nodes[f].path).copied()
                 && let Some(sub) = self.subcommand_arm(Some(a))
-                && outer.is_none_or(|o| !Self::same_enum(&self.arms[sub].label, o))
+                && !outer.iter().any(|o| Self::same_enum(&self.arms[sub].label, o))
             {
                 let by_name = matches!(self.arms[sub].label, ArmLabel::Name(_));
                 arms.push((depth(f), by_name, sub, owner(f)));
@@ -1028,15 +1057,17 @@ impl Model {
                 if Self::label_in(&label, &self.subcommand_external) {
                     continue;
                 }
-                let inner = if Self::label_in(&label, &self.subcommand_flattened) {
-                    self.flattened(id, &label)
-                } else {
-                    Vec::new()
-                };
-                if inner.is_empty() {
+                if !Self::label_in(&label, &self.subcommand_flattened) {
                     choices.push(Some(Dispatch::Arm(label)));
-                } else {
-                    choices.extend(inner.into_iter().map(|i| Some(Dispatch::Through(label.clone(), i))));
+                    continue;
+                }
+                for mut chain in self.flattened(id, vec![label]) {
+                    let Some(leaf) = chain.pop() else { continue };
+                    choices.push(Some(if chain.is_empty() {
+                        Dispatch::Arm(leaf)
+                    } else {
+                        Dispatch::Through(chain, leaf)
+                    }));
                 }
             }
             for dispatch in choices {
@@ -1141,6 +1172,12 @@ impl Model {
                     )
                 } else if let Some((_, first)) = evidence.first() {
                     match depends_on(package, reached_packages(), TERMINAL_UI_CRATES) {
+                        Some((by, ui)) if evidence.iter().all(|(_, m)| m.what == markers::UNIX_SOCKET_LOOP) => (
+                            EntryKind::OneShot,
+                            format!(
+                                "a daemon of the user's own machine: it serves only a Unix socket, for a terminal program (`{by}` depends on `{ui}`)"
+                            ),
+                        ),
                         Some((by, ui)) => (
                             EntryKind::OneShot,
                             format!(

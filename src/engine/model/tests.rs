@@ -1882,8 +1882,8 @@ pub fn not_main() {
 /// matches `Self::..`. Many types have a `run`, so only the field's type
 /// tells which one this is. A `#[command(flatten)]` variant's subcommands
 /// are the binary's own (`atuin sync`), reached through the variant's
-/// field (`Self::Client(client) => client.run()`); an external subcommand
-/// names none.
+/// field (`Self::Client(client) => client.run()`), flattened again or not;
+/// an external subcommand names none.
 #[test]
 fn subcommands_dispatched_through_a_field_of_the_parsed_struct() {
     let main = r#"use clap::Parser;
@@ -1972,6 +1972,23 @@ pub enum Cmd {
     Sync,
     /// Run the sync worker
     Worker(Worker),
+    #[command(flatten)]
+    Auth(Auth),
+}
+
+#[derive(Subcommand)]
+pub enum Auth {
+    Login,
+    Logout,
+}
+
+impl Auth {
+    pub fn run(self) -> anyhow::Result<()> {
+        match self {
+            Self::Login => Ok(()),
+            Self::Logout => Ok(()),
+        }
+    }
 }
 
 pub struct Worker;
@@ -1992,6 +2009,7 @@ impl Cmd {
         match self {
             Self::Sync => Ok(()),
             Self::Worker(w) => w.run(),
+            Self::Auth(auth) => auth.run(),
         }
     }
 }
@@ -2025,6 +2043,8 @@ pub fn run(_cmd: Cmd) -> anyhow::Result<()> {
         [
             ("atuin".to_string(), EntryKind::OneShot),
             ("atuin import".to_string(), EntryKind::OneShot),
+            ("atuin login".to_string(), EntryKind::OneShot),
+            ("atuin logout".to_string(), EntryKind::OneShot),
             ("atuin search".to_string(), EntryKind::OneShot),
             ("atuin server".to_string(), EntryKind::Service),
             ("atuin stats".to_string(), EntryKind::OneShot),
@@ -2036,7 +2056,7 @@ pub fn run(_cmd: Cmd) -> anyhow::Result<()> {
     assert_eq!(
         found(&borrowed(&files)),
         [
-            "crates/atuin/src/command/client.rs:18",
+            "crates/atuin/src/command/client.rs:35",
             "crates/server/src/lib.rs:6 runs in service binary `atuin server`: main → atuin::Atuin::run → atuin::command::AtuinCmd::run → server::run",
         ]
     );
@@ -2120,4 +2140,73 @@ fn main() -> std::io::Result<()> {{
         ]
     );
     assert_eq!(found(&borrowed(&files)), ["crates/store/src/main.rs:16"]);
+}
+
+/// A tonic server on a Unix socket (`serve_with_incoming` on a
+/// `UnixListenerStream`) serves its host's local clients: a daemon of its
+/// host; in a terminal program's package, a daemon of the user's machine.
+#[test]
+fn a_grpc_server_on_a_unix_socket_is_a_daemon_of_its_host() {
+    let daemon = r#"pub async fn run_grpc_server(socket: std::path::PathBuf) -> eyre::Result<()> {
+    use tokio::net::UnixListener;
+    use tokio_stream::wrappers::UnixListenerStream;
+
+    let uds = UnixListener::bind(&socket)?;
+    let uds_stream = UnixListenerStream::new(uds);
+    tokio::spawn(async move {
+        use tonic::transport::Server;
+        if let Err(e) = Server::builder().serve_with_incoming(uds_stream).await {
+            eprintln!("{e}");
+        }
+    });
+    std::fs::write(socket.with_extension("pid"), std::process::id().to_string())?;
+    Ok(())
+}
+"#;
+    let bin = "#[tokio::main]\nasync fn main() -> eyre::Result<()> {\n    daemon::run_grpc_server(\"/run/d.sock\".into()).await\n}\n";
+    let files = vec![
+        ("Cargo.toml", ROOT.to_string()),
+        ("crates/daemon/Cargo.toml", manifest("daemon", "")),
+        ("crates/daemon/src/lib.rs", daemon.to_string()),
+        (
+            "crates/hostd/Cargo.toml",
+            manifest("hostd", "[dependencies]\ndaemon = { path = \"../daemon\" }\n"),
+        ),
+        ("crates/hostd/src/main.rs", bin.to_string()),
+        (
+            "crates/shell/Cargo.toml",
+            manifest(
+                "shell",
+                "[dependencies]\ndaemon = { path = \"../daemon\" }\ncrossterm = \"0.28\"\n",
+            ),
+        ),
+        ("crates/shell/src/main.rs", bin.to_string()),
+    ];
+    let outcome = check_workspace(&[&FilesystemWrite], &borrowed(&files));
+    let mut got: Vec<(String, EntryKind, String, bool)> = outcome
+        .model
+        .entries()
+        .iter()
+        .map(|e| (e.name.clone(), e.kind, e.reason.clone(), e.keeps_data.is_some()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "hostd".to_string(),
+                EntryKind::Service,
+                "runs a server on a Unix socket".to_string(),
+                true
+            ),
+            (
+                "shell".to_string(),
+                EntryKind::OneShot,
+                "a daemon of the user's own machine: it serves only a Unix socket, for a terminal program (`shell` depends on `crossterm`)".to_string(),
+                false
+            ),
+        ]
+    );
+    // The pid file is the host daemon's own, and the terminal program's.
+    assert_eq!(found(&borrowed(&files)), Vec::<String>::new());
 }
