@@ -364,8 +364,19 @@ fn patches_uncached(manifest_path: &Path) -> Vec<DepDecl> {
 /// workspaces. The bytes are compared, not times, so `fix` (which edits
 /// manifests and checks again in the same process) sees its edits.
 fn memo<T: Clone + Send + 'static>(kind: &'static str, paths: &[&Path], compute: impl FnOnce() -> T) -> T {
+    memo_named(kind, "", paths, compute)
+}
+
+/// [`memo`] for a value that depends on a name too (the file whose ignore
+/// status the `.gitignore` at `paths` decides).
+fn memo_named<T: Clone + Send + 'static>(
+    kind: &'static str,
+    name: &str,
+    paths: &[&Path],
+    compute: impl FnOnce() -> T,
+) -> T {
     type Entry = (Vec<Option<Vec<u8>>>, Box<dyn std::any::Any + Send>);
-    type Memo = std::collections::HashMap<(&'static str, Vec<PathBuf>), Entry>;
+    type Memo = std::collections::HashMap<(&'static str, String, Vec<PathBuf>), Entry>;
     static MEMO: std::sync::LazyLock<std::sync::Mutex<Memo>> = std::sync::LazyLock::new(Default::default);
     let bytes: Vec<Option<Vec<u8>>> = paths
         .iter()
@@ -377,7 +388,7 @@ fn memo<T: Clone + Send + 'static>(kind: &'static str, paths: &[&Path], compute:
                 .and_then(|_| std::fs::read(p).ok())
         })
         .collect();
-    let key = (kind, paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>());
+    let key = (kind, name.to_string(), paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>());
     if let Ok(memo) = MEMO.lock()
         && let Some((seen, value)) = memo.get(&key)
         && *seen == bytes
@@ -471,7 +482,16 @@ pub struct IgnoredAt {
 /// `.git/info/exclude` and the global excludes, and never reports a
 /// tracked file. `None` when `dir` is not in a git work tree.
 pub fn git_ignored(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
-    git_toplevel(dir)?;
+    let top = git_toplevel(dir)?;
+    // One `git` process per file and run, while the ignore files beside it
+    // and at the top stay the same (`fix` appends to the one beside it and
+    // checks again): every package's lock and env-file rules ask.
+    let here = dir.join(".gitignore");
+    let root = top.join(".gitignore");
+    memo_named("git-ignored", file, &[&here, &root], || git_ignored_uncached(dir, file))
+}
+
+fn git_ignored_uncached(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
     let out = git(dir, &["check-ignore", "-v", "--", file])?;
     // Exit status 1: not ignored; 128: an error (treated as not ignored).
     if !out.status.success() {

@@ -551,7 +551,9 @@ impl Names<'_> {
                 continue;
             }
             let mut at = p.len();
-            while let Some(i) = p[..at].rfind("::") {
+            // `rfind("::")` builds a two-way searcher per call: too slow for
+            // every prefix of every path tried.
+            while let Some(i) = p.as_bytes()[..at].windows(2).rposition(|w| w == b"::") {
                 if let Some(targets) = self.aliases.get(&p[..at])
                     && !targets.is_empty()
                 {
