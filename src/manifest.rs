@@ -388,7 +388,11 @@ fn memo_named<T: Clone + Send + 'static>(
                 .and_then(|_| std::fs::read(p).ok())
         })
         .collect();
-    let key = (kind, name.to_string(), paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>());
+    let key = (
+        kind,
+        name.to_string(),
+        paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>(),
+    );
     if let Ok(memo) = MEMO.lock()
         && let Some((seen, value)) = memo.get(&key)
         && *seen == bytes
@@ -484,11 +488,15 @@ pub struct IgnoredAt {
 pub fn git_ignored(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
     let top = git_toplevel(dir)?;
     // One `git` process per file and run, while the ignore files beside it
-    // and at the top stay the same (`fix` appends to the one beside it and
-    // checks again): every package's lock and env-file rules ask.
+    // and at the top and the index stay the same (`fix` appends to the one
+    // beside it and checks again; `git add -f` tracks an ignored file):
+    // every package's lock and env-file rules ask.
     let here = dir.join(".gitignore");
     let root = top.join(".gitignore");
-    memo_named("git-ignored", file, &[&here, &root], || git_ignored_uncached(dir, file))
+    let index = top.join(".git").join("index");
+    memo_named("git-ignored", file, &[&here, &root, &index], || {
+        git_ignored_uncached(dir, file)
+    })
 }
 
 fn git_ignored_uncached(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
