@@ -364,19 +364,8 @@ fn patches_uncached(manifest_path: &Path) -> Vec<DepDecl> {
 /// workspaces. The bytes are compared, not times, so `fix` (which edits
 /// manifests and checks again in the same process) sees its edits.
 fn memo<T: Clone + Send + 'static>(kind: &'static str, paths: &[&Path], compute: impl FnOnce() -> T) -> T {
-    memo_named(kind, "", paths, compute)
-}
-
-/// [`memo`] for a value that depends on a name too (the file whose ignore
-/// status the `.gitignore` at `paths` decides).
-fn memo_named<T: Clone + Send + 'static>(
-    kind: &'static str,
-    name: &str,
-    paths: &[&Path],
-    compute: impl FnOnce() -> T,
-) -> T {
     type Entry = (Vec<Option<Vec<u8>>>, Box<dyn std::any::Any + Send>);
-    type Memo = std::collections::HashMap<(&'static str, String, Vec<PathBuf>), Entry>;
+    type Memo = std::collections::HashMap<(&'static str, Vec<PathBuf>), Entry>;
     static MEMO: std::sync::LazyLock<std::sync::Mutex<Memo>> = std::sync::LazyLock::new(Default::default);
     let bytes: Vec<Option<Vec<u8>>> = paths
         .iter()
@@ -388,11 +377,7 @@ fn memo_named<T: Clone + Send + 'static>(
                 .and_then(|_| std::fs::read(p).ok())
         })
         .collect();
-    let key = (
-        kind,
-        name.to_string(),
-        paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>(),
-    );
+    let key = (kind, paths.iter().map(|p| p.to_path_buf()).collect::<Vec<_>>());
     if let Ok(memo) = MEMO.lock()
         && let Some((seen, value)) = memo.get(&key)
         && *seen == bytes
@@ -490,13 +475,27 @@ pub fn git_ignored(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
     // One `git` process per file and run, while the ignore files beside it
     // and at the top and the index stay the same (`fix` appends to the one
     // beside it and checks again; `git add -f` tracks an ignored file):
-    // every package's lock and env-file rules ask.
-    let here = dir.join(".gitignore");
-    let root = top.join(".gitignore");
-    let index = top.join(".git").join("index");
-    memo_named("git-ignored", file, &[&here, &root, &index], || {
-        git_ignored_uncached(dir, file)
-    })
+    // every package's lock and env-file rules ask. The index is large, so
+    // its size and time stand for it.
+    type Stamp = (Option<Vec<u8>>, Option<Vec<u8>>, Option<(u64, std::time::SystemTime)>);
+    type Known = std::collections::HashMap<(PathBuf, String), (Stamp, Option<Option<IgnoredAt>>)>;
+    static KNOWN: std::sync::LazyLock<std::sync::Mutex<Known>> = std::sync::LazyLock::new(Default::default);
+    let read = |p: PathBuf| std::fs::read(p).ok();
+    let index = std::fs::metadata(top.join(".git").join("index"))
+        .ok()
+        .and_then(|m| Some((m.len(), m.modified().ok()?)));
+    let stamp: Stamp = (read(dir.join(".gitignore")), read(top.join(".gitignore")), index);
+    let key = (dir.to_path_buf(), file.to_string());
+    if let Some((seen, found)) = KNOWN.lock().ok().and_then(|k| k.get(&key).cloned())
+        && seen == stamp
+    {
+        return found;
+    }
+    let found = git_ignored_uncached(dir, file);
+    if let Ok(mut known) = KNOWN.lock() {
+        known.insert(key, (stamp, found.clone()));
+    }
+    found
 }
 
 fn git_ignored_uncached(dir: &Path, file: &str) -> Option<Option<IgnoredAt>> {
