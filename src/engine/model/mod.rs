@@ -1193,7 +1193,7 @@ impl Model {
                 } else {
                     (
                         EntryKind::OneShot,
-                        "no serve call, listener loop, consumer or endless loop".to_string(),
+                        "no serve call, listener loop, queue consumer, or loop that only a shutdown ends".to_string(),
                     )
                 };
                 // Served only over Unix sockets (an endless loop aside): the
