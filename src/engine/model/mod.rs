@@ -506,7 +506,11 @@ impl Names<'_> {
     /// each rewritten path is tried once, so cycles and fan-out stay
     /// bounded.
     fn resolve(&self, path: &str, out: &mut Vec<Id>) {
-        const MAX_TRIED: usize = 64;
+        // A path that resolves does so within a few rewrites; one that does
+        // not (an external item through a crate's glob re-exports) tries
+        // them all. 32 resolves as 64 did on the whole corpus, at two thirds
+        // of the time on nushell.
+        const MAX_TRIED: usize = 32;
         if let Some(&id) = self.ids.get(path) {
             out.push(id);
             return;
