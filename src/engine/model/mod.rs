@@ -109,9 +109,9 @@ pub struct FileFacts {
     /// `#[command(external_subcommand)]` ones, which name none.
     pub subcommand_flattened: Vec<String>,
     pub subcommand_external: Vec<String>,
-    /// What a binary's root module's clap struct says it is, by module:
-    /// its `about` or doc comment.
-    pub about: Vec<(String, String)>,
+    /// What a binary's root module's clap struct says it is, by package
+    /// and target: its `about` or doc comment.
+    pub about: Vec<((usize, usize), String)>,
     /// TCP listeners bound to a port the system picks, and to any other: a
     /// file whose binds are all ephemeral runs listener loops nobody
     /// outside the process can find.
@@ -256,7 +256,7 @@ pub struct Model {
     subcommand_names: HashMap<String, String>,
     subcommand_flattened: HashSet<String>,
     subcommand_external: HashSet<String>,
-    about: HashMap<String, String>,
+    about: HashMap<(usize, usize), String>,
     pub entries: Vec<Entry>,
     /// What each entry point reaches.
     entry_reach: Vec<Vec<Id>>,
@@ -1163,11 +1163,9 @@ impl Model {
                     (EntryKind::DevTool, "configured in `dev_tools`".to_string())
                 } else if let Some(reason) = dev_package_reason(package, &target.name) {
                     (EntryKind::DevTool, reason)
-                } else if let Some(reason) = node
-                    .path
-                    .split("::")
-                    .next()
-                    .and_then(|module| self.about.get(module))
+                } else if let Some(reason) = self
+                    .about
+                    .get(&(pi, ti))
                     .and_then(|about| dev_about_reason(&target.name, about))
                 {
                     (EntryKind::DevTool, reason)

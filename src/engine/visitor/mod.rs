@@ -831,9 +831,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                         && v.state.resolver.current_module().len() == 1
                         && let Some(about) = record::about_text(&st.attrs) =>
                 {
-                    v.model
-                        .about
-                        .push((v.state.resolver.current_module().join("::"), about));
+                    v.model.about.push(((v.origin.package, v.origin.target), about));
                 }
                 _ => {}
             }
