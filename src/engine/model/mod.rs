@@ -937,13 +937,7 @@ impl Model {
             Dispatch::Through(outer.to_vec(), last.clone())
         };
         let reach = self.walk(main, Some(&through), &|_| true);
-        let roots: Vec<Id> = self
-            .dispatch_arms
-            .iter()
-            .filter(|(_, a)| !self.arms[**a].except && self.arms[**a].label == *last)
-            .filter_map(|(node, _)| self.ids.get(node).copied())
-            .filter(|&n| reach[n as usize] != NONE)
-            .collect();
+        let roots = self.arm_roots(last, &reach);
         let inner = self.walk_from(&roots, Some(&through), &|_| true);
         let labels = self.nearest_dispatch(&inner, self.nodes[main as usize].origin.package, &chain);
         if labels.is_empty() {
@@ -964,6 +958,17 @@ impl Model {
             }
         }
         out
+    }
+
+    /// The nodes of the arms labelled `label` that `reach` reaches: where
+    /// what a subcommand runs starts.
+    fn arm_roots(&self, label: &ArmLabel, reach: &[Id]) -> Vec<Id> {
+        self.dispatch_arms
+            .iter()
+            .filter(|(_, a)| !self.arms[**a].except && self.arms[**a].label == *label)
+            .filter_map(|(node, _)| self.ids.get(node).copied())
+            .filter(|&n| reach[n as usize] != NONE)
+            .collect()
     }
 
     /// The nearest subcommand dispatch in `package` that `reach` reaches,
@@ -1099,19 +1104,8 @@ impl Model {
                 let reach = self.walk(id, dispatch.as_ref(), &|_| true);
                 // A subcommand is judged by what its arms run: the code
                 // around the dispatch is the binary's own (its default run).
-                let arm_reach = match chosen {
-                    Some(label) => {
-                        let roots: Vec<Id> = self
-                            .dispatch_arms
-                            .iter()
-                            .filter(|(_, a)| !self.arms[**a].except && self.arms[**a].label == *label)
-                            .filter_map(|(node, _)| self.ids.get(node).copied())
-                            .filter(|&n| reach[n as usize] != NONE)
-                            .collect();
-                        Some(self.walk_from(&roots, dispatch.as_ref(), &|_| true))
-                    }
-                    _ => None,
-                };
+                let arm_reach =
+                    chosen.map(|label| self.walk_from(&self.arm_roots(label, &reach), dispatch.as_ref(), &|_| true));
                 // Evidence nearest `main` first: the server `main` starts,
                 // before a metrics endpoint three calls away.
                 // and what runs by default before what an operator opts in;

@@ -105,6 +105,14 @@ impl FileVisitor<'_> {
                 // `impl`, or a chain that starts at a workspace type's
                 // constructor (`Server::new(..).run()`, through a `let`).
                 let crates = &self.package.workspace_crates;
+                // What a type's path names in a workspace crate.
+                let workspace_type = |path: &syn::Path| {
+                    self.state
+                        .resolver
+                        .resolve(path)
+                        .into_iter()
+                        .find(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
+                };
                 let ty = match call.expr {
                     syn::Expr::MethodCall(mc) if matches!(&*mc.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) => {
                         self.state.self_type()
@@ -118,11 +126,7 @@ impl FileVisitor<'_> {
                             && let Some(owner_ty) = self.state.self_type()
                             && let Some(path) = self.state.field_type(&owner_ty, &field.to_string()) =>
                     {
-                        self.state
-                            .resolver
-                            .resolve(path)
-                            .into_iter()
-                            .find(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
+                        workspace_type(path)
                     }
                     // `Self::Client(client) => client.run()`, the variant's
                     // field of type `client::Cmd`.
@@ -131,11 +135,7 @@ impl FileVisitor<'_> {
                             && let Some(ident) = p.path.get_ident()
                             && let Some(path) = self.state.arm_binding(&ident.to_string()) =>
                     {
-                        self.state
-                            .resolver
-                            .resolve(path)
-                            .into_iter()
-                            .find(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
+                        workspace_type(path)
                     }
                     // `let mut server = Listener { .. }; server.run()`.
                     syn::Expr::MethodCall(mc)
@@ -143,11 +143,7 @@ impl FileVisitor<'_> {
                             && let Some(ident) = p.path.get_ident()
                             && let Some(syn::Expr::Struct(s)) = self.state.local_init(&ident.to_string()) =>
                     {
-                        self.state
-                            .resolver
-                            .resolve(&s.path)
-                            .into_iter()
-                            .find(|r| r.split("::").next().is_some_and(|c| crates.contains(c)))
+                        workspace_type(&s.path)
                     }
                     _ => call
                         .chain
@@ -627,26 +623,11 @@ pub(super) fn about_text(attrs: &[syn::Attribute]) -> Option<String> {
     if !parser {
         return None;
     }
-    let mut about = None;
-    for a in attrs.iter().filter(|a| {
-        ["command", "clap", "structopt", "argh"]
-            .iter()
-            .any(|n| a.path().is_ident(n))
-    }) {
-        let _ = a.parse_nested_meta(|meta| {
-            if (meta.path.is_ident("about") || meta.path.is_ident("description")) && meta.input.peek(syn::Token![=]) {
-                if let Ok(syn::Lit::Str(s)) = meta.value()?.parse::<syn::Lit>() {
-                    about = Some(s.value());
-                }
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _skip;
-                syn::parenthesized!(_skip in meta.input);
-            }
-            Ok(())
-        });
-    }
+    let about = clap_settings(attrs, &["command", "clap", "structopt", "argh"])
+        .into_iter()
+        .rev()
+        .filter(|(key, _)| key == "about" || key == "description")
+        .find_map(|(_, value)| value);
     about.or_else(|| {
         let doc: Vec<String> = attrs
             .iter()
@@ -669,50 +650,53 @@ pub(super) fn about_text(attrs: &[syn::Attribute]) -> Option<String> {
 /// `flatten` or `external_subcommand`, where a variant's clap attribute
 /// says so (`#[command(flatten)]`, `#[clap(external_subcommand)]`).
 pub(super) fn subcommand_flag(attrs: &[syn::Attribute]) -> Option<&'static str> {
-    let mut found = None;
-    for a in attrs
-        .iter()
-        .filter(|a| ["command", "clap", "structopt"].iter().any(|n| a.path().is_ident(n)))
-    {
+    clap_settings(attrs, SUBCOMMAND_ATTRS)
+        .into_iter()
+        .rev()
+        .find_map(|(key, _)| match key.as_str() {
+            "flatten" => Some("flatten"),
+            "external_subcommand" => Some("external_subcommand"),
+            _ => None,
+        })
+}
+
+/// The attributes clap, structopt and argh read a subcommand's settings
+/// from.
+const SUBCOMMAND_ATTRS: &[&str] = &["command", "clap", "structopt"];
+
+/// The settings of clap-style attributes named `names`
+/// (`#[command(name = "x", flatten)]`), in order: each key, with its value
+/// where that is a string literal. Other values and `key(..)` lists are
+/// skipped whatever they hold.
+fn clap_settings(attrs: &[syn::Attribute], names: &[&str]) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for a in attrs.iter().filter(|a| names.iter().any(|n| a.path().is_ident(n))) {
         let _ = a.parse_nested_meta(|meta| {
-            if meta.path.is_ident("flatten") {
-                found = Some("flatten");
-            } else if meta.path.is_ident("external_subcommand") {
-                found = Some("external_subcommand");
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let mut value = None;
+            if meta.input.peek(syn::Token![=]) {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s), ..
+                }) = meta.value()?.parse::<syn::Expr>()?
+                {
+                    value = Some(s.value());
+                }
             } else if meta.input.peek(syn::token::Paren) {
                 let _skip;
                 syn::parenthesized!(_skip in meta.input);
             }
+            out.push((key, value));
             Ok(())
         });
     }
-    found
+    out
 }
 
 /// The name a variant's attribute gives its subcommand:
 /// `#[command(name = "export_graphql_schema")]` (or `clap`/`structopt`).
 pub(super) fn subcommand_name(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs
-        .iter()
-        .filter(|a| ["command", "clap", "structopt"].iter().any(|n| a.path().is_ident(n)))
-        .find_map(|a| {
-            let mut name = None;
-            // Other keys (`alias`, `about`) are skipped whatever their values.
-            let _ = a.parse_nested_meta(|meta| {
-                if meta.path.is_ident("name") {
-                    if let Ok(syn::Lit::Str(s)) = meta.value()?.parse::<syn::Lit>() {
-                        name = Some(s.value());
-                    }
-                } else if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::Expr>()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    let _skip;
-                    syn::parenthesized!(_skip in meta.input);
-                }
-                Ok(())
-            });
-            name
-        })
+    // Other keys (`alias`, `about`) are skipped whatever their values.
+    clap_settings(attrs, SUBCOMMAND_ATTRS)
+        .into_iter()
+        .find_map(|(key, value)| value.filter(|_| key == "name"))
 }
