@@ -506,11 +506,6 @@ impl Names<'_> {
     /// each rewritten path is tried once, so cycles and fan-out stay
     /// bounded.
     fn resolve(&self, path: &str, out: &mut Vec<Id>) {
-        // A path that resolves does so within a few rewrites; one that does
-        // not (an external item through a crate's glob re-exports) tries
-        // them all. 32 resolves as 64 did on the whole corpus, at two thirds
-        // of the time on nushell.
-        const MAX_TRIED: usize = 32;
         if let Some(&id) = self.ids.get(path) {
             out.push(id);
             return;
@@ -520,6 +515,40 @@ impl Names<'_> {
         if !self.firsts.contains(first) || !self.lasts.contains(last) {
             return;
         }
+        self.rewrites(path, |p| {
+            if let Some(&id) = self.ids.get(p) {
+                out.push(id);
+                return true;
+            }
+            if let Some(&group) = self.types.get(p) {
+                out.extend(&self.type_members[group as usize]);
+                return true;
+            }
+            false
+        });
+    }
+
+    /// The path among `known` that `path` names through re-exports: the
+    /// enum a `match` takes apart as `settings::Commands` is defined as
+    /// `settings::cli::Commands`.
+    fn canonical<'k>(&self, path: &str, known: &'k HashSet<String>) -> Option<&'k String> {
+        let mut found = None;
+        self.rewrites(path, |p| {
+            found = found.or_else(|| known.get(p));
+            found.is_some()
+        });
+        found
+    }
+
+    /// Calls `hit` on `path` and on each path a `pub use` rewrites it to,
+    /// until `hit` says it names something; a path `hit` takes is not
+    /// rewritten further.
+    fn rewrites(&self, path: &str, mut hit: impl FnMut(&str) -> bool) {
+        // A path that resolves does so within a few rewrites; one that does
+        // not (an external item through a crate's glob re-exports) tries
+        // them all. 32 resolves as 64 did on the whole corpus, at two thirds
+        // of the time on nushell.
+        const MAX_TRIED: usize = 32;
         // A stack of the paths to try: each alias's targets are written
         // out one at a time, last first, when their turn comes (a glob
         // re-export has hundreds).
@@ -546,12 +575,7 @@ impl Names<'_> {
             if !tried.insert(p.clone()) {
                 continue;
             }
-            if let Some(&id) = self.ids.get(&p) {
-                out.push(id);
-                continue;
-            }
-            if let Some(&group) = self.types.get(&p) {
-                out.extend(&self.type_members[group as usize]);
+            if hit(&p) {
                 continue;
             }
             let mut at = p.len();
@@ -734,6 +758,16 @@ impl Model {
             }
         }
         drop(memo);
+        // An arm on a re-exported subcommand enum (`settings::Commands` for
+        // `settings::cli::Commands`) is labelled with the enum's own path.
+        for arm in &mut m.arms {
+            if let ArmLabel::Variant { enums, .. } = &mut arm.label
+                && !enums.iter().any(|e| m.subcommand_enums.contains(e))
+                && let Some(e) = enums.iter().find_map(|e| names.canonical(e, &m.subcommand_enums))
+            {
+                enums.push(e.clone());
+            }
+        }
         drop(names);
         m.targets = targets;
         let built = m.enums_built_from_names();

@@ -2210,3 +2210,120 @@ fn a_grpc_server_on_a_unix_socket_is_a_daemon_of_its_host() {
     // The pid file is the host daemon's own, and the terminal program's.
     assert_eq!(found(&borrowed(&files)), Vec::<String>::new());
 }
+
+const STATIC_SERVER_LIB: &str = r#"pub mod settings;
+
+pub struct Server {
+    root: std::path::PathBuf,
+}
+
+impl Server {
+    pub fn new(opts: settings::Settings) -> Self {
+        Server { root: opts.general.root }
+    }
+
+    pub fn run_standalone(self) -> std::io::Result<()> {
+        let listener = std::net::TcpListener::bind(("0.0.0.0", 8080))?;
+        for stream in listener.incoming() {
+            std::fs::write(self.root.join("last-visit"), b"now")?;
+            drop(stream?);
+        }
+        Ok(())
+    }
+}
+"#;
+
+const STATIC_SERVER_SETTINGS: &str = r#"pub mod cli;
+
+pub use cli::Commands;
+
+pub struct Settings {
+    pub general: cli::General,
+}
+
+impl Settings {
+    pub fn get() -> Settings {
+        use clap::Parser;
+        Settings { general: cli::General::parse() }
+    }
+}
+"#;
+
+const STATIC_SERVER_CLI: &str = r#"use std::path::PathBuf;
+
+#[derive(clap::Parser)]
+pub struct General {
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+
+    #[command(subcommand)]
+    pub commands: Option<Commands>,
+}
+
+/// Maintenance tasks.
+#[derive(Debug, clap::Subcommand)]
+pub enum Commands {
+    /// Install a Windows Service for the web server.
+    #[cfg(windows)]
+    #[command(name = "install")]
+    Install {},
+
+    /// Generate man pages and shell completions.
+    #[command(name = "generate")]
+    Generate { out_dir: PathBuf },
+}
+"#;
+
+const STATIC_SERVER_MAIN: &str = r#"use static_server::{settings::Commands, Settings};
+
+fn main() -> std::io::Result<()> {
+    let opts = Settings::get();
+
+    if let Some(commands) = opts.general.commands {
+        match commands {
+            #[cfg(windows)]
+            Commands::Install {} => return Ok(()),
+            Commands::Generate { out_dir } => {
+                std::fs::create_dir_all(&out_dir)?;
+                std::fs::write(out_dir.join("static-server.1"), b".TH")?;
+                return Ok(());
+            }
+        }
+    }
+
+    static_server::Server::new(opts).run_standalone()
+}
+"#;
+
+#[test]
+fn subcommands_of_an_enum_matched_through_its_re_export() {
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"server\"]\n"),
+        (
+            "server/Cargo.toml",
+            &manifest("static_server", "[dependencies]\nclap = \"4\"\n"),
+        ),
+        ("server/src/lib.rs", STATIC_SERVER_LIB),
+        ("server/src/settings/mod.rs", STATIC_SERVER_SETTINGS),
+        ("server/src/settings/cli.rs", STATIC_SERVER_CLI),
+        ("server/src/bin/static-server.rs", STATIC_SERVER_MAIN),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("static-server".to_string(), EntryKind::Service),
+            ("static-server generate".to_string(), EntryKind::OneShot),
+            // Platform `cfg`s are not evaluated: every platform's
+            // subcommands are entries.
+            ("static-server install".to_string(), EntryKind::OneShot),
+        ]
+    );
+    // The man pages `generate` writes are its output; the server's write
+    // runs in the service.
+    assert_eq!(
+        found(&files),
+        ["server/src/lib.rs:15 runs in service binary `static-server`: main → static_server::Server::run_standalone"]
+    );
+}
