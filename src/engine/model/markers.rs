@@ -271,6 +271,25 @@ struct Exits<'l> {
     on_flag: usize,
     /// A `break` or `return` taken when a shutdown flag is set.
     stops: bool,
+    /// Inside an arm on an error (`Err(e) => { log; break }`, `if let
+    /// Err(e) = ..`): leaving there is a failure, not the end of the work.
+    on_error: usize,
+}
+
+/// Whether a pattern matches an error: `Err(e)`, `Some(Err(e))`,
+/// `Ok(Err(_)) | Err(_)`.
+fn is_error_pat(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(t) => match t.path.segments.last() {
+            Some(s) if s.ident == "Err" => true,
+            Some(s) if (s.ident == "Some" || s.ident == "Ok") && t.elems.len() == 1 => t.elems.iter().all(is_error_pat),
+            _ => false,
+        },
+        syn::Pat::Or(o) => o.cases.iter().all(is_error_pat),
+        syn::Pat::Paren(p) => is_error_pat(&p.pat),
+        syn::Pat::Reference(r) => is_error_pat(&r.pat),
+        _ => false,
+    }
 }
 
 /// Words of a condition that make it a shutdown check.
@@ -325,6 +344,8 @@ impl<'ast> Visit<'ast> for Exits<'_> {
         };
         if ours && self.on_flag > 0 {
             self.stops = true;
+        } else if ours && self.on_error > 0 {
+            self.other = true;
         } else {
             self.breaks |= ours;
         }
@@ -335,7 +356,7 @@ impl<'ast> Visit<'ast> for Exits<'_> {
             if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")));
         if self.on_flag > 0 {
             self.stops = true;
-        } else if error {
+        } else if error || self.on_error > 0 {
             self.other = true;
         } else {
             self.returns = true;
@@ -344,13 +365,22 @@ impl<'ast> Visit<'ast> for Exits<'_> {
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         use quote::ToTokens;
         let flag = mentions_shutdown(i.cond.to_token_stream());
+        let error = matches!(&*i.cond, syn::Expr::Let(l) if is_error_pat(&l.pat));
         self.visit_expr(&i.cond);
         self.on_flag += usize::from(flag);
+        self.on_error += usize::from(error);
         self.visit_block(&i.then_branch);
         self.on_flag -= usize::from(flag);
+        self.on_error -= usize::from(error);
         if let Some((_, e)) = &i.else_branch {
             self.visit_expr(e);
         }
+    }
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        let error = is_error_pat(&a.pat);
+        self.on_error += usize::from(error);
+        visit::visit_arm(self, a);
+        self.on_error -= usize::from(error);
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func
@@ -376,6 +406,15 @@ impl<'ast> Visit<'ast> for Exits<'_> {
         };
         if branches.iter().any(|(future, _)| accepts(future)) {
             for (future, body) in &branches {
+                // The body as code, where it parses: leaving from an arm on
+                // an accept error is a failure.
+                if let Ok(block) = syn::parse2::<syn::Block>(quote::quote!({ #body })) {
+                    let shutdown = usize::from(!accepts(future));
+                    self.on_flag += shutdown;
+                    self.visit_block(&block);
+                    self.on_flag -= shutdown;
+                    continue;
+                }
                 let body = body.to_string();
                 // `return Err(e)` is a failure, not the end of the work.
                 let leaves =
@@ -487,6 +526,7 @@ fn exits<'l>(label: Option<&'l syn::Label>, body: &syn::Block) -> Exits<'l> {
         other: false,
         on_flag: 0,
         stops: false,
+        on_error: 0,
     };
     exits.visit_block(body);
     exits

@@ -578,17 +578,22 @@ impl Names<'_> {
             if hit(&p) {
                 continue;
             }
+            // Every prefix, longest first, down to the crate itself (a
+            // crate root's `pub use server::*;`).
             let mut at = p.len();
-            // `rfind("::")` builds a two-way searcher per call: too slow for
-            // every prefix of every path tried.
-            while let Some(i) = p.as_bytes()[..at].windows(2).rposition(|w| w == b"::") {
+            loop {
                 if let Some(targets) = self.aliases.get(&p[..at])
                     && !targets.is_empty()
                 {
                     queue.push((targets, p[at..].to_string()));
                     break;
                 }
-                at = i;
+                // `rfind("::")` builds a two-way searcher per call: too slow
+                // for every prefix of every path tried.
+                match p.as_bytes()[..at].windows(2).rposition(|w| w == b"::") {
+                    Some(i) => at = i,
+                    None => break,
+                }
             }
         }
     }

@@ -2327,3 +2327,157 @@ fn subcommands_of_an_enum_matched_through_its_re_export() {
         ["server/src/lib.rs:15 runs in service binary `static-server`: main → static_server::Server::run_standalone"]
     );
 }
+
+const RENDEZVOUS_LIB: &str = r#"mod rendezvous_server;
+pub use rendezvous_server::*;
+pub mod common;
+"#;
+
+const RENDEZVOUS_COMMON: &str = r#"pub fn get_arg(name: &str) -> String {
+    std::env::var(name).unwrap_or_default()
+}
+"#;
+
+const RENDEZVOUS_SERVER: &str = r#"use tokio::net::TcpListener;
+
+enum LoopFailure {
+    Listener,
+    Udp,
+}
+
+pub struct RendezvousServer {
+    peers: std::path::PathBuf,
+}
+
+impl RendezvousServer {
+    #[tokio::main(flavor = "multi_thread")]
+    pub async fn start_with_bind(port: u16) -> std::io::Result<()> {
+        let mut rs = RendezvousServer { peers: "peers.db".into() };
+        let mut listener = TcpListener::bind(("0.0.0.0", port)).await?;
+        loop {
+            match rs.io_loop(&mut listener).await {
+                LoopFailure::Listener => listener = TcpListener::bind(("0.0.0.0", port)).await?,
+                LoopFailure::Udp => {}
+            }
+        }
+    }
+
+    async fn io_loop(&mut self, listener: &mut TcpListener) -> LoopFailure {
+        let mut timer = tokio::time::interval(std::time::Duration::from_secs(3));
+        loop {
+            tokio::select! {
+                _ = timer.tick() => {}
+                res = listener.accept() => {
+                    match res {
+                        Ok((stream, addr)) => {
+                            std::fs::write(&self.peers, addr.to_string()).ok();
+                            drop(stream);
+                        }
+                        Err(err) => {
+                            log::error!("listener.accept failed: {}", err);
+                            return LoopFailure::Listener;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+"#;
+
+const RENDEZVOUS_MAIN: &str = r#"use hbbs::{common::*, *};
+
+fn main() -> std::io::Result<()> {
+    let port = get_arg("PORT").parse().unwrap_or(21116);
+    RendezvousServer::start_with_bind(port)
+}
+"#;
+
+const RELAY_MAIN: &str = r#"async fn io_loop(listener: tokio::net::TcpListener) {
+    loop {
+        tokio::select! {
+            res = listener.accept() => {
+                match res {
+                    Ok((stream, _)) => {
+                        std::fs::write("relay.log", b"pair").ok();
+                        drop(stream);
+                    }
+                    Err(err) => {
+                        log::error!("listener.accept failed: {}", err);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    loop {
+        io_loop(tokio::net::TcpListener::bind("0.0.0.0:21117").await.unwrap()).await;
+    }
+}
+"#;
+
+const LOGIN_CALLBACK_MAIN: &str = r#"#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:8400").await.unwrap();
+    loop {
+        tokio::select! {
+            res = listener.accept() => {
+                if let Ok((stream, _)) = res {
+                    std::fs::write("token", b"code").unwrap();
+                    drop(stream);
+                    break;
+                }
+            }
+        }
+    }
+}
+"#;
+
+#[test]
+fn a_listener_loop_that_leaves_on_an_accept_error_is_a_server() {
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"hbbs\", \"login\"]\n"),
+        (
+            "hbbs/Cargo.toml",
+            &manifest(
+                "hbbs",
+                "[[bin]]\nname = \"hbbr\"\npath = \"src/hbbr.rs\"\n\n[dependencies]\ntokio = \"1\"\nlog = \"0.4\"\n",
+            ),
+        ),
+        ("hbbs/src/lib.rs", RENDEZVOUS_LIB),
+        ("hbbs/src/common.rs", RENDEZVOUS_COMMON),
+        ("hbbs/src/rendezvous_server.rs", RENDEZVOUS_SERVER),
+        ("hbbs/src/main.rs", RENDEZVOUS_MAIN),
+        ("hbbs/src/hbbr.rs", RELAY_MAIN),
+        (
+            "login/Cargo.toml",
+            &manifest("login", "[dependencies]\ntokio = \"1\"\n"),
+        ),
+        ("login/src/main.rs", LOGIN_CALLBACK_MAIN),
+    ];
+    let mut got = entries(&files);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            // `return LoopFailure::Listener` and `break` on an accept error
+            // are failures: the caller binds again.
+            ("hbbr".to_string(), EntryKind::Service),
+            // Through the crate root's `pub use rendezvous_server::*;`.
+            ("hbbs".to_string(), EntryKind::Service),
+            // Leaves after the connection it waited for.
+            ("login".to_string(), EntryKind::OneShot),
+        ]
+    );
+    assert_eq!(
+        found(&files),
+        [
+            "hbbs/src/hbbr.rs:7",
+            "hbbs/src/rendezvous_server.rs:33 runs in service binary `hbbs`: main → hbbs::rendezvous_server::RendezvousServer::start_with_bind → hbbs::rendezvous_server::RendezvousServer::io_loop",
+        ]
+    );
+}
