@@ -447,6 +447,32 @@ fn missing_and_unreadable_modules_are_diagnostics() {
 }
 
 #[test]
+fn a_module_the_build_script_generates_is_not_missing() {
+    // rustdesk-server: `build.rs` writes `src/version.rs`, which the
+    // repository ignores; a fresh clone does not have it.
+    let dir = scratch_crate(&[
+        (
+            "build.rs",
+            "fn main() { std::fs::write(\"src/version.rs\", \"pub const V: &str = \\\"1\\\";\").unwrap(); }\n",
+        ),
+        (".gitignore", "target\nsrc/version.rs\n"),
+        ("src/lib.rs", "mod version;\nmod gone;\n"),
+    ]);
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(git.success());
+    let r = run(dir.path(), &["--message-format=short", "-q"]);
+    assert_eq!(
+        r.stderr,
+        "src/lib.rs:2:1: error: file not found for module `gone` [twelve::module_not_found]\n\
+         error: 1 error emitted\n"
+    );
+}
+
+#[test]
 fn a_file_shared_by_targets_is_checked_once() {
     let dir = scratch_crate(&[
         ("src/lib.rs", "pub mod shared;\n"),

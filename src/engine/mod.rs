@@ -1030,6 +1030,15 @@ fn check_file(
     result
 }
 
+/// Whether git ignores a module file that does not exist: a file the
+/// build generates.
+fn generated(path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return false;
+    };
+    dir.is_dir() && matches!(crate::manifest::git_ignored(dir, name), Some(Some(_)))
+}
+
 /// The child module files of `file` as jobs, and the errors of the
 /// declarations whose file is missing or outside the workspace.
 #[allow(clippy::too_many_arguments)]
@@ -1081,6 +1090,9 @@ fn declare_children(
                     context_hash: *child_hash,
                 });
             }
+            // `mod version;` whose file the repository ignores: written by
+            // the build script (rustdesk's `src/version.rs`), not missing.
+            Err(tried) if tried.iter().any(|p| generated(p)) => {}
             Err(tried) if !decl.cfg_gated && !job.cfg_gated && !job.test && !excluded => {
                 let name = decl.relative_module.last().cloned().unwrap_or_default();
                 let mut d = Diagnostic::new(
