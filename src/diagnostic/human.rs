@@ -63,6 +63,14 @@ pub fn render(d: &Diagnostic, base: &Path, color: bool) -> String {
     for help in &helps {
         group = group.element(Level::HELP.message(help.as_str()));
     }
+    // The other files' edits, as shown.
+    let appended: Vec<(String, std::ops::Range<usize>, std::borrow::Cow<'_, str>)> = d
+        .suggestion
+        .iter()
+        .flat_map(|s| &s.edits)
+        .filter(|e| !std::sync::Arc::ptr_eq(&e.span.file, &d.span.file))
+        .map(|e| shown_as_lines(&e.span.file.text, e.span.range.clone(), &e.replacement))
+        .collect();
     let mut report: Vec<Group> = vec![group];
     if let Some(s) = &d.suggestion {
         let mut title = Level::HELP.secondary_title(s.message.as_str()).element(
@@ -73,15 +81,16 @@ pub fn render(d: &Diagnostic, base: &Path, color: bool) -> String {
                     .map(|e| Patch::new(e.span.range.clone(), e.replacement.as_str())),
             ),
         );
-        for edit in s
+        for (edit, (text, range, replacement)) in s
             .edits
             .iter()
             .filter(|e| !std::sync::Arc::ptr_eq(&e.span.file, &d.span.file))
+            .zip(&appended)
         {
             title = title.element(
-                Snippet::source(edit.span.file.text.as_str())
+                Snippet::source(text.as_str())
                     .path(RenderContext::relative(edit.span.path(), base))
-                    .patch(Patch::new(edit.span.range.clone(), edit.replacement.as_str())),
+                    .patch(Patch::new(range.clone(), replacement.clone())),
             );
         }
         report.push(title);
@@ -90,6 +99,30 @@ pub fn render(d: &Diagnostic, base: &Path, color: bool) -> String {
     let mut out = renderer.render(&report);
     out.push('\n');
     out
+}
+
+/// An edit as the lines it adds: lines appended at the end of a file
+/// (`.env\n` after `.gitignore`'s last line `.idea`) are shown below its
+/// last line, not run into it as `.idea.env`.
+fn shown_as_lines<'r>(
+    text: &str,
+    range: std::ops::Range<usize>,
+    replacement: &'r str,
+) -> (String, std::ops::Range<usize>, std::borrow::Cow<'r, str>) {
+    let at_end = range.is_empty() && range.start == text.len() && !text.is_empty();
+    let lines = if text.ends_with('\n') {
+        Some(replacement)
+    } else {
+        replacement.strip_prefix('\n')
+    };
+    match lines.and_then(|l| l.strip_suffix('\n')) {
+        Some(lines) if at_end && !lines.is_empty() => {
+            // Before the last line's newline: a line of its own after it.
+            let at = text.strip_suffix('\n').map_or(text.len(), str::len);
+            (text.to_string(), at..at, format!("\n{lines}").into())
+        }
+        _ => (text.to_string(), range, replacement.into()),
+    }
 }
 
 impl Emitter for Human {
@@ -159,4 +192,44 @@ fn finished_line(color: bool, totals: &Totals) -> String {
             plural(totals.lines, "line")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Applicability, Edit, Severity, Span, Suggestion};
+    use crate::source::SourceFile;
+    use std::sync::Arc;
+
+    /// A `.env` finding whose fix appends `.env` to `.gitignore`.
+    fn appended_to(gitignore: &str) -> String {
+        let env = Arc::new(SourceFile::new("/w/.env", "TOKEN=1\n".to_string()));
+        let ignore = Arc::new(SourceFile::new("/w/.gitignore", gitignore.to_string()));
+        let end = gitignore.len();
+        let lines = if gitignore.ends_with('\n') {
+            ".env\n"
+        } else {
+            "\n.env\n"
+        };
+        let mut d = Diagnostic::new("committed_env_file", Severity::Error, Span::new(env, 0..7), "committed");
+        d.suggestion = Some(Suggestion {
+            message: "ignore `.env`".to_string(),
+            edits: vec![Edit {
+                span: Span::new(ignore, end..end),
+                replacement: lines.to_string(),
+            }],
+            applicability: Applicability::MachineApplicable,
+            env: Vec::new(),
+        });
+        render(&d, Path::new("/w"), false)
+    }
+
+    #[test]
+    fn lines_appended_to_a_file_are_shown_below_its_last_line() {
+        for gitignore in ["target\n.idea\n", "target\n.idea"] {
+            let out = appended_to(gitignore);
+            assert!(out.contains("2 ~ .idea\n3 + .env\n"), "{out}");
+            assert!(!out.contains(".idea.env"), "{out}");
+        }
+    }
 }
