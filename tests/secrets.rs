@@ -317,6 +317,45 @@ fn env_file_in_git_is_reported_when_tracked_or_not_ignored() {
 }
 
 #[test]
+fn a_committed_dev_setup_or_fill_in_template_is_not_reported() {
+    let files = [
+        // sqlx's build-time database, a file beside the code.
+        (".env", "DATABASE_URL=sqlite://./db_v2.sqlite3\n"),
+        // A compose stack's env file, its secrets left to fill in.
+        (
+            ".env.docker-compose",
+            "DATABASE_URL=postgres://postgres:password@app_postgres:5432/postgres\nPORT=7000\nAPP_COOKIE_SECRET=pleasereplacethiswithrandomstring # PLEASE SET RANDOM STRING\n",
+        ),
+        // Local, but with a real password: reported.
+        (".env.local", "DATABASE_URL=postgres://app:Xk9v2LqT7wPz@localhost/app\n"),
+        // Named for a deploy: reported, however local.
+        (".env.production", "DATABASE_URL=sqlite://./prod.db\n"),
+        // A remote address with no credential to fill in: reported.
+        (
+            ".env.dev",
+            "API_URL=https://api.internal.corp.net\nCACHE_URL=redis://localhost:6379\n",
+        ),
+    ];
+    let dir = scratch(&files);
+    let ok = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    std::fs::write(dir.path().join(".gitignore"), "/target\n").unwrap();
+    let r = run(dir.path(), &["--message-format", "short", "-q"]);
+    let mut reported: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("[twelve::committed_env_file]"))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    reported.sort();
+    assert_eq!(reported, [".env.dev", ".env.local", ".env.production"], "{}", r.stderr);
+}
+
+#[test]
 fn workspace_root_env_file_is_reported_once() {
     let dir = tempfile::tempdir().unwrap();
     let files = [

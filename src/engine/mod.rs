@@ -361,8 +361,8 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
         wave = next;
     }
     timings::since(timings::Phase::Files, files_started);
-    let workspace_started = timings::start();
     let model = Model::build(&all, model_facts, &options.overrides_of_entries());
+    let package_rules = timings::start();
     // Each rule's facts, all packages, in package order.
     let mut by_rule: HashMap<&'static str, Vec<Fact>> = HashMap::new();
     for fact in facts {
@@ -406,6 +406,8 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
             }
         }
     }
+    timings::since(timings::Phase::PackageRules, package_rules);
+    let scoping = timings::start();
     scope_to_services(&mut outcome.diagnostics, &all, rules, options, &model);
     let mut names: Vec<&'static str> = by_rule.keys().copied().collect();
     names.sort_by_key(|n| rules.iter().position(|r| r.meta().name == *n));
@@ -424,7 +426,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
     }
     outcome.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     dedup(&mut outcome.diagnostics);
-    timings::since(timings::Phase::Workspace, workspace_started);
+    timings::since(timings::Phase::Scope, scoping);
     outcome
 }
 

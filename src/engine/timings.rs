@@ -24,13 +24,21 @@ pub enum Phase {
     CacheWrite,
     /// Every file, wall time.
     Files,
-    /// The service model, package-level rules and service scoping.
-    Workspace,
+    /// Building the service model: joining the files' facts.
+    ModelJoin,
+    /// Building the service model: resolving every call's paths.
+    ModelResolve,
+    /// Building the service model: entry points and their verdicts.
+    ModelEntries,
+    /// Package-level rules.
+    PackageRules,
+    /// Scoping findings to services, masking and sorting them.
+    Scope,
     /// Rendering and printing the diagnostics.
     Emit,
 }
 
-const PHASES: [(Phase, &str); 9] = [
+const PHASES: [(Phase, &str); 13] = [
     (Phase::Load, "load (cargo metadata, manifests, config)"),
     (Phase::Read, "read (thread time)"),
     (Phase::CacheRead, "cache lookup (thread time)"),
@@ -38,11 +46,15 @@ const PHASES: [(Phase, &str); 9] = [
     (Phase::Pass, "pass (thread time)"),
     (Phase::CacheWrite, "cache write (thread time)"),
     (Phase::Files, "files, wall"),
-    (Phase::Workspace, "model + package rules"),
+    (Phase::ModelJoin, "model: join facts"),
+    (Phase::ModelResolve, "model: resolve calls"),
+    (Phase::ModelEntries, "model: entries and verdicts"),
+    (Phase::PackageRules, "package-level rules"),
+    (Phase::Scope, "scope, mask and sort"),
     (Phase::Emit, "emit"),
 ];
 
-static NANOS: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
+static NANOS: [AtomicU64; 13] = [const { AtomicU64::new(0) }; 13];
 
 static ENABLED: LazyLock<bool> = LazyLock::new(|| std::env::var_os("TWELVE_TIMINGS").is_some_and(|v| v != "0"));
 

@@ -602,6 +602,8 @@ impl Names<'_> {
 impl Model {
     /// Joins the facts of every file and classifies the entry points.
     pub fn build(packages: &[&Package], files: Vec<FileFacts>, overrides: &Overrides) -> Self {
+        use crate::engine::timings::{Phase, since, start};
+        let joining = start();
         let mut m = Model::default();
         let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
         for file in files {
@@ -698,6 +700,8 @@ impl Model {
             firsts.insert(path.split("::").next().unwrap_or(path).to_string());
             lasts.insert(path.rsplit("::").next().unwrap_or(path).to_string());
         }
+        since(Phase::ModelJoin, joining);
+        let resolving = start();
         let names = Names {
             ids: &m.ids,
             aliases,
@@ -774,6 +778,8 @@ impl Model {
             }
         }
         drop(names);
+        since(Phase::ModelResolve, resolving);
+        let classifying = start();
         m.targets = targets;
         let built = m.enums_built_from_names();
         m.subcommand_enums.extend(built);
@@ -794,6 +800,7 @@ impl Model {
         m.sees = visibility(packages);
         m.find_entries(packages, overrides);
         m.walk_services();
+        since(Phase::ModelEntries, classifying);
         m
     }
 

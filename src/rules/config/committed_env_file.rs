@@ -18,7 +18,12 @@ declare_rule! {
     /// ignored). Outside a git repository, it finds those that no
     /// `.gitignore` ignores. `.env.example`, `.env.sample` and
     /// `.env.template` are the documented, compliant form, and a file whose
-    /// variables are all empty is a template too.
+    /// variables are all empty is a template too. So is a file that holds no
+    /// secret and is either a fill-in template (every credential it names is
+    /// a placeholder, `COOKIE_SECRET=pleasereplacethis`) or the developer's
+    /// own setup (every address it names is on the local machine, such as
+    /// sqlx's build-time `DATABASE_URL=sqlite://./dev.db`). A file named for
+    /// a deploy (`.env.production`, `.env.staging`) is reported either way.
     ///
     /// ### Why is this bad
     /// Twelve-factor config lives in the environment, strictly separate from
@@ -209,7 +214,7 @@ fn report(cx: &mut PackageReport<'_>, path: &Path, name: &str, status: Status, i
         .filter(|e| !e.value.is_empty())
         .collect();
     let Some(first) = entries.first() else { return };
-    if env_files::is_documented_template(&file.text, &entries) {
+    if env_files::is_documented_template(&file.text, &entries) || is_dev_setup(name, &entries) {
         return;
     }
     let values: Vec<Range<usize>> = entries.iter().map(|e| e.value_range.clone()).collect();
@@ -252,6 +257,78 @@ fn report(cx: &mut PackageReport<'_>, path: &Path, name: &str, status: Status, i
             Applicability::MachineApplicable,
         );
     }
+}
+
+/// Suffixes of env files named for a deploy: `.env.production`.
+const DEPLOY_SUFFIXES: &[&str] = &["production", "prod", "staging", "stage", "live", "qa", "uat", "preprod"];
+
+/// Whether an env file is a template or the developer's own setup rather
+/// than one deploy's config: it holds no secret, and either every
+/// credential it names is a placeholder (at least one), or every address
+/// it names is on the developer's machine (at least one) and none is
+/// elsewhere. A file named for a deploy never is.
+fn is_dev_setup(name: &str, entries: &[env_files::EnvEntry]) -> bool {
+    use crate::rules::backing_services::urls;
+    use crate::rules::config::{secret_patterns, secret_values};
+    let suffix = name.strip_prefix(".env.").unwrap_or("").to_ascii_lowercase();
+    if DEPLOY_SUFFIXES
+        .iter()
+        .any(|s| suffix.split(['.', '-', '_']).any(|w| w == *s))
+    {
+        return false;
+    }
+    let (mut credentials, mut local, mut remote) = (0, 0, 0);
+    for e in entries {
+        let value = e.value.trim();
+        if !secret_patterns::find(value).is_empty() {
+            return false;
+        }
+        if let Some(pw) = urls::url_password(value)
+            && secret_values::plausible_password(&value[pw])
+        {
+            return false;
+        }
+        if secret_values::secret_name(&e.key).is_some() {
+            if !secret_values::is_placeholder(value) {
+                return false;
+            }
+            credentials += 1;
+        }
+        match address_host(value) {
+            Some(host) if is_local_host(&host) => local += 1,
+            Some(_) => remote += 1,
+            None => {}
+        }
+    }
+    credentials > 0 || (local > 0 && remote == 0)
+}
+
+/// The host a value addresses: a URL's (`sqlite://./dev.db` has the empty
+/// host of a local file), or a bare `host:port`.
+fn address_host(value: &str) -> Option<String> {
+    if value.starts_with("sqlite:") {
+        return Some(String::new());
+    }
+    let (_, rest) = value.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let hosts = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let first = hosts.split(',').next().unwrap_or("");
+    let host = match first.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => first.rsplit_once(':').map_or(first, |(h, _)| h),
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// Hosts of the developer's own machine; the empty host is a local file.
+fn is_local_host(host: &str) -> bool {
+    host.is_empty()
+        || host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host == "0.0.0.0"
+        || host.starts_with("127.")
+        || host == "host.docker.internal"
 }
 
 /// The edits that add `name` to the `.gitignore` of `dir` (unless it
