@@ -578,6 +578,9 @@ pub struct ModuleDecl {
     pub test: bool,
     /// Declared under some other `#[cfg(..)]`; a missing file is then fine.
     pub cfg_gated: bool,
+    /// Declared under a `#[cfg]` that is false on the deploy platform
+    /// (`#[cfg(windows)] mod service;`).
+    pub off_platform: bool,
     /// Byte range of the declaration in the declaring file.
     pub span: std::ops::Range<usize>,
 }
@@ -606,6 +609,7 @@ pub fn module_decls(
         nested: false,
         gated: false,
         test: false,
+        off_platform: false,
     };
     collect_decls(&scope, items, macros, &mut out);
     out
@@ -623,6 +627,8 @@ struct DeclScope<'a> {
     /// Inside a `#[cfg]`- or test-gated inline module.
     gated: bool,
     test: bool,
+    /// Inside an inline module for another platform than the deploy's.
+    off_platform: bool,
 }
 
 fn collect_decls(
@@ -644,6 +650,7 @@ fn collect_decls(
                     file: if file.is_file() { Ok(file) } else { Err(vec![file]) },
                     mod_rs: false,
                     test: scope.test,
+                    off_platform: scope.off_platform,
                     // A file made by the build (`concat!(env!("OUT_DIR"), ..)`)
                     // is not a literal; a literal one that is missing is
                     // left to rustc.
@@ -678,6 +685,7 @@ fn collect_decls(
                 .iter()
                 .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"));
         let test = scope.test || crate::source::cfg::has_cfg_test(&m.attrs);
+        let off_platform = scope.off_platform || crate::source::cfg::off_deploy_platform(&m.attrs);
         // A path attribute outside inline blocks is relative to the file's
         // directory; inside them, to the inline modules' directory.
         let path_base = if scope.nested {
@@ -698,6 +706,7 @@ fn collect_decls(
                     nested: true,
                     gated,
                     test,
+                    off_platform,
                 };
                 collect_decls(&inner_scope, inner, macros, out);
             }
@@ -728,6 +737,7 @@ fn collect_decls(
                     mod_rs,
                     test,
                     cfg_gated: gated,
+                    off_platform,
                     span: m.span().byte_range(),
                 });
             }

@@ -237,6 +237,7 @@ impl Cache {
                 job.mod_rs as u8,
                 job.test as u8,
                 job.cfg_gated as u8,
+                job.off_platform as u8,
             ],
         );
         field(&mut h, format!("{:?}", job.kind).as_bytes());

@@ -128,6 +128,12 @@ impl<'a> Cx<'a> {
         self.state.const_init(path)
     }
 
+    /// What a `type` alias of this file (without generics) named by `path`
+    /// stands for: `type IpBlockMap = HashMap<String, (u32, Instant)>;`.
+    pub fn type_alias(&self, path: &syn::Path) -> Option<&syn::Type> {
+        self.state.type_alias(path)
+    }
+
     /// The initializer of a local binding `let name = ..` of the enclosing
     /// function (the latest one before this node), to look through one
     /// level of indirection: `let addr = "0.0.0.0:8080"; bind(addr)`.

@@ -236,6 +236,8 @@ struct Job {
     /// Declared under a `#[cfg]` (here or in an ancestor module): a missing
     /// child module is then not an error, the configuration may not need it.
     cfg_gated: bool,
+    /// Declared under a `#[cfg]` that is false on the deploy platform.
+    off_platform: bool,
     /// What the resolver knows from the ancestor modules' files.
     context: crate::resolve::Context,
     /// The `mod x;` that declared it, for diagnostics about the file itself.
@@ -293,6 +295,7 @@ pub fn check(workspace: &Workspace, rules: &[&'static dyn Rule], options: &Optio
                 test: target.kind.is_test(),
                 kind: target.kind,
                 cfg_gated: false,
+                off_platform: false,
                 context: packages[pi].resolve_context(),
                 declared_at: None,
                 context_hash: [0; 32],
@@ -486,6 +489,9 @@ fn scope_to_services(
         let scope = options.settings(origin.package).scope_of(d.code, default);
         if scope == Scope::All {
             return true;
+        }
+        if model.off_platform(&d.span) {
+            return false;
         }
         let Some(item) = d.item.as_deref().or_else(|| model.locate(&d.span)) else {
             // Module-level code (an attribute, a package file): the
@@ -689,6 +695,7 @@ fn single_file<T>(
         test: kind.is_test(),
         kind,
         cfg_gated: false,
+        off_platform: false,
         context: pcx.resolve_context(),
         declared_at: None,
         context_hash: [0; 32],
@@ -1087,6 +1094,7 @@ fn declare_children(
                     test: job.test || decl.test,
                     kind: job.kind,
                     cfg_gated: job.cfg_gated || decl.cfg_gated,
+                    off_platform: job.off_platform || decl.off_platform,
                     context: child_context.clone(),
                     declared_at: Some(span),
                     context_hash: *child_hash,

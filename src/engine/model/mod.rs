@@ -121,6 +121,10 @@ pub struct FileFacts {
     pub unix_binds: usize,
     /// `pub use` re-exports: the path it makes, and what it names.
     pub aliases: Vec<(String, Vec<String>)>,
+    /// Byte ranges of code compiled out on the deploy platform
+    /// (`#[cfg(windows)]`), outermost only; the whole file when its module
+    /// is.
+    pub off_platform: Vec<Span>,
 }
 
 /// What an entry point is.
@@ -272,6 +276,8 @@ pub struct Model {
     dispatch_arms: HashMap<String, usize>,
     /// Each file's nodes by extent, for findings that do not name theirs.
     by_file: HashMap<std::path::PathBuf, Vec<(std::ops::Range<usize>, Id)>>,
+    /// Each file's code compiled out on the deploy platform.
+    off_platform: HashMap<std::path::PathBuf, Vec<std::ops::Range<usize>>>,
 }
 
 /// Endings of the package names of test-support crates (`_` and `-` alike).
@@ -663,6 +669,12 @@ impl Model {
             m.subcommand_flattened.extend(file.subcommand_flattened);
             m.subcommand_external.extend(file.subcommand_external);
             m.about.extend(file.about);
+            for span in file.off_platform {
+                m.off_platform
+                    .entry(span.path().to_path_buf())
+                    .or_default()
+                    .push(span.range);
+            }
             for (from, to) in file.aliases {
                 aliases.entry(from).or_default().extend(to);
             }
@@ -1465,6 +1477,16 @@ impl Model {
             .filter(|(r, _)| r.start <= span.range.start && span.range.end <= r.end)
             .min_by_key(|(r, _)| r.end - r.start)
             .map(|(_, id)| self.nodes[*id as usize].path.as_str())
+    }
+
+    /// Whether `span` is in code compiled out on the deploy platform
+    /// (`#[cfg(windows)]`): no deployed service runs it.
+    pub fn off_platform(&self, span: &Span) -> bool {
+        self.off_platform.get(span.path()).is_some_and(|ranges| {
+            ranges
+                .iter()
+                .any(|r| r.start <= span.range.start && span.range.end <= r.end)
+        })
     }
 
     /// Whether `node` (a `match` arm's node) selects a subcommand.

@@ -2481,3 +2481,99 @@ fn a_listener_loop_that_leaves_on_an_accept_error_is_a_server() {
         ]
     );
 }
+
+const PLATFORM_COMMON_LIB: &str = r#"//! Shared by the server and the desktop client.
+pub mod config;
+#[cfg(windows)]
+pub mod tray;
+"#;
+
+const PLATFORM_CONFIG: &str = r#"use std::{fs, path::{Path, PathBuf}};
+
+pub struct Config;
+
+impl Config {
+    fn path<P: AsRef<Path>>(p: P) -> PathBuf {
+        Path::new("/var/lib/app").join(p)
+    }
+
+    pub fn icon_path() -> PathBuf {
+        let path = Self::path("icons");
+        fs::write(path.join("app.ico"), b"\0").ok();
+        path
+    }
+}
+
+pub fn save_peers(data: &[u8]) {
+    std::fs::write("peers.json", data).ok();
+}
+"#;
+
+const PLATFORM_TRAY: &str = r#"pub fn install() {
+    std::fs::write("C:\\tray.ini", b"[tray]").ok();
+}
+"#;
+
+const PLATFORM_SERVER: &str = r#"use common::config;
+
+fn handle(data: &[u8]) {
+    let _db = {
+        let mut db = "db_v2.sqlite3".to_owned();
+        #[cfg(all(windows, not(debug_assertions)))]
+        {
+            if let Some(path) = config::Config::icon_path().parent() {
+                db = format!("{}\\{}", path.to_str().unwrap_or("."), db);
+            }
+        }
+        db
+    };
+    #[cfg(target_os = "macos")]
+    std::fs::write("/Library/Caches/peer", data).ok();
+    #[cfg(unix)]
+    config::save_peers(data);
+}
+
+#[cfg(windows)]
+fn service_main() {
+    common::tray::install();
+}
+
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:21116").await.unwrap();
+    #[cfg(windows)]
+    service_main();
+    loop {
+        let (_stream, _) = listener.accept().await.unwrap();
+        handle(b"peer");
+    }
+}
+"#;
+
+#[test]
+fn code_for_other_platforms_than_the_deploys_is_not_service_code() {
+    let files = [
+        ("Cargo.toml", ROOT),
+        ("crates/common/Cargo.toml", &manifest("common", "")),
+        ("crates/common/src/lib.rs", PLATFORM_COMMON_LIB),
+        ("crates/common/src/config.rs", PLATFORM_CONFIG),
+        ("crates/common/src/tray.rs", PLATFORM_TRAY),
+        (
+            "crates/server/Cargo.toml",
+            &manifest(
+                "server",
+                "[dependencies]\ncommon = { path = \"../common\" }\ntokio = \"1\"\n",
+            ),
+        ),
+        ("crates/server/src/main.rs", PLATFORM_SERVER),
+    ];
+    assert_eq!(entries(&files), [("server".to_string(), EntryKind::Service)]);
+    // Only the write that runs on Linux: not `icon_path` (called under
+    // `cfg(windows)`), the macOS write, or the Windows-only tray module.
+    assert_eq!(
+        found(&files),
+        [
+            "crates/common/src/config.rs:18 runs in service binary `server`: main → server::handle → common::config::save_peers"
+        ]
+    );
+}

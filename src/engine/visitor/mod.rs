@@ -19,6 +19,7 @@ use super::{Cx, Fact, Job, PackageCx, Rule, has_cfg_test, is_test_fn};
 use crate::diagnostic::Diagnostic;
 use crate::resolve::{Resolver, resolve_macro};
 use crate::source::SourceFile;
+use crate::source::cfg::off_deploy_platform;
 use crate::source::macros::{self, MacroCache};
 use crate::source::spans;
 use crate::workspace::TargetKind;
@@ -199,6 +200,10 @@ pub(super) struct State {
     pub kind: TargetKind,
     test_depth: usize,
     base_test: bool,
+    /// Inside code for another platform than the deploy's
+    /// (`#[cfg(windows)]`), here or in the declaring module.
+    off_platform_depth: usize,
+    base_off_platform: bool,
     pub fns: Vec<String>,
     /// Canonical paths of the enclosing functions, innermost last.
     pub fn_paths: Vec<String>,
@@ -209,6 +214,8 @@ pub(super) struct State {
     pub items: Vec<String>,
     /// `const` and `static` initializers of this file by canonical path.
     consts: HashMap<String, syn::Expr>,
+    /// `type Name = ..;` aliases of this file without generics, by path.
+    type_aliases: HashMap<String, syn::Type>,
     /// Struct field and variant types of this file (see [`index_fields`]).
     fields: HashMap<String, syn::Path>,
     /// The binding each dispatching arm around the node takes apart, with
@@ -251,6 +258,14 @@ impl State {
         self.resolver.resolve(path).iter().find_map(|p| self.consts.get(p))
     }
 
+    /// What a `type` alias of this file named by `path` stands for.
+    pub fn type_alias(&self, path: &syn::Path) -> Option<&syn::Type> {
+        self.resolver
+            .resolve(path)
+            .iter()
+            .find_map(|p| self.type_aliases.get(p))
+    }
+
     /// The type of `self.field` inside an `impl` of a struct of this file,
     /// or of an enum variant's one field (`field` is the variant).
     pub fn field_type(&self, ty: &str, field: &str) -> Option<&syn::Path> {
@@ -276,6 +291,11 @@ impl State {
 
     pub fn in_test(&self) -> bool {
         self.base_test || self.test_depth > 0
+    }
+
+    /// Whether the code here is compiled out on the deploy platform.
+    pub fn off_platform(&self) -> bool {
+        self.base_off_platform || self.off_platform_depth > 0
     }
 
     /// The initializer of the local `let name = ..` of the enclosing
@@ -462,16 +482,25 @@ pub(super) struct Pass {
 
 /// `const` and `static` items with their initializers, inline modules
 /// included, keyed by canonical path.
-fn index_consts(module: &[String], items: &[syn::Item], out: &mut HashMap<String, syn::Expr>) {
+fn index_consts(
+    module: &[String],
+    items: &[syn::Item],
+    out: &mut HashMap<String, syn::Expr>,
+    types: &mut HashMap<String, syn::Type>,
+) {
     for item in items {
         let (ident, expr) = match item {
             syn::Item::Const(c) => (&c.ident, &*c.expr),
             syn::Item::Static(s) => (&s.ident, &*s.expr),
+            syn::Item::Type(t) if t.generics.params.is_empty() => {
+                types.insert(format!("{}::{}", module.join("::"), t.ident), (*t.ty).clone());
+                continue;
+            }
             syn::Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
                     let mut sub = module.to_vec();
                     sub.push(m.ident.to_string());
-                    index_consts(&sub, inner, out);
+                    index_consts(&sub, inner, out, types);
                 }
                 continue;
             }
@@ -546,7 +575,8 @@ pub(super) fn run(
     macros_parsed: Rc<MacroCache>,
 ) -> Pass {
     let mut consts = HashMap::new();
-    index_consts(&job.module, &ast.items, &mut consts);
+    let mut type_aliases = HashMap::new();
+    index_consts(&job.module, &ast.items, &mut consts, &mut type_aliases);
     let mut fields = HashMap::new();
     index_fields(&job.module, &ast.items, &mut fields);
     let mut v = FileVisitor {
@@ -560,12 +590,15 @@ pub(super) fn run(
             kind: job.kind,
             test_depth: 0,
             base_test: job.test,
+            off_platform_depth: 0,
+            base_off_platform: job.off_platform,
             fns: Vec::new(),
             fn_paths: Vec::new(),
             impl_types: Vec::new(),
             trait_impls: Vec::new(),
             items: Vec::new(),
             consts,
+            type_aliases,
             fields,
             arm_bindings: Vec::new(),
             macros: Vec::new(),
@@ -586,6 +619,14 @@ pub(super) fn run(
     };
     if has_cfg_test(&ast.attrs) {
         v.state.base_test = true;
+    }
+    if off_deploy_platform(&ast.attrs) {
+        v.state.base_off_platform = true;
+    }
+    if v.state.base_off_platform {
+        v.model
+            .off_platform
+            .push(crate::diagnostic::Span::new(file.clone(), 0..file.text.len()));
     }
     for item in &ast.items {
         v.visit_item(item);
@@ -635,12 +676,14 @@ impl FileVisitor<'_> {
     fn with_item(
         &mut self,
         attrs: &[syn::Attribute],
+        extent: &dyn syn::spanned::Spanned,
         label: String,
         fn_name: Option<String>,
         body: impl FnOnce(&mut Self),
     ) {
         let test = has_cfg_test(attrs) || is_test_fn(attrs);
         self.state.test_depth += usize::from(test);
+        let off = self.enter_platform(attrs, extent);
         self.state.items.push(label);
         let saved = fn_name.as_ref().map(|_| std::mem::take(&mut self.state.bindings));
         if let Some(name) = fn_name {
@@ -662,6 +705,23 @@ impl FileVisitor<'_> {
         }
         self.state.items.pop();
         self.state.test_depth -= usize::from(test);
+        self.state.off_platform_depth -= usize::from(off);
+    }
+
+    /// Enters code with `attrs`: when they compile it out on the deploy
+    /// platform, records its extent once (outermost) and returns true.
+    fn enter_platform(&mut self, attrs: &[syn::Attribute], extent: &dyn syn::spanned::Spanned) -> bool {
+        // The extent is only computed here: joining a node's span walks
+        // its tokens.
+        let off = !attrs.is_empty() && off_deploy_platform(attrs);
+        if off && !self.state.off_platform() {
+            let range = extent.span().byte_range();
+            self.model
+                .off_platform
+                .push(crate::diagnostic::Span::new(self.file.clone(), range));
+        }
+        self.state.off_platform_depth += usize::from(off);
+        off
     }
 
     /// Calls the rules' `check_call`; returns the frame for the call's
@@ -710,11 +770,13 @@ impl FileVisitor<'_> {
 
     /// Runs `body` as test code when `attrs` has `#[cfg(test)]`: a struct
     /// literal's field, a `match` arm, a statement.
-    fn with_cfg(&mut self, attrs: &[syn::Attribute], body: impl FnOnce(&mut Self)) {
+    fn with_cfg(&mut self, attrs: &[syn::Attribute], extent: &dyn syn::spanned::Spanned, body: impl FnOnce(&mut Self)) {
         let test = has_cfg_test(attrs);
         self.state.test_depth += usize::from(test);
+        let off = self.enter_platform(attrs, extent);
         body(self);
         self.state.test_depth -= usize::from(test);
+        self.state.off_platform_depth -= usize::from(off);
     }
 
     /// Visits a call's arguments with its frame on the call stack.
@@ -727,6 +789,28 @@ impl FileVisitor<'_> {
             self.visit_expr(arg);
         }
         self.state.calls.pop();
+    }
+}
+
+/// The outer attributes of an expression statement's expression
+/// (`#[cfg(windows)] install_tray();`).
+fn expr_attrs(e: &syn::Expr) -> &[syn::Attribute] {
+    match e {
+        syn::Expr::Call(c) => &c.attrs,
+        syn::Expr::MethodCall(m) => &m.attrs,
+        syn::Expr::Block(b) => &b.attrs,
+        syn::Expr::If(i) => &i.attrs,
+        syn::Expr::Match(m) => &m.attrs,
+        syn::Expr::Macro(m) => &m.attrs,
+        syn::Expr::Assign(a) => &a.attrs,
+        syn::Expr::Await(a) => &a.attrs,
+        syn::Expr::Try(t) => &t.attrs,
+        syn::Expr::Unsafe(u) => &u.attrs,
+        syn::Expr::ForLoop(f) => &f.attrs,
+        syn::Expr::While(w) => &w.attrs,
+        syn::Expr::Loop(l) => &l.attrs,
+        syn::Expr::Return(r) => &r.attrs,
+        _ => &[],
     }
 }
 
@@ -792,7 +876,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
         if let Some(owner) = owner {
             self.state.owners.push(owner);
         }
-        self.with_item(item_attrs(item), label, fn_name, |v| {
+        self.with_item(item_attrs(item), item, label, fn_name, |v| {
             v.each_rule(|rule, cx| rule.check_item(cx, item));
             match item {
                 syn::Item::Fn(f) => {
@@ -864,7 +948,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let name = f.sig.ident.to_string();
-        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
+        self.with_item(&f.attrs, f, format!("fn {name}"), Some(name), |v| {
             v.record_node(&f.sig.ident, syn::spanned::Spanned::span(f), None);
             visit::visit_impl_item_fn(v, f)
         });
@@ -872,7 +956,7 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         let name = f.sig.ident.to_string();
-        self.with_item(&f.attrs, format!("fn {name}"), Some(name), |v| {
+        self.with_item(&f.attrs, f, format!("fn {name}"), Some(name), |v| {
             v.record_node(&f.sig.ident, syn::spanned::Spanned::span(f), None);
             visit::visit_trait_item_fn(v, f)
         });
@@ -918,20 +1002,21 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
     }
 
     fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
-        self.with_cfg(&field.attrs, |v| visit::visit_field_value(v, field));
+        self.with_cfg(&field.attrs, field, |v| visit::visit_field_value(v, field));
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.with_cfg(&arm.attrs, |v| visit::visit_arm(v, arm));
+        self.with_cfg(&arm.attrs, arm, |v| visit::visit_arm(v, arm));
     }
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
         let attrs: &[syn::Attribute] = match stmt {
             syn::Stmt::Local(l) => &l.attrs,
             syn::Stmt::Macro(m) => &m.attrs,
-            _ => &[],
+            syn::Stmt::Expr(e, _) => expr_attrs(e),
+            syn::Stmt::Item(_) => &[],
         };
-        self.with_cfg(attrs, |v| visit::visit_stmt(v, stmt));
+        self.with_cfg(attrs, stmt, |v| visit::visit_stmt(v, stmt));
         // `opts.write(true);` configures the builder bound to `opts`.
         if let syn::Stmt::Expr(expr @ syn::Expr::MethodCall(_), _) = stmt {
             let mut receiver = expr;

@@ -12,7 +12,7 @@ use crate::workspace::TargetKind;
 impl FileVisitor<'_> {
     /// Whether the node here is code a deployed process may run.
     pub(super) fn modeling(&self) -> bool {
-        self.modeled && !self.state.in_test()
+        self.modeled && !self.state.in_test() && !self.state.off_platform()
     }
 
     pub(super) fn record_node(&mut self, ident: &syn::Ident, extent: proc_macro2::Span, main: Option<bool>) {

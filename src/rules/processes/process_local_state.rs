@@ -23,8 +23,10 @@ declare_rule! {
     /// program's own: a cache, buffer, pool or registry by its name
     /// (`OPERATOR_CACHE`, `CONN_CACHE`, `LRU`, `BUF`, `CALLSITES`) or a
     /// cache by its type (`lru::LruCache`, moka's or quick_cache's `Cache`,
-    /// `cached::SizedCache`), or timing and counters (`TIMINGS`, a
-    /// `thread_local!` `RefCell<Vec<Instant>>`). Per-user state in a cache
+    /// `cached::SizedCache`), timing and counters (`TIMINGS`, a
+    /// `thread_local!` `RefCell<Vec<Instant>>`), or counters and names
+    /// stamped with an `Instant`, made to expire with the process (a rate
+    /// limiter's `HashMap<String, (u32, Instant)>` by address). Per-user state in a cache
     /// (`SESSIONS: LruCache<SessionId, Session>`) is still reported.
     /// Immutable statics (a compiled `Regex`, a config string, an
     /// `AtomicU64` counter) are not.
@@ -274,11 +276,18 @@ fn walk(ty: &syn::Type, lock: Option<&str>, mutable_static: bool, shape: &mut Sh
     }
 }
 
-/// What a type holds past its containers, for [`is_timing`].
+/// What a type holds past its containers, for [`is_timing`] and
+/// [`is_windowed`].
 #[derive(PartialEq)]
 enum Leaf {
+    /// `Instant`: a point of this process's monotonic clock.
+    Instant,
+    /// `Duration`, `SystemTime`.
     Timing,
+    /// Numbers, `bool`, `&'static str` labels.
     Plain,
+    /// `String`, `str`, `IpAddr`, `SocketAddr`: a name or an address.
+    Text,
     Other,
 }
 
@@ -294,10 +303,14 @@ fn leaves(ty: &syn::Type, out: &mut Vec<Leaf>) {
                 return;
             }
             let name = last.ident.to_string();
-            out.push(if TIMING_TYPES.contains(&name.as_str()) {
+            out.push(if name == "Instant" {
+                Leaf::Instant
+            } else if TIMING_TYPES.contains(&name.as_str()) {
                 Leaf::Timing
             } else if NUMBER_TYPES.contains(&name.as_str()) || name == "bool" {
                 Leaf::Plain
+            } else if ["String", "str", "IpAddr", "Ipv4Addr", "Ipv6Addr", "SocketAddr"].contains(&name.as_str()) {
+                Leaf::Text
             } else {
                 Leaf::Other
             });
@@ -324,7 +337,55 @@ fn leaves(ty: &syn::Type, out: &mut Vec<Leaf>) {
 fn is_timing(ty: &syn::Type) -> bool {
     let mut out = Vec::new();
     leaves(ty, &mut out);
-    out.contains(&Leaf::Timing) && !out.contains(&Leaf::Other)
+    out.iter().any(|l| matches!(l, Leaf::Instant | Leaf::Timing))
+        && !out.iter().any(|l| matches!(l, Leaf::Text | Leaf::Other))
+}
+
+/// Whether a type holds counters and names stamped with an `Instant`
+/// (`HashMap<String, (u32, Instant)>`, a rate limiter's window or recent
+/// activity by address): an `Instant` means nothing outside this process,
+/// so the entries are made to expire with it.
+fn is_windowed(ty: &syn::Type) -> bool {
+    let mut out = Vec::new();
+    leaves(ty, &mut out);
+    out.contains(&Leaf::Instant) && !out.contains(&Leaf::Other)
+}
+
+/// Replaces the file's `type` aliases in `ty` by what they stand for, to
+/// `depth` levels of nesting.
+fn expand_aliases(ty: &mut syn::Type, alias: &dyn Fn(&syn::Path) -> Option<syn::Type>, depth: u8) {
+    if depth == 0 {
+        return;
+    }
+    match ty {
+        syn::Type::Path(p) => {
+            let bare = p.qself.is_none()
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| matches!(s.arguments, syn::PathArguments::None));
+            if bare && let Some(target) = alias(&p.path) {
+                *ty = target;
+                return expand_aliases(ty, alias, depth - 1);
+            }
+            for seg in &mut p.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
+                    for arg in &mut args.args {
+                        if let syn::GenericArgument::Type(t) = arg {
+                            expand_aliases(t, alias, depth - 1);
+                        }
+                    }
+                }
+            }
+        }
+        syn::Type::Reference(r) => expand_aliases(&mut r.elem, alias, depth - 1),
+        syn::Type::Paren(p) => expand_aliases(&mut p.elem, alias, depth - 1),
+        syn::Type::Group(g) => expand_aliases(&mut g.elem, alias, depth - 1),
+        syn::Type::Tuple(t) => t.elems.iter_mut().for_each(|e| expand_aliases(e, alias, depth - 1)),
+        syn::Type::Array(a) => expand_aliases(&mut a.elem, alias, depth - 1),
+        syn::Type::Slice(s) => expand_aliases(&mut s.elem, alias, depth - 1),
+        _ => {}
+    }
 }
 
 /// Whether a type is a cache by its name: `lru::LruCache`, `moka::sync::Cache`.
@@ -393,6 +454,10 @@ fn macro_statics(tokens: TokenStream) -> Vec<MacroStatic> {
 
 impl ProcessLocalState {
     fn check_static(cx: &mut Cx<'_>, ident: &syn::Ident, ty: &syn::Type, mutable: bool, kind: &str) {
+        // `Mutex<IpBlockMap>` is what `type IpBlockMap = ..;` says.
+        let mut expanded = ty.clone();
+        expand_aliases(&mut expanded, &|p| cx.type_alias(p).cloned(), 16);
+        let ty = &expanded;
         let mut shape = Shape::default();
         walk(ty, None, mutable, &mut shape);
         let Some(state) = shape.state else { return };
@@ -416,7 +481,8 @@ impl ProcessLocalState {
                 .iter()
                 .flat_map(|i| words(i))
                 .any(|w| HANDLE_WORDS.contains(&w.as_str()))
-            || is_timing(ty);
+            || is_timing(ty)
+            || is_windowed(ty);
         if user.is_none() && (internal || !is_service(cx)) {
             return;
         }
@@ -651,6 +717,32 @@ static OPERATORS_BY_PATH: LazyLock<dashmap::DashMap<String, opendal::Operator>> 
 static CLIENTS: Lazy<Mutex<HashMap<String, reqwest::Client>>> = Lazy::new(Default::default);
 "#;
         assert_eq!(service_lines(src), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn entries_stamped_with_an_instant_expire_with_the_process() {
+        let src = r#"
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+use tokio::sync::{Mutex, RwLock};
+
+type IpBlockMap = HashMap<String, ((u32, Instant), (HashSet<String>, Instant))>;
+type IpChangesMap = HashMap<String, (Instant, HashMap<String, i32>)>;
+type PeerMap = HashMap<String, Peer>;
+type Jobs = HashMap<u64, (JobState, Instant)>;
+lazy_static::lazy_static! {
+    pub(crate) static ref IP_BLOCKER: Mutex<IpBlockMap> = Default::default();
+    pub(crate) static ref IP_CHANGES: Mutex<IpChangesMap> = Default::default();
+    static ref LIMITS: RwLock<HashMap<std::net::IpAddr, (u32, Instant)>> = Default::default();
+    static ref PEERS: RwLock<PeerMap> = Default::default(); // 14
+    static ref JOBS: Mutex<Jobs> = Default::default(); // 15
+    static ref LAST_LOGIN: Mutex<HashMap<String, Instant>> = Default::default(); // 16
+    static ref USER_SEEN: Mutex<HashMap<String, Instant>> = Default::default(); // 17
+}
+"#;
+        // A peer table, a job's state beside its stamp, and user words are
+        // still reported.
+        assert_eq!(service_lines(src), [14, 15, 16, 17]);
     }
 
     #[test]
