@@ -496,7 +496,7 @@ fn is_type_segment(s: &str) -> bool {
 struct Names<'a> {
     ids: &'a HashMap<String, Id>,
     aliases: HashMap<String, Vec<String>>,
-    types: HashMap<String, Id>,
+    types: &'a HashMap<String, Id>,
     type_members: &'a [Vec<Id>],
     /// The first and the last segments of every function, type and alias:
     /// a path with another (`std::..`, `..::to_string`) names nothing here,
@@ -504,6 +504,20 @@ struct Names<'a> {
     /// takes an alias's.
     firsts: HashSet<String>,
     lasts: HashSet<String>,
+    /// The last two segments (`Server::run`) of every function and type: a
+    /// rewrite keeps the rest of a path after the alias it replaces, so a
+    /// rest whose last two segments name none of them leads nowhere.
+    tails: HashSet<&'a str>,
+}
+
+/// The last two segments of a path (`b::c` of `a::b::c`), if it has two.
+fn tail(path: &str) -> Option<&str> {
+    let bytes = path.as_bytes();
+    let last = bytes.windows(2).rposition(|w| w == b"::")?;
+    Some(match bytes[..last].windows(2).rposition(|w| w == b"::") {
+        Some(i) => &path[i + 2..],
+        None => path,
+    })
 }
 
 impl Names<'_> {
@@ -521,7 +535,8 @@ impl Names<'_> {
         if !self.firsts.contains(first) || !self.lasts.contains(last) {
             return;
         }
-        self.rewrites(path, |p| {
+        let viable = |rest: &str| tail(rest.strip_prefix("::").unwrap_or(rest)).is_none_or(|t| self.tails.contains(t));
+        self.rewrites(path, viable, |p| {
             if let Some(&id) = self.ids.get(p) {
                 out.push(id);
                 return true;
@@ -539,7 +554,8 @@ impl Names<'_> {
     /// `settings::cli::Commands`.
     fn canonical<'k>(&self, path: &str, known: &'k HashSet<String>) -> Option<&'k String> {
         let mut found = None;
-        self.rewrites(path, |p| {
+        let viable = |rest: &str| known.iter().any(|k| k.ends_with(rest));
+        self.rewrites(path, viable, |p| {
             found = found.or_else(|| known.get(p));
             found.is_some()
         });
@@ -548,8 +564,10 @@ impl Names<'_> {
 
     /// Calls `hit` on `path` and on each path a `pub use` rewrites it to,
     /// until `hit` says it names something; a path `hit` takes is not
-    /// rewritten further.
-    fn rewrites(&self, path: &str, mut hit: impl FnMut(&str) -> bool) {
+    /// rewritten further. A rewrite that keeps a rest (`::x::run` after the
+    /// alias) that `viable` says nothing `hit` takes ends with is not
+    /// tried, nor are those at shorter prefixes, whose rests are longer.
+    fn rewrites(&self, path: &str, viable: impl Fn(&str) -> bool, mut hit: impl FnMut(&str) -> bool) {
         // A path that resolves does so within a few rewrites; one that does
         // not (an external item through a crate's glob re-exports) tries
         // them all. 32 resolves as 64 did on the whole corpus, at two thirds
@@ -588,6 +606,9 @@ impl Names<'_> {
             // crate root's `pub use server::*;`).
             let mut at = p.len();
             loop {
+                if at < p.len() && !viable(&p[at..]) {
+                    break;
+                }
                 if let Some(targets) = self.aliases.get(&p[..at])
                     && !targets.is_empty()
                 {
@@ -714,13 +735,15 @@ impl Model {
         }
         since(Phase::ModelJoin, joining);
         let resolving = start();
+        let tails = m.ids.keys().chain(types.keys()).filter_map(|p| tail(p)).collect();
         let names = Names {
             ids: &m.ids,
             aliases,
-            types,
+            types: &types,
             type_members: &m.type_members,
             firsts,
             lasts,
+            tails,
         };
         // Each distinct path once, on every core: resolving is pure, and
         // the most expensive step of the model on large workspaces.

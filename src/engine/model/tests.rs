@@ -2577,3 +2577,11 @@ fn code_for_other_platforms_than_the_deploys_is_not_service_code() {
         ]
     );
 }
+
+#[test]
+fn the_last_two_segments_of_a_path() {
+    use super::tail;
+    assert_eq!(tail("a::b::c"), Some("b::c"));
+    assert_eq!(tail("b::c"), Some("b::c"));
+    assert_eq!(tail("c"), None);
+}
