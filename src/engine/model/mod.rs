@@ -495,7 +495,7 @@ fn is_type_segment(s: &str) -> bool {
 /// types, by canonical path.
 struct Names<'a> {
     ids: &'a HashMap<String, Id>,
-    aliases: HashMap<String, Vec<String>>,
+    aliases: &'a HashMap<String, Vec<String>>,
     types: &'a HashMap<String, Id>,
     type_members: &'a [Vec<Id>],
     /// The first and the last segments of every function, type and alias:
@@ -504,10 +504,27 @@ struct Names<'a> {
     /// takes an alias's.
     firsts: HashSet<String>,
     lasts: HashSet<String>,
-    /// The last two segments (`Server::run`) of every function and type: a
+    /// Every function and type by its last two segments (`Server::run`): a
     /// rewrite keeps the rest of a path after the alias it replaces, so a
-    /// rest whose last two segments name none of them leads nowhere.
-    tails: HashSet<&'a str>,
+    /// rest whose last two segments name none of them leads nowhere, and
+    /// one that does names the paths it may lead to.
+    tails: HashMap<&'a str, Vec<&'a str>>,
+    /// Every function and type by its last segment, for rests of one.
+    by_last: HashMap<&'a str, Vec<&'a str>>,
+    /// The targets of each alias with many (a glob re-export), to find the
+    /// one a path leads to.
+    target_sets: HashMap<&'a str, HashSet<&'a str>>,
+}
+
+/// What the paths a rewrite may hit end with, for a rest of a path.
+enum Ends<'k> {
+    /// A rest of one segment too common to list (`::new`), or the whole
+    /// path.
+    Unknown,
+    /// None ends with the rest's last two segments.
+    None,
+    /// Those that end with the rest.
+    Paths(Vec<&'k str>),
 }
 
 /// The last two segments of a path (`b::c` of `a::b::c`), if it has two.
@@ -535,8 +552,22 @@ impl Names<'_> {
         if !self.firsts.contains(first) || !self.lasts.contains(last) {
             return;
         }
-        let viable = |rest: &str| tail(rest.strip_prefix("::").unwrap_or(rest)).is_none_or(|t| self.tails.contains(t));
-        self.rewrites(path, viable, |p| {
+        let ends = |rest: &str| {
+            let bare = rest.strip_prefix("::").unwrap_or(rest);
+            let known = match tail(bare) {
+                Some(t) => self.tails.get(t),
+                None => match self.by_last.get(bare) {
+                    // `new`, `run`: too common to list.
+                    Some(known) if known.len() > 32 => return Ends::Unknown,
+                    known => known,
+                },
+            };
+            match known {
+                None => Ends::None,
+                Some(known) => Ends::Paths(known.iter().copied().filter(|k| k.ends_with(rest)).collect()),
+            }
+        };
+        self.rewrites(path, ends, |p| {
             if let Some(&id) = self.ids.get(p) {
                 out.push(id);
                 return true;
@@ -554,8 +585,8 @@ impl Names<'_> {
     /// `settings::cli::Commands`.
     fn canonical<'k>(&self, path: &str, known: &'k HashSet<String>) -> Option<&'k String> {
         let mut found = None;
-        let viable = |rest: &str| known.iter().any(|k| k.ends_with(rest));
-        self.rewrites(path, viable, |p| {
+        let ends = |rest: &str| Ends::Paths(known.iter().map(String::as_str).filter(|k| k.ends_with(rest)).collect());
+        self.rewrites(path, ends, |p| {
             found = found.or_else(|| known.get(p));
             found.is_some()
         });
@@ -564,10 +595,12 @@ impl Names<'_> {
 
     /// Calls `hit` on `path` and on each path a `pub use` rewrites it to,
     /// until `hit` says it names something; a path `hit` takes is not
-    /// rewritten further. A rewrite that keeps a rest (`::x::run` after the
-    /// alias) that `viable` says nothing `hit` takes ends with is not
-    /// tried, nor are those at shorter prefixes, whose rests are longer.
-    fn rewrites(&self, path: &str, viable: impl Fn(&str) -> bool, mut hit: impl FnMut(&str) -> bool) {
+    /// rewritten further. `ends` says which paths `hit` takes end with the
+    /// rest of a path after an alias (`::x::run`): a rewrite that keeps a
+    /// rest none ends with is not tried, nor are those at shorter prefixes,
+    /// whose rests are longer; one that some end with tries those first
+    /// when the alias names their prefix (the module a glob re-exports).
+    fn rewrites<'k>(&self, path: &str, ends: impl Fn(&str) -> Ends<'k>, mut hit: impl FnMut(&str) -> bool) {
         // A path that resolves does so within a few rewrites; one that does
         // not (an external item through a crate's glob re-exports) tries
         // them all. 32 resolves as 64 did on the whole corpus, at two thirds
@@ -600,19 +633,47 @@ impl Names<'_> {
                 continue;
             }
             if hit(&p) {
+                // What is left to try is the paths a rest was found to
+                // lead to, not the other targets of a glob.
+                queue.retain(|(targets, _)| targets.is_empty());
                 continue;
             }
             // Every prefix, longest first, down to the crate itself (a
             // crate root's `pub use server::*;`).
             let mut at = p.len();
             loop {
-                if at < p.len() && !viable(&p[at..]) {
+                let rest = &p[at..];
+                let known = if at < p.len() { ends(rest) } else { Ends::Unknown };
+                if matches!(known, Ends::None) || matches!(&known, Ends::Paths(k) if k.is_empty()) {
                     break;
                 }
-                if let Some(targets) = self.aliases.get(&p[..at])
+                if let Some((key, targets)) = self.aliases.get_key_value(&p[..at])
                     && !targets.is_empty()
                 {
-                    queue.push((targets, p[at..].to_string()));
+                    queue.push((targets, rest.to_string()));
+                    // Targets that are the module of a path the rest may
+                    // lead to, or an ancestor of it (the module a glob
+                    // re-export names, which re-exports it in turn): tried
+                    // first.
+                    if let Ends::Paths(known) = known {
+                        let named = |t: &str| match self.target_sets.get(key.as_str()) {
+                            Some(set) => set.contains(t),
+                            None => targets.iter().any(|x| x == t),
+                        };
+                        for k in known {
+                            let mut q = &k[..k.len() - rest.len()];
+                            loop {
+                                if named(q) {
+                                    queue.push((&[], format!("{q}{rest}")));
+                                    break;
+                                }
+                                match q.as_bytes().windows(2).rposition(|w| w == b"::") {
+                                    Some(i) if i > key.len() => q = &q[..i],
+                                    _ => break,
+                                }
+                            }
+                        }
+                    }
                     break;
                 }
                 // `rfind("::")` builds a two-way searcher per call: too slow
@@ -735,15 +796,29 @@ impl Model {
         }
         since(Phase::ModelJoin, joining);
         let resolving = start();
-        let tails = m.ids.keys().chain(types.keys()).filter_map(|p| tail(p)).collect();
+        let mut tails: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut by_last: HashMap<&str, Vec<&str>> = HashMap::new();
+        for p in m.ids.keys().chain(types.keys()) {
+            if let Some(t) = tail(p) {
+                tails.entry(t).or_default().push(p);
+            }
+            by_last.entry(p.rsplit("::").next().unwrap_or(p)).or_default().push(p);
+        }
+        let target_sets = aliases
+            .iter()
+            .filter(|(_, targets)| targets.len() > 8)
+            .map(|(k, targets)| (k.as_str(), targets.iter().map(String::as_str).collect()))
+            .collect();
         let names = Names {
             ids: &m.ids,
-            aliases,
+            aliases: &aliases,
             types: &types,
             type_members: &m.type_members,
             firsts,
             lasts,
             tails,
+            by_last,
+            target_sets,
         };
         // Each distinct path once, on every core: resolving is pure, and
         // the most expensive step of the model on large workspaces.
