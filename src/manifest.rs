@@ -213,27 +213,21 @@ pub fn dependencies(manifest_path: &Path, workspace_root: &Path) -> Vec<DepDecl>
 }
 
 fn dependencies_uncached(manifest_path: &Path, workspace_root: &Path) -> Vec<DepDecl> {
-    let Some(member) = Manifest::read(manifest_path) else {
+    let Ok(member) = SourceFile::read(manifest_path) else {
         return Vec::new();
     };
-    let root_path = workspace_root.join("Cargo.toml");
-    let root = if same_file(&root_path, manifest_path) {
-        None
-    } else {
-        Manifest::read(&root_path)
-    };
-    let root = root.as_ref().unwrap_or(&member);
+    let member = Arc::new(member);
     let mut out = Vec::new();
-    let Ok(doc) = DeTable::parse(&member.file.text) else {
+    let Ok(doc) = DeTable::parse(&member.text) else {
         return out;
     };
-    let Ok(root_doc) = DeTable::parse(&root.file.text) else {
-        return out;
+    let root_path = workspace_root.join("Cargo.toml");
+    // Parsed once per run, not once per member.
+    let ws_deps = if same_file(&root_path, manifest_path) {
+        workspace_dependencies_of(&member)
+    } else {
+        workspace_dependencies(&root_path)
     };
-    let ws_deps = get(root_doc.get_ref(), "workspace")
-        .and_then(|(_, w)| w.get_ref().as_table())
-        .and_then(|w| get(w, "dependencies"))
-        .and_then(|(_, d)| d.get_ref().as_table());
 
     let mut collect = |table: &DeTable<'_>, target: Option<String>| {
         for (name, kind) in DEP_TABLES {
@@ -248,18 +242,21 @@ fn dependencies_uncached(manifest_path: &Path, workspace_root: &Path) -> Vec<Dep
                     .and_then(|(_, v)| v.get_ref().as_bool())
                     == Some(true);
                 let decl = if inherits {
-                    match ws_deps.and_then(|w| get(w, key.get_ref())) {
-                        Some((rkey, rvalue)) => {
-                            decl(key.get_ref(), *kind, target.clone(), &root.file, rkey, rvalue, true)
-                        }
+                    match ws_deps.get(key.get_ref().as_ref()) {
+                        Some(base) => DepDecl {
+                            name: key.get_ref().to_string(),
+                            kind: *kind,
+                            target: target.clone(),
+                            ..base.clone()
+                        },
                         None => {
-                            let mut d = decl(key.get_ref(), *kind, target.clone(), &member.file, key, value, false);
+                            let mut d = decl(key.get_ref(), *kind, target.clone(), &member, key, value, false);
                             d.unresolved = true;
                             d
                         }
                     }
                 } else {
-                    decl(key.get_ref(), *kind, target.clone(), &member.file, key, value, false)
+                    decl(key.get_ref(), *kind, target.clone(), &member, key, value, false)
                 };
                 out.push(decl);
             }
@@ -274,6 +271,38 @@ fn dependencies_uncached(manifest_path: &Path, workspace_root: &Path) -> Vec<Dep
         }
     }
     out
+}
+
+/// The `[workspace.dependencies]` of a root manifest, as declarations
+/// that members inherit (kind and target are the member's).
+fn workspace_dependencies(root_path: &Path) -> Arc<std::collections::HashMap<String, DepDecl>> {
+    memo("workspace dependencies", &[root_path], || {
+        match SourceFile::read(root_path) {
+            Ok(file) => workspace_dependencies_of(&Arc::new(file)),
+            Err(_) => Arc::default(),
+        }
+    })
+}
+
+fn workspace_dependencies_of(root: &Arc<SourceFile>) -> Arc<std::collections::HashMap<String, DepDecl>> {
+    let Ok(doc) = DeTable::parse(&root.text) else {
+        return Arc::default();
+    };
+    let Some(deps) = get(doc.get_ref(), "workspace")
+        .and_then(|(_, w)| w.get_ref().as_table())
+        .and_then(|w| get(w, "dependencies"))
+        .and_then(|(_, d)| d.get_ref().as_table())
+    else {
+        return Arc::default();
+    };
+    Arc::new(
+        deps.iter()
+            .map(|(k, v)| {
+                let name = k.get_ref().to_string();
+                (name.clone(), decl(&name, DepKind::Normal, None, root, k, v, true))
+            })
+            .collect(),
+    )
 }
 
 fn decl(

@@ -567,7 +567,7 @@ fn check_package(
             show_secrets: pcx.show_secrets,
         };
         let run = std::panic::AssertUnwindSafe(|| rule.check_package(&mut report, &all[start..end]));
-        if let Err(panic) = std::panic::catch_unwind(run) {
+        if let Err(panic) = timings::time_rule(meta.name, || std::panic::catch_unwind(run)) {
             let manifest = Arc::new(SourceFile::new(&pcx.package.manifest_path, String::new()));
             found.push(rule_failed(meta.name, &manifest, &panic_message(panic.as_ref())));
         }

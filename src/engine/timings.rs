@@ -84,6 +84,15 @@ pub fn summary() -> Option<String> {
         let nanos = NANOS[phase as usize].load(Ordering::Relaxed);
         out.push_str(&format!("  {:>9.1} ms  {name}\n", nanos as f64 / 1e6));
     }
+    if let Ok(mut rules) = RULES.lock() {
+        rules.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
+        for (rule, nanos) in rules.iter().take(5).filter(|(_, t)| *t >= 1_000_000) {
+            out.push_str(&format!(
+                "  {:>9.1} ms    {rule} (package-level)\n",
+                *nanos as f64 / 1e6
+            ));
+        }
+    }
     out.push_str(&format!(
         "  cache: {} files read from it, {} analysed\n",
         HITS.load(Ordering::Relaxed),
@@ -102,6 +111,27 @@ pub fn since(phase: Phase, start: Option<Instant>) {
 /// Now, when timings are on: the start of a phase for [`since`].
 pub fn start() -> Option<Instant> {
     enabled().then(Instant::now)
+}
+
+/// Time in each rule's package-level check, by rule.
+static RULES: std::sync::Mutex<Vec<(&'static str, u64)>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs a rule's package-level check `f`, adding its time to the rule's
+/// when timings are on.
+pub fn time_rule<R>(rule: &'static str, f: impl FnOnce() -> R) -> R {
+    if !enabled() {
+        return f();
+    }
+    let start = Instant::now();
+    let r = f();
+    let nanos = start.elapsed().as_nanos() as u64;
+    if let Ok(mut rules) = RULES.lock() {
+        match rules.iter_mut().find(|(n, _)| *n == rule) {
+            Some((_, t)) => *t += nanos,
+            None => rules.push((rule, nanos)),
+        }
+    }
+    r
 }
 
 static HITS: AtomicU64 = AtomicU64::new(0);

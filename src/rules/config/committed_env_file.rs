@@ -171,8 +171,8 @@ impl Rule for CommittedEnvFile {
 
     fn check_package(&self, cx: &mut PackageReport<'_>, _facts: &[Fact]) {
         let package_dir = cx.package.dir().to_path_buf();
-        let root = env_files::workspace_root(&package_dir);
-        for dir in env_files::env_dirs(&package_dir) {
+        let root = cx.workspace_root.to_path_buf();
+        for dir in env_files::env_dirs(&package_dir, &root) {
             let files: Vec<PathBuf> = env_files::env_files(&dir)
                 .into_iter()
                 .filter(|p| {

@@ -93,27 +93,12 @@ pub fn config_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The workspace root above `dir`: the nearest manifest with a
-/// `[workspace]` table, as cargo finds it; `dir` itself when there is none.
-pub fn workspace_root(dir: &Path) -> PathBuf {
-    for d in dir.ancestors() {
-        let manifest = d.join("Cargo.toml");
-        if let Ok(text) = std::fs::read_to_string(&manifest)
-            && text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("workspace"))
-        {
-            return d.to_path_buf();
-        }
-    }
-    dir.to_path_buf()
-}
-
 /// The directories whose dotenv files concern a package: its own, and the
 /// workspace root's when that is another directory.
-pub fn env_dirs(package_dir: &Path) -> Vec<PathBuf> {
+pub fn env_dirs(package_dir: &Path, workspace_root: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![package_dir.to_path_buf()];
-    let root = workspace_root(package_dir);
-    if root != package_dir {
-        dirs.push(root);
+    if workspace_root != package_dir {
+        dirs.push(workspace_root.to_path_buf());
     }
     dirs
 }

@@ -480,7 +480,7 @@ impl Rule for HardcodedSecret {
         }
         let dir = cx.package.dir().to_path_buf();
         let mut files: Vec<(std::path::PathBuf, FileKind)> = Vec::new();
-        for d in env_files::env_dirs(&dir) {
+        for d in env_files::env_dirs(&dir, cx.workspace_root) {
             for f in env_files::env_files(&d) {
                 let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 let kind = if env_files::is_env_template(name) {
