@@ -511,6 +511,9 @@ struct Names<'a> {
     tails: HashMap<&'a str, Vec<&'a str>>,
     /// Every function and type by its last segment, for rests of one.
     by_last: HashMap<&'a str, Vec<&'a str>>,
+    /// The last segment of every alias: a rest with one of them may be
+    /// rewritten again inside it (`pub use c::Bar as Foo;` under a glob).
+    alias_lasts: HashSet<&'a str>,
     /// The targets of each alias with many (a glob re-export), to find the
     /// one a path leads to.
     target_sets: HashMap<&'a str, HashSet<&'a str>>,
@@ -518,12 +521,10 @@ struct Names<'a> {
 
 /// What the paths a rewrite may hit end with, for a rest of a path.
 enum Ends<'k> {
-    /// A rest of one segment too common to list (`::new`), or the whole
-    /// path.
+    /// A rest of one segment too common to list (`::new`), one an alias
+    /// may rewrite inside, or the whole path: every rewrite is tried.
     Unknown,
-    /// None ends with the rest's last two segments.
-    None,
-    /// Those that end with the rest.
+    /// Those that end with the rest; none, and the rewrite leads nowhere.
     Paths(Vec<&'k str>),
 }
 
@@ -554,18 +555,24 @@ impl Names<'_> {
         }
         let ends = |rest: &str| {
             let bare = rest.strip_prefix("::").unwrap_or(rest);
-            let known = match tail(bare) {
+            let known: Vec<&str> = match tail(bare) {
                 Some(t) => self.tails.get(t),
                 None => match self.by_last.get(bare) {
                     // `new`, `run`: too common to list.
                     Some(known) if known.len() > 32 => return Ends::Unknown,
                     known => known,
                 },
-            };
-            match known {
-                None => Ends::None,
-                Some(known) => Ends::Paths(known.iter().copied().filter(|k| k.ends_with(rest)).collect()),
             }
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|k| k.ends_with(rest))
+            .collect();
+            // Kept as it is to the end unless an alias rewrites inside it.
+            if known.is_empty() && bare.split("::").any(|s| self.alias_lasts.contains(s)) {
+                return Ends::Unknown;
+            }
+            Ends::Paths(known)
         };
         self.rewrites(path, ends, |p| {
             if let Some(&id) = self.ids.get(p) {
@@ -644,7 +651,7 @@ impl Names<'_> {
             loop {
                 let rest = &p[at..];
                 let known = if at < p.len() { ends(rest) } else { Ends::Unknown };
-                if matches!(known, Ends::None) || matches!(&known, Ends::Paths(k) if k.is_empty()) {
+                if matches!(&known, Ends::Paths(k) if k.is_empty()) {
                     break;
                 }
                 if let Some((key, targets)) = self.aliases.get_key_value(&p[..at])
@@ -804,6 +811,7 @@ impl Model {
             }
             by_last.entry(p.rsplit("::").next().unwrap_or(p)).or_default().push(p);
         }
+        let alias_lasts = aliases.keys().map(|k| k.rsplit("::").next().unwrap_or(k)).collect();
         let target_sets = aliases
             .iter()
             .filter(|(_, targets)| targets.len() > 8)
@@ -818,6 +826,7 @@ impl Model {
             lasts,
             tails,
             by_last,
+            alias_lasts,
             target_sets,
         };
         // Each distinct path once, on every core: resolving is pure, and

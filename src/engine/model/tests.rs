@@ -2585,3 +2585,39 @@ fn the_last_two_segments_of_a_path() {
     assert_eq!(tail("b::c"), Some("b::c"));
     assert_eq!(tail("c"), None);
 }
+
+#[test]
+fn a_glob_re_export_of_a_renamed_re_export_is_followed() {
+    // `app::Server::start` reaches `engine::Listener::start` through the
+    // crate root's `pub use api::*;` and `api`'s `pub use crate::engine::Listener as Server;`.
+    let lib = r#"mod api;
+mod engine;
+pub use api::*;
+"#;
+    let api = "pub use crate::engine::Listener as Server;\n";
+    let engine = r#"pub struct Listener;
+
+impl Listener {
+    pub fn start(&self) {
+        let listener = std::net::TcpListener::bind("0.0.0.0:8080").unwrap();
+        for stream in listener.incoming() {
+            std::fs::write("last-peer", format!("{:?}", stream.is_ok())).ok();
+        }
+    }
+}
+"#;
+    let main = "fn main() {\n    app::Server::start(&app::Server);\n}\n";
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"app\", \"server\"]\n"),
+        ("app/Cargo.toml", &manifest("app", "")),
+        ("app/src/lib.rs", lib),
+        ("app/src/api.rs", api),
+        ("app/src/engine.rs", engine),
+        (
+            "server/Cargo.toml",
+            &manifest("server", "[dependencies]\napp = { path = \"../app\" }\n"),
+        ),
+        ("server/src/main.rs", main),
+    ];
+    assert_eq!(entries(&files), [("server".to_string(), EntryKind::Service)]);
+}
