@@ -1097,8 +1097,6 @@ impl<'ast> Visit<'ast> for FileVisitor<'_> {
                 }
             }
             // `if let Some(Command::Serve(args)) = cli.command { .. }`: the
-            // block is a dispatching arm, the `else` is not.
-            // `if let Some(Command::Serve(args)) = cli.command { .. }`: the
             // block is a dispatching arm, the `else` is not. `if
             // config.json_db { .. }`: the block is an opt-in branch.
             syn::Expr::If(i) => {
