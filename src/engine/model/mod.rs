@@ -511,21 +511,13 @@ struct Names<'a> {
     tails: HashMap<&'a str, Vec<&'a str>>,
     /// Every function and type by its last segment, for rests of one.
     by_last: HashMap<&'a str, Vec<&'a str>>,
-    /// The last segment of every alias: a rest with one of them may be
-    /// rewritten again inside it (`pub use c::Bar as Foo;` under a glob).
-    alias_lasts: HashSet<&'a str>,
+    /// The last segment of every alias that changes it (`pub use c::Bar as
+    /// Foo;`, a glob's module): the end of a rest with one of them may be
+    /// rewritten again.
+    renamed: HashSet<&'a str>,
     /// The targets of each alias with many (a glob re-export), to find the
     /// one a path leads to.
     target_sets: HashMap<&'a str, HashSet<&'a str>>,
-}
-
-/// What the paths a rewrite may hit end with, for a rest of a path.
-enum Ends<'k> {
-    /// A rest of one segment too common to list (`::new`), one an alias
-    /// may rewrite inside, or the whole path: every rewrite is tried.
-    Unknown,
-    /// Those that end with the rest; none, and the rewrite leads nowhere.
-    Paths(Vec<&'k str>),
 }
 
 /// The last two segments of a path (`b::c` of `a::b::c`), if it has two.
@@ -553,26 +545,22 @@ impl Names<'_> {
         if !self.firsts.contains(first) || !self.lasts.contains(last) {
             return;
         }
+        // A rewrite keeps the last two segments of the rest after the alias
+        // it replaces, unless an alias renames one of them: when no
+        // function or type ends with them, the rewrite leads nowhere.
         let ends = |rest: &str| {
             let bare = rest.strip_prefix("::").unwrap_or(rest);
-            let known: Vec<&str> = match tail(bare) {
+            let end = tail(bare).unwrap_or(bare);
+            let known = match tail(bare) {
                 Some(t) => self.tails.get(t),
-                None => match self.by_last.get(bare) {
-                    // `new`, `run`: too common to list.
-                    Some(known) if known.len() > 32 => return Ends::Unknown,
-                    known => known,
-                },
+                None => self.by_last.get(bare),
+            };
+            if known.is_none() && !end.split("::").any(|s| self.renamed.contains(s)) {
+                return None;
             }
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|k| k.ends_with(rest))
-            .collect();
-            // Kept as it is to the end unless an alias rewrites inside it.
-            if known.is_empty() && bare.split("::").any(|s| self.alias_lasts.contains(s)) {
-                return Ends::Unknown;
-            }
-            Ends::Paths(known)
+            // `new`, `run`: too common to list.
+            let known = known.filter(|k| k.len() <= 32).into_iter().flatten();
+            Some(known.copied().filter(|k| k.ends_with(rest)).collect())
         };
         self.rewrites(path, ends, |p| {
             if let Some(&id) = self.ids.get(p) {
@@ -592,7 +580,14 @@ impl Names<'_> {
     /// `settings::cli::Commands`.
     fn canonical<'k>(&self, path: &str, known: &'k HashSet<String>) -> Option<&'k String> {
         let mut found = None;
-        let ends = |rest: &str| Ends::Paths(known.iter().map(String::as_str).filter(|k| k.ends_with(rest)).collect());
+        // As in `resolve`: only the last two segments of a rest are kept.
+        let ends = |rest: &str| {
+            let bare = rest.strip_prefix("::").unwrap_or(rest);
+            let end = tail(bare).unwrap_or(bare);
+            let leads = known.iter().any(|k| k == end || k.ends_with(&format!("::{end}")))
+                || end.split("::").any(|s| self.renamed.contains(s));
+            leads.then(|| known.iter().map(String::as_str).filter(|k| k.ends_with(rest)).collect())
+        };
         self.rewrites(path, ends, |p| {
             found = found.or_else(|| known.get(p));
             found.is_some()
@@ -602,12 +597,13 @@ impl Names<'_> {
 
     /// Calls `hit` on `path` and on each path a `pub use` rewrites it to,
     /// until `hit` says it names something; a path `hit` takes is not
-    /// rewritten further. `ends` says which paths `hit` takes end with the
-    /// rest of a path after an alias (`::x::run`): a rewrite that keeps a
-    /// rest none ends with is not tried, nor are those at shorter prefixes,
-    /// whose rests are longer; one that some end with tries those first
-    /// when the alias names their prefix (the module a glob re-exports).
-    fn rewrites<'k>(&self, path: &str, ends: impl Fn(&str) -> Ends<'k>, mut hit: impl FnMut(&str) -> bool) {
+    /// rewritten further. `ends` says, for the rest of a path after an
+    /// alias (`::x::run`), whether a rewrite that keeps it may lead to what
+    /// `hit` takes (`None`: it does not, and neither do those at shorter
+    /// prefixes, whose rests are longer), and which of those paths end
+    /// with it: a target of the alias that is their module, or an ancestor
+    /// of it (the module a glob re-exports), is tried first.
+    fn rewrites<'k>(&self, path: &str, ends: impl Fn(&str) -> Option<Vec<&'k str>>, mut hit: impl FnMut(&str) -> bool) {
         // A path that resolves does so within a few rewrites; one that does
         // not (an external item through a crate's glob re-exports) tries
         // them all. 32 resolves as 64 did on the whole corpus, at two thirds
@@ -650,10 +646,8 @@ impl Names<'_> {
             let mut at = p.len();
             loop {
                 let rest = &p[at..];
-                let known = if at < p.len() { ends(rest) } else { Ends::Unknown };
-                if matches!(&known, Ends::Paths(k) if k.is_empty()) {
-                    break;
-                }
+                let known = if at < p.len() { ends(rest) } else { Some(Vec::new()) };
+                let Some(known) = known else { break };
                 if let Some((key, targets)) = self.aliases.get_key_value(&p[..at])
                     && !targets.is_empty()
                 {
@@ -662,22 +656,20 @@ impl Names<'_> {
                     // lead to, or an ancestor of it (the module a glob
                     // re-export names, which re-exports it in turn): tried
                     // first.
-                    if let Ends::Paths(known) = known {
-                        let named = |t: &str| match self.target_sets.get(key.as_str()) {
-                            Some(set) => set.contains(t),
-                            None => targets.iter().any(|x| x == t),
-                        };
-                        for k in known {
-                            let mut q = &k[..k.len() - rest.len()];
-                            loop {
-                                if named(q) {
-                                    queue.push((&[], format!("{q}{rest}")));
-                                    break;
-                                }
-                                match q.as_bytes().windows(2).rposition(|w| w == b"::") {
-                                    Some(i) if i > key.len() => q = &q[..i],
-                                    _ => break,
-                                }
+                    let named = |t: &str| match self.target_sets.get(key.as_str()) {
+                        Some(set) => set.contains(t),
+                        None => targets.iter().any(|x| x == t),
+                    };
+                    for k in known {
+                        let mut q = &k[..k.len() - rest.len()];
+                        loop {
+                            if named(q) {
+                                queue.push((&[], format!("{q}{rest}")));
+                                break;
+                            }
+                            match q.as_bytes().windows(2).rposition(|w| w == b"::") {
+                                Some(i) if i > key.len() => q = &q[..i],
+                                _ => break,
                             }
                         }
                     }
@@ -811,7 +803,12 @@ impl Model {
             }
             by_last.entry(p.rsplit("::").next().unwrap_or(p)).or_default().push(p);
         }
-        let alias_lasts = aliases.keys().map(|k| k.rsplit("::").next().unwrap_or(k)).collect();
+        let last = |p: &str| p.rsplit("::").next().unwrap_or(p).to_owned();
+        let renamed = aliases
+            .iter()
+            .filter(|(k, targets)| targets.iter().any(|t| last(t) != last(k)))
+            .map(|(k, _)| k.rsplit("::").next().unwrap_or(k))
+            .collect();
         let target_sets = aliases
             .iter()
             .filter(|(_, targets)| targets.len() > 8)
@@ -826,7 +823,7 @@ impl Model {
             lasts,
             tails,
             by_last,
-            alias_lasts,
+            renamed,
             target_sets,
         };
         // Each distinct path once, on every core: resolving is pure, and
