@@ -550,12 +550,12 @@ impl Names<'_> {
         // function or type ends with them, the rewrite leads nowhere.
         let ends = |rest: &str| {
             let bare = rest.strip_prefix("::").unwrap_or(rest);
-            let end = tail(bare).unwrap_or(bare);
-            let known = match tail(bare) {
+            let two = tail(bare);
+            let known = match two {
                 Some(t) => self.tails.get(t),
                 None => self.by_last.get(bare),
             };
-            if known.is_none() && !end.split("::").any(|s| self.renamed.contains(s)) {
+            if known.is_none() && !self.renames(two.unwrap_or(bare)) {
                 return None;
             }
             // `new`, `run`: too common to list.
@@ -575,6 +575,12 @@ impl Names<'_> {
         });
     }
 
+    /// Whether an alias renames a segment of `end`, the last segments of a
+    /// rest, so a rewrite may not keep them.
+    fn renames(&self, end: &str) -> bool {
+        end.split("::").any(|s| self.renamed.contains(s))
+    }
+
     /// The path among `known` that `path` names through re-exports: the
     /// enum a `match` takes apart as `settings::Commands` is defined as
     /// `settings::cli::Commands`.
@@ -584,8 +590,7 @@ impl Names<'_> {
         let ends = |rest: &str| {
             let bare = rest.strip_prefix("::").unwrap_or(rest);
             let end = tail(bare).unwrap_or(bare);
-            let leads = known.iter().any(|k| k == end || k.ends_with(&format!("::{end}")))
-                || end.split("::").any(|s| self.renamed.contains(s));
+            let leads = known.iter().any(|k| k == end || k.ends_with(&format!("::{end}"))) || self.renames(end);
             leads.then(|| known.iter().map(String::as_str).filter(|k| k.ends_with(rest)).collect())
         };
         self.rewrites(path, ends, |p| {
@@ -803,11 +808,13 @@ impl Model {
             }
             by_last.entry(p.rsplit("::").next().unwrap_or(p)).or_default().push(p);
         }
-        let last = |p: &str| p.rsplit("::").next().unwrap_or(p).to_owned();
+        fn last(p: &str) -> &str {
+            p.rsplit("::").next().unwrap_or(p)
+        }
         let renamed = aliases
             .iter()
             .filter(|(k, targets)| targets.iter().any(|t| last(t) != last(k)))
-            .map(|(k, _)| k.rsplit("::").next().unwrap_or(k))
+            .map(|(k, _)| last(k))
             .collect();
         let target_sets = aliases
             .iter()
